@@ -1,0 +1,119 @@
+//! The `Message` trait: what every generated message implements.
+
+use bytes::BufMut;
+
+use crate::{wire, DecodeError, EncodeError, Reader, Writer};
+
+/// A protobuf message with generated, specialised encode, decode and size code.
+///
+/// Generated code implements the four required methods; everything users call is provided.
+pub trait Message: Default {
+    /// The exact number of bytes [`Message::write_to`] writes.
+    fn encoded_len(&self) -> usize;
+
+    /// Writes the message back to front into `writer`, which has at least
+    /// `encoded_len()` bytes of room.
+    fn write_to(&self, writer: &mut Writer<'_>);
+
+    /// Merges fields from `reader` until the end of input (`end_group == 0`) or the
+    /// end-group tag of field `end_group`.
+    fn merge_from(&mut self, reader: &mut Reader<'_>, end_group: u32) -> Result<(), DecodeError>;
+
+    /// Resets every field to its default, keeping allocations where it can.
+    fn clear(&mut self);
+
+    /// Fails if a required field (proto2) is missing here or in a nested message.
+    fn check_initialized(&self) -> Result<(), DecodeError> {
+        Ok(())
+    }
+
+    /// Decodes a message from `buf`.
+    fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
+        let mut message = Self::default();
+        message.merge(buf)?;
+        Ok(message)
+    }
+
+    /// Merges the fields encoded in `buf` into `self`: singular fields are replaced,
+    /// repeated fields appended, sub-messages merged.
+    fn merge(&mut self, buf: &[u8]) -> Result<(), DecodeError> {
+        self.merge_from(&mut Reader::new(buf), 0)?;
+        self.check_initialized()
+    }
+
+    /// Decodes a length-prefixed message from the front of `buf` and advances `buf` past it.
+    fn decode_length_delimited(buf: &mut &[u8]) -> Result<Self, DecodeError> {
+        let mut message = Self::default();
+        message.merge_length_delimited(buf)?;
+        Ok(message)
+    }
+
+    /// Merges a length-prefixed message from the front of `buf` and advances `buf` past it.
+    fn merge_length_delimited(&mut self, buf: &mut &[u8]) -> Result<(), DecodeError> {
+        let mut reader = Reader::new(buf);
+        let payload = reader.read_bytes()?;
+        *buf = reader.remaining();
+        self.merge(payload)
+    }
+
+    /// Encodes into a new vector of exactly the right size.
+    fn encode_to_vec(&self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        self.encode_into_vec(&mut buf);
+        buf
+    }
+
+    /// Appends the encoding to `buf`, reusing its capacity.
+    fn encode_into_vec(&self, buf: &mut Vec<u8>) {
+        let len = self.encoded_len();
+        let start = buf.len();
+        buf.resize(start + len, 0);
+        write_exact(self, &mut buf[start..]);
+    }
+
+    /// Encodes with a length prefix into a new vector.
+    fn encode_length_delimited_to_vec(&self) -> Vec<u8> {
+        let len = self.encoded_len();
+        let total = wire::len_delimited_len(len);
+        let mut buf = vec![0; total];
+        let mut writer = Writer::new(&mut buf);
+        writer.put_message(self);
+        assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+        buf
+    }
+
+    /// Encodes into `buf`; fails without writing if it has too little room.
+    fn encode(&self, buf: &mut impl BufMut) -> Result<(), EncodeError>
+    where
+        Self: Sized,
+    {
+        let len = self.encoded_len();
+        if buf.remaining_mut() < len {
+            return Err(EncodeError::new(len, buf.remaining_mut()));
+        }
+        let mut tmp = vec![0; len];
+        write_exact(self, &mut tmp);
+        buf.put_slice(&tmp);
+        Ok(())
+    }
+
+    /// Encodes with a length prefix into `buf`; fails without writing if it has too little room.
+    fn encode_length_delimited(&self, buf: &mut impl BufMut) -> Result<(), EncodeError>
+    where
+        Self: Sized,
+    {
+        let len = wire::len_delimited_len(self.encoded_len());
+        if buf.remaining_mut() < len {
+            return Err(EncodeError::new(len, buf.remaining_mut()));
+        }
+        buf.put_slice(&self.encode_length_delimited_to_vec());
+        Ok(())
+    }
+}
+
+/// Writes `message` so that it fills `buf` exactly.
+fn write_exact<M: Message + ?Sized>(message: &M, buf: &mut [u8]) {
+    let mut writer = Writer::new(buf);
+    message.write_to(&mut writer);
+    assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+}

@@ -1,0 +1,363 @@
+//! The slice reader: decodes from one contiguous buffer, checking bounds once per value.
+
+use crate::error::{DecodeError, DecodeErrorKind as Kind};
+use crate::wire::{self, WireType};
+use crate::{Message, UnknownFields};
+
+/// How deep messages and groups may nest before decoding fails (as in protoc's runtimes).
+pub const DEFAULT_RECURSION_LIMIT: u32 = 100;
+
+/// Reads protobuf values from a byte slice.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    /// Nesting levels still allowed below this one.
+    depth: u32,
+}
+
+#[cold]
+fn err(kind: Kind) -> DecodeError {
+    DecodeError::new(kind)
+}
+
+impl<'a> Reader<'a> {
+    #[inline]
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader::with_recursion_limit(buf, DEFAULT_RECURSION_LIMIT)
+    }
+
+    #[inline]
+    pub fn with_recursion_limit(buf: &'a [u8], limit: u32) -> Self {
+        Reader { buf, depth: limit }
+    }
+
+    /// The bytes not read yet.
+    #[inline]
+    pub fn remaining(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    #[inline]
+    fn advance(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() {
+            return Err(err(Kind::Truncated));
+        }
+        let (head, tail) = self.buf.split_at(n);
+        self.buf = tail;
+        Ok(head)
+    }
+
+    #[inline]
+    pub fn read_varint64(&mut self) -> Result<u64, DecodeError> {
+        match self.buf.first() {
+            Some(&b) if b < 0x80 => {
+                self.buf = &self.buf[1..];
+                Ok(u64::from(b))
+            }
+            _ => self.read_varint64_slow(),
+        }
+    }
+
+    #[inline(never)]
+    fn read_varint64_slow(&mut self) -> Result<u64, DecodeError> {
+        let mut value = 0u64;
+        for (i, &b) in self.buf.iter().take(10).enumerate() {
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b < 0x80 {
+                if i == 9 && b > 1 {
+                    return Err(err(Kind::VarintOverflow));
+                }
+                self.buf = &self.buf[i + 1..];
+                return Ok(value);
+            }
+        }
+        Err(err(if self.buf.len() >= 10 {
+            Kind::VarintOverflow
+        } else {
+            Kind::Truncated
+        }))
+    }
+
+    /// A varint truncated to its low 32 bits (how `int32`, `uint32` and enums are read).
+    #[inline]
+    pub fn read_varint32(&mut self) -> Result<u32, DecodeError> {
+        self.read_varint64().map(|v| v as u32)
+    }
+
+    #[inline]
+    pub fn read_fixed32(&mut self) -> Result<u32, DecodeError> {
+        let bytes = self.advance(4)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+
+    #[inline]
+    pub fn read_fixed64(&mut self) -> Result<u64, DecodeError> {
+        let bytes = self.advance(8)?;
+        let mut le = [0u8; 8];
+        le.copy_from_slice(bytes);
+        Ok(u64::from_le_bytes(le))
+    }
+
+    /// The next tag, or `None` at the end of this message: the end of input for a
+    /// length-delimited message (`end_group == 0`), or the end-group tag of field
+    /// `end_group` for a group.
+    #[inline]
+    pub fn next_tag(&mut self, end_group: u32) -> Result<Option<u32>, DecodeError> {
+        let Some(&b) = self.buf.first() else {
+            return if end_group == 0 {
+                Ok(None)
+            } else {
+                Err(err(Kind::UnterminatedGroup {
+                    field_number: end_group,
+                }))
+            };
+        };
+        // Fast path: one-byte tag, field number ≥ 1, wire type 0..=3 or 5.
+        if b < 0x80 && b >= 8 && (b & 7) != 4 && (b & 7) < 6 {
+            self.buf = &self.buf[1..];
+            return Ok(Some(u32::from(b)));
+        }
+        self.next_tag_slow(end_group)
+    }
+
+    #[inline(never)]
+    fn next_tag_slow(&mut self, end_group: u32) -> Result<Option<u32>, DecodeError> {
+        let raw = self.read_varint64()?;
+        let tag = u32::try_from(raw).map_err(|_| err(Kind::InvalidTag(raw)))?;
+        let field_number = wire::field_number(tag);
+        if field_number == 0 {
+            return Err(err(Kind::FieldNumberZero));
+        }
+        match WireType::of_tag(tag) {
+            None => Err(err(Kind::InvalidWireType((tag & 7) as u8))),
+            Some(WireType::EndGroup) if field_number == end_group => Ok(None),
+            Some(WireType::EndGroup) => Err(err(Kind::UnexpectedEndGroup { field_number })),
+            Some(_) => Ok(Some(tag)),
+        }
+    }
+
+    /// A length prefix, checked against the bytes that remain.
+    #[inline]
+    pub fn read_len(&mut self) -> Result<usize, DecodeError> {
+        let len = self.read_varint64()?;
+        if len > self.buf.len() as u64 {
+            return Err(err(Kind::LengthOutOfBounds {
+                len,
+                remaining: self.buf.len(),
+            }));
+        }
+        Ok(len as usize)
+    }
+
+    /// A length-delimited payload, borrowed from the input.
+    #[inline]
+    pub fn read_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        let len = self.read_len()?;
+        self.advance(len)
+    }
+
+    /// A length-delimited UTF-8 string, borrowed from the input.
+    #[inline]
+    pub fn read_str(&mut self) -> Result<&'a str, DecodeError> {
+        let bytes = self.read_bytes()?;
+        core::str::from_utf8(bytes).map_err(|_| err(Kind::InvalidUtf8))
+    }
+
+    /// Replaces `dst` with a string field, reusing its allocation.
+    #[inline]
+    pub fn merge_string(&mut self, dst: &mut String) -> Result<(), DecodeError> {
+        let s = self.read_str()?;
+        dst.clear();
+        dst.push_str(s);
+        Ok(())
+    }
+
+    /// Replaces `dst` with a bytes field, reusing its allocation.
+    #[inline]
+    pub fn merge_bytes(&mut self, dst: &mut Vec<u8>) -> Result<(), DecodeError> {
+        let b = self.read_bytes()?;
+        dst.clear();
+        dst.extend_from_slice(b);
+        Ok(())
+    }
+
+    /// A string field, owned.
+    #[inline]
+    pub fn read_string(&mut self) -> Result<String, DecodeError> {
+        self.read_str().map(String::from)
+    }
+
+    /// A bytes field, owned.
+    #[inline]
+    pub fn read_byte_vec(&mut self) -> Result<Vec<u8>, DecodeError> {
+        self.read_bytes().map(<[u8]>::to_vec)
+    }
+
+    #[inline]
+    fn descend(&mut self) -> Result<(), DecodeError> {
+        if self.depth == 0 {
+            return Err(err(Kind::RecursionLimitExceeded));
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Merges a length-delimited sub-message into `message`.
+    #[inline]
+    pub fn merge_message<M: Message>(&mut self, message: &mut M) -> Result<(), DecodeError> {
+        let payload = self.read_bytes()?;
+        self.descend()?;
+        let mut sub = Reader {
+            buf: payload,
+            depth: self.depth,
+        };
+        let result = message.merge_from(&mut sub, 0);
+        self.depth += 1;
+        result
+    }
+
+    /// Merges a group (delimited encoding) of field `field_number` into `message`; the
+    /// start tag has been read, the end tag is consumed here.
+    #[inline]
+    pub fn merge_group<M: Message>(
+        &mut self,
+        message: &mut M,
+        field_number: u32,
+    ) -> Result<(), DecodeError> {
+        self.descend()?;
+        let result = message.merge_from(self, field_number);
+        self.depth += 1;
+        result
+    }
+
+    /// Skips the value of a field with `tag` and returns its bytes (without the tag).
+    pub fn skip_value(&mut self, tag: u32) -> Result<&'a [u8], DecodeError> {
+        let start = self.buf;
+        match WireType::of_tag(tag) {
+            Some(WireType::Varint) => {
+                self.read_varint64()?;
+            }
+            Some(WireType::Fixed64) => {
+                self.advance(8)?;
+            }
+            Some(WireType::Fixed32) => {
+                self.advance(4)?;
+            }
+            Some(WireType::Len) => {
+                self.read_bytes()?;
+            }
+            Some(WireType::StartGroup) => {
+                let field_number = wire::field_number(tag);
+                self.descend()?;
+                let result = self.skip_group(field_number);
+                self.depth += 1;
+                result?;
+            }
+            Some(WireType::EndGroup) => {
+                return Err(err(Kind::UnexpectedEndGroup {
+                    field_number: wire::field_number(tag),
+                }))
+            }
+            None => return Err(err(Kind::InvalidWireType((tag & 7) as u8))),
+        }
+        Ok(&start[..start.len() - self.buf.len()])
+    }
+
+    fn skip_group(&mut self, field_number: u32) -> Result<(), DecodeError> {
+        while let Some(tag) = self.next_tag(field_number)? {
+            self.skip_value(tag)?;
+        }
+        Ok(())
+    }
+
+    /// Skips a field this message does not know and keeps it in `unknown`.
+    #[inline]
+    pub fn skip_field(&mut self, tag: u32, unknown: &mut UnknownFields) -> Result<(), DecodeError> {
+        let value = self.skip_value(tag)?;
+        unknown.push_raw(tag, value);
+        Ok(())
+    }
+
+    /// Skips a field this message does not know, dropping it.
+    #[inline]
+    pub fn discard_field(&mut self, tag: u32) -> Result<(), DecodeError> {
+        self.skip_value(tag).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints() {
+        let mut r = Reader::new(&[0x96, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+        assert_eq!(r.read_varint64().unwrap(), 150);
+        assert_eq!(r.read_varint64().unwrap(), 0);
+        assert_eq!(r.read_varint32().unwrap(), u32::MAX);
+        assert!(r.is_empty());
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(Reader::new(&max).read_varint64().unwrap(), u64::MAX);
+        let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert_eq!(
+            Reader::new(&over).read_varint64().unwrap_err().kind(),
+            &Kind::VarintOverflow
+        );
+        let long = [0xff; 11];
+        assert_eq!(
+            Reader::new(&long).read_varint64().unwrap_err().kind(),
+            &Kind::VarintOverflow
+        );
+        assert_eq!(
+            Reader::new(&[0x80]).read_varint64().unwrap_err().kind(),
+            &Kind::Truncated
+        );
+    }
+
+    #[test]
+    fn tags_are_validated() {
+        assert_eq!(
+            Reader::new(&[0x07]).next_tag(0).unwrap_err().kind(),
+            &Kind::FieldNumberZero
+        );
+        assert_eq!(
+            Reader::new(&[0x0e]).next_tag(0).unwrap_err().kind(),
+            &Kind::InvalidWireType(6)
+        );
+        assert_eq!(
+            Reader::new(&[0x0c]).next_tag(0).unwrap_err().kind(),
+            &Kind::UnexpectedEndGroup { field_number: 1 }
+        );
+        assert_eq!(Reader::new(&[0x0c]).next_tag(1).unwrap(), None);
+        assert_eq!(
+            Reader::new(&[]).next_tag(1).unwrap_err().kind(),
+            &Kind::UnterminatedGroup { field_number: 1 }
+        );
+    }
+
+    #[test]
+    fn length_past_end_is_rejected_before_allocating() {
+        let mut r = Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]);
+        assert!(matches!(
+            r.read_bytes().unwrap_err().kind(),
+            Kind::LengthOutOfBounds { remaining: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn nested_groups_hit_the_recursion_limit() {
+        // 200 nested start-group tags for field 1.
+        let input = vec![0x0b; 200];
+        let mut r = Reader::new(&input);
+        let tag = r.next_tag(0).unwrap().unwrap();
+        assert_eq!(
+            r.skip_value(tag).unwrap_err().kind(),
+            &Kind::RecursionLimitExceeded
+        );
+    }
+}

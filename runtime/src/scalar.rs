@@ -1,0 +1,217 @@
+//! One codec per scalar protobuf type. Generated code names the codec of each field
+//! statically (`::rsfast::scalar::Sint32::read(r)`), so every call is monomorphic and
+//! inlined: no per-field dispatch.
+
+use crate::enums::{Enum as EnumTrait, OpenEnum};
+use crate::error::DecodeErrorKind;
+use crate::wire::{self, WireType};
+use crate::{DecodeError, Reader, Writer};
+
+/// How one scalar protobuf type is written and sized.
+pub trait ScalarWrite {
+    /// The Rust type of a field of this protobuf type.
+    type Value: Copy;
+    /// The wire type of one unpacked value.
+    const WIRE_TYPE: WireType;
+    /// The size of every value for fixed-width types, 0 for varints.
+    const FIXED_LEN: usize;
+
+    fn write(writer: &mut Writer<'_>, value: Self::Value);
+    fn len(value: Self::Value) -> usize;
+
+    /// The size of the packed payload (without tag and length prefix).
+    #[inline]
+    fn packed_len(values: &[Self::Value]) -> usize {
+        if Self::FIXED_LEN > 0 {
+            values.len() * Self::FIXED_LEN
+        } else {
+            values.iter().map(|v| Self::len(*v)).sum()
+        }
+    }
+
+    /// Writes `values` as one packed record with tag bytes `tag` (back to front).
+    #[inline]
+    fn write_packed(writer: &mut Writer<'_>, tag: &[u8], values: &[Self::Value]) {
+        let end = writer.remaining();
+        for v in values.iter().rev() {
+            Self::write(writer, *v);
+        }
+        writer.put_varint((end - writer.remaining()) as u64);
+        writer.put_slice(tag);
+    }
+
+    /// Writes `values` as one record each with tag bytes `tag` (back to front).
+    #[inline]
+    fn write_unpacked(writer: &mut Writer<'_>, tag: &[u8], values: &[Self::Value]) {
+        for v in values.iter().rev() {
+            Self::write(writer, *v);
+            writer.put_slice(tag);
+        }
+    }
+}
+
+/// How one scalar protobuf type is read.
+pub trait Scalar: ScalarWrite {
+    fn read(reader: &mut Reader<'_>) -> Result<Self::Value, DecodeError>;
+
+    /// Appends to `values` from a packed (wire type 2) or an unpacked record: the spec
+    /// requires parsers to accept both whatever the field declares.
+    #[inline]
+    fn merge_repeated(
+        reader: &mut Reader<'_>,
+        tag: u32,
+        values: &mut Vec<Self::Value>,
+    ) -> Result<(), DecodeError> {
+        if tag & 7 != WireType::Len as u32 {
+            values.push(Self::read(reader)?);
+            return Ok(());
+        }
+        let payload = reader.read_bytes()?;
+        if Self::FIXED_LEN > 0 {
+            if payload.len() % Self::FIXED_LEN != 0 {
+                return Err(DecodeError::new(DecodeErrorKind::InvalidPackedLength));
+            }
+            // Exact: the count is known from the bytes that are actually there.
+            values.reserve(payload.len() / Self::FIXED_LEN);
+        }
+        let mut packed = Reader::new(payload);
+        while !packed.is_empty() {
+            values.push(Self::read(&mut packed)?);
+        }
+        Ok(())
+    }
+}
+
+macro_rules! varint_scalar {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, |$r:ident| $read:expr, |$w:ident| $write:expr) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+        impl Scalar for $name {
+            #[inline]
+            fn read(reader: &mut Reader<'_>) -> Result<$ty, DecodeError> {
+                let $r = reader.read_varint64()?;
+                Ok($read)
+            }
+        }
+        impl ScalarWrite for $name {
+            type Value = $ty;
+            const WIRE_TYPE: WireType = WireType::Varint;
+            const FIXED_LEN: usize = 0;
+            #[inline]
+            fn write(writer: &mut Writer<'_>, value: $ty) {
+                let $w = value;
+                writer.put_varint($write);
+            }
+            #[inline]
+            fn len(value: $ty) -> usize {
+                let $w = value;
+                wire::varint_len($write)
+            }
+        }
+    };
+}
+
+varint_scalar!(
+    /// `int32`: negative values take ten bytes (sign-extended to 64 bits).
+    Int32, i32, |v| v as i32, |v| v as i64 as u64
+);
+varint_scalar!(Int64, i64, |v| v as i64, |v| v as u64);
+varint_scalar!(Uint32, u32, |v| v as u32, |v| u64::from(v));
+varint_scalar!(Uint64, u64, |v| v, |v| v);
+varint_scalar!(
+    Sint32,
+    i32,
+    |v| wire::zigzag_decode32(v as u32),
+    |v| u64::from(wire::zigzag_encode32(v))
+);
+varint_scalar!(
+    Sint64,
+    i64,
+    |v| wire::zigzag_decode64(v),
+    |v| wire::zigzag_encode64(v)
+);
+varint_scalar!(Bool, bool, |v| v != 0, |v| u64::from(v));
+
+macro_rules! fixed_scalar {
+    ($name:ident, $ty:ty, $bits:ty, $len:expr, $read:ident, $put:ident, $from:expr, $to:expr) => {
+        #[derive(Debug)]
+        pub struct $name;
+        impl Scalar for $name {
+            #[inline]
+            fn read(reader: &mut Reader<'_>) -> Result<$ty, DecodeError> {
+                let from: fn($bits) -> $ty = $from;
+                reader.$read().map(from)
+            }
+        }
+        impl ScalarWrite for $name {
+            type Value = $ty;
+            const WIRE_TYPE: WireType = if $len == 4 {
+                WireType::Fixed32
+            } else {
+                WireType::Fixed64
+            };
+            const FIXED_LEN: usize = $len;
+            #[inline]
+            fn write(writer: &mut Writer<'_>, value: $ty) {
+                let to: fn($ty) -> $bits = $to;
+                writer.$put(to(value));
+            }
+            #[inline]
+            fn len(_: $ty) -> usize {
+                $len
+            }
+        }
+    };
+}
+
+fixed_scalar!(Fixed32, u32, u32, 4, read_fixed32, put_fixed32, |v| v, |v| v);
+fixed_scalar!(Fixed64, u64, u64, 8, read_fixed64, put_fixed64, |v| v, |v| v);
+fixed_scalar!(Sfixed32, i32, u32, 4, read_fixed32, put_fixed32, |v| v as i32, |v| v as u32);
+fixed_scalar!(Sfixed64, i64, u64, 8, read_fixed64, put_fixed64, |v| v as i64, |v| v as u64);
+fixed_scalar!(Float, f32, u32, 4, read_fixed32, put_fixed32, f32::from_bits, f32::to_bits);
+fixed_scalar!(Double, f64, u64, 8, read_fixed64, put_fixed64, f64::from_bits, f64::to_bits);
+
+/// An open enum: encoded like `int32`, any number accepted.
+#[derive(Debug)]
+pub struct Enum<E>(core::marker::PhantomData<E>);
+
+impl<E: EnumTrait> Scalar for Enum<E> {
+    #[inline]
+    fn read(reader: &mut Reader<'_>) -> Result<OpenEnum<E>, DecodeError> {
+        Int32::read(reader).map(OpenEnum::from_i32)
+    }
+}
+
+impl<E: EnumTrait> ScalarWrite for Enum<E> {
+    type Value = OpenEnum<E>;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    const FIXED_LEN: usize = 0;
+    #[inline]
+    fn write(writer: &mut Writer<'_>, value: OpenEnum<E>) {
+        Int32::write(writer, value.value());
+    }
+    #[inline]
+    fn len(value: OpenEnum<E>) -> usize {
+        Int32::len(value.value())
+    }
+}
+
+/// A closed enum's declared value, written like `int32`. It has no `Scalar` read:
+/// [`crate::enums::read_closed`] routes undeclared numbers to the unknown fields.
+#[derive(Debug)]
+pub struct ClosedEnum<E>(core::marker::PhantomData<E>);
+
+impl<E: EnumTrait> ScalarWrite for ClosedEnum<E> {
+    type Value = E;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    const FIXED_LEN: usize = 0;
+    #[inline]
+    fn write(writer: &mut Writer<'_>, value: E) {
+        Int32::write(writer, value.to_i32());
+    }
+    #[inline]
+    fn len(value: E) -> usize {
+        Int32::len(value.to_i32())
+    }
+}

@@ -1,0 +1,128 @@
+//! Unknown fields: kept as the raw records they arrived as, re-emitted after the known
+//! fields on encode (as protoc's runtimes do).
+
+use core::fmt;
+
+use crate::wire::{self, WireType};
+use crate::{Reader, Writer};
+
+/// Fields a message did not recognise, in wire order, as raw tag + value records.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct UnknownFields {
+    bytes: Vec<u8>,
+}
+
+/// One unknown field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownValue<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    LengthDelimited(&'a [u8]),
+    /// The group's encoded fields, without its start and end tags.
+    Group(&'a [u8]),
+    Fixed32(u32),
+}
+
+impl UnknownFields {
+    pub const fn new() -> Self {
+        UnknownFields { bytes: Vec::new() }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Size of the records on the wire.
+    #[inline]
+    pub fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The raw records.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    #[inline]
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+    }
+
+    #[inline]
+    pub fn write_to(&self, writer: &mut Writer<'_>) {
+        writer.put_slice(&self.bytes);
+    }
+
+    /// Appends a record: `tag`, then `value` as it appeared on the wire after the tag.
+    pub fn push_raw(&mut self, tag: u32, value: &[u8]) {
+        let mut tmp = [0u8; 10];
+        let n = wire::encode_varint(u64::from(tag), &mut tmp);
+        self.bytes.extend_from_slice(&tmp[..n]);
+        self.bytes.extend_from_slice(value);
+    }
+
+    /// Appends a varint record (how undeclared values of closed enums are kept).
+    pub fn push_varint(&mut self, field_number: u32, value: u64) {
+        let mut tmp = [0u8; 10];
+        let n = wire::encode_varint(value, &mut tmp);
+        self.push_raw(wire::tag(field_number, WireType::Varint), &tmp[..n]);
+    }
+
+    /// The records as `(field number, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, UnknownValue<'_>)> + '_ {
+        let mut reader = Reader::new(&self.bytes);
+        core::iter::from_fn(move || {
+            // The records were validated when they were stored.
+            let tag = reader.next_tag(0).ok()??;
+            let value = reader.skip_value(tag).ok()?;
+            let mut inner = Reader::new(value);
+            let value = match WireType::of_tag(tag)? {
+                WireType::Varint => UnknownValue::Varint(inner.read_varint64().ok()?),
+                WireType::Fixed64 => UnknownValue::Fixed64(inner.read_fixed64().ok()?),
+                WireType::Fixed32 => UnknownValue::Fixed32(inner.read_fixed32().ok()?),
+                WireType::Len => UnknownValue::LengthDelimited(inner.read_bytes().ok()?),
+                WireType::StartGroup => {
+                    let end = wire::varint_len(u64::from(wire::tag(
+                        wire::field_number(tag),
+                        WireType::EndGroup,
+                    )));
+                    UnknownValue::Group(&value[..value.len() - end])
+                }
+                WireType::EndGroup => return None,
+            };
+            Some((wire::field_number(tag), value))
+        })
+    }
+}
+
+impl fmt::Debug for UnknownFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let input = [0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x1b, 0x08, 0x01, 0x1c];
+        let mut reader = Reader::new(&input);
+        let mut unknown = UnknownFields::new();
+        while let Some(tag) = reader.next_tag(0).unwrap() {
+            reader.skip_field(tag, &mut unknown).unwrap();
+        }
+        assert_eq!(unknown.as_bytes(), &input);
+        let fields: Vec<_> = unknown.iter().collect();
+        assert_eq!(
+            fields,
+            vec![
+                (1, UnknownValue::Varint(150)),
+                (2, UnknownValue::LengthDelimited(b"hi")),
+                (3, UnknownValue::Group(&[0x08, 0x01])),
+            ]
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! The backward writer: messages are written back to front into a buffer of exactly
+//! `encoded_len()` bytes, so a nested message's length is known when its prefix is
+//! written and no size is ever computed twice.
+
+use crate::wire;
+use crate::Message;
+
+/// Writes into a slice from its end towards its start.
+///
+/// Bounds are checked: a `Message` whose `encoded_len` understates what `write_to` writes
+/// panics here instead of corrupting memory.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer that fills `buf` from its end.
+    #[inline]
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        let pos = buf.len();
+        Writer { buf, pos }
+    }
+
+    /// Bytes still free in front of what has been written.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.pos
+    }
+
+    #[inline]
+    pub fn put_u8(&mut self, byte: u8) {
+        self.pos -= 1;
+        self.buf[self.pos] = byte;
+    }
+
+    #[inline]
+    pub fn put_slice(&mut self, bytes: &[u8]) {
+        let start = self.pos - bytes.len();
+        self.buf[start..self.pos].copy_from_slice(bytes);
+        self.pos = start;
+    }
+
+    #[inline]
+    pub fn put_varint(&mut self, value: u64) {
+        if value < 0x80 {
+            self.put_u8(value as u8);
+        } else {
+            let mut tmp = [0u8; 10];
+            let n = wire::encode_varint(value, &mut tmp);
+            self.put_slice(&tmp[..n]);
+        }
+    }
+
+    #[inline]
+    pub fn put_fixed32(&mut self, value: u32) {
+        self.put_slice(&value.to_le_bytes());
+    }
+
+    #[inline]
+    pub fn put_fixed64(&mut self, value: u64) {
+        self.put_slice(&value.to_le_bytes());
+    }
+
+    /// A length-delimited payload: the bytes, then (in front) their length.
+    #[inline]
+    pub fn put_bytes(&mut self, bytes: &[u8]) {
+        self.put_slice(bytes);
+        self.put_varint(bytes.len() as u64);
+    }
+
+    /// A length-delimited sub-message: its fields, then (in front) their length.
+    #[inline]
+    pub fn put_message<M: Message>(&mut self, message: &M) {
+        let end = self.pos;
+        message.write_to(self);
+        self.put_varint((end - self.pos) as u64);
+    }
+
+    /// A group (delimited encoding): start tag, fields, end tag. Written back to front.
+    #[inline]
+    pub fn put_group<M: Message>(&mut self, message: &M, field_number: u32) {
+        self.put_varint(wire::tag(field_number, wire::WireType::EndGroup) as u64);
+        message.write_to(self);
+        self.put_varint(wire::tag(field_number, wire::WireType::StartGroup) as u64);
+    }
+}
