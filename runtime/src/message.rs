@@ -112,7 +112,7 @@ pub trait Message: Default {
 }
 
 /// Writes `message` so that it fills `buf` exactly.
-fn write_exact<M: Message + ?Sized>(message: &M, buf: &mut [u8]) {
+fn write_exact<M: Message>(message: &M, buf: &mut [u8]) {
     let mut writer = Writer::new(buf);
     message.write_to(&mut writer);
     assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");

@@ -118,7 +118,7 @@ impl<'a> Reader<'a> {
             };
         };
         // Fast path: one-byte tag, field number ≥ 1, wire type 0..=3 or 5.
-        if b < 0x80 && b >= 8 && (b & 7) != 4 && (b & 7) < 6 {
+        if (8..0x80).contains(&b) && (b & 7) != 4 && (b & 7) < 6 {
             self.buf = &self.buf[1..];
             return Ok(Some(u32::from(b)));
         }
@@ -205,6 +205,19 @@ impl<'a> Reader<'a> {
         }
         self.depth -= 1;
         Ok(())
+    }
+
+    /// A reader for `payload` (a length-delimited value read from this reader) one
+    /// nesting level down, as used for map entries.
+    #[inline]
+    pub fn nested(&self, payload: &'a [u8]) -> Result<Reader<'a>, DecodeError> {
+        if self.depth == 0 {
+            return Err(err(Kind::RecursionLimitExceeded));
+        }
+        Ok(Reader {
+            buf: payload,
+            depth: self.depth - 1,
+        })
     }
 
     /// Merges a length-delimited sub-message into `message`.

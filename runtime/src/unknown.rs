@@ -62,6 +62,17 @@ impl UnknownFields {
         self.bytes.extend_from_slice(value);
     }
 
+    /// Appends a length-delimited record (how a map entry with an undeclared closed-enum
+    /// value is kept).
+    pub fn push_len_delimited(&mut self, field_number: u32, payload: &[u8]) {
+        let mut value = Vec::with_capacity(wire::len_delimited_len(payload.len()));
+        let mut tmp = [0u8; 10];
+        let n = wire::encode_varint(payload.len() as u64, &mut tmp);
+        value.extend_from_slice(&tmp[..n]);
+        value.extend_from_slice(payload);
+        self.push_raw(wire::tag(field_number, WireType::Len), &value);
+    }
+
     /// Appends a varint record (how undeclared values of closed enums are kept).
     pub fn push_varint(&mut self, field_number: u32, value: u64) {
         let mut tmp = [0u8; 10];

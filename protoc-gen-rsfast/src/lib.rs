@@ -1,0 +1,205 @@
+//! `protoc-gen-rsfast`: a Protocol Buffers code generator for Rust that emits specialised
+//! encode, decode and size code for the [`rsfast`](https://docs.rs/rsfast) runtime.
+//!
+//! Three front doors, one output: the `protoc-gen-rsfast` protoc plugin, [`Config::compile`]
+//! for build scripts (pure Rust, through protox: no protoc needed), and
+//! [`Config::compile_fds`] for an existing `FileDescriptorSet`.
+//!
+//! ```no_run
+//! // in build.rs's main:
+//! protoc_gen_rsfast::Config::new()
+//!     .compile(&["proto/echo.proto"], &["proto"])
+//!     .unwrap();
+//! ```
+//! and in the crate: `rsfast::include_proto!("grpc.examples.echo");`.
+
+mod error;
+mod gen;
+mod model;
+mod names;
+
+use std::path::{Path, PathBuf};
+
+use prost_types::{FileDescriptorProto, FileDescriptorSet};
+
+pub use error::Error;
+pub use gen::GeneratedFile;
+
+/// Generation options: the one set that plugin parameters (`--rsfast_out=KEY=VALUE,...:OUT`)
+/// and the [`Config`] builder both fill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Keep fields the schema does not know and re-emit them on encode (default: true).
+    pub unknown_fields: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            unknown_fields: true,
+        }
+    }
+}
+
+impl Options {
+    /// Parses a plugin parameter string: comma-separated `key=value` or bare `key`
+    /// (meaning `key=true`).
+    pub fn parse(parameter: &str) -> Result<Self, Error> {
+        let mut options = Options::default();
+        options.apply(parameter)?;
+        Ok(options)
+    }
+
+    /// Applies a parameter string on top of these options.
+    pub fn apply(&mut self, parameter: &str) -> Result<(), Error> {
+        for item in parameter.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (key, value) = item.split_once('=').unwrap_or((item, "true"));
+            self.set(key.trim(), value.trim())?;
+        }
+        Ok(())
+    }
+
+    /// Sets one option by name, as written in a plugin parameter.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        let flag = || match value {
+            "true" | "on" | "yes" => Ok(true),
+            "false" | "off" | "no" => Ok(false),
+            _ => Err(Error::new(format!(
+                "option {key}: expected true or false, got {value:?}"
+            ))),
+        };
+        match key {
+            "unknown_fields" => self.unknown_fields = flag()?,
+            _ => return Err(Error::new(format!("unknown option {key:?} (known: unknown_fields)"))),
+        }
+        Ok(())
+    }
+}
+
+/// Generates Rust for `files_to_generate` (names as in the descriptors) out of `files`,
+/// which must also hold every imported file. What the plugin and [`Config`] both call.
+pub fn generate(
+    files: &[FileDescriptorProto],
+    files_to_generate: &[String],
+    options: &Options,
+) -> Result<(Vec<GeneratedFile>, Vec<String>), Error> {
+    let model = model::build(files, files_to_generate)?;
+    let generated = gen::generate(&model, options)?;
+    Ok((generated, model.warnings))
+}
+
+/// The build-script API.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    options: Options,
+    out_dir: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Where generated files go (default: `$OUT_DIR`).
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Keep unknown fields (default) or drop them while decoding.
+    pub fn unknown_fields(&mut self, keep: bool) -> &mut Self {
+        self.options.unknown_fields = keep;
+        self
+    }
+
+    /// Applies options written as a plugin parameter (`"unknown_fields=false"`), so a
+    /// build script and a protoc invocation can share one string.
+    pub fn parameter(&mut self, parameter: &str) -> Result<&mut Self, Error> {
+        self.options.apply(parameter)?;
+        Ok(self)
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Compiles `protos` (found under `includes`) with protox and writes one `.rs` file per
+    /// package. Prints `cargo:rerun-if-changed` lines when run from a build script.
+    pub fn compile(
+        &self,
+        protos: &[impl AsRef<Path>],
+        includes: &[impl AsRef<Path>],
+    ) -> Result<Vec<PathBuf>, Error> {
+        let (files, requested) = self.parse(protos, includes)?;
+        if std::env::var_os("CARGO_MANIFEST_DIR").is_some() && std::env::var_os("OUT_DIR").is_some() {
+            for p in protos {
+                println!("cargo:rerun-if-changed={}", p.as_ref().display());
+            }
+        }
+        self.write(&files, &requested)
+    }
+
+    /// Generates into memory instead of writing files.
+    pub fn generate(
+        &self,
+        protos: &[impl AsRef<Path>],
+        includes: &[impl AsRef<Path>],
+    ) -> Result<Vec<GeneratedFile>, Error> {
+        let (files, requested) = self.parse(protos, includes)?;
+        Ok(generate(&files, &requested, &self.options)?.0)
+    }
+
+    fn parse(
+        &self,
+        protos: &[impl AsRef<Path>],
+        includes: &[impl AsRef<Path>],
+    ) -> Result<(Vec<FileDescriptorProto>, Vec<String>), Error> {
+        let mut compiler = protox::Compiler::new(includes.iter().map(AsRef::as_ref))?;
+        compiler.include_source_info(true);
+        compiler.open_files(protos.iter().map(AsRef::as_ref))?;
+        compiler.include_imports(false);
+        let requested = compiler
+            .file_descriptor_set()
+            .file
+            .into_iter()
+            .map(|f| f.name().to_owned())
+            .collect();
+        compiler.include_imports(true);
+        Ok((compiler.file_descriptor_set().file, requested))
+    }
+
+    /// Generates every file of `set` (which must hold all imports of those it names).
+    pub fn compile_fds(&self, set: FileDescriptorSet) -> Result<Vec<PathBuf>, Error> {
+        let requested: Vec<String> = set.file.iter().map(|f| f.name().to_owned()).collect();
+        self.write(&set.file, &requested)
+    }
+
+    fn write(&self, files: &[FileDescriptorProto], requested: &[String]) -> Result<Vec<PathBuf>, Error> {
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| Error::new("no out_dir set and OUT_DIR is not in the environment"))?,
+        };
+        let (generated, warnings) = generate(files, requested, &self.options)?;
+        let in_build_script = std::env::var_os("OUT_DIR").is_some();
+        for w in warnings {
+            if in_build_script {
+                println!("cargo:warning=rsfast: {w}");
+            } else {
+                eprintln!("warning: {w}");
+            }
+        }
+        std::fs::create_dir_all(&out_dir)?;
+        let mut written = Vec::new();
+        for file in generated {
+            let path = out_dir.join(&file.name);
+            // Leave unchanged files alone so that cargo does not rebuild needlessly.
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(file.content.as_str()) {
+                std::fs::write(&path, &file.content)?;
+            }
+            written.push(path);
+        }
+        Ok(written)
+    }
+}

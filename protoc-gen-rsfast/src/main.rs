@@ -1,0 +1,121 @@
+//! The protoc plugin: CodeGeneratorRequest on stdin, CodeGeneratorResponse on stdout.
+//!
+//! With arguments it is also a standalone compiler (through protox, no protoc needed):
+//! `protoc-gen-rsfast -I proto -o out proto/echo.proto`.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use prost::Message as _;
+use prost_types::compiler::code_generator_response::{Feature, File};
+use prost_types::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+
+const USAGE: &str = "\
+usage: protoc-gen-rsfast                      (as a protoc plugin: protoc --rsfast_out=OUT ...)
+       protoc-gen-rsfast [-I DIR]... -o OUT [--param OPTIONS] FILE.proto...
+
+Generates one Rust file per protobuf package, named <package>.rs.
+OPTIONS is what protoc passes as --rsfast_opt / --rsfast_out=OPTIONS:OUT, e.g. unknown_fields=false.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        return plugin();
+    }
+    match cli(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("protoc-gen-rsfast: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn plugin() -> ExitCode {
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+        eprintln!("protoc-gen-rsfast: reading stdin: {e}");
+        return ExitCode::FAILURE;
+    }
+    let response = match CodeGeneratorRequest::decode(input.as_slice()) {
+        Ok(request) => respond(request),
+        Err(e) => CodeGeneratorResponse {
+            error: Some(format!("protoc-gen-rsfast: bad CodeGeneratorRequest: {e}")),
+            ..Default::default()
+        },
+    };
+    match std::io::stdout().write_all(&response.encode_to_vec()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("protoc-gen-rsfast: writing stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn respond(request: CodeGeneratorRequest) -> CodeGeneratorResponse {
+    let supported_features = Some(Feature::Proto3Optional as u64);
+    let result = protoc_gen_rsfast::Options::parse(request.parameter()).and_then(|options| {
+        protoc_gen_rsfast::generate(&request.proto_file, &request.file_to_generate, &options)
+    });
+    match result {
+        Ok((files, warnings)) => {
+            for w in warnings {
+                eprintln!("protoc-gen-rsfast: warning: {w}");
+            }
+            CodeGeneratorResponse {
+                supported_features,
+                file: files
+                    .into_iter()
+                    .map(|f| File {
+                        name: Some(f.name),
+                        content: Some(f.content),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        }
+        Err(e) => CodeGeneratorResponse {
+            error: Some(e.to_string()),
+            supported_features,
+            ..Default::default()
+        },
+    }
+}
+
+fn cli(args: &[String]) -> Result<(), String> {
+    let mut includes = Vec::new();
+    let mut out = None;
+    let mut protos = Vec::new();
+    let mut param = String::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            "-I" | "--include" => includes.push(value(arg)?),
+            "-o" | "--out" => out = Some(value(arg)?),
+            "--param" => param = value(arg)?,
+            a if a.starts_with("-I") => includes.push(a[2..].to_owned()),
+            a if a.starts_with('-') => return Err(format!("unknown flag {a}\n{USAGE}")),
+            a => protos.push(a.to_owned()),
+        }
+    }
+    let out = out.ok_or(format!("-o OUT is required\n{USAGE}"))?;
+    if protos.is_empty() {
+        return Err(format!("no .proto files given\n{USAGE}"));
+    }
+    if includes.is_empty() {
+        includes.push(".".to_owned());
+    }
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.out_dir(&out).parameter(&param).map_err(|e| e.to_string())?;
+    for path in config.compile(&protos, &includes).map_err(|e| e.to_string())? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,837 @@
+//! Descriptors resolved once into the model the code generators read: Rust names, types,
+//! presence, wire encoding, boxing and required-field checks. Nothing under `gen/` looks
+//! at a raw descriptor, and nothing downstream asks "is this proto2?": the syntax is
+//! turned into per-field facts ([`Presence`], `packed`, `closed`, `delimited`) here.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto};
+
+use crate::names;
+use crate::Error;
+
+/// Field numbers in descriptor.proto, for source-code-info paths.
+mod path {
+    pub const FILE_MESSAGE_TYPE: i32 = 4;
+    pub const FILE_ENUM_TYPE: i32 = 5;
+    pub const MESSAGE_FIELD: i32 = 2;
+    pub const MESSAGE_NESTED_TYPE: i32 = 3;
+    pub const MESSAGE_ENUM_TYPE: i32 = 4;
+    pub const MESSAGE_ONEOF_DECL: i32 = 8;
+    pub const ENUM_VALUE: i32 = 2;
+}
+
+/// Everything to generate: one entry per proto package, in name order.
+#[derive(Debug)]
+pub struct Model {
+    pub packages: Vec<Package>,
+    /// Things the generator skipped on purpose (e.g. extensions), for the user to see.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Package {
+    /// The proto package, e.g. `grpc.examples.echo`.
+    pub name: String,
+    /// The .proto files it comes from.
+    pub files: Vec<String>,
+    pub messages: Vec<Message>,
+    pub enums: Vec<Enum>,
+}
+
+#[derive(Debug)]
+pub struct Message {
+    /// Full proto name without the leading dot, used in error paths.
+    pub full_name: String,
+    pub rust_name: String,
+    /// The module the struct lives in.
+    pub module: Vec<String>,
+    /// The module holding its nested types and oneof enums.
+    pub child_module: String,
+    pub doc: Vec<String>,
+    /// Fields outside real oneofs, in declaration order.
+    pub fields: Vec<Field>,
+    pub oneofs: Vec<Oneof>,
+    pub messages: Vec<Message>,
+    pub enums: Vec<Enum>,
+    /// It, or a message it contains, has a required field.
+    pub needs_init_check: bool,
+}
+
+#[derive(Debug)]
+pub struct Oneof {
+    /// The struct field holding it.
+    pub rust_field: String,
+    /// The enum type in the message's child module.
+    pub rust_enum: String,
+    pub doc: Vec<String>,
+    /// Members; each field's `variant` names its enum variant.
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub proto_name: String,
+    pub rust_name: String,
+    /// Variant name when the field is a oneof member.
+    pub variant: String,
+    pub number: u32,
+    pub doc: Vec<String>,
+    pub kind: Kind,
+    pub cardinality: Cardinality,
+    /// The explicit `[default = ...]`, for explicit-presence fields.
+    pub default: Option<DefaultValue>,
+}
+
+#[derive(Debug)]
+pub enum Cardinality {
+    Singular(Presence),
+    Repeated { packed: bool },
+    Map { key: Kind, value: Kind },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Not on the wire when equal to the default (proto3 scalars).
+    Implicit,
+    /// `Option<T>`: proto2 optional, proto3 `optional`, messages, oneof members.
+    Explicit,
+    /// proto2 `required`: `Option<T>`, checked after decoding.
+    Required,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Scalar(Scalar),
+    String,
+    Bytes,
+    Enum(EnumRef),
+    Message(MessageRef),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    Int32,
+    Int64,
+    Uint32,
+    Uint64,
+    Sint32,
+    Sint64,
+    Fixed32,
+    Fixed64,
+    Sfixed32,
+    Sfixed64,
+    Bool,
+    Float,
+    Double,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypePath {
+    pub module: Vec<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumRef {
+    pub path: TypePath,
+    /// Undeclared values go to unknown fields (proto2 enums) instead of being kept.
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MessageRef {
+    pub path: TypePath,
+    /// Group encoding (start/end tags) instead of a length prefix.
+    pub delimited: bool,
+    /// Held in a `Box` because it (transitively) contains the message holding it.
+    pub boxed: bool,
+    pub needs_init_check: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum DefaultValue {
+    Bool(bool),
+    Signed(i64),
+    Unsigned(u64),
+    Float(f64),
+    String(String),
+    Bytes(Vec<u8>),
+    /// An enum value: its variant name and number.
+    Enum(String, i32),
+}
+
+#[derive(Debug)]
+pub struct Enum {
+    pub rust_name: String,
+    pub doc: Vec<String>,
+    /// Declared values, aliases dropped (first name of each number wins).
+    pub values: Vec<EnumValue>,
+}
+
+#[derive(Debug)]
+pub struct EnumValue {
+    pub proto_name: String,
+    pub variant: String,
+    pub number: i32,
+    pub doc: Vec<String>,
+}
+
+impl Scalar {
+    fn of(ty: Type) -> Option<Scalar> {
+        Some(match ty {
+            Type::Int32 => Scalar::Int32,
+            Type::Int64 => Scalar::Int64,
+            Type::Uint32 => Scalar::Uint32,
+            Type::Uint64 => Scalar::Uint64,
+            Type::Sint32 => Scalar::Sint32,
+            Type::Sint64 => Scalar::Sint64,
+            Type::Fixed32 => Scalar::Fixed32,
+            Type::Fixed64 => Scalar::Fixed64,
+            Type::Sfixed32 => Scalar::Sfixed32,
+            Type::Sfixed64 => Scalar::Sfixed64,
+            Type::Bool => Scalar::Bool,
+            Type::Float => Scalar::Float,
+            Type::Double => Scalar::Double,
+            _ => return None,
+        })
+    }
+}
+
+impl Kind {
+    /// Scalars and enums can be packed; strings, bytes and messages cannot.
+    pub fn is_packable(&self) -> bool {
+        matches!(self, Kind::Scalar(_) | Kind::Enum(_))
+    }
+}
+
+/// Syntax-derived facts of a file (the proto2/proto3 presets of editions features).
+#[derive(Clone, Copy)]
+struct FileFeatures {
+    implicit_presence: bool,
+    packed_by_default: bool,
+    closed_enums: bool,
+}
+
+impl FileFeatures {
+    fn of(file: &FileDescriptorProto) -> Result<Self, Error> {
+        match file.syntax() {
+            "" | "proto2" => Ok(FileFeatures {
+                implicit_presence: false,
+                packed_by_default: false,
+                closed_enums: true,
+            }),
+            "proto3" => Ok(FileFeatures {
+                implicit_presence: true,
+                packed_by_default: true,
+                closed_enums: false,
+            }),
+            other => Err(Error::in_file(
+                file.name(),
+                format!("syntax {other:?} is not supported yet (proto2 and proto3 are)"),
+            )),
+        }
+    }
+}
+
+enum TypeInfo<'a> {
+    Message {
+        path: TypePath,
+        descriptor: &'a DescriptorProto,
+    },
+    Enum {
+        path: TypePath,
+        descriptor: &'a EnumDescriptorProto,
+        closed: bool,
+    },
+}
+
+/// Builds the model for `to_generate` out of `files` (which must include every import).
+pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Model, Error> {
+    let resolver = Resolver::new(files)?;
+    let mut by_package: BTreeMap<&str, Vec<&FileDescriptorProto>> = BTreeMap::new();
+    for name in to_generate {
+        let file = files
+            .iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| Error::new(format!("{name}: not in the descriptor set")))?;
+        by_package.entry(file.package()).or_default().push(file);
+    }
+    let mut warnings = Vec::new();
+    let mut packages = Vec::new();
+    for (name, files) in by_package {
+        let module = package_module(name);
+        let mut package = Package {
+            name: name.to_owned(),
+            files: files.iter().map(|f| f.name().to_owned()).collect(),
+            messages: Vec::new(),
+            enums: Vec::new(),
+        };
+        for file in files {
+            let comments = Comments::of(file);
+            let features = FileFeatures::of(file)?;
+            if !file.extension.is_empty() {
+                warnings.push(format!(
+                    "{}: extensions are not generated yet; their values stay in unknown fields",
+                    file.name()
+                ));
+            }
+            for (i, m) in file.message_type.iter().enumerate() {
+                let cx = Context {
+                    file,
+                    features,
+                    comments: &comments,
+                };
+                let prefix = qualify(file.package(), m.name());
+                let path = vec![path::FILE_MESSAGE_TYPE, i as i32];
+                if let Some(msg) =
+                    resolver.message(&cx, m, &prefix, &module, &path, &mut warnings)?
+                {
+                    package.messages.push(msg);
+                }
+            }
+            for (i, e) in file.enum_type.iter().enumerate() {
+                let path = vec![path::FILE_ENUM_TYPE, i as i32];
+                package
+                    .enums
+                    .push(enum_model(e, &comments, &path));
+            }
+        }
+        packages.push(package);
+    }
+    Ok(Model { packages, warnings })
+}
+
+fn qualify(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn package_module(package: &str) -> Vec<String> {
+    if package.is_empty() {
+        Vec::new()
+    } else {
+        package.split('.').map(names::snake).collect()
+    }
+}
+
+struct Context<'a> {
+    file: &'a FileDescriptorProto,
+    features: FileFeatures,
+    comments: &'a Comments,
+}
+
+struct Resolver<'a> {
+    /// Keyed by full name with a leading dot, as descriptors refer to types.
+    types: HashMap<String, TypeInfo<'a>>,
+    /// Message full name → message types held without indirection (singular fields and
+    /// oneof members): the edges along which a cycle makes a type infinitely large.
+    inline_edges: HashMap<String, Vec<String>>,
+    needs_init_check: HashSet<String>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(files: &'a [FileDescriptorProto]) -> Result<Self, Error> {
+        let mut r = Resolver {
+            types: HashMap::new(),
+            inline_edges: HashMap::new(),
+            needs_init_check: HashSet::new(),
+        };
+        for file in files {
+            let features = FileFeatures::of(file)?;
+            let module = package_module(file.package());
+            let prefix = if file.package().is_empty() {
+                String::new()
+            } else {
+                format!(".{}", file.package())
+            };
+            for m in &file.message_type {
+                r.index_message(m, &prefix, &module, features);
+            }
+            for e in &file.enum_type {
+                r.index_enum(e, &prefix, &module, features);
+            }
+        }
+        r.compute_init_checks();
+        Ok(r)
+    }
+
+    fn index_message(
+        &mut self,
+        m: &'a DescriptorProto,
+        prefix: &str,
+        module: &[String],
+        features: FileFeatures,
+    ) {
+        let full = format!("{prefix}.{}", m.name());
+        let edges = m
+            .field
+            .iter()
+            .filter(|f| f.label() != Label::Repeated && is_message_type(f))
+            .map(|f| f.type_name().to_owned())
+            .collect();
+        self.inline_edges.insert(full.clone(), edges);
+        let path = TypePath {
+            module: module.to_vec(),
+            name: names::upper_camel(m.name()),
+        };
+        let mut child = module.to_vec();
+        child.push(names::snake(m.name()));
+        for nested in &m.nested_type {
+            self.index_message(nested, &full, &child, features);
+        }
+        for e in &m.enum_type {
+            self.index_enum(e, &full, &child, features);
+        }
+        self.types.insert(
+            full,
+            TypeInfo::Message {
+                path,
+                descriptor: m,
+            },
+        );
+    }
+
+    fn index_enum(
+        &mut self,
+        e: &'a EnumDescriptorProto,
+        prefix: &str,
+        module: &[String],
+        features: FileFeatures,
+    ) {
+        let path = TypePath {
+            module: module.to_vec(),
+            name: names::upper_camel(e.name()),
+        };
+        self.types.insert(
+            format!("{prefix}.{}", e.name()),
+            TypeInfo::Enum {
+                path,
+                descriptor: e,
+                closed: features.closed_enums,
+            },
+        );
+    }
+
+    /// Fixpoint: a message needs an initialization check if it has a required field or
+    /// holds (in any way) a message that does.
+    fn compute_init_checks(&mut self) {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (name, info) in &self.types {
+                let TypeInfo::Message { descriptor, .. } = info else {
+                    continue;
+                };
+                if self.needs_init_check.contains(name) {
+                    continue;
+                }
+                let needs = descriptor.field.iter().any(|f| {
+                    f.label() == Label::Required
+                        || (is_message_type(f) && self.needs_init_check.contains(f.type_name()))
+                });
+                if needs {
+                    self.needs_init_check.insert(name.clone());
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    /// Whether `from` reaches `to` through inline (unboxed) message fields.
+    fn reaches(&self, from: &str, to: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![from];
+        while let Some(name) = stack.pop() {
+            if name == to {
+                return true;
+            }
+            if seen.insert(name) {
+                if let Some(edges) = self.inline_edges.get(name) {
+                    stack.extend(edges.iter().map(String::as_str));
+                }
+            }
+        }
+        false
+    }
+
+    fn lookup(&self, type_name: &str, file: &str) -> Result<&TypeInfo<'a>, Error> {
+        self.types
+            .get(type_name)
+            .ok_or_else(|| Error::in_file(file, format!("unknown type {type_name}")))
+    }
+
+    /// The model of message `m` (full proto name `full`, struct in `module`), or `None`
+    /// for map entries, which become `HashMap`s instead of types.
+    fn message(
+        &self,
+        cx: &Context<'_>,
+        m: &DescriptorProto,
+        full: &str,
+        module: &[String],
+        path: &[i32],
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Message>, Error> {
+        if m.options.as_ref().is_some_and(|o| o.map_entry()) {
+            return Ok(None);
+        }
+        if !m.extension.is_empty() {
+            warnings.push(format!(
+                "{}: extensions declared in {full} are not generated yet; their values stay in unknown fields",
+                cx.file.name()
+            ));
+        }
+        let child_module = names::snake(m.name());
+        let mut child = module.to_vec();
+        child.push(child_module.clone());
+        let dotted = format!(".{full}");
+
+        let mut fields = Vec::new();
+        let mut oneofs: Vec<Oneof> = Vec::new();
+        // Real oneofs (not proto3 `optional`'s synthetic ones) get an enum each.
+        let mut oneof_slot: HashMap<i32, usize> = HashMap::new();
+        for (i, decl) in m.oneof_decl.iter().enumerate() {
+            let synthetic = m
+                .field
+                .iter()
+                .any(|f| f.oneof_index == Some(i as i32) && f.proto3_optional());
+            if !synthetic {
+                oneof_slot.insert(i as i32, oneofs.len());
+                let mut p = path.to_vec();
+                p.extend([path::MESSAGE_ONEOF_DECL, i as i32]);
+                oneofs.push(Oneof {
+                    rust_field: names::field(decl.name()),
+                    rust_enum: names::upper_camel(decl.name()),
+                    doc: cx.comments.doc(&p),
+                    fields: Vec::new(),
+                });
+            }
+        }
+        for (i, f) in m.field.iter().enumerate() {
+            let mut p = path.to_vec();
+            p.extend([path::MESSAGE_FIELD, i as i32]);
+            let field = self.field(cx, &dotted, f, &p)?;
+            match f.oneof_index.and_then(|o| oneof_slot.get(&o)) {
+                Some(&slot) => oneofs[slot].fields.push(field),
+                None => fields.push(field),
+            }
+        }
+
+        let mut messages = Vec::new();
+        for (i, nested) in m.nested_type.iter().enumerate() {
+            let mut p = path.to_vec();
+            p.extend([path::MESSAGE_NESTED_TYPE, i as i32]);
+            let nested_full = format!("{full}.{}", nested.name());
+            if let Some(msg) = self.message(cx, nested, &nested_full, &child, &p, warnings)? {
+                messages.push(msg);
+            }
+        }
+        let enums = m
+            .enum_type
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut p = path.to_vec();
+                p.extend([path::MESSAGE_ENUM_TYPE, i as i32]);
+                enum_model(e, cx.comments, &p)
+            })
+            .collect();
+
+        Ok(Some(Message {
+            full_name: full.to_owned(),
+            rust_name: names::upper_camel(m.name()),
+            module: module.to_vec(),
+            child_module,
+            doc: cx.comments.doc(path),
+            fields,
+            oneofs,
+            messages,
+            enums,
+            needs_init_check: self.needs_init_check.contains(&dotted),
+        }))
+    }
+
+    fn field(
+        &self,
+        cx: &Context<'_>,
+        parent: &str,
+        f: &FieldDescriptorProto,
+        path: &[i32],
+    ) -> Result<Field, Error> {
+        let file = cx.file.name();
+        let number = u32::try_from(f.number())
+            .map_err(|_| Error::in_file(file, format!("field {} has a negative number", f.name())))?;
+        let kind = self.kind(cx, parent, f)?;
+        let cardinality = match f.label() {
+            Label::Repeated => match self.map_entry(cx, f)? {
+                Some((key, value)) => Cardinality::Map { key, value },
+                None => {
+                    let packed = kind.is_packable()
+                        && f
+                            .options
+                            .as_ref()
+                            .and_then(|o| o.packed)
+                            .unwrap_or(cx.features.packed_by_default);
+                    Cardinality::Repeated { packed }
+                }
+            },
+            Label::Required => Cardinality::Singular(Presence::Required),
+            Label::Optional => {
+                let implicit = cx.features.implicit_presence
+                    && !f.proto3_optional()
+                    && f.oneof_index.is_none()
+                    && !matches!(kind, Kind::Message(_));
+                Cardinality::Singular(if implicit {
+                    Presence::Implicit
+                } else {
+                    Presence::Explicit
+                })
+            }
+        };
+        let default = match &f.default_value {
+            Some(text) => Some(self.default_value(&kind, text, f, file)?),
+            None => None,
+        };
+        Ok(Field {
+            proto_name: f.name().to_owned(),
+            rust_name: names::field(f.name()),
+            variant: names::upper_camel(f.name()),
+            number,
+            doc: cx.comments.doc(path),
+            kind,
+            cardinality,
+            default,
+        })
+    }
+
+    fn kind(&self, cx: &Context<'_>, parent: &str, f: &FieldDescriptorProto) -> Result<Kind, Error> {
+        let file = cx.file.name();
+        if let Some(s) = Scalar::of(f.r#type()) {
+            return Ok(Kind::Scalar(s));
+        }
+        Ok(match f.r#type() {
+            Type::String => Kind::String,
+            Type::Bytes => Kind::Bytes,
+            Type::Enum => match self.lookup(f.type_name(), file)? {
+                TypeInfo::Enum { path, closed, .. } => Kind::Enum(EnumRef {
+                    path: path.clone(),
+                    closed: *closed,
+                }),
+                TypeInfo::Message { .. } => {
+                    return Err(Error::in_file(file, format!("{} is not an enum", f.type_name())))
+                }
+            },
+            Type::Message | Type::Group => match self.lookup(f.type_name(), file)? {
+                TypeInfo::Message { path, .. } => Kind::Message(MessageRef {
+                    path: path.clone(),
+                    delimited: f.r#type() == Type::Group,
+                    boxed: f.label() != Label::Repeated && self.reaches(f.type_name(), parent),
+                    needs_init_check: self.needs_init_check.contains(f.type_name()),
+                }),
+                TypeInfo::Enum { .. } => {
+                    return Err(Error::in_file(file, format!("{} is not a message", f.type_name())))
+                }
+            },
+            other => {
+                return Err(Error::in_file(
+                    file,
+                    format!("field {} has unsupported type {other:?}", f.name()),
+                ))
+            }
+        })
+    }
+
+    /// Key and value kinds if `f` is a map field.
+    fn map_entry(
+        &self,
+        cx: &Context<'_>,
+        f: &FieldDescriptorProto,
+    ) -> Result<Option<(Kind, Kind)>, Error> {
+        let file = cx.file.name();
+        if f.r#type() != Type::Message {
+            return Ok(None);
+        }
+        let TypeInfo::Message { descriptor, .. } = self.lookup(f.type_name(), file)? else {
+            return Ok(None);
+        };
+        if !descriptor.options.as_ref().is_some_and(|o| o.map_entry()) {
+            return Ok(None);
+        }
+        let find = |number| {
+            descriptor
+                .field
+                .iter()
+                .find(|e| e.number() == number)
+                .ok_or_else(|| {
+                    Error::in_file(file, format!("map entry {} lacks field {number}", f.type_name()))
+                })
+        };
+        let key = self.kind(cx, f.type_name(), find(1)?)?;
+        let value = self.kind(cx, f.type_name(), find(2)?)?;
+        Ok(Some((key, value)))
+    }
+
+    fn default_value(
+        &self,
+        kind: &Kind,
+        text: &str,
+        f: &FieldDescriptorProto,
+        file: &str,
+    ) -> Result<DefaultValue, Error> {
+        let bad = || Error::in_file(file, format!("field {}: bad default value {text:?}", f.name()));
+        Ok(match kind {
+            Kind::Scalar(Scalar::Bool) => DefaultValue::Bool(text.parse().map_err(|_| bad())?),
+            Kind::Scalar(Scalar::Float | Scalar::Double) => DefaultValue::Float(match text {
+                "inf" => f64::INFINITY,
+                "-inf" => f64::NEG_INFINITY,
+                "nan" => f64::NAN,
+                _ => text.parse().map_err(|_| bad())?,
+            }),
+            Kind::Scalar(
+                Scalar::Uint32 | Scalar::Uint64 | Scalar::Fixed32 | Scalar::Fixed64,
+            ) => DefaultValue::Unsigned(text.parse().map_err(|_| bad())?),
+            Kind::Scalar(_) => DefaultValue::Signed(text.parse().map_err(|_| bad())?),
+            Kind::String => DefaultValue::String(text.to_owned()),
+            Kind::Bytes => DefaultValue::Bytes(unescape_c(text).ok_or_else(bad)?),
+            Kind::Enum(_) => {
+                let TypeInfo::Enum { descriptor, .. } = self.lookup(f.type_name(), file)? else {
+                    return Err(bad());
+                };
+                let value = descriptor
+                    .value
+                    .iter()
+                    .find(|v| v.name() == text)
+                    .ok_or_else(bad)?;
+                DefaultValue::Enum(names::enum_variant(descriptor.name(), text), value.number())
+            }
+            Kind::Message(_) => return Err(bad()),
+        })
+    }
+}
+
+fn is_message_type(f: &FieldDescriptorProto) -> bool {
+    matches!(f.r#type(), Type::Message | Type::Group)
+}
+
+fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32]) -> Enum {
+    let mut seen = HashSet::new();
+    let values = e
+        .value
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| seen.insert(v.number()))
+        .map(|(i, v)| {
+            let mut p = path.to_vec();
+            p.extend([path::ENUM_VALUE, i as i32]);
+            EnumValue {
+                proto_name: v.name().to_owned(),
+                variant: names::enum_variant(e.name(), v.name()),
+                number: v.number(),
+                doc: comments.doc(&p),
+            }
+        })
+        .collect();
+    Enum {
+        rust_name: names::upper_camel(e.name()),
+        doc: comments.doc(path),
+        values,
+    }
+}
+
+/// Undoes the C escaping protoc applies to `bytes` defaults.
+fn unescape_c(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let c = bytes.next()?;
+        out.push(match c {
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'v' => 0x0b,
+            b'\\' | b'\'' | b'"' | b'?' => c,
+            b'x' | b'X' => {
+                let mut v = 0u32;
+                let mut n = 0;
+                while let Some(d) = bytes.peek().and_then(|d| (*d as char).to_digit(16)) {
+                    v = v * 16 + d;
+                    bytes.next();
+                    n += 1;
+                }
+                if n == 0 {
+                    return None;
+                }
+                v as u8
+            }
+            b'0'..=b'7' => {
+                let mut v = u32::from(c - b'0');
+                for _ in 0..2 {
+                    match bytes.peek() {
+                        Some(d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            bytes.next();
+                        }
+                        _ => break,
+                    }
+                }
+                v as u8
+            }
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// Comments from a file's source-code info, keyed by descriptor path.
+#[derive(Default)]
+struct Comments {
+    by_path: HashMap<Vec<i32>, String>,
+}
+
+impl Comments {
+    fn of(file: &FileDescriptorProto) -> Self {
+        let mut by_path = HashMap::new();
+        for loc in file.source_code_info.iter().flat_map(|s| &s.location) {
+            let mut text = loc.leading_comments().to_owned();
+            if let Some(trailing) = &loc.trailing_comments {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(trailing);
+            }
+            if !text.trim().is_empty() {
+                by_path.insert(loc.path.clone(), text);
+            }
+        }
+        Comments { by_path }
+    }
+
+    fn doc(&self, path: &[i32]) -> Vec<String> {
+        self.by_path
+            .get(path)
+            .map(|c| names::doc_lines(c))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_escapes() {
+        assert_eq!(unescape_c(r"a\nb\\\x41\101\0").unwrap(), b"a\nb\\AA\0");
+        assert_eq!(unescape_c(r"\q"), None);
+    }
+}

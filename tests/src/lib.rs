@@ -1,0 +1,49 @@
+//! The test protos compiled twice: by rsfast (the checked-in golden files, which the
+//! golden test keeps fresh, so they are also proven to compile under `deny(warnings)`)
+//! and by prost (in `OUT_DIR`), for differential tests.
+#![deny(warnings)]
+
+/// rsfast's generated code, from `tests/golden/`.
+pub mod rsfast_gen {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/rsfast.test.rs");
+            pub mod other {
+                include!("../golden/rsfast.test.other.rs");
+            }
+        }
+        pub mod test2 {
+            include!("../golden/rsfast.test2.rs");
+        }
+    }
+    pub mod grpc {
+        pub mod examples {
+            pub mod echo {
+                include!("../golden/grpc.examples.echo.rs");
+            }
+        }
+    }
+}
+
+/// prost's generated code for the same protos.
+#[allow(clippy::all, missing_debug_implementations)]
+pub mod prost_gen {
+    pub mod rsfast {
+        pub mod test {
+            include!(concat!(env!("OUT_DIR"), "/rsfast.test.rs"));
+            pub mod other {
+                include!(concat!(env!("OUT_DIR"), "/rsfast.test.other.rs"));
+            }
+        }
+        pub mod test2 {
+            include!(concat!(env!("OUT_DIR"), "/rsfast.test2.rs"));
+        }
+    }
+    pub mod grpc {
+        pub mod examples {
+            pub mod echo {
+                include!(concat!(env!("OUT_DIR"), "/grpc.examples.echo.rs"));
+            }
+        }
+    }
+}
