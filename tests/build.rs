@@ -2,7 +2,11 @@
 //! differential tests. The rsfast side uses the checked-in golden files.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["../proto/test/types3.proto", "../proto/test/types2.proto", "../proto/echo.proto"];
+    let protos = [
+        "../proto/test/types3.proto",
+        "../proto/test/types2.proto",
+        "../proto/echo.proto",
+    ];
     let fds = protox::compile(protos, ["../proto"])?;
     let mut config = prost_build::Config::new();
     config.btree_map(["."]);

@@ -52,7 +52,11 @@ impl Options {
 
     /// Applies a parameter string on top of these options.
     pub fn apply(&mut self, parameter: &str) -> Result<(), Error> {
-        for item in parameter.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for item in parameter
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let (key, value) = item.split_once('=').unwrap_or((item, "true"));
             self.set(key.trim(), value.trim())?;
         }
@@ -70,7 +74,11 @@ impl Options {
         };
         match key {
             "unknown_fields" => self.unknown_fields = flag()?,
-            _ => return Err(Error::new(format!("unknown option {key:?} (known: unknown_fields)"))),
+            _ => {
+                return Err(Error::new(format!(
+                    "unknown option {key:?} (known: unknown_fields)"
+                )))
+            }
         }
         Ok(())
     }
@@ -131,7 +139,8 @@ impl Config {
         includes: &[impl AsRef<Path>],
     ) -> Result<Vec<PathBuf>, Error> {
         let (files, requested) = self.parse(protos, includes)?;
-        if std::env::var_os("CARGO_MANIFEST_DIR").is_some() && std::env::var_os("OUT_DIR").is_some() {
+        if std::env::var_os("CARGO_MANIFEST_DIR").is_some() && std::env::var_os("OUT_DIR").is_some()
+        {
             for p in protos {
                 println!("cargo:rerun-if-changed={}", p.as_ref().display());
             }
@@ -174,12 +183,18 @@ impl Config {
         self.write(&set.file, &requested)
     }
 
-    fn write(&self, files: &[FileDescriptorProto], requested: &[String]) -> Result<Vec<PathBuf>, Error> {
+    fn write(
+        &self,
+        files: &[FileDescriptorProto],
+        requested: &[String],
+    ) -> Result<Vec<PathBuf>, Error> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")
                 .map(PathBuf::from)
-                .ok_or_else(|| Error::new("no out_dir set and OUT_DIR is not in the environment"))?,
+                .ok_or_else(|| {
+                    Error::new("no out_dir set and OUT_DIR is not in the environment")
+                })?,
         };
         let (generated, warnings) = generate(files, requested, &self.options)?;
         let in_build_script = std::env::var_os("OUT_DIR").is_some();

@@ -113,8 +113,14 @@ fn cli(args: &[String]) -> Result<(), String> {
         includes.push(".".to_owned());
     }
     let mut config = protoc_gen_rsfast::Config::new();
-    config.out_dir(&out).parameter(&param).map_err(|e| e.to_string())?;
-    for path in config.compile(&protos, &includes).map_err(|e| e.to_string())? {
+    config
+        .out_dir(&out)
+        .parameter(&param)
+        .map_err(|e| e.to_string())?;
+    for path in config
+        .compile(&protos, &includes)
+        .map_err(|e| e.to_string())?
+    {
         println!("wrote {}", path.display());
     }
     Ok(())

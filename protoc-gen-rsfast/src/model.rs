@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use prost_types::field_descriptor_proto::{Label, Type};
-use prost_types::{DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto};
+use prost_types::{
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+};
 
 use crate::names;
 use crate::Error;
@@ -293,9 +295,7 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
             }
             for (i, e) in file.enum_type.iter().enumerate() {
                 let path = vec![path::FILE_ENUM_TYPE, i as i32];
-                package
-                    .enums
-                    .push(enum_model(e, &comments, &path));
+                package.enums.push(enum_model(e, &comments, &path));
             }
         }
         packages.push(package);
@@ -563,16 +563,16 @@ impl<'a> Resolver<'a> {
         path: &[i32],
     ) -> Result<Field, Error> {
         let file = cx.file.name();
-        let number = u32::try_from(f.number())
-            .map_err(|_| Error::in_file(file, format!("field {} has a negative number", f.name())))?;
+        let number = u32::try_from(f.number()).map_err(|_| {
+            Error::in_file(file, format!("field {} has a negative number", f.name()))
+        })?;
         let kind = self.kind(cx, parent, f)?;
         let cardinality = match f.label() {
             Label::Repeated => match self.map_entry(cx, f)? {
                 Some((key, value)) => Cardinality::Map { key, value },
                 None => {
                     let packed = kind.is_packable()
-                        && f
-                            .options
+                        && f.options
                             .as_ref()
                             .and_then(|o| o.packed)
                             .unwrap_or(cx.features.packed_by_default);
@@ -608,7 +608,12 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn kind(&self, cx: &Context<'_>, parent: &str, f: &FieldDescriptorProto) -> Result<Kind, Error> {
+    fn kind(
+        &self,
+        cx: &Context<'_>,
+        parent: &str,
+        f: &FieldDescriptorProto,
+    ) -> Result<Kind, Error> {
         let file = cx.file.name();
         if let Some(s) = Scalar::of(f.r#type()) {
             return Ok(Kind::Scalar(s));
@@ -622,7 +627,10 @@ impl<'a> Resolver<'a> {
                     closed: *closed,
                 }),
                 TypeInfo::Message { .. } => {
-                    return Err(Error::in_file(file, format!("{} is not an enum", f.type_name())))
+                    return Err(Error::in_file(
+                        file,
+                        format!("{} is not an enum", f.type_name()),
+                    ))
                 }
             },
             Type::Message | Type::Group => match self.lookup(f.type_name(), file)? {
@@ -633,7 +641,10 @@ impl<'a> Resolver<'a> {
                     needs_init_check: self.needs_init_check.contains(f.type_name()),
                 }),
                 TypeInfo::Enum { .. } => {
-                    return Err(Error::in_file(file, format!("{} is not a message", f.type_name())))
+                    return Err(Error::in_file(
+                        file,
+                        format!("{} is not a message", f.type_name()),
+                    ))
                 }
             },
             other => {
@@ -667,7 +678,10 @@ impl<'a> Resolver<'a> {
                 .iter()
                 .find(|e| e.number() == number)
                 .ok_or_else(|| {
-                    Error::in_file(file, format!("map entry {} lacks field {number}", f.type_name()))
+                    Error::in_file(
+                        file,
+                        format!("map entry {} lacks field {number}", f.type_name()),
+                    )
                 })
         };
         let key = self.kind(cx, f.type_name(), find(1)?)?;
@@ -682,7 +696,12 @@ impl<'a> Resolver<'a> {
         f: &FieldDescriptorProto,
         file: &str,
     ) -> Result<DefaultValue, Error> {
-        let bad = || Error::in_file(file, format!("field {}: bad default value {text:?}", f.name()));
+        let bad = || {
+            Error::in_file(
+                file,
+                format!("field {}: bad default value {text:?}", f.name()),
+            )
+        };
         Ok(match kind {
             Kind::Scalar(Scalar::Bool) => DefaultValue::Bool(text.parse().map_err(|_| bad())?),
             Kind::Scalar(Scalar::Float | Scalar::Double) => DefaultValue::Float(match text {
@@ -691,9 +710,9 @@ impl<'a> Resolver<'a> {
                 "nan" => f64::NAN,
                 _ => text.parse().map_err(|_| bad())?,
             }),
-            Kind::Scalar(
-                Scalar::Uint32 | Scalar::Uint64 | Scalar::Fixed32 | Scalar::Fixed64,
-            ) => DefaultValue::Unsigned(text.parse().map_err(|_| bad())?),
+            Kind::Scalar(Scalar::Uint32 | Scalar::Uint64 | Scalar::Fixed32 | Scalar::Fixed64) => {
+                DefaultValue::Unsigned(text.parse().map_err(|_| bad())?)
+            }
             Kind::Scalar(_) => DefaultValue::Signed(text.parse().map_err(|_| bad())?),
             Kind::String => DefaultValue::String(text.to_owned()),
             Kind::Bytes => DefaultValue::Bytes(unescape_c(text).ok_or_else(bad)?),

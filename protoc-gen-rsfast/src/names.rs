@@ -5,11 +5,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords that `r#` can escape.
 const RAW_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
+    "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "static",
+    "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual",
+    "where", "while", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers: they get a trailing underscore.
@@ -92,7 +92,11 @@ pub fn doc_lines(comment: &str) -> Vec<String> {
         let line = line.get(indent..).unwrap_or("").trim_end();
         if line.trim_start().starts_with("```") {
             // Fenced blocks keep their content but never run as doc tests.
-            out.push(if in_fence { "```".to_owned() } else { "```text".to_owned() });
+            out.push(if in_fence {
+                "```".to_owned()
+            } else {
+                "```text".to_owned()
+            });
             in_fence = !in_fence;
             continue;
         }
@@ -158,7 +162,14 @@ mod tests {
         let doc = doc_lines(" Does [x].\n\n     let a = 1;\n Done.");
         assert_eq!(
             doc,
-            vec!["Does \\[x\\].", "", "```text", "    let a = 1;", "```", "Done."]
+            vec![
+                "Does \\[x\\].",
+                "",
+                "```text",
+                "    let a = 1;",
+                "```",
+                "Done."
+            ]
         );
     }
 }

@@ -119,18 +119,12 @@ varint_scalar!(
 varint_scalar!(Int64, i64, |v| v as i64, |v| v as u64);
 varint_scalar!(Uint32, u32, |v| v as u32, |v| u64::from(v));
 varint_scalar!(Uint64, u64, |v| v, |v| v);
-varint_scalar!(
-    Sint32,
-    i32,
-    |v| wire::zigzag_decode32(v as u32),
-    |v| u64::from(wire::zigzag_encode32(v))
-);
-varint_scalar!(
-    Sint64,
-    i64,
-    |v| wire::zigzag_decode64(v),
-    |v| wire::zigzag_encode64(v)
-);
+varint_scalar!(Sint32, i32, |v| wire::zigzag_decode32(v as u32), |v| {
+    u64::from(wire::zigzag_encode32(v))
+});
+varint_scalar!(Sint64, i64, |v| wire::zigzag_decode64(v), |v| {
+    wire::zigzag_encode64(v)
+});
 varint_scalar!(Bool, bool, |v| v != 0, |v| u64::from(v));
 
 macro_rules! fixed_scalar {
@@ -165,12 +159,66 @@ macro_rules! fixed_scalar {
     };
 }
 
-fixed_scalar!(Fixed32, u32, u32, 4, read_fixed32, put_fixed32, |v| v, |v| v);
-fixed_scalar!(Fixed64, u64, u64, 8, read_fixed64, put_fixed64, |v| v, |v| v);
-fixed_scalar!(Sfixed32, i32, u32, 4, read_fixed32, put_fixed32, |v| v as i32, |v| v as u32);
-fixed_scalar!(Sfixed64, i64, u64, 8, read_fixed64, put_fixed64, |v| v as i64, |v| v as u64);
-fixed_scalar!(Float, f32, u32, 4, read_fixed32, put_fixed32, f32::from_bits, f32::to_bits);
-fixed_scalar!(Double, f64, u64, 8, read_fixed64, put_fixed64, f64::from_bits, f64::to_bits);
+fixed_scalar!(
+    Fixed32,
+    u32,
+    u32,
+    4,
+    read_fixed32,
+    put_fixed32,
+    |v| v,
+    |v| v
+);
+fixed_scalar!(
+    Fixed64,
+    u64,
+    u64,
+    8,
+    read_fixed64,
+    put_fixed64,
+    |v| v,
+    |v| v
+);
+fixed_scalar!(
+    Sfixed32,
+    i32,
+    u32,
+    4,
+    read_fixed32,
+    put_fixed32,
+    |v| v as i32,
+    |v| v as u32
+);
+fixed_scalar!(
+    Sfixed64,
+    i64,
+    u64,
+    8,
+    read_fixed64,
+    put_fixed64,
+    |v| v as i64,
+    |v| v as u64
+);
+fixed_scalar!(
+    Float,
+    f32,
+    u32,
+    4,
+    read_fixed32,
+    put_fixed32,
+    f32::from_bits,
+    f32::to_bits
+);
+fixed_scalar!(
+    Double,
+    f64,
+    u64,
+    8,
+    read_fixed64,
+    put_fixed64,
+    f64::from_bits,
+    f64::to_bits
+);
 
 /// An open enum: encoded like `int32`, any number accepted.
 #[derive(Debug)]

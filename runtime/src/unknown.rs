@@ -119,7 +119,9 @@ mod tests {
 
     #[test]
     fn records_round_trip() {
-        let input = [0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x1b, 0x08, 0x01, 0x1c];
+        let input = [
+            0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x1b, 0x08, 0x01, 0x1c,
+        ];
         let mut reader = Reader::new(&input);
         let mut unknown = UnknownFields::new();
         while let Some(tag) = reader.next_tag(0).unwrap() {

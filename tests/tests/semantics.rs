@@ -11,7 +11,9 @@ use rsfast_tests::rsfast_gen::rsfast::test2::{self, closed, Closed, Groups, Kind
 #[test]
 fn unknown_fields_survive_and_follow_known_fields() {
     // field 1 = 150, then unknown field 99 (varint 5) and unknown field 100 (bytes "ab").
-    let input = [0x08, 0x96, 0x01, 0x98, 0x06, 0x05, 0xa2, 0x06, 0x02, b'a', b'b'];
+    let input = [
+        0x08, 0x96, 0x01, 0x98, 0x06, 0x05, 0xa2, 0x06, 0x02, b'a', b'b',
+    ];
     let m = Scalars::decode(&input).unwrap();
     assert_eq!(m.f_int32, 150);
     assert!(!m.unknown_fields.is_empty());
@@ -115,7 +117,10 @@ fn negative_zero_is_not_the_default() {
         ..Default::default()
     };
     let bytes = m.encode_to_vec();
-    assert_eq!(bytes, [0x5d, 0, 0, 0, 0x80, 0x61, 0, 0, 0, 0, 0, 0, 0, 0x80]);
+    assert_eq!(
+        bytes,
+        [0x5d, 0, 0, 0, 0x80, 0x61, 0, 0, 0, 0, 0, 0, 0, 0x80]
+    );
     assert!(Scalars::decode(&bytes).unwrap().f_double.is_sign_negative());
     m.f_float = 0.0;
     m.f_double = 0.0;
@@ -141,7 +146,10 @@ fn closed_enums_send_undeclared_values_to_unknown_fields() {
     assert_eq!(m.single, None);
     assert_eq!(m.list, [Kind::A]);
     assert_eq!(m.choice, None);
-    assert_eq!(m.unknown_fields.as_bytes(), [0x08, 0x03, 0x10, 0x04, 0x28, 0x09]);
+    assert_eq!(
+        m.unknown_fields.as_bytes(),
+        [0x08, 0x03, 0x10, 0x04, 0x28, 0x09]
+    );
     // A map entry with an undeclared value goes to unknown fields whole.
     let entry = [0x22, 0x04, 0x08, 0x07, 0x10, 0x03];
     let m = Closed::decode(&entry).unwrap();
@@ -269,7 +277,10 @@ fn groups_round_trip() {
     };
     let bytes = m.encode_to_vec();
     // Data: start group 1 (0x0b), a = 1, b = "b", end group 1 (0x0c).
-    assert_eq!(&bytes[..8], [0x0b, 0x10, 0x01, 0x1a, 0x01, b'b', 0x0c, 0x23]);
+    assert_eq!(
+        &bytes[..8],
+        [0x0b, 0x10, 0x01, 0x1a, 0x01, b'b', 0x0c, 0x23]
+    );
     assert_eq!(Groups::decode(&bytes).unwrap(), m);
     assert_eq!(bytes.len(), m.encoded_len());
 }

@@ -97,7 +97,10 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
     let tags = tags(f);
     let body = match (&f.cardinality, &f.kind) {
         (Cardinality::Singular(presence), Kind::Scalar(_))
-        | (Cardinality::Singular(presence), Kind::Enum(crate::model::EnumRef { closed: false, .. })) => {
+        | (
+            Cardinality::Singular(presence),
+            Kind::Enum(crate::model::EnumRef { closed: false, .. }),
+        ) => {
             let codec = codec(&f.kind, a.from());
             if *presence == Presence::Implicit {
                 quote!(self.#name = #codec::read(r)#at;)
@@ -172,7 +175,12 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
     quote!(#tags => { #body })
 }
 
-fn merge_message(delimited: bool, number: u32, target: TokenStream, at: &TokenStream) -> TokenStream {
+fn merge_message(
+    delimited: bool,
+    number: u32,
+    target: TokenStream,
+    at: &TokenStream,
+) -> TokenStream {
     if delimited {
         let number = Literal::u32_unsuffixed(number);
         quote!(r.merge_group(#target, #number)#at;)
@@ -341,12 +349,20 @@ pub(super) fn check_initialized(message: &Message) -> TokenStream {
                     }
                 })
             }
-            (Cardinality::Repeated { .. }, Kind::Message(m)) if m.needs_init_check => Some(quote! {
-                for v in &self.#name {
-                    ::rsfast::Message::check_initialized(v)#at;
-                }
-            }),
-            (Cardinality::Map { value: Kind::Message(m), .. }, _) if m.needs_init_check => Some(quote! {
+            (Cardinality::Repeated { .. }, Kind::Message(m)) if m.needs_init_check => {
+                Some(quote! {
+                    for v in &self.#name {
+                        ::rsfast::Message::check_initialized(v)#at;
+                    }
+                })
+            }
+            (
+                Cardinality::Map {
+                    value: Kind::Message(m),
+                    ..
+                },
+                _,
+            ) if m.needs_init_check => Some(quote! {
                 for v in self.#name.values() {
                     ::rsfast::Message::check_initialized(v)#at;
                 }

@@ -5,9 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{
-    codec, ident, implicit_is_set, is_copy, slots, tag_bytes, tag_slice, wire_type, Slot,
-};
+use super::{codec, ident, implicit_is_set, is_copy, slots, tag_bytes, tag_slice, wire_type, Slot};
 use crate::model::{Cardinality, Field, Kind, Message, Presence};
 use crate::Options;
 
@@ -24,7 +22,11 @@ pub(super) fn write_to_body(message: &Message, options: &Options) -> TokenStream
             let enum_name = ident(&o.rust_enum);
             let arms = members.iter().map(|f| {
                 let variant = ident(&f.variant);
-                let v = if is_copy(&f.kind) { quote!(*v) } else { quote!(v) };
+                let v = if is_copy(&f.kind) {
+                    quote!(*v)
+                } else {
+                    quote!(v)
+                };
                 let write = write_record(&f.kind, f.number, &v, from);
                 (
                     quote!(::core::option::Option::Some(#child::#enum_name::#variant(v))),
@@ -82,7 +84,11 @@ fn write_field(field: &Field, from: &[String]) -> TokenStream {
         }
         Cardinality::Map { key, value } => {
             let k = if is_copy(key) { quote!(*k) } else { quote!(k) };
-            let v = if is_copy(value) { quote!(*v) } else { quote!(v) };
+            let v = if is_copy(value) {
+                quote!(*v)
+            } else {
+                quote!(v)
+            };
             let write_value = write_record(value, 2, &v, from);
             let write_key = write_record(key, 1, &k, from);
             let tag = put_tag(field.number, 2);

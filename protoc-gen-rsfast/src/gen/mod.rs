@@ -310,7 +310,9 @@ fn match_oneof(value: TokenStream, arms: Vec<(TokenStream, TokenStream)>) -> Tok
     if let [(pattern, body)] = &arms[..] {
         return quote!(if let #pattern = #value { #body });
     }
-    let arms = arms.iter().map(|(pattern, body)| quote!(#pattern => { #body }));
+    let arms = arms
+        .iter()
+        .map(|(pattern, body)| quote!(#pattern => { #body }));
     quote! {
         match #value {
             #(#arms)*

@@ -20,7 +20,11 @@ pub(super) fn encoded_len_body(message: &Message, options: &Options) -> TokenStr
             let enum_name = ident(&o.rust_enum);
             let arms = members.iter().map(|f| {
                 let variant = ident(&f.variant);
-                let v = if is_copy(&f.kind) { quote!(*v) } else { quote!(v) };
+                let v = if is_copy(&f.kind) {
+                    quote!(*v)
+                } else {
+                    quote!(v)
+                };
                 let len = record_len(&f.kind, f.number, &v, from);
                 let bind = binding("v", len_reads_value(&f.kind));
                 (
@@ -97,7 +101,11 @@ fn field_len(field: &Field, from: &[String]) -> TokenStream {
         Cardinality::Map { key, value } => {
             let tag_len = tag_len(field.number, 2);
             let k = if is_copy(key) { quote!(*k) } else { quote!(k) };
-            let v = if is_copy(value) { quote!(*v) } else { quote!(v) };
+            let v = if is_copy(value) {
+                quote!(*v)
+            } else {
+                quote!(v)
+            };
             let key_len = record_len(key, 1, &k, from);
             let value_len = record_len(value, 2, &v, from);
             let entry_len = quote! {

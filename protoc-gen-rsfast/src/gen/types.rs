@@ -97,7 +97,12 @@ pub(super) fn getters(message: &Message) -> TokenStream {
     let getters: Vec<_> = message
         .fields
         .iter()
-        .filter(|f| matches!(f.cardinality, Cardinality::Singular(Presence::Explicit | Presence::Required)))
+        .filter(|f| {
+            matches!(
+                f.cardinality,
+                Cardinality::Singular(Presence::Explicit | Presence::Required)
+            )
+        })
         .filter_map(|f| getter(f, &message.module))
         .collect();
     if getters.is_empty() {
