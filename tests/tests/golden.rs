@@ -251,13 +251,18 @@ fn diff_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
 
 #[test]
 fn line_diff_shows_changes_with_context() {
-    let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n";
-    let new = "a\nb\nc\nd\nE\nf\ng\nh\ni\nj\nk\n";
-    let diff = line_diff(old, new);
+    let old: String = (1..=20).map(|n| format!("{n}\n")).collect();
+    let new: String = (1..=21)
+        .filter(|&n| n != 18)
+        .map(|n| match n {
+            3 => "three\n".to_owned(),
+            n => format!("{n}\n"),
+        })
+        .collect();
     assert_eq!(
-        diff,
-        "@@ -2,7 +2,7 @@\n  b\n  c\n  d\n- e\n+ E\n  f\n  g\n  h\n\
-         @@ -8,3 +8,4 @@\n  h\n  i\n  j\n+ k\n"
+        line_diff(&old, &new),
+        "@@ -1,6 +1,6 @@\n  1\n  2\n- 3\n+ three\n  4\n  5\n  6\n\
+         @@ -15,6 +15,6 @@\n  15\n  16\n  17\n- 18\n  19\n  20\n+ 21\n"
     );
     assert_eq!(
         line_diff("x\n", "x"),
