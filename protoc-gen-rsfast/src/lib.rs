@@ -13,6 +13,7 @@
 //! ```
 //! and in the crate: `rsfast::include_proto!("grpc.examples.echo");`.
 
+pub mod descriptor;
 mod error;
 mod gen;
 mod model;
@@ -20,7 +21,9 @@ mod names;
 
 use std::path::{Path, PathBuf};
 
-use prost_types::{FileDescriptorProto, FileDescriptorSet};
+use rsfast::Message as _;
+
+use descriptor::{FileDescriptorProto, FileDescriptorSet};
 
 pub use error::Error;
 pub use gen::GeneratedFile;
@@ -174,13 +177,24 @@ impl Config {
             .map(|f| f.name().to_owned())
             .collect();
         compiler.include_imports(true);
-        Ok((compiler.file_descriptor_set().file, requested))
+        // Through bytes, so that custom options (extensions protox keeps) survive.
+        let set = FileDescriptorSet::decode(&compiler.encode_file_descriptor_set())
+            .map_err(|e| Error::new(format!("protox produced a bad descriptor set: {e}")))?;
+        Ok((set.file, requested))
     }
 
     /// Generates every file of `set` (which must hold all imports of those it names).
     pub fn compile_fds(&self, set: FileDescriptorSet) -> Result<Vec<PathBuf>, Error> {
         let requested: Vec<String> = set.file.iter().map(|f| f.name().to_owned()).collect();
         self.write(&set.file, &requested)
+    }
+
+    /// [`Config::compile_fds`] for an encoded `FileDescriptorSet` (as written by
+    /// `protoc --descriptor_set_out`, or prost-types' `encode_to_vec()`).
+    pub fn compile_fds_bytes(&self, encoded: &[u8]) -> Result<Vec<PathBuf>, Error> {
+        let set = FileDescriptorSet::decode(encoded)
+            .map_err(|e| Error::new(format!("bad FileDescriptorSet: {e}")))?;
+        self.compile_fds(set)
     }
 
     fn write(

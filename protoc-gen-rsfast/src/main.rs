@@ -6,9 +6,9 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use prost::Message as _;
-use prost_types::compiler::code_generator_response::{Feature, File};
-use prost_types::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+use protoc_gen_rsfast::descriptor::compiler::code_generator_response::{Feature, File};
+use protoc_gen_rsfast::descriptor::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+use rsfast::Message as _;
 
 const USAGE: &str = "\
 usage: protoc-gen-rsfast                      (as a protoc plugin: protoc --rsfast_out=OUT ...)
@@ -37,7 +37,7 @@ fn plugin() -> ExitCode {
         eprintln!("protoc-gen-rsfast: reading stdin: {e}");
         return ExitCode::FAILURE;
     }
-    let response = match CodeGeneratorRequest::decode(input.as_slice()) {
+    let response = match CodeGeneratorRequest::decode(&input) {
         Ok(request) => respond(request),
         Err(e) => CodeGeneratorResponse {
             error: Some(format!("protoc-gen-rsfast: bad CodeGeneratorRequest: {e}")),

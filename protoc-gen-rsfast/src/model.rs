@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use prost_types::field_descriptor_proto::{Label, Type};
-use prost_types::{
+use crate::descriptor::field_descriptor_proto::{Label, Type};
+use crate::descriptor::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
 };
 

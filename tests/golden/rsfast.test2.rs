@@ -1051,7 +1051,7 @@ pub struct Closed {
     pub single: ::core::option::Option<Kind>,
     pub list: ::std::vec::Vec<Kind>,
     pub packed_list: ::std::vec::Vec<Kind>,
-    pub by_id: ::std::collections::HashMap<i32, Kind>,
+    pub by_id: ::std::collections::HashMap<i32, Level>,
     pub choice: ::core::option::Option<closed::Choice>,
     /// Fields not in the schema, kept to be re-emitted on encode.
     pub unknown_fields: ::rsfast::UnknownFields,
@@ -1087,7 +1087,7 @@ impl ::rsfast::Message for Closed {
                 += 1
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::scalar::Int32::len(*k) + 1
-                            + <::rsfast::scalar::ClosedEnum<Kind>>::len(*v),
+                            + <::rsfast::scalar::ClosedEnum<Level>>::len(*v),
                     );
         }
         match &self.choice {
@@ -1117,7 +1117,7 @@ impl ::rsfast::Message for Closed {
         }
         for (k, v) in &self.by_id {
             let end = w.remaining();
-            <::rsfast::scalar::ClosedEnum<Kind>>::write(w, *v);
+            <::rsfast::scalar::ClosedEnum<Level>>::write(w, *v);
             w.put_u8(16);
             ::rsfast::scalar::Int32::write(w, *k);
             w.put_u8(8);
@@ -1184,7 +1184,7 @@ impl ::rsfast::Message for Closed {
                         .nested(payload)
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "by_id"))?;
                     let mut key: i32 = ::core::default::Default::default();
-                    let mut value: Kind = ::core::default::Default::default();
+                    let mut value: Level = ::core::default::Default::default();
                     let mut undeclared = false;
                     while let ::core::option::Option::Some(entry_tag) = entry
                         .next_tag(0)
@@ -1196,7 +1196,7 @@ impl ::rsfast::Message for Closed {
                                     .map_err(|e| e.in_field("rsfast.test2.Closed", "by_id"))?;
                             }
                             16 => {
-                                match ::rsfast::enums::read_closed::<Kind>(entry)
+                                match ::rsfast::enums::read_closed::<Level>(entry)
                                     .map_err(|e| e.in_field("rsfast.test2.Closed", "by_id"))?
                                 {
                                     ::core::result::Result::Ok(v) => value = v,
@@ -1457,6 +1457,56 @@ impl Kind {
 }
 impl ::core::convert::From<Kind> for i32 {
     fn from(value: Kind) -> i32 {
+        value as i32
+    }
+}
+/// A closed enum usable as a map value (protoc requires 0 first there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(i32)]
+pub enum Level {
+    Zero = 0,
+    One = 1,
+    Two = 2,
+}
+impl ::core::default::Default for Level {
+    /// The first declared value, as protobuf defines it.
+    fn default() -> Self {
+        Level::Zero
+    }
+}
+impl ::rsfast::Enum for Level {
+    fn from_i32(value: i32) -> ::core::option::Option<Self> {
+        match value {
+            0 => ::core::option::Option::Some(Level::Zero),
+            1 => ::core::option::Option::Some(Level::One),
+            2 => ::core::option::Option::Some(Level::Two),
+            _ => ::core::option::Option::None,
+        }
+    }
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    fn as_str_name(self) -> &'static str {
+        match self {
+            Level::Zero => "LEVEL_ZERO",
+            Level::One => "LEVEL_ONE",
+            Level::Two => "LEVEL_TWO",
+        }
+    }
+}
+impl Level {
+    /// The value with this name as written in the .proto file.
+    pub fn from_str_name(name: &str) -> ::core::option::Option<Self> {
+        match name {
+            "LEVEL_ZERO" => ::core::option::Option::Some(Level::Zero),
+            "LEVEL_ONE" => ::core::option::Option::Some(Level::One),
+            "LEVEL_TWO" => ::core::option::Option::Some(Level::Two),
+            _ => ::core::option::Option::None,
+        }
+    }
+}
+impl ::core::convert::From<Level> for i32 {
+    fn from(value: Level) -> i32 {
         value as i32
     }
 }

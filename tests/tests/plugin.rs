@@ -1,0 +1,295 @@
+//! The `protoc-gen-rsfast` binary, run by a real protoc and as a CLI, produces exactly
+//! what the library API produces.
+//!
+//! `CARGO_BIN_EXE_protoc-gen-rsfast` only exists for the generator's own tests, so the
+//! binary is built here with `cargo build -p protoc-gen-rsfast` into this test's target
+//! directory, once per test run.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use prost::Message as _;
+use prost_types::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+use protoc_gen_rsfast::GeneratedFile;
+
+/// Builds the plugin binary (once) and returns its path.
+fn plugin_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(build_plugin)
+}
+
+fn build_plugin() -> PathBuf {
+    // This test is target/<profile>/deps/plugin-<hash>; binaries go to target/<profile>.
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable is not in <target>/<profile>/deps")
+        .to_path_buf();
+    let target_dir = profile_dir.parent().expect("no target dir").to_path_buf();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev".to_owned(),
+        Some(name) => name.to_owned(),
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut command = Command::new(cargo);
+    command
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "protoc-gen-rsfast",
+            "--bin",
+            "protoc-gen-rsfast",
+        ])
+        .args(["--profile", &profile])
+        // The target dir this test runs from: CARGO_TARGET_DIR's when that is set.
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let output = command.output().expect("running cargo build");
+    assert!(
+        output.status.success(),
+        "cargo build -p protoc-gen-rsfast failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let binary = profile_dir.join(format!("protoc-gen-rsfast{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "built the plugin, but {} does not exist",
+        binary.display()
+    );
+    binary
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "rsfast-tests-{label}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Every file under `dir`, by path relative to it (with `/` separators).
+fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let content = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                files.insert(name, content);
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
+    files
+}
+
+fn by_name(files: Vec<GeneratedFile>) -> BTreeMap<String, String> {
+    files.into_iter().map(|f| (f.name, f.content)).collect()
+}
+
+/// Runs protoc on `protos` with the plugin; `out` is the `--rsfast_out` value.
+fn protoc(protos: &[&str], out: &str) -> Output {
+    let protoc = protoc_bin_vendored::protoc_bin_path().expect("vendored protoc");
+    let mut plugin = OsString::from("--plugin=protoc-gen-rsfast=");
+    plugin.push(plugin_binary());
+    let mut include = OsString::from("-I");
+    include.push(common::proto_dir());
+    Command::new(protoc)
+        .arg(plugin)
+        .arg(include)
+        .arg(format!("--rsfast_out={out}"))
+        .args(protos)
+        .current_dir(common::proto_dir())
+        .output()
+        .expect("running protoc")
+}
+
+/// Runs protoc into a temp dir and returns the files it wrote.
+fn protoc_files(parameter: Option<&str>) -> BTreeMap<String, String> {
+    let dir = TempDir::new("protoc");
+    let out = match parameter {
+        Some(p) => format!("{p}:{}", dir.0.display()),
+        None => dir.0.display().to_string(),
+    };
+    let output = protoc(&common::PROTOS, &out);
+    assert!(
+        output.status.success(),
+        "protoc --rsfast_out={out} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_tree(&dir.0)
+}
+
+/// Asserts two sets of generated files are identical, naming what differs.
+fn assert_same_files(
+    what: &str,
+    actual: &BTreeMap<String, String>,
+    expected: &BTreeMap<String, String>,
+) {
+    assert_eq!(
+        actual.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{what}: different file names than the library API"
+    );
+    for (name, content) in actual {
+        assert!(
+            content == &expected[name],
+            "{what}: {name} differs from the library API's output \
+             (- library, + {what}):\n{}",
+            common::line_diff(&expected[name], content)
+        );
+    }
+}
+
+#[test]
+fn protoc_plugin_matches_library() {
+    let from_protoc = protoc_files(None);
+    let from_library = by_name(common::generate_with(""));
+    assert_eq!(from_library.len(), common::PROTOS.len());
+    assert_same_files("protoc plugin", &from_protoc, &from_library);
+}
+
+#[test]
+fn protoc_plugin_parameter_is_applied() {
+    let from_protoc = protoc_files(Some("unknown_fields=false"));
+    let from_library = by_name(common::generate_with("unknown_fields=false"));
+    assert_same_files(
+        "protoc plugin with unknown_fields=false",
+        &from_protoc,
+        &from_library,
+    );
+    // No `unknown_fields` field (a proto field of that name is still `unknown_fields_`).
+    let field = "pub unknown_fields: ::rsfast::UnknownFields";
+    for (name, content) in &from_protoc {
+        assert!(
+            !content.contains(field) && !content.contains("self.unknown_fields."),
+            "{name} still keeps unknown fields with unknown_fields=false"
+        );
+    }
+    // Which is a real change from the default.
+    let default = by_name(common::generate_with(""));
+    assert!(default.values().all(|content| content.contains(field)));
+    assert_ne!(from_protoc, default);
+}
+
+#[test]
+fn protoc_plugin_reports_bad_option() {
+    let dir = TempDir::new("bad-option");
+    let output = protoc(&common::PROTOS, &format!("bogus=1:{}", dir.0.display()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "protoc accepted bogus=1; stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("bogus"),
+        "protoc's error does not name the option:\n{stderr}"
+    );
+    assert!(
+        read_tree(&dir.0).is_empty(),
+        "files written despite the error"
+    );
+}
+
+#[test]
+fn cli_matches_library() {
+    let dir = TempDir::new("cli");
+    let output = Command::new(plugin_binary())
+        .args(["-I", "proto", "-o"])
+        .arg(&dir.0)
+        .arg("proto/echo.proto")
+        .current_dir(common::proto_dir().join(".."))
+        // Not a build script: no cargo: lines.
+        .env_remove("OUT_DIR")
+        .output()
+        .expect("running protoc-gen-rsfast");
+    assert!(
+        output.status.success(),
+        "protoc-gen-rsfast -I proto -o OUT proto/echo.proto failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let from_cli = read_tree(&dir.0);
+    let from_library: BTreeMap<_, _> = by_name(common::generate_with(""))
+        .into_iter()
+        .filter(|(name, _)| name == "grpc.examples.echo.rs")
+        .collect();
+    assert_eq!(from_library.len(), 1);
+    assert_same_files("CLI", &from_cli, &from_library);
+}
+
+/// The plugin protocol without protoc: a request built with protox, on the binary's stdin.
+#[test]
+fn plugin_request_matches_library() {
+    let mut compiler = protox::Compiler::new([common::proto_dir()]).unwrap();
+    compiler.include_source_info(true).include_imports(true);
+    compiler.open_files(common::PROTOS).unwrap();
+    let request = CodeGeneratorRequest {
+        file_to_generate: common::PROTOS.iter().map(|p| p.to_string()).collect(),
+        proto_file: compiler.file_descriptor_set().file,
+        ..Default::default()
+    };
+    let mut child = Command::new(plugin_binary())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running protoc-gen-rsfast");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&request.encode_to_vec())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "protoc-gen-rsfast failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let response =
+        CodeGeneratorResponse::decode(output.stdout.as_slice()).expect("a CodeGeneratorResponse");
+    assert_eq!(response.error, None);
+    let from_plugin = response
+        .file
+        .into_iter()
+        .map(|f| (f.name.unwrap_or_default(), f.content.unwrap_or_default()))
+        .collect();
+    let from_library = by_name(common::generate_with(""));
+    assert_same_files("plugin request", &from_plugin, &from_library);
+}
