@@ -15,6 +15,7 @@
 
 pub mod descriptor;
 mod error;
+mod features;
 mod gen;
 mod model;
 mod names;
@@ -26,6 +27,7 @@ use rsfast::Message as _;
 use descriptor::{FileDescriptorProto, FileDescriptorSet};
 
 pub use error::Error;
+pub use features::MAXIMUM_EDITION;
 pub use gen::GeneratedFile;
 
 /// Generation options: the one set that plugin parameters (`--rsfast_out=KEY=VALUE,...:OUT`)

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use protoc_gen_rsfast::descriptor::compiler::code_generator_response::{Feature, File};
 use protoc_gen_rsfast::descriptor::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+use protoc_gen_rsfast::descriptor::Edition;
 use rsfast::Message as _;
 
 const USAGE: &str = "\
@@ -54,7 +55,12 @@ fn plugin() -> ExitCode {
 }
 
 fn respond(request: CodeGeneratorRequest) -> CodeGeneratorResponse {
-    let supported_features = Some(Feature::Proto3Optional as u64);
+    let declared = CodeGeneratorResponse {
+        supported_features: Some(Feature::Proto3Optional as u64 | Feature::SupportsEditions as u64),
+        minimum_edition: Some(Edition::Proto2 as i32),
+        maximum_edition: Some(protoc_gen_rsfast::MAXIMUM_EDITION as i32),
+        ..Default::default()
+    };
     let result = protoc_gen_rsfast::Options::parse(request.parameter()).and_then(|options| {
         protoc_gen_rsfast::generate(&request.proto_file, &request.file_to_generate, &options)
     });
@@ -64,7 +70,6 @@ fn respond(request: CodeGeneratorRequest) -> CodeGeneratorResponse {
                 eprintln!("protoc-gen-rsfast: warning: {w}");
             }
             CodeGeneratorResponse {
-                supported_features,
                 file: files
                     .into_iter()
                     .map(|f| File {
@@ -73,13 +78,12 @@ fn respond(request: CodeGeneratorRequest) -> CodeGeneratorResponse {
                         ..Default::default()
                     })
                     .collect(),
-                ..Default::default()
+                ..declared
             }
         }
         Err(e) => CodeGeneratorResponse {
             error: Some(e.to_string()),
-            supported_features,
-            ..Default::default()
+            ..declared
         },
     }
 }

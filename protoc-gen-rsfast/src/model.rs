@@ -10,6 +10,7 @@ use crate::descriptor::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
 };
 
+use crate::features::{self, Features};
 use crate::names;
 use crate::Error;
 
@@ -208,35 +209,6 @@ impl Kind {
     }
 }
 
-/// Syntax-derived facts of a file (the proto2/proto3 presets of editions features).
-#[derive(Clone, Copy)]
-struct FileFeatures {
-    implicit_presence: bool,
-    packed_by_default: bool,
-    closed_enums: bool,
-}
-
-impl FileFeatures {
-    fn of(file: &FileDescriptorProto) -> Result<Self, Error> {
-        match file.syntax() {
-            "" | "proto2" => Ok(FileFeatures {
-                implicit_presence: false,
-                packed_by_default: false,
-                closed_enums: true,
-            }),
-            "proto3" => Ok(FileFeatures {
-                implicit_presence: true,
-                packed_by_default: true,
-                closed_enums: false,
-            }),
-            other => Err(Error::in_file(
-                file.name(),
-                format!("syntax {other:?} is not supported yet (proto2 and proto3 are)"),
-            )),
-        }
-    }
-}
-
 enum TypeInfo<'a> {
     Message {
         path: TypePath,
@@ -272,7 +244,7 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
         };
         for file in files {
             let comments = Comments::of(file);
-            let features = FileFeatures::of(file)?;
+            let features = file_features(file)?;
             if !file.extension.is_empty() {
                 warnings.push(format!(
                     "{}: extensions are not generated yet; their values stay in unknown fields",
@@ -282,13 +254,12 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
             for (i, m) in file.message_type.iter().enumerate() {
                 let cx = Context {
                     file,
-                    features,
                     comments: &comments,
                 };
                 let prefix = qualify(file.package(), m.name());
                 let path = vec![path::FILE_MESSAGE_TYPE, i as i32];
                 if let Some(msg) =
-                    resolver.message(&cx, m, &prefix, &module, &path, &mut warnings)?
+                    resolver.message(&cx, m, &prefix, &module, &path, features, &mut warnings)?
                 {
                     package.messages.push(msg);
                 }
@@ -321,8 +292,15 @@ fn package_module(package: &str) -> Vec<String> {
 
 struct Context<'a> {
     file: &'a FileDescriptorProto,
-    features: FileFeatures,
     comments: &'a Comments,
+}
+
+/// A file's features: its syntax or edition defaults with its `features` option applied.
+fn file_features(file: &FileDescriptorProto) -> Result<Features, Error> {
+    Ok(
+        Features::file_defaults(file)?
+            .with(file.options.as_ref().and_then(|o| o.features.as_ref())),
+    )
 }
 
 struct Resolver<'a> {
@@ -342,7 +320,7 @@ impl<'a> Resolver<'a> {
             needs_init_check: HashSet::new(),
         };
         for file in files {
-            let features = FileFeatures::of(file)?;
+            let features = file_features(file)?;
             let module = package_module(file.package());
             let prefix = if file.package().is_empty() {
                 String::new()
@@ -365,9 +343,20 @@ impl<'a> Resolver<'a> {
         m: &'a DescriptorProto,
         prefix: &str,
         module: &[String],
-        features: FileFeatures,
+        parent: Features,
     ) {
+        let features = parent.with(m.options.as_ref().and_then(|o| o.features.as_ref()));
         let full = format!("{prefix}.{}", m.name());
+        let has_required = m.field.iter().any(|f| {
+            f.label() == Label::Required
+                || features
+                    .with(f.options.as_ref().and_then(|o| o.features.as_ref()))
+                    .presence
+                    == features::Presence::LegacyRequired
+        });
+        if has_required {
+            self.needs_init_check.insert(full.clone());
+        }
         let edges = m
             .field
             .iter()
@@ -401,8 +390,9 @@ impl<'a> Resolver<'a> {
         e: &'a EnumDescriptorProto,
         prefix: &str,
         module: &[String],
-        features: FileFeatures,
+        parent: Features,
     ) {
+        let features = parent.with(e.options.as_ref().and_then(|o| o.features.as_ref()));
         let path = TypePath {
             module: module.to_vec(),
             name: names::upper_camel(e.name()),
@@ -417,8 +407,8 @@ impl<'a> Resolver<'a> {
         );
     }
 
-    /// Fixpoint: a message needs an initialization check if it has a required field or
-    /// holds (in any way) a message that does.
+    /// Fixpoint: a message needs an initialization check if it has a required field
+    /// (seeded while indexing) or holds (in any way) a message that does.
     fn compute_init_checks(&mut self) {
         let mut changed = true;
         while changed {
@@ -430,10 +420,10 @@ impl<'a> Resolver<'a> {
                 if self.needs_init_check.contains(name) {
                     continue;
                 }
-                let needs = descriptor.field.iter().any(|f| {
-                    f.label() == Label::Required
-                        || (is_message_type(f) && self.needs_init_check.contains(f.type_name()))
-                });
+                let needs = descriptor
+                    .field
+                    .iter()
+                    .any(|f| is_message_type(f) && self.needs_init_check.contains(f.type_name()));
                 if needs {
                     self.needs_init_check.insert(name.clone());
                     changed = true;
@@ -474,11 +464,13 @@ impl<'a> Resolver<'a> {
         full: &str,
         module: &[String],
         path: &[i32],
+        parent: Features,
         warnings: &mut Vec<String>,
     ) -> Result<Option<Message>, Error> {
         if m.options.as_ref().is_some_and(|o| o.map_entry()) {
             return Ok(None);
         }
+        let features = parent.with(m.options.as_ref().and_then(|o| o.features.as_ref()));
         if !m.extension.is_empty() {
             warnings.push(format!(
                 "{}: extensions declared in {full} are not generated yet; their values stay in unknown fields",
@@ -514,7 +506,14 @@ impl<'a> Resolver<'a> {
         for (i, f) in m.field.iter().enumerate() {
             let mut p = path.to_vec();
             p.extend([path::MESSAGE_FIELD, i as i32]);
-            let field = self.field(cx, &dotted, f, &p)?;
+            // Oneof members inherit the oneof's features.
+            let scope = match f.oneof_index.and_then(|i| m.oneof_decl.get(i as usize)) {
+                Some(decl) => {
+                    features.with(decl.options.as_ref().and_then(|o| o.features.as_ref()))
+                }
+                None => features,
+            };
+            let field = self.field(cx, &dotted, f, &p, scope)?;
             match f.oneof_index.and_then(|o| oneof_slot.get(&o)) {
                 Some(&slot) => oneofs[slot].fields.push(field),
                 None => fields.push(field),
@@ -526,7 +525,9 @@ impl<'a> Resolver<'a> {
             let mut p = path.to_vec();
             p.extend([path::MESSAGE_NESTED_TYPE, i as i32]);
             let nested_full = format!("{full}.{}", nested.name());
-            if let Some(msg) = self.message(cx, nested, &nested_full, &child, &p, warnings)? {
+            if let Some(msg) =
+                self.message(cx, nested, &nested_full, &child, &p, features, warnings)?
+            {
                 messages.push(msg);
             }
         }
@@ -561,12 +562,14 @@ impl<'a> Resolver<'a> {
         parent: &str,
         f: &FieldDescriptorProto,
         path: &[i32],
+        scope: Features,
     ) -> Result<Field, Error> {
         let file = cx.file.name();
+        let features = scope.with(f.options.as_ref().and_then(|o| o.features.as_ref()));
         let number = u32::try_from(f.number()).map_err(|_| {
             Error::in_file(file, format!("field {} has a negative number", f.name()))
         })?;
-        let kind = self.kind(cx, parent, f)?;
+        let kind = self.kind(cx, parent, f, features)?;
         let cardinality = match f.label() {
             Label::Repeated => match self.map_entry(cx, f)? {
                 Some((key, value)) => Cardinality::Map { key, value },
@@ -575,13 +578,16 @@ impl<'a> Resolver<'a> {
                         && f.options
                             .as_ref()
                             .and_then(|o| o.packed)
-                            .unwrap_or(cx.features.packed_by_default);
+                            .unwrap_or(features.packed);
                     Cardinality::Repeated { packed }
                 }
             },
             Label::Required => Cardinality::Singular(Presence::Required),
+            Label::Optional if features.presence == features::Presence::LegacyRequired => {
+                Cardinality::Singular(Presence::Required)
+            }
             Label::Optional => {
-                let implicit = cx.features.implicit_presence
+                let implicit = features.presence == features::Presence::Implicit
                     && !f.proto3_optional()
                     && f.oneof_index.is_none()
                     && !matches!(kind, Kind::Message(_));
@@ -613,6 +619,7 @@ impl<'a> Resolver<'a> {
         cx: &Context<'_>,
         parent: &str,
         f: &FieldDescriptorProto,
+        features: Features,
     ) -> Result<Kind, Error> {
         let file = cx.file.name();
         if let Some(s) = Scalar::of(f.r#type()) {
@@ -634,9 +641,13 @@ impl<'a> Resolver<'a> {
                 }
             },
             Type::Message | Type::Group => match self.lookup(f.type_name(), file)? {
-                TypeInfo::Message { path, .. } => Kind::Message(MessageRef {
+                TypeInfo::Message { path, descriptor } => Kind::Message(MessageRef {
                     path: path.clone(),
-                    delimited: f.r#type() == Type::Group,
+                    // Editions express groups as DELIMITED message fields; map entries
+                    // are always length-prefixed.
+                    delimited: f.r#type() == Type::Group
+                        || (features.delimited
+                            && !descriptor.options.as_ref().is_some_and(|o| o.map_entry())),
                     boxed: f.label() != Label::Repeated && self.reaches(f.type_name(), parent),
                     needs_init_check: self.needs_init_check.contains(f.type_name()),
                 }),
@@ -684,8 +695,14 @@ impl<'a> Resolver<'a> {
                     )
                 })
         };
-        let key = self.kind(cx, f.type_name(), find(1)?)?;
-        let value = self.kind(cx, f.type_name(), find(2)?)?;
+        let plain = Features {
+            presence: features::Presence::Explicit,
+            closed_enums: false,
+            packed: false,
+            delimited: false,
+        };
+        let key = self.kind(cx, f.type_name(), find(1)?, plain)?;
+        let value = self.kind(cx, f.type_name(), find(2)?, plain)?;
         Ok(Some((key, value)))
     }
 

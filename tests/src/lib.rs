@@ -11,6 +11,10 @@ pub mod rsfast_gen {
             pub mod other {
                 include!("../golden/rsfast.test.other.rs");
             }
+            /// Generated through protoc: protox does not parse editions.
+            pub mod editions {
+                include!("../golden/rsfast.test.editions.rs");
+            }
         }
         pub mod test2 {
             include!("../golden/rsfast.test2.rs");

@@ -297,3 +297,44 @@ fn errors_name_the_field_path() {
          string is not valid UTF-8"
     );
 }
+
+#[test]
+fn editions_features_resolve_per_field() {
+    use rsfast_tests::rsfast_gen::rsfast::test::editions::{editions, Closed, Editions, Open};
+    let m = Editions {
+        explicit: Some(0),
+        implicit: 0,
+        required: Some(7),
+        packed: vec![1, 2],
+        expanded: vec![3, 4],
+        delimited: Some(editions::Child {
+            a: Some(1),
+            ..Default::default()
+        }),
+        closed: Some(Closed::Two),
+        open: Some(Open::One.into()),
+        ..Default::default()
+    };
+    let bytes = m.encode_to_vec();
+    assert_eq!(
+        bytes,
+        [
+            0x08, 0x00, // explicit presence: a set zero is written
+            0x18, 0x07, // required
+            0x22, 0x02, 0x01, 0x02, // packed by default
+            0x28, 0x03, 0x28, 0x04, // expanded
+            0x33, 0x08, 0x01, 0x34, // delimited: start group 6, a = 1, end group 6
+            0x40, 0x02, // closed enum
+            0x48, 0x01, // open enum
+        ]
+    );
+    assert_eq!(Editions::decode(&bytes).unwrap(), m);
+    assert_eq!(m.with_default(), "dflt");
+    // LEGACY_REQUIRED is enforced.
+    let err = Editions::decode(&[0x08, 0x01]).unwrap_err();
+    assert_eq!(err.kind(), &DecodeErrorKind::MissingRequiredField);
+    // The file makes enums closed: an undeclared value is an unknown field.
+    let m = Editions::decode(&[0x18, 0x00, 0x40, 0x09]).unwrap();
+    assert_eq!(m.closed, None);
+    assert_eq!(m.unknown_fields.as_bytes(), [0x40, 0x09]);
+}
