@@ -232,7 +232,7 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
             .ok_or_else(|| Error::new(format!("{name}: not in the descriptor set")))?;
         by_package.entry(file.package()).or_default().push(file);
     }
-    let mut warnings = Vec::new();
+    let warnings = std::cell::RefCell::new(Vec::new());
     let mut packages = Vec::new();
     for (name, files) in by_package {
         let module = package_module(name);
@@ -246,7 +246,7 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
             let comments = Comments::of(file);
             let features = file_features(file)?;
             if !file.extension.is_empty() {
-                warnings.push(format!(
+                warnings.borrow_mut().push(format!(
                     "{}: extensions are not generated yet; their values stay in unknown fields",
                     file.name()
                 ));
@@ -255,12 +255,11 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
                 let cx = Context {
                     file,
                     comments: &comments,
+                    warnings: &warnings,
                 };
                 let prefix = qualify(file.package(), m.name());
                 let path = vec![path::FILE_MESSAGE_TYPE, i as i32];
-                if let Some(msg) =
-                    resolver.message(&cx, m, &prefix, &module, &path, features, &mut warnings)?
-                {
+                if let Some(msg) = resolver.message(&cx, m, &prefix, &module, &path, features)? {
                     package.messages.push(msg);
                 }
             }
@@ -271,7 +270,10 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
         }
         packages.push(package);
     }
-    Ok(Model { packages, warnings })
+    Ok(Model {
+        packages,
+        warnings: warnings.into_inner(),
+    })
 }
 
 fn qualify(prefix: &str, name: &str) -> String {
@@ -293,6 +295,8 @@ fn package_module(package: &str) -> Vec<String> {
 struct Context<'a> {
     file: &'a FileDescriptorProto,
     comments: &'a Comments,
+    /// What was skipped on purpose, for the user to see.
+    warnings: &'a std::cell::RefCell<Vec<String>>,
 }
 
 /// A file's features: its syntax or edition defaults with its `features` option applied.
@@ -465,14 +469,13 @@ impl<'a> Resolver<'a> {
         module: &[String],
         path: &[i32],
         parent: Features,
-        warnings: &mut Vec<String>,
     ) -> Result<Option<Message>, Error> {
         if m.options.as_ref().is_some_and(|o| o.map_entry()) {
             return Ok(None);
         }
         let features = parent.with(m.options.as_ref().and_then(|o| o.features.as_ref()));
         if !m.extension.is_empty() {
-            warnings.push(format!(
+            cx.warnings.borrow_mut().push(format!(
                 "{}: extensions declared in {full} are not generated yet; their values stay in unknown fields",
                 cx.file.name()
             ));
@@ -525,9 +528,7 @@ impl<'a> Resolver<'a> {
             let mut p = path.to_vec();
             p.extend([path::MESSAGE_NESTED_TYPE, i as i32]);
             let nested_full = format!("{full}.{}", nested.name());
-            if let Some(msg) =
-                self.message(cx, nested, &nested_full, &child, &p, features, warnings)?
-            {
+            if let Some(msg) = self.message(cx, nested, &nested_full, &child, &p, features)? {
                 messages.push(msg);
             }
         }

@@ -331,6 +331,7 @@ impl ::rsfast::Message for Editions {
     }
 }
 /// Nested types of `rsfast.test.editions.Editions`.
+#[allow(clippy::module_inception)]
 pub mod editions {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};

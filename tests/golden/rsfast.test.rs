@@ -1003,6 +1003,7 @@ impl ::rsfast::Message for Repeated {
     }
 }
 /// Nested types of `rsfast.test.Repeated`.
+#[allow(clippy::module_inception)]
 pub mod repeated {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -2321,6 +2322,7 @@ impl ::rsfast::Message for Oneofs {
     }
 }
 /// Nested types of `rsfast.test.Oneofs`.
+#[allow(clippy::module_inception)]
 pub mod oneofs {
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
@@ -2808,6 +2810,7 @@ impl ::rsfast::Message for Outer {
     }
 }
 /// Nested types of `rsfast.test.Outer`.
+#[allow(clippy::module_inception)]
 pub mod outer {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -2879,6 +2882,7 @@ pub mod outer {
         }
     }
     /// Nested types of `rsfast.test.Outer.Middle`.
+    #[allow(clippy::module_inception)]
     pub mod middle {
         #[allow(unused_imports)]
         use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -2944,6 +2948,7 @@ pub mod outer {
             }
         }
         /// Nested types of `rsfast.test.Outer.Middle.Inner`.
+        #[allow(clippy::module_inception)]
         pub mod inner {
             /// A deeply nested enum.
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

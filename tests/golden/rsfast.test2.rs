@@ -804,6 +804,7 @@ impl ::rsfast::Message for HasRequired {
     }
 }
 /// Nested types of `rsfast.test2.HasRequired`.
+#[allow(clippy::module_inception)]
 pub mod has_required {
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
@@ -897,6 +898,7 @@ impl ::rsfast::Message for Groups {
     }
 }
 /// Nested types of `rsfast.test2.Groups`.
+#[allow(clippy::module_inception)]
 pub mod groups {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -1258,6 +1260,7 @@ impl ::rsfast::Message for Closed {
     }
 }
 /// Nested types of `rsfast.test2.Closed`.
+#[allow(clippy::module_inception)]
 pub mod closed {
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]

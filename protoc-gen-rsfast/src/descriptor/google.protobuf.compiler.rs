@@ -503,6 +503,7 @@ impl ::rsfast::Message for CodeGeneratorResponse {
     }
 }
 /// Nested types of `google.protobuf.compiler.CodeGeneratorResponse`.
+#[allow(clippy::module_inception)]
 pub mod code_generator_response {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};

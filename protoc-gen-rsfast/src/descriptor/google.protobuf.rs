@@ -759,6 +759,7 @@ impl ::rsfast::Message for DescriptorProto {
     }
 }
 /// Nested types of `google.protobuf.DescriptorProto`.
+#[allow(clippy::module_inception)]
 pub mod descriptor_proto {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -1143,6 +1144,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
     }
 }
 /// Nested types of `google.protobuf.ExtensionRangeOptions`.
+#[allow(clippy::module_inception)]
 pub mod extension_range_options {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -1753,6 +1755,7 @@ impl ::rsfast::Message for FieldDescriptorProto {
     }
 }
 /// Nested types of `google.protobuf.FieldDescriptorProto`.
+#[allow(clippy::module_inception)]
 pub mod field_descriptor_proto {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
@@ -2210,6 +2213,7 @@ impl ::rsfast::Message for EnumDescriptorProto {
     }
 }
 /// Nested types of `google.protobuf.EnumDescriptorProto`.
+#[allow(clippy::module_inception)]
 pub mod enum_descriptor_proto {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -3381,6 +3385,7 @@ impl ::rsfast::Message for FileOptions {
     }
 }
 /// Nested types of `google.protobuf.FileOptions`.
+#[allow(clippy::module_inception)]
 pub mod file_options {
     /// Generated classes can be optimized for speed or code size.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -4155,6 +4160,7 @@ impl ::rsfast::Message for FieldOptions {
     }
 }
 /// Nested types of `google.protobuf.FieldOptions`.
+#[allow(clippy::module_inception)]
 pub mod field_options {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -5437,6 +5443,7 @@ impl ::rsfast::Message for MethodOptions {
     }
 }
 /// Nested types of `google.protobuf.MethodOptions`.
+#[allow(clippy::module_inception)]
 pub mod method_options {
     /// Is this method side-effect-free (or safe in HTTP parlance), or idempotent,
     /// or neither? HTTP based RPC implementation may choose GET verb for safe
@@ -5725,6 +5732,7 @@ impl ::rsfast::Message for UninterpretedOption {
     }
 }
 /// Nested types of `google.protobuf.UninterpretedOption`.
+#[allow(clippy::module_inception)]
 pub mod uninterpreted_option {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -6246,6 +6254,7 @@ impl ::rsfast::Message for FeatureSet {
     }
 }
 /// Nested types of `google.protobuf.FeatureSet`.
+#[allow(clippy::module_inception)]
 pub mod feature_set {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -6279,6 +6288,7 @@ pub mod feature_set {
         }
     }
     /// Nested types of `google.protobuf.FeatureSet.VisibilityFeature`.
+    #[allow(clippy::module_inception)]
     pub mod visibility_feature {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(i32)]
@@ -6392,6 +6402,7 @@ pub mod feature_set {
         }
     }
     /// Nested types of `google.protobuf.FeatureSet.ProtoLimitsFeature`.
+    #[allow(clippy::module_inception)]
     pub mod proto_limits_feature {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(i32)]
@@ -6980,6 +6991,7 @@ impl ::rsfast::Message for FeatureSetDefaults {
     }
 }
 /// Nested types of `google.protobuf.FeatureSetDefaults`.
+#[allow(clippy::module_inception)]
 pub mod feature_set_defaults {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -7201,6 +7213,7 @@ impl ::rsfast::Message for SourceCodeInfo {
     }
 }
 /// Nested types of `google.protobuf.SourceCodeInfo`.
+#[allow(clippy::module_inception)]
 pub mod source_code_info {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -7505,6 +7518,7 @@ impl ::rsfast::Message for GeneratedCodeInfo {
     }
 }
 /// Nested types of `google.protobuf.GeneratedCodeInfo`.
+#[allow(clippy::module_inception)]
 pub mod generated_code_info {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
@@ -7688,6 +7702,7 @@ pub mod generated_code_info {
         }
     }
     /// Nested types of `google.protobuf.GeneratedCodeInfo.Annotation`.
+    #[allow(clippy::module_inception)]
     pub mod annotation {
         /// Represents the identified object's effect on the element in the original
         /// .proto file.

@@ -215,6 +215,7 @@ pub(super) fn child_module(message: &Message, options: &Options) -> TokenStream 
     let oneofs = message.oneofs.iter().map(|o| oneof_enum(o, &child));
     quote! {
         #[doc = #doc]
+        #[allow(clippy::module_inception)]
         pub mod #name {
             #items
             #(#oneofs)*
