@@ -1,4 +1,6 @@
-//! The checked-in goldens (`tests/golden/`) are exactly what the generator emits today.
+//! The checked-in goldens (`tests/golden/`) are exactly what the generator emits today
+//! for the test protos (`common::protos()`; editions ones parsed by protoc, the rest by
+//! protox).
 //!
 //! On a mismatch the test prints a line diff; `RSFAST_BLESS=1 cargo test -p rsfast-tests
 //! --test golden` rewrites the goldens instead (review the change with `git diff`).
@@ -8,8 +10,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-use protoc_gen_rsfast::GeneratedFile;
 
 const BLESS: &str = "set RSFAST_BLESS=1 to rewrite";
 
@@ -38,16 +38,7 @@ fn read_goldens(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn goldens_are_up_to_date() {
-    let generated: BTreeMap<String, String> = common::generate_with("")
-        .into_iter()
-        .map(|GeneratedFile { name, content }| (name, content))
-        .collect();
-    assert_eq!(
-        generated.len(),
-        common::PROTOS.len(),
-        "expected one generated file per test package, got {:?}",
-        generated.keys().collect::<Vec<_>>()
-    );
+    let generated = common::by_name(common::generate_with(""));
     let dir = golden_dir();
     let goldens = read_goldens(&dir);
 
@@ -92,7 +83,11 @@ fn goldens_are_up_to_date() {
         )
         .unwrap();
     }
-    assert!(report.is_empty(), "{report}{BLESS}");
+    assert!(
+        report.is_empty(),
+        "goldens of {:?}:\n{report}{BLESS}",
+        common::protos()
+    );
 }
 
 #[test]

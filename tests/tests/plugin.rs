@@ -12,12 +12,10 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use prost::Message as _;
 use prost_types::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
-use protoc_gen_rsfast::GeneratedFile;
 
 /// Builds the plugin binary (once) and returns its path.
 fn plugin_binary() -> &'static Path {
@@ -74,13 +72,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "rsfast-tests-{label}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
+        let path = common::temp_path(label);
         std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         TempDir(path)
     }
@@ -116,10 +108,6 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     files
 }
 
-fn by_name(files: Vec<GeneratedFile>) -> BTreeMap<String, String> {
-    files.into_iter().map(|f| (f.name, f.content)).collect()
-}
-
 /// Runs protoc on `protos` with the plugin; `out` is the `--rsfast_out` value.
 fn protoc(protos: &[&str], out: &str) -> Output {
     let protoc = protoc_bin_vendored::protoc_bin_path().expect("vendored protoc");
@@ -144,7 +132,7 @@ fn protoc_files(parameter: Option<&str>) -> BTreeMap<String, String> {
         Some(p) => format!("{p}:{}", dir.0.display()),
         None => dir.0.display().to_string(),
     };
-    let output = protoc(&common::PROTOS, &out);
+    let output = protoc(&common::protos(), &out);
     assert!(
         output.status.success(),
         "protoc --rsfast_out={out} failed ({}):\n{}",
@@ -178,15 +166,15 @@ fn assert_same_files(
 #[test]
 fn protoc_plugin_matches_library() {
     let from_protoc = protoc_files(None);
-    let from_library = by_name(common::generate_with(""));
-    assert_eq!(from_library.len(), common::PROTOS.len());
+    let from_library = common::by_name(common::generate_with(""));
+    assert_eq!(from_library.len(), common::protos().len());
     assert_same_files("protoc plugin", &from_protoc, &from_library);
 }
 
 #[test]
 fn protoc_plugin_parameter_is_applied() {
     let from_protoc = protoc_files(Some("unknown_fields=false"));
-    let from_library = by_name(common::generate_with("unknown_fields=false"));
+    let from_library = common::by_name(common::generate_with("unknown_fields=false"));
     assert_same_files(
         "protoc plugin with unknown_fields=false",
         &from_protoc,
@@ -201,7 +189,7 @@ fn protoc_plugin_parameter_is_applied() {
         );
     }
     // Which is a real change from the default.
-    let default = by_name(common::generate_with(""));
+    let default = common::by_name(common::generate_with(""));
     assert!(default.values().all(|content| content.contains(field)));
     assert_ne!(from_protoc, default);
 }
@@ -209,7 +197,7 @@ fn protoc_plugin_parameter_is_applied() {
 #[test]
 fn protoc_plugin_reports_bad_option() {
     let dir = TempDir::new("bad-option");
-    let output = protoc(&common::PROTOS, &format!("bogus=1:{}", dir.0.display()));
+    let output = protoc(&common::protos(), &format!("bogus=1:{}", dir.0.display()));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success(),
@@ -244,7 +232,7 @@ fn cli_matches_library() {
         String::from_utf8_lossy(&output.stderr)
     );
     let from_cli = read_tree(&dir.0);
-    let from_library: BTreeMap<_, _> = by_name(common::generate_with(""))
+    let from_library: BTreeMap<_, _> = common::by_name(common::generate_with(""))
         .into_iter()
         .filter(|(name, _)| name == "grpc.examples.echo.rs")
         .collect();
@@ -252,14 +240,18 @@ fn cli_matches_library() {
     assert_same_files("CLI", &from_cli, &from_library);
 }
 
-/// The plugin protocol without protoc: a request built with protox, on the binary's stdin.
+/// The plugin protocol without protoc: a request built with protox (for the protos it
+/// parses), on the binary's stdin.
 #[test]
 fn plugin_request_matches_library() {
     let mut compiler = protox::Compiler::new([common::proto_dir()]).unwrap();
     compiler.include_source_info(true).include_imports(true);
-    compiler.open_files(common::PROTOS).unwrap();
+    compiler.open_files(common::PROTOX_PROTOS).unwrap();
     let request = CodeGeneratorRequest {
-        file_to_generate: common::PROTOS.iter().map(|p| p.to_string()).collect(),
+        file_to_generate: common::PROTOX_PROTOS
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
         proto_file: compiler.file_descriptor_set().file,
         ..Default::default()
     };
@@ -290,6 +282,6 @@ fn plugin_request_matches_library() {
         .into_iter()
         .map(|f| (f.name.unwrap_or_default(), f.content.unwrap_or_default()))
         .collect();
-    let from_library = by_name(common::generate_with(""));
+    let from_library = common::by_name(common::generate_protox(""));
     assert_same_files("plugin request", &from_plugin, &from_library);
 }
