@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, then every test (unit, integration,
-# golden, plugin-through-protoc, differential, hostile input, doc tests).
+# golden, plugin-through-protoc, differential, hostile input, doc tests), then the
+# protobuf conformance suite (needs npm and apt-get; see scripts/conformance.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+./scripts/conformance.sh
