@@ -96,8 +96,8 @@ pub fn generate(
     files_to_generate: &[String],
     options: &Options,
 ) -> Result<(Vec<GeneratedFile>, Vec<String>), Error> {
-    let model = model::build(files, files_to_generate)?;
-    let generated = gen::generate(&model, options)?;
+    let model = model::build(files, files_to_generate, options)?;
+    let generated = gen::generate(&model)?;
     Ok((generated, model.warnings))
 }
 

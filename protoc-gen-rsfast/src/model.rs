@@ -12,15 +12,17 @@ use crate::descriptor::{
 
 use crate::features::{self, Features};
 use crate::names;
-use crate::Error;
+use crate::{Error, Options};
 
 /// Field numbers in descriptor.proto, for source-code-info paths.
 mod path {
     pub const FILE_MESSAGE_TYPE: i32 = 4;
     pub const FILE_ENUM_TYPE: i32 = 5;
+    pub const FILE_EXTENSION: i32 = 7;
     pub const MESSAGE_FIELD: i32 = 2;
     pub const MESSAGE_NESTED_TYPE: i32 = 3;
     pub const MESSAGE_ENUM_TYPE: i32 = 4;
+    pub const MESSAGE_EXTENSION: i32 = 6;
     pub const MESSAGE_ONEOF_DECL: i32 = 8;
     pub const ENUM_VALUE: i32 = 2;
 }
@@ -41,6 +43,23 @@ pub struct Package {
     pub files: Vec<String>,
     pub messages: Vec<Message>,
     pub enums: Vec<Enum>,
+    pub extensions: Vec<Extension>,
+}
+
+/// A proto2 extension, generated as an `rsfast::Extension` constant.
+#[derive(Debug)]
+pub struct Extension {
+    /// The constant's name (SHOUTY_SNAKE_CASE of the proto name).
+    pub const_name: String,
+    pub full_name: String,
+    pub number: u32,
+    /// The module the constant is generated in.
+    pub module: Vec<String>,
+    pub extendee: TypePath,
+    pub doc: Vec<String>,
+    pub kind: Kind,
+    /// `None` for a singular extension, `Some(packed)` for a repeated one.
+    pub repeated: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -58,8 +77,15 @@ pub struct Message {
     pub oneofs: Vec<Oneof>,
     pub messages: Vec<Message>,
     pub enums: Vec<Enum>,
+    /// Extensions declared inside it (generated in its child module).
+    pub extensions: Vec<Extension>,
     /// It, or a message it contains, has a required field.
     pub needs_init_check: bool,
+    /// It keeps unknown fields: by option, or because it has extension ranges (its
+    /// extensions live there).
+    pub unknown_fields: bool,
+    /// It has extension ranges: it implements `rsfast::Extendable`.
+    pub extendable: bool,
 }
 
 #[derive(Debug)]
@@ -222,8 +248,12 @@ enum TypeInfo<'a> {
 }
 
 /// Builds the model for `to_generate` out of `files` (which must include every import).
-pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Model, Error> {
-    let resolver = Resolver::new(files)?;
+pub fn build(
+    files: &[FileDescriptorProto],
+    to_generate: &[String],
+    options: &Options,
+) -> Result<Model, Error> {
+    let resolver = Resolver::new(files, options)?;
     let mut by_package: BTreeMap<&str, Vec<&FileDescriptorProto>> = BTreeMap::new();
     for name in to_generate {
         let file = files
@@ -241,16 +271,24 @@ pub fn build(files: &[FileDescriptorProto], to_generate: &[String]) -> Result<Mo
             files: files.iter().map(|f| f.name().to_owned()).collect(),
             messages: Vec::new(),
             enums: Vec::new(),
+            extensions: Vec::new(),
         };
         for file in files {
             let comments = Comments::of(file);
             let features = file_features(file)?;
-            if !file.extension.is_empty() {
-                warnings.borrow_mut().push(format!(
-                    "{}: extensions are not generated yet; their values stay in unknown fields",
-                    file.name()
-                ));
-            }
+            let cx = Context {
+                file,
+                comments: &comments,
+                warnings: &warnings,
+            };
+            package.extensions.extend(resolver.extensions(
+                &cx,
+                &file.extension,
+                file.package(),
+                &module,
+                &[path::FILE_EXTENSION],
+                features,
+            )?);
             for (i, m) in file.message_type.iter().enumerate() {
                 let cx = Context {
                     file,
@@ -308,6 +346,8 @@ fn file_features(file: &FileDescriptorProto) -> Result<Features, Error> {
 }
 
 struct Resolver<'a> {
+    /// The `unknown_fields` option.
+    unknown_fields: bool,
     /// Keyed by full name with a leading dot, as descriptors refer to types.
     types: HashMap<String, TypeInfo<'a>>,
     /// Message full name → message types held without indirection (singular fields and
@@ -317,8 +357,9 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(files: &'a [FileDescriptorProto]) -> Result<Self, Error> {
+    fn new(files: &'a [FileDescriptorProto], options: &Options) -> Result<Self, Error> {
         let mut r = Resolver {
+            unknown_fields: options.unknown_fields,
             types: HashMap::new(),
             inline_edges: HashMap::new(),
             needs_init_check: HashSet::new(),
@@ -474,12 +515,6 @@ impl<'a> Resolver<'a> {
             return Ok(None);
         }
         let features = parent.with(m.options.as_ref().and_then(|o| o.features.as_ref()));
-        if !m.extension.is_empty() {
-            cx.warnings.borrow_mut().push(format!(
-                "{}: extensions declared in {full} are not generated yet; their values stay in unknown fields",
-                cx.file.name()
-            ));
-        }
         let child_module = names::snake(m.name());
         let mut child = module.to_vec();
         child.push(child_module.clone());
@@ -543,8 +578,16 @@ impl<'a> Resolver<'a> {
             })
             .collect();
 
+        let mut extension_path = path.to_vec();
+        extension_path.push(path::MESSAGE_EXTENSION);
+        let extensions =
+            self.extensions(cx, &m.extension, full, &child, &extension_path, features)?;
+        let extendable = !m.extension_range.is_empty();
         Ok(Some(Message {
             full_name: full.to_owned(),
+            extensions,
+            unknown_fields: self.unknown_fields || extendable,
+            extendable,
             rust_name: names::upper_camel(m.name()),
             module: module.to_vec(),
             child_module,
@@ -555,6 +598,64 @@ impl<'a> Resolver<'a> {
             enums,
             needs_init_check: self.needs_init_check.contains(&dotted),
         }))
+    }
+
+    /// The extensions declared in one scope (a file or a message), generated in `module`.
+    fn extensions(
+        &self,
+        cx: &Context<'_>,
+        declared: &[FieldDescriptorProto],
+        scope: &str,
+        module: &[String],
+        path: &[i32],
+        features: Features,
+    ) -> Result<Vec<Extension>, Error> {
+        let file = cx.file.name();
+        let mut out = Vec::new();
+        for (i, f) in declared.iter().enumerate() {
+            let TypeInfo::Message {
+                path: extendee,
+                descriptor,
+            } = self.lookup(f.extendee(), file)?
+            else {
+                return Err(Error::in_file(
+                    file,
+                    format!("{} extends a non-message", f.name()),
+                ));
+            };
+            let full_name = qualify(scope, f.name());
+            if descriptor
+                .options
+                .as_ref()
+                .is_some_and(|o| o.message_set_wire_format())
+            {
+                cx.warnings.borrow_mut().push(format!(
+                    "{file}: {full_name} extends a MessageSet; typed access is not generated (its value stays in the unknown fields)"
+                ));
+                continue;
+            }
+            let mut p = path.to_vec();
+            p.push(i as i32);
+            let field = self.field(cx, f.extendee(), f, &p, features)?;
+            let repeated = match field.cardinality {
+                Cardinality::Repeated { packed } => Some(packed),
+                _ => None,
+            };
+            out.push(Extension {
+                const_name: names::constant(f.name()),
+                full_name,
+                number: field.number,
+                module: module.to_vec(),
+                extendee: TypePath {
+                    module: extendee.module.clone(),
+                    name: extendee.name.clone(),
+                },
+                doc: field.doc,
+                kind: field.kind,
+                repeated,
+            });
+        }
+        Ok(out)
     }
 
     fn field(

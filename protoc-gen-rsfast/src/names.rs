@@ -1,7 +1,7 @@
 //! Every naming rule in one place: proto names to Rust identifiers (prost's conventions,
 //! so prost users can migrate), module paths between packages, doc-comment escaping.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords that `r#` can escape.
 const RAW_KEYWORDS: &[&str] = &[
@@ -33,6 +33,11 @@ fn escape(ident: String) -> String {
     } else {
         ident
     }
+}
+
+/// A constant's name (extensions): `SHOUTY_SNAKE_CASE`.
+pub fn constant(name: &str) -> String {
+    escape(name.to_shouty_snake_case())
 }
 
 /// A field's Rust name; `unknown_fields` is taken by the generated struct itself.

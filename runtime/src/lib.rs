@@ -25,6 +25,7 @@
 
 pub mod enums;
 mod error;
+pub mod extension;
 mod message;
 mod reader;
 pub mod scalar;
@@ -35,6 +36,7 @@ mod writer;
 pub use bytes;
 pub use enums::{Enum, OpenEnum};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use extension::{Extendable, Extension};
 pub use message::Message;
 pub use reader::{Reader, DEFAULT_RECURSION_LIMIT};
 pub use unknown::{UnknownFields, UnknownValue};

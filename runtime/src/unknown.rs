@@ -80,13 +80,37 @@ impl UnknownFields {
         self.push_raw(wire::tag(field_number, WireType::Varint), &tmp[..n]);
     }
 
-    /// The records as `(field number, value)`.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, UnknownValue<'_>)> + '_ {
+    /// The raw records as `(tag, value bytes after the tag)`, in wire order.
+    pub fn records(&self) -> impl Iterator<Item = (u32, &[u8])> + '_ {
         let mut reader = Reader::new(&self.bytes);
         core::iter::from_fn(move || {
             // The records were validated when they were stored.
             let tag = reader.next_tag(0).ok()??;
             let value = reader.skip_value(tag).ok()?;
+            Some((tag, value))
+        })
+    }
+
+    /// Removes every record of `field_number`.
+    pub fn remove_field(&mut self, field_number: u32) {
+        if !self
+            .records()
+            .any(|(tag, _)| wire::field_number(tag) == field_number)
+        {
+            return;
+        }
+        let mut kept = UnknownFields::new();
+        for (tag, value) in self.records() {
+            if wire::field_number(tag) != field_number {
+                kept.push_raw(tag, value);
+            }
+        }
+        *self = kept;
+    }
+
+    /// The records as `(field number, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, UnknownValue<'_>)> + '_ {
+        self.records().filter_map(|(tag, value)| {
             let mut inner = Reader::new(value);
             let value = match WireType::of_tag(tag)? {
                 WireType::Varint => UnknownValue::Varint(inner.read_varint64().ok()?),

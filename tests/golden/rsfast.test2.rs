@@ -1413,6 +1413,136 @@ impl ::rsfast::Message for Extendable {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Extendable for Extendable {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct ExtGroup {
+    pub g: ::core::option::Option<i32>,
+    /// Fields not in the schema, kept to be re-emitted on encode.
+    pub unknown_fields: ::rsfast::UnknownFields,
+}
+impl ExtGroup {
+    /// The value of `g`, or its default when unset.
+    #[inline]
+    pub fn g(&self) -> i32 {
+        self.g.unwrap_or_default()
+    }
+}
+impl ::rsfast::Message for ExtGroup {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        let mut len = 0usize;
+        if let ::core::option::Option::Some(v) = self.g {
+            len += 1 + ::rsfast::scalar::Int32::len(v);
+        }
+        len += self.unknown_fields.encoded_len();
+        len
+    }
+    fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
+        self.unknown_fields.write_to(w);
+        if let ::core::option::Option::Some(v) = self.g {
+            ::rsfast::scalar::Int32::write(w, v);
+            w.put_u8(8);
+        }
+    }
+    fn merge_from(
+        &mut self,
+        r: &mut ::rsfast::Reader<'_>,
+        end_group: u32,
+    ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
+        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            match tag {
+                8 => {
+                    self.g = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| e.in_field("rsfast.test2.ExtGroup", "g"))?,
+                    );
+                }
+                _ => r.skip_field(tag, &mut self.unknown_fields)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+    fn clear(&mut self) {
+        self.g = ::core::option::Option::None;
+        self.unknown_fields.clear();
+    }
+}
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct ExtensionHolder {
+    pub x: ::core::option::Option<i32>,
+    /// Fields not in the schema, kept to be re-emitted on encode.
+    pub unknown_fields: ::rsfast::UnknownFields,
+}
+impl ExtensionHolder {
+    /// The value of `x`, or its default when unset.
+    #[inline]
+    pub fn x(&self) -> i32 {
+        self.x.unwrap_or_default()
+    }
+}
+impl ::rsfast::Message for ExtensionHolder {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        let mut len = 0usize;
+        if let ::core::option::Option::Some(v) = self.x {
+            len += 1 + ::rsfast::scalar::Int32::len(v);
+        }
+        len += self.unknown_fields.encoded_len();
+        len
+    }
+    fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
+        self.unknown_fields.write_to(w);
+        if let ::core::option::Option::Some(v) = self.x {
+            ::rsfast::scalar::Int32::write(w, v);
+            w.put_u8(8);
+        }
+    }
+    fn merge_from(
+        &mut self,
+        r: &mut ::rsfast::Reader<'_>,
+        end_group: u32,
+    ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
+        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            match tag {
+                8 => {
+                    self.x = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e.in_field("rsfast.test2.ExtensionHolder", "x")
+                            })?,
+                    );
+                }
+                _ => r.skip_field(tag, &mut self.unknown_fields)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+    fn clear(&mut self) {
+        self.x = ::core::option::Option::None;
+        self.unknown_fields.clear();
+    }
+}
+/// Nested types of `rsfast.test2.ExtensionHolder`.
+#[allow(clippy::module_inception)]
+pub mod extension_holder {
+    pub const NESTED_EXT: ::rsfast::Extension<
+        super::Extendable,
+        ::rsfast::extension::OptionalLen<
+            ::rsfast::extension::Msg<super::ExtensionHolder>,
+        >,
+    > = ::rsfast::Extension::new(150, "rsfast.test2.ExtensionHolder.nested_ext");
+    pub const REPEATED_EXT: ::rsfast::Extension<
+        super::Extendable,
+        ::rsfast::extension::RepeatedLen<::rsfast::extension::Msg<super::Required>>,
+    > = ::rsfast::Extension::new(151, "rsfast.test2.ExtensionHolder.repeated_ext");
+}
 /// A closed enum: undeclared values go to unknown fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
@@ -1513,3 +1643,39 @@ impl ::core::convert::From<Level> for i32 {
         value as i32
     }
 }
+pub const EXT_INT32: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
+> = ::rsfast::Extension::new(100, "rsfast.test2.ext_int32");
+pub const EXT_STRING: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Str>,
+> = ::rsfast::Extension::new(101, "rsfast.test2.ext_string");
+pub const EXT_MESSAGE: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Msg<Required>>,
+> = ::rsfast::Extension::new(102, "rsfast.test2.ext_message");
+pub const EXT_REPEATED: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::Repeated<::rsfast::scalar::Sint64, false>,
+> = ::rsfast::Extension::new(103, "rsfast.test2.ext_repeated");
+pub const EXT_PACKED: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::Repeated<::rsfast::scalar::Fixed32, true>,
+> = ::rsfast::Extension::new(104, "rsfast.test2.ext_packed");
+pub const EXT_ENUM: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::Optional<::rsfast::scalar::Enum<Kind>>,
+> = ::rsfast::Extension::new(105, "rsfast.test2.ext_enum");
+pub const EXTGROUP: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Group<ExtGroup>>,
+> = ::rsfast::Extension::new(106, "rsfast.test2.extgroup");
+pub const EXT_STRINGS: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::RepeatedLen<::rsfast::extension::Str>,
+> = ::rsfast::Extension::new(107, "rsfast.test2.ext_strings");
+pub const EXT_BYTES: ::rsfast::Extension<
+    Extendable,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Bytes>,
+> = ::rsfast::Extension::new(108, "rsfast.test2.ext_bytes");

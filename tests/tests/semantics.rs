@@ -338,3 +338,82 @@ fn editions_features_resolve_per_field() {
     assert_eq!(m.closed, None);
     assert_eq!(m.unknown_fields.as_bytes(), [0x40, 0x09]);
 }
+
+#[test]
+fn extensions_round_trip_through_the_typed_api() {
+    use rsfast::Extendable;
+    use rsfast_tests::rsfast_gen::rsfast::test2::{
+        extension_holder, ExtGroup, Extendable as Ext, ExtensionHolder, Required, EXTGROUP,
+        EXT_ENUM, EXT_INT32, EXT_MESSAGE, EXT_PACKED, EXT_REPEATED, EXT_STRING, EXT_STRINGS,
+    };
+    let mut m = Ext {
+        a: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(m.extension(&EXT_INT32).unwrap(), None);
+    m.set_extension(&EXT_INT32, -5);
+    m.set_extension(&EXT_STRING, "s".to_owned());
+    let required = Required {
+        id: Some(1),
+        name: Some("n".into()),
+        ..Default::default()
+    };
+    m.set_extension(&EXT_MESSAGE, required.clone());
+    m.set_extension(&EXT_REPEATED, vec![-1, 2]);
+    m.set_extension(&EXT_PACKED, vec![7, 8]);
+    m.set_extension(&EXT_ENUM, Kind::C.into());
+    m.set_extension(
+        &EXTGROUP,
+        ExtGroup {
+            g: Some(3),
+            ..Default::default()
+        },
+    );
+    m.set_extension(&EXT_STRINGS, vec!["a".into(), "b".into()]);
+    m.set_extension(
+        &extension_holder::NESTED_EXT,
+        ExtensionHolder {
+            x: Some(9),
+            ..Default::default()
+        },
+    );
+    m.set_extension(&EXT_INT32, 6); // replaces
+    let bytes = m.encode_to_vec();
+    let back = Ext::decode(&bytes).unwrap();
+    assert_eq!(back.extension(&EXT_INT32).unwrap(), Some(6));
+    assert_eq!(back.extension(&EXT_STRING).unwrap().as_deref(), Some("s"));
+    assert_eq!(back.extension(&EXT_MESSAGE).unwrap(), Some(required));
+    assert_eq!(back.extension(&EXT_REPEATED).unwrap(), Some(vec![-1, 2]));
+    assert_eq!(back.extension(&EXT_PACKED).unwrap(), Some(vec![7, 8]));
+    assert_eq!(back.extension(&EXT_ENUM).unwrap(), Some(Kind::C.into()));
+    assert_eq!(back.extension(&EXTGROUP).unwrap().unwrap().g, Some(3));
+    assert_eq!(back.extension(&EXT_STRINGS).unwrap().unwrap(), ["a", "b"]);
+    assert_eq!(
+        back.extension(&extension_holder::NESTED_EXT)
+            .unwrap()
+            .unwrap()
+            .x,
+        Some(9)
+    );
+    assert!(back.has_extension(&EXT_PACKED));
+    assert!(!back.has_extension(&extension_holder::REPEATED_EXT));
+
+    // What prost (which has no extensions) writes survives too: it is just unknown fields.
+    let mut cleared = back.clone();
+    cleared.clear_extension(&EXT_STRING);
+    assert_eq!(cleared.extension(&EXT_STRING).unwrap(), None);
+    assert_eq!(cleared.extension(&EXT_INT32).unwrap(), Some(6));
+
+    // Packed and unpacked records are both read, and messages split across records merge.
+    let wire = [
+        0xc2, 0x06, 0x04, 0x01, 0, 0, 0, // ext_packed (104) packed: [1]
+        0xc5, 0x06, 0x02, 0, 0, 0, // ext_packed unpacked: 2
+        0xb2, 0x06, 0x02, 0x08, 0x01, // ext_message (102) { id = 1 }
+        0xb2, 0x06, 0x03, 0x12, 0x01, b'x', // ext_message (102) { name = "x" }
+    ];
+    let m = Ext::decode(&wire).unwrap();
+    assert_eq!(m.extension(&EXT_PACKED).unwrap(), Some(vec![1, 2]));
+    let merged = m.extension(&EXT_MESSAGE).unwrap().unwrap();
+    assert_eq!((merged.id, merged.name.as_deref()), (Some(1), Some("x")));
+    assert_eq!(m.encode_to_vec(), wire);
+}

@@ -4814,6 +4814,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Extendable for TestAllTypesProto2 {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.TestAllTypesProto2`.
 #[allow(clippy::module_inception)]
 pub mod test_all_types_proto2 {
@@ -5102,6 +5110,14 @@ pub mod test_all_types_proto2 {
         }
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Extendable for MessageSetCorrect {
+        fn extension_storage(&self) -> &::rsfast::UnknownFields {
+            &self.unknown_fields
+        }
+        fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+            &mut self.unknown_fields
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -7582,6 +7598,14 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Extendable for TestAllRequiredTypesProto2 {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2`.
 #[allow(clippy::module_inception)]
 pub mod test_all_required_types_proto2 {
@@ -7884,6 +7908,14 @@ pub mod test_all_required_types_proto2 {
         }
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Extendable for MessageSetCorrect {
+        fn extension_storage(&self) -> &::rsfast::UnknownFields {
+            &self.unknown_fields
+        }
+        fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+            &mut self.unknown_fields
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -8524,3 +8556,14 @@ impl ::core::convert::From<ForeignEnumProto2> for i32 {
         value as i32
     }
 }
+pub const EXTENSION_INT32: ::rsfast::Extension<
+    TestAllTypesProto2,
+    ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
+> = ::rsfast::Extension::new(
+    120,
+    "protobuf_test_messages.editions.proto2.extension_int32",
+);
+pub const GROUPFIELD: ::rsfast::Extension<
+    TestAllTypesProto2,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Group<GroupField>>,
+> = ::rsfast::Extension::new(121, "protobuf_test_messages.editions.proto2.groupfield");

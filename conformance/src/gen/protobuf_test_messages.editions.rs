@@ -3860,6 +3860,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Extendable for TestAllTypesEdition2023 {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.TestAllTypesEdition2023`.
 #[allow(clippy::module_inception)]
 pub mod test_all_types_edition2023 {
@@ -4276,3 +4284,15 @@ impl ::core::convert::From<ForeignEnumEdition2023> for i32 {
         value as i32
     }
 }
+pub const EXTENSION_INT32: ::rsfast::Extension<
+    TestAllTypesEdition2023,
+    ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
+> = ::rsfast::Extension::new(120, "protobuf_test_messages.editions.extension_int32");
+pub const GROUPLIKETYPE: ::rsfast::Extension<
+    TestAllTypesEdition2023,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Group<GroupLikeType>>,
+> = ::rsfast::Extension::new(121, "protobuf_test_messages.editions.groupliketype");
+pub const DELIMITED_EXT: ::rsfast::Extension<
+    TestAllTypesEdition2023,
+    ::rsfast::extension::OptionalLen<::rsfast::extension::Group<GroupLikeType>>,
+> = ::rsfast::Extension::new(122, "protobuf_test_messages.editions.delimited_ext");

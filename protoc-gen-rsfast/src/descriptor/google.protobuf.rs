@@ -60,6 +60,14 @@ impl ::rsfast::Message for FileDescriptorSet {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Extendable for FileDescriptorSet {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 /// Describes a complete .proto file.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct FileDescriptorProto {
@@ -1141,6 +1149,14 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                 })?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::Extendable for ExtensionRangeOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 /// Nested types of `google.protobuf.ExtensionRangeOptions`.
@@ -3384,6 +3400,14 @@ impl ::rsfast::Message for FileOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Extendable for FileOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 /// Nested types of `google.protobuf.FileOptions`.
 #[allow(clippy::module_inception)]
 pub mod file_options {
@@ -3716,6 +3740,14 @@ impl ::rsfast::Message for MessageOptions {
                 })?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::Extendable for MessageOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -4157,6 +4189,14 @@ impl ::rsfast::Message for FieldOptions {
                 })?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::Extendable for FieldOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 /// Nested types of `google.protobuf.FieldOptions`.
@@ -4828,6 +4868,14 @@ impl ::rsfast::Message for OneofOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Extendable for OneofOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumOptions {
     /// Set this option to true to allow mapping different tag names to the same
@@ -5001,6 +5049,14 @@ impl ::rsfast::Message for EnumOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Extendable for EnumOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumValueOptions {
     /// Is this enum value deprecated?
@@ -5171,6 +5227,14 @@ impl ::rsfast::Message for EnumValueOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Extendable for EnumValueOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct ServiceOptions {
     /// Any features defined in the specific edition.
@@ -5282,6 +5346,14 @@ impl ::rsfast::Message for ServiceOptions {
                 })?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::Extendable for ServiceOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -5440,6 +5512,14 @@ impl ::rsfast::Message for MethodOptions {
                 })?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::Extendable for MethodOptions {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 /// Nested types of `google.protobuf.MethodOptions`.
@@ -6251,6 +6331,14 @@ impl ::rsfast::Message for FeatureSet {
         self.default_symbol_visibility = ::core::option::Option::None;
         self.enforce_proto_limits = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Extendable for FeatureSet {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 /// Nested types of `google.protobuf.FeatureSet`.
@@ -7210,6 +7298,14 @@ impl ::rsfast::Message for SourceCodeInfo {
     fn clear(&mut self) {
         self.location.clear();
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Extendable for SourceCodeInfo {
+    fn extension_storage(&self) -> &::rsfast::UnknownFields {
+        &self.unknown_fields
+    }
+    fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 /// Nested types of `google.protobuf.SourceCodeInfo`.

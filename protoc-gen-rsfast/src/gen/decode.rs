@@ -7,7 +7,6 @@ use quote::quote;
 
 use super::{codec, ident, tag_value, type_path, types::value_type, wire_type};
 use crate::model::{Cardinality, Field, Kind, Message, Oneof, Presence};
-use crate::Options;
 
 /// Per-field facts every arm needs.
 struct Arm<'a> {
@@ -15,7 +14,6 @@ struct Arm<'a> {
     field: &'a Field,
     /// Replaces `?` after each fallible call: adds the field to the error path.
     at: TokenStream,
-    options: &'a Options,
 }
 
 impl Arm<'_> {
@@ -25,7 +23,7 @@ impl Arm<'_> {
 
     /// Where an undeclared closed-enum number goes.
     fn keep_unknown(&self, raw: TokenStream) -> TokenStream {
-        if self.options.unknown_fields {
+        if self.message.unknown_fields {
             let number = Literal::u32_unsuffixed(self.field.number);
             quote!(::rsfast::enums::keep_unknown(&mut self.unknown_fields, #number, #raw))
         } else {
@@ -34,17 +32,17 @@ impl Arm<'_> {
     }
 }
 
-pub(super) fn merge_from_body(message: &Message, options: &Options) -> TokenStream {
+pub(super) fn merge_from_body(message: &Message) -> TokenStream {
     let mut arms = Vec::new();
     for field in &message.fields {
-        arms.push(field_arm(&arm(message, field, options)));
+        arms.push(field_arm(&arm(message, field)));
     }
     for oneof in &message.oneofs {
         for field in &oneof.fields {
-            arms.push(oneof_arm(&arm(message, field, options), oneof));
+            arms.push(oneof_arm(&arm(message, field), oneof));
         }
     }
-    let skip = if options.unknown_fields {
+    let skip = if message.unknown_fields {
         quote!(r.skip_field(tag, &mut self.unknown_fields)?)
     } else {
         quote!(r.discard_field(tag)?)
@@ -63,14 +61,13 @@ pub(super) fn merge_from_body(message: &Message, options: &Options) -> TokenStre
     }
 }
 
-fn arm<'a>(message: &'a Message, field: &'a Field, options: &'a Options) -> Arm<'a> {
+fn arm<'a>(message: &'a Message, field: &'a Field) -> Arm<'a> {
     let msg = &message.full_name;
     let name = &field.proto_name;
     Arm {
         message,
         field,
         at: quote!(.map_err(|e| e.in_field(#msg, #name))?),
-        options,
     }
 }
 
@@ -144,7 +141,7 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
             merge_message(m.delimited, f.number, target, at)
         }
         (Cardinality::Repeated { .. }, Kind::Enum(e)) if e.closed => {
-            let unknown = if a.options.unknown_fields {
+            let unknown = if a.message.unknown_fields {
                 quote!(&mut self.unknown_fields)
             } else {
                 quote!(&mut ::rsfast::UnknownFields::new())
@@ -218,7 +215,7 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
         Kind::Message(_) => (quote!(entry.merge_message(&mut value)#at;), None),
         Kind::Enum(e) if e.closed => {
             let path = type_path(&e.path, from);
-            let keep = if a.options.unknown_fields {
+            let keep = if a.message.unknown_fields {
                 let number = Literal::u32_unsuffixed(a.field.number);
                 quote!(self.unknown_fields.push_len_delimited(#number, payload);)
             } else {

@@ -7,12 +7,11 @@ use quote::quote;
 
 use super::{codec, ident, implicit_is_set, is_copy, slots, tag_bytes, tag_slice, wire_type, Slot};
 use crate::model::{Cardinality, Field, Kind, Message, Presence};
-use crate::Options;
 
-pub(super) fn write_to_body(message: &Message, options: &Options) -> TokenStream {
+pub(super) fn write_to_body(message: &Message) -> TokenStream {
     let from = &message.module;
     let child = ident(&message.child_module);
-    let unknown = options
+    let unknown = message
         .unknown_fields
         .then(|| quote!(self.unknown_fields.write_to(w);));
     let parts = slots(message).into_iter().rev().map(|slot| match slot {

@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::model::{Kind, Message, Model, Package, Scalar, TypePath};
-use crate::{Error, Options};
+use crate::Error;
 
 /// A generated Rust file: its name (relative to the output directory) and contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,21 +19,21 @@ pub struct GeneratedFile {
     pub content: String,
 }
 
-pub fn generate(model: &Model, options: &Options) -> Result<Vec<GeneratedFile>, Error> {
+pub fn generate(model: &Model) -> Result<Vec<GeneratedFile>, Error> {
     model
         .packages
         .iter()
         .map(|package| {
             Ok(GeneratedFile {
                 name: crate::names::package_file(&package.name),
-                content: package_file(package, options)?,
+                content: package_file(package)?,
             })
         })
         .collect()
 }
 
-fn package_file(package: &Package, options: &Options) -> Result<String, Error> {
-    let items = module_items(&package.messages, &package.enums, options);
+fn package_file(package: &Package) -> Result<String, Error> {
+    let items = module_items(&package.messages, &package.enums, &package.extensions);
     let tokens = quote!(#items);
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
@@ -61,7 +61,7 @@ fn numbered(text: &str) -> String {
 fn module_items(
     messages: &[Message],
     enums: &[crate::model::Enum],
-    options: &Options,
+    extensions: &[crate::model::Extension],
 ) -> TokenStream {
     let imports = (!messages.is_empty()).then(|| {
         quote! {
@@ -69,34 +69,38 @@ fn module_items(
             use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
         }
     });
-    let messages = messages.iter().map(|m| message_items(m, options));
+    let messages = messages.iter().map(message_items);
     let enums = enums.iter().map(types::enum_items);
+    let extensions = extensions.iter().map(types::extension_const);
     quote! {
         #imports
         #(#messages)*
         #(#enums)*
+        #(#extensions)*
     }
 }
 
-fn message_items(message: &Message, options: &Options) -> TokenStream {
-    let definition = types::message_struct(message, options);
+fn message_items(message: &Message) -> TokenStream {
+    let definition = types::message_struct(message);
     let getters = types::getters(message);
-    let message_impl = message_impl(message, options);
-    let child = types::child_module(message, options);
+    let message_impl = message_impl(message);
+    let extendable = types::extendable_impl(message);
+    let child = types::child_module(message);
     quote! {
         #definition
         #getters
         #message_impl
+        #extendable
         #child
     }
 }
 
-fn message_impl(message: &Message, options: &Options) -> TokenStream {
+fn message_impl(message: &Message) -> TokenStream {
     let name = ident(&message.rust_name);
-    let encoded_len = size::encoded_len_body(message, options);
-    let write_to = encode::write_to_body(message, options);
-    let merge_from = decode::merge_from_body(message, options);
-    let clear = types::clear_body(message, options);
+    let encoded_len = size::encoded_len_body(message);
+    let write_to = encode::write_to_body(message);
+    let merge_from = decode::merge_from_body(message);
+    let clear = types::clear_body(message);
     let check_initialized = decode::check_initialized(message);
     quote! {
         impl ::rsfast::Message for #name {
@@ -220,6 +224,15 @@ impl Scalar {
 /// The runtime codec of a scalar or enum kind, in expression position
 /// (`::rsfast::scalar::Sint32`, `<::rsfast::scalar::Enum<Color>>`).
 fn codec(kind: &Kind, from: &[String]) -> TokenStream {
+    let ty = codec_type(kind, from);
+    match kind {
+        Kind::Enum(_) => quote!(<#ty>),
+        _ => ty,
+    }
+}
+
+/// The runtime codec of a scalar or enum kind, as a type.
+fn codec_type(kind: &Kind, from: &[String]) -> TokenStream {
     match kind {
         Kind::Scalar(s) => {
             let name = ident(s.codec_name());
@@ -228,9 +241,9 @@ fn codec(kind: &Kind, from: &[String]) -> TokenStream {
         Kind::Enum(e) => {
             let path = type_path(&e.path, from);
             if e.closed {
-                quote!(<::rsfast::scalar::ClosedEnum<#path>>)
+                quote!(::rsfast::scalar::ClosedEnum<#path>)
             } else {
-                quote!(<::rsfast::scalar::Enum<#path>>)
+                quote!(::rsfast::scalar::Enum<#path>)
             }
         }
         _ => unreachable!("only scalars and enums have codecs"),

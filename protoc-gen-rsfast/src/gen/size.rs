@@ -8,9 +8,8 @@ use super::{
     Slot,
 };
 use crate::model::{Cardinality, Field, Kind, Message, Presence};
-use crate::Options;
 
-pub(super) fn encoded_len_body(message: &Message, options: &Options) -> TokenStream {
+pub(super) fn encoded_len_body(message: &Message) -> TokenStream {
     let from = &message.module;
     let child = ident(&message.child_module);
     let parts = slots(message).into_iter().map(|slot| match slot {
@@ -35,7 +34,7 @@ pub(super) fn encoded_len_body(message: &Message, options: &Options) -> TokenStr
             super::match_oneof(quote!(&self.#name), arms.collect())
         }
     });
-    let unknown = options
+    let unknown = message
         .unknown_fields
         .then(|| quote!(len += self.unknown_fields.encoded_len();));
     quote! {

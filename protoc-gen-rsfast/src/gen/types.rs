@@ -7,7 +7,6 @@ use super::{ident, type_path};
 use crate::model::{
     Cardinality, DefaultValue, Enum, Field, Kind, Message, Oneof, Presence, Scalar,
 };
-use crate::Options;
 
 fn doc(lines: &[String]) -> TokenStream {
     let lines = lines.iter().map(|l| format!(" {l}"));
@@ -59,7 +58,7 @@ fn field_type(field: &Field, from: &[String]) -> TokenStream {
     }
 }
 
-pub(super) fn message_struct(message: &Message, options: &Options) -> TokenStream {
+pub(super) fn message_struct(message: &Message) -> TokenStream {
     let name = ident(&message.rust_name);
     let docs = doc(&message.doc);
     let fields = message.fields.iter().map(|f| {
@@ -75,7 +74,7 @@ pub(super) fn message_struct(message: &Message, options: &Options) -> TokenStrea
         let ty = ident(&o.rust_enum);
         quote!(#docs pub #name: ::core::option::Option<#child::#ty>,)
     });
-    let unknown = options.unknown_fields.then(|| {
+    let unknown = message.unknown_fields.then(|| {
         quote! {
             /// Fields not in the schema, kept to be re-emitted on encode.
             pub unknown_fields: ::rsfast::UnknownFields,
@@ -203,15 +202,19 @@ fn scalar_literal(s: Scalar, value: &DefaultValue) -> TokenStream {
 }
 
 /// The module holding a message's nested messages, enums and oneof enums.
-pub(super) fn child_module(message: &Message, options: &Options) -> TokenStream {
-    if message.messages.is_empty() && message.enums.is_empty() && message.oneofs.is_empty() {
+pub(super) fn child_module(message: &Message) -> TokenStream {
+    if message.messages.is_empty()
+        && message.enums.is_empty()
+        && message.oneofs.is_empty()
+        && message.extensions.is_empty()
+    {
         return TokenStream::new();
     }
     let name = ident(&message.child_module);
     let doc = format!(" Nested types of `{}`.", message.full_name);
     let mut child = message.module.clone();
     child.push(message.child_module.clone());
-    let items = super::module_items(&message.messages, &message.enums, options);
+    let items = super::module_items(&message.messages, &message.enums, &message.extensions);
     let oneofs = message.oneofs.iter().map(|o| oneof_enum(o, &child));
     quote! {
         #[doc = #doc]
@@ -314,7 +317,7 @@ pub(super) fn enum_items(e: &Enum) -> TokenStream {
 }
 
 /// `clear`: every field back to its default, keeping allocations of strings and vectors.
-pub(super) fn clear_body(message: &Message, options: &Options) -> TokenStream {
+pub(super) fn clear_body(message: &Message) -> TokenStream {
     let fields = message.fields.iter().map(|f| {
         let name = ident(&f.rust_name);
         match (&f.cardinality, &f.kind) {
@@ -332,12 +335,84 @@ pub(super) fn clear_body(message: &Message, options: &Options) -> TokenStream {
         let name = ident(&o.rust_field);
         quote!(self.#name = ::core::option::Option::None;)
     });
-    let unknown = options
+    let unknown = message
         .unknown_fields
         .then(|| quote!(self.unknown_fields.clear();));
     quote! {
         #(#fields)*
         #(#oneofs)*
         #unknown
+    }
+}
+
+/// `rsfast::Extendable` for messages with extension ranges: their extensions live in
+/// the unknown fields.
+pub(super) fn extendable_impl(message: &Message) -> TokenStream {
+    if !message.extendable {
+        return TokenStream::new();
+    }
+    let name = ident(&message.rust_name);
+    quote! {
+        impl ::rsfast::Extendable for #name {
+            fn extension_storage(&self) -> &::rsfast::UnknownFields {
+                &self.unknown_fields
+            }
+            fn extension_storage_mut(&mut self) -> &mut ::rsfast::UnknownFields {
+                &mut self.unknown_fields
+            }
+        }
+    }
+}
+
+/// An extension's typed handle: `pub const NAME: Extension<Extendee, Type>`.
+pub(super) fn extension_const(ext: &crate::model::Extension) -> TokenStream {
+    // Extension constants sit in their scope's module; paths are resolved from there.
+    let from = &ext.module;
+    let name = ident(&ext.const_name);
+    let docs = doc(&ext.doc);
+    let extendee = type_path(&ext.extendee, from);
+    let len_kind = |kind: &Kind| match kind {
+        Kind::String => quote!(::rsfast::extension::Str),
+        Kind::Bytes => quote!(::rsfast::extension::Bytes),
+        Kind::Message(m) => {
+            let path = type_path(&m.path, from);
+            if m.delimited {
+                quote!(::rsfast::extension::Group<#path>)
+            } else {
+                quote!(::rsfast::extension::Msg<#path>)
+            }
+        }
+        _ => unreachable!("scalars and enums are not length-delimited"),
+    };
+    let ty = match (&ext.kind, ext.repeated) {
+        (Kind::Scalar(_) | Kind::Enum(_), repeated) => {
+            // Enum extensions read as open enums: any number is returned as is.
+            let codec = match &ext.kind {
+                Kind::Enum(e) => {
+                    let path = type_path(&e.path, from);
+                    quote!(::rsfast::scalar::Enum<#path>)
+                }
+                kind => super::codec_type(kind, from),
+            };
+            match repeated {
+                None => quote!(::rsfast::extension::Optional<#codec>),
+                Some(packed) => quote!(::rsfast::extension::Repeated<#codec, #packed>),
+            }
+        }
+        (kind, None) => {
+            let k = len_kind(kind);
+            quote!(::rsfast::extension::OptionalLen<#k>)
+        }
+        (kind, Some(_)) => {
+            let k = len_kind(kind);
+            quote!(::rsfast::extension::RepeatedLen<#k>)
+        }
+    };
+    let number = Literal::u32_unsuffixed(ext.number);
+    let full_name = &ext.full_name;
+    quote! {
+        #docs
+        pub const #name: ::rsfast::Extension<#extendee, #ty> =
+            ::rsfast::Extension::new(#number, #full_name);
     }
 }
