@@ -130,27 +130,27 @@ pub fn keep_unknown(unknown: &mut UnknownFields, field_number: u32, raw: i32) {
     unknown.push_varint(field_number, raw as i64 as u64);
 }
 
-/// Merges a repeated closed enum, packed or not; undeclared numbers go to `unknown`.
+/// Merges a repeated closed enum, packed or not; undeclared numbers go to `unknown`
+/// (or are dropped, with `None`).
 pub fn merge_repeated_closed<E: Enum>(
     reader: &mut Reader<'_>,
     tag: u32,
     values: &mut Vec<E>,
-    unknown: &mut UnknownFields,
+    mut unknown: Option<&mut UnknownFields>,
 ) -> Result<(), DecodeError> {
     let field_number = wire::field_number(tag);
+    let mut push = |value: Result<E, i32>| match (value, unknown.as_deref_mut()) {
+        (Ok(v), _) => values.push(v),
+        (Err(raw), Some(unknown)) => keep_unknown(unknown, field_number, raw),
+        (Err(_), None) => {}
+    };
     if tag & 7 == wire::WireType::Len as u32 {
         let mut packed = Reader::new(reader.read_bytes()?);
         while !packed.is_empty() {
-            match read_closed::<E>(&mut packed)? {
-                Ok(v) => values.push(v),
-                Err(raw) => keep_unknown(unknown, field_number, raw),
-            }
+            push(read_closed::<E>(&mut packed)?);
         }
     } else {
-        match read_closed::<E>(reader)? {
-            Ok(v) => values.push(v),
-            Err(raw) => keep_unknown(unknown, field_number, raw),
-        }
+        push(read_closed::<E>(reader)?);
     }
     Ok(())
 }

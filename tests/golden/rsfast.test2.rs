@@ -1165,7 +1165,7 @@ impl ::rsfast::Message for Closed {
                             r,
                             tag,
                             &mut self.list,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "list"))?;
                 }
@@ -1174,7 +1174,7 @@ impl ::rsfast::Message for Closed {
                             r,
                             tag,
                             &mut self.packed_list,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "packed_list"))?;
                 }

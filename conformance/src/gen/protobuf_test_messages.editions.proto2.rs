@@ -2193,7 +2193,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             r,
                             tag,
                             &mut self.repeated_nested_enum,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| {
                             e
@@ -2208,7 +2208,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             r,
                             tag,
                             &mut self.repeated_foreign_enum,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| {
                             e
@@ -2429,7 +2429,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             r,
                             tag,
                             &mut self.packed_nested_enum,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| {
                             e
@@ -2626,7 +2626,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             r,
                             tag,
                             &mut self.unpacked_nested_enum,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| {
                             e

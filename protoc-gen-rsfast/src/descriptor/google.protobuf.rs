@@ -4109,7 +4109,7 @@ impl ::rsfast::Message for FieldOptions {
                             r,
                             tag,
                             &mut self.targets,
-                            &mut self.unknown_fields,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "targets")

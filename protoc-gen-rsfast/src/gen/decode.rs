@@ -142,9 +142,9 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
         }
         (Cardinality::Repeated { .. }, Kind::Enum(e)) if e.closed => {
             let unknown = if a.message.unknown_fields {
-                quote!(&mut self.unknown_fields)
+                quote!(::core::option::Option::Some(&mut self.unknown_fields))
             } else {
-                quote!(&mut ::rsfast::UnknownFields::new())
+                quote!(::core::option::Option::None)
             };
             quote!(::rsfast::enums::merge_repeated_closed(r, tag, &mut self.#name, #unknown)#at;)
         }
