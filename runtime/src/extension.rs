@@ -2,7 +2,7 @@
 //! unknown fields, so they round-trip whether or not they are known at compile time; the
 //! typed API reads and writes them there through a generated [`Extension`] constant:
 //!
-//! ```ignore
+//! ```text
 //! msg.set_extension(&pkg::MY_EXTENSION, 42);
 //! assert_eq!(msg.extension(&pkg::MY_EXTENSION)?, Some(42));
 //! ```

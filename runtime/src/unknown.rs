@@ -118,11 +118,17 @@ impl UnknownFields {
                 WireType::Fixed32 => UnknownValue::Fixed32(inner.read_fixed32().ok()?),
                 WireType::Len => UnknownValue::LengthDelimited(inner.read_bytes().ok()?),
                 WireType::StartGroup => {
-                    let end = wire::varint_len(u64::from(wire::tag(
-                        wire::field_number(tag),
-                        WireType::EndGroup,
-                    )));
-                    UnknownValue::Group(&value[..value.len() - end])
+                    // The stored end tag may be non-canonical: find where it starts.
+                    let field_number = wire::field_number(tag);
+                    loop {
+                        let before = inner.remaining().len();
+                        match inner.next_tag(field_number).ok()? {
+                            Some(t) => {
+                                inner.skip_value(t).ok()?;
+                            }
+                            None => break UnknownValue::Group(&value[..value.len() - before]),
+                        }
+                    }
                 }
                 WireType::EndGroup => return None,
             };

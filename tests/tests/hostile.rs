@@ -1893,3 +1893,33 @@ fn deep_nesting_errors_allocate_a_bounded_path() {
     assert_eq!(result.unwrap_err().kind(), &K::RecursionLimitExceeded);
     assert!(stats.largest <= 1024, "{stats:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Non-canonical tags
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn non_canonical_tags_are_accepted() {
+    // Tag 8 (Scalars.f_int32) written in two bytes.
+    assert_eq!(expect_ok::<Scalars>(&[0x88, 0x00, 0x05]).f_int32, 5);
+    // A known group closed by a two-byte end tag.
+    let g = expect_ok::<Groups>(&[0x0b, 0x10, 0x07, 0x8c, 0x00]);
+    assert_eq!(g.data.as_ref().and_then(|d| d.a), Some(7));
+    assert_eq!(g.encode_to_vec(), [0x0b, 0x10, 0x07, 0x0c]);
+}
+
+#[test]
+fn unknown_group_contents_exclude_a_non_canonical_end_tag() {
+    // Unknown group 6 holding `field 1 = 1`, closed by end tag 0x34 written in two bytes
+    // (0xb4 0x00). The record survives as it came, but its reported contents must be
+    // just the group's fields.
+    let input = [0x33, 0x08, 0x01, 0xb4, 0x00];
+    let t = expect_ok::<Tree>(&input);
+    assert_eq!(t.encode_to_vec(), input);
+    let fields: Vec<_> = t.unknown_fields.iter().collect();
+    assert_eq!(
+        fields,
+        [(6, rsfast::UnknownValue::Group(&[0x08, 0x01]))],
+        "BUG: UnknownFields::iter assumes a canonical end-group tag"
+    );
+}
