@@ -10,6 +10,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fds = protox::compile(protos, ["../proto"])?;
     let mut config = prost_build::Config::new();
     config.btree_map(["."]);
+    // prost turns indented comment lines into doc tests that do not compile (the test
+    // protos have some on purpose: rsfast's output must not run them).
+    config.disable_comments(["."]);
     config.compile_fds(fds)?;
     for p in protos {
         println!("cargo:rerun-if-changed={p}");
