@@ -15,6 +15,9 @@ pub mod rsfast_gen {
             pub mod editions {
                 include!("../golden/rsfast.test.editions.rs");
             }
+            pub mod editions2024 {
+                include!("../golden/rsfast.test.editions2024.rs");
+            }
         }
         pub mod test2 {
             include!("../golden/rsfast.test2.rs");

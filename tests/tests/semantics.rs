@@ -417,3 +417,22 @@ fn extensions_round_trip_through_the_typed_api() {
     assert_eq!((merged.id, merged.name.as_deref()), (Some(1), Some("x")));
     assert_eq!(m.encode_to_vec(), wire);
 }
+
+#[test]
+fn edition_2024_resolves_like_2023() {
+    use rsfast_tests::rsfast_gen::rsfast::test::editions2024::Node;
+    let m = Node {
+        value: Some(0),
+        packed: vec![-1, 1],
+        expanded: vec![-1],
+        child: Some(Box::new(Node::default())),
+        name: String::new(),
+        ..Default::default()
+    };
+    let bytes = m.encode_to_vec();
+    assert_eq!(
+        bytes,
+        [0x08, 0x00, 0x12, 0x02, 0x01, 0x02, 0x18, 0x01, 0x23, 0x24]
+    );
+    assert_eq!(Node::decode(&bytes).unwrap(), m);
+}

@@ -23,7 +23,7 @@ pub const PROTOX_PROTOS: [&str; 4] = [
 
 /// Test protos only protoc parses (editions): generated from `protoc --descriptor_set_out`
 /// through [`protoc_gen_rsfast::generate`].
-pub const PROTOC_PROTOS: [&str; 1] = ["test/editions.proto"];
+pub const PROTOC_PROTOS: [&str; 2] = ["test/editions.proto", "test/editions2024.proto"];
 
 /// Every test proto, each generating one golden.
 pub fn protos() -> Vec<&'static str> {
