@@ -20,6 +20,30 @@ fn err(kind: Kind) -> DecodeError {
     DecodeError::new(kind)
 }
 
+/// UTF-8 validation with an ASCII fast path: most protobuf strings are ASCII, and
+/// checking eight bytes at a time for a high bit is several times faster than the
+/// general validator, which takes over at the first non-ASCII word.
+#[inline]
+fn validate_utf8(bytes: &[u8]) -> Option<&str> {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut ascii = true;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        if word & HIGH_BITS != 0 {
+            ascii = false;
+            break;
+        }
+    }
+    if ascii && chunks.remainder().iter().all(u8::is_ascii) {
+        // SAFETY: every byte is ASCII, which is valid UTF-8.
+        return Some(unsafe { core::str::from_utf8_unchecked(bytes) });
+    }
+    core::str::from_utf8(bytes).ok()
+}
+
 impl<'a> Reader<'a> {
     #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
@@ -65,22 +89,39 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn read_varint64_slow(&mut self) -> Result<u64, DecodeError> {
+        let buf = self.buf;
+        if buf.len() >= 10 {
+            // Enough bytes for any varint: no bounds check per byte.
+            let mut value = u64::from(buf[0] & 0x7f);
+            let mut i = 1;
+            loop {
+                let b = buf[i];
+                value |= u64::from(b & 0x7f) << (7 * i);
+                if b < 0x80 {
+                    if i == 9 && b > 1 {
+                        return Err(err(Kind::VarintOverflow));
+                    }
+                    self.buf = &buf[i + 1..];
+                    return Ok(value);
+                }
+                i += 1;
+                if i == 10 {
+                    return Err(err(Kind::VarintOverflow));
+                }
+            }
+        }
         let mut value = 0u64;
-        for (i, &b) in self.buf.iter().take(10).enumerate() {
+        for (i, &b) in buf.iter().enumerate() {
             value |= u64::from(b & 0x7f) << (7 * i);
             if b < 0x80 {
                 if i == 9 && b > 1 {
                     return Err(err(Kind::VarintOverflow));
                 }
-                self.buf = &self.buf[i + 1..];
+                self.buf = &buf[i + 1..];
                 return Ok(value);
             }
         }
-        Err(err(if self.buf.len() >= 10 {
-            Kind::VarintOverflow
-        } else {
-            Kind::Truncated
-        }))
+        Err(err(Kind::Truncated))
     }
 
     /// A varint truncated to its low 32 bits (how `int32`, `uint32` and enums are read).
@@ -165,7 +206,7 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn read_str(&mut self) -> Result<&'a str, DecodeError> {
         let bytes = self.read_bytes()?;
-        core::str::from_utf8(bytes).map_err(|_| err(Kind::InvalidUtf8))
+        validate_utf8(bytes).ok_or_else(|| err(Kind::InvalidUtf8))
     }
 
     /// Replaces `dst` with a string field, reusing its allocation.
@@ -330,6 +371,21 @@ mod tests {
             Reader::new(&[0x80]).read_varint64().unwrap_err().kind(),
             &Kind::Truncated
         );
+    }
+
+    #[test]
+    fn utf8_fast_path_agrees_with_std() {
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"plain ascii, longer than eight bytes",
+            "h\u{e9}llo w\u{f6}rld \u{1f600}".as_bytes(),
+            b"ascii then \xff",
+            b"12345678\xc3",
+            b"1234567\xc3\xa9",
+        ];
+        for case in cases {
+            assert_eq!(validate_utf8(case), core::str::from_utf8(case).ok(), "{case:?}");
+        }
     }
 
     #[test]

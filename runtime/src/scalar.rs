@@ -67,12 +67,16 @@ pub trait Scalar: ScalarWrite {
             return Ok(());
         }
         let payload = reader.read_bytes()?;
+        // Exact counts from the bytes that are actually there: never more than the input
+        // justifies, and no regrowth while pushing.
         if Self::FIXED_LEN > 0 {
             if payload.len() % Self::FIXED_LEN != 0 {
                 return Err(DecodeError::new(DecodeErrorKind::InvalidPackedLength));
             }
-            // Exact: the count is known from the bytes that are actually there.
             values.reserve(payload.len() / Self::FIXED_LEN);
+        } else {
+            // Every varint ends with exactly one byte below 0x80.
+            values.reserve(payload.iter().filter(|&&b| b < 0x80).count());
         }
         let mut packed = Reader::new(payload);
         while !packed.is_empty() {

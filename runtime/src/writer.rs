@@ -47,10 +47,23 @@ impl<'a> Writer<'a> {
         if value < 0x80 {
             self.put_u8(value as u8);
         } else {
-            let mut tmp = [0u8; 10];
-            let n = wire::encode_varint(value, &mut tmp);
-            self.put_slice(&tmp[..n]);
+            self.put_varint_multi(value);
         }
+    }
+
+    /// Writes a varint of two or more bytes in place: its length is known up front.
+    #[inline]
+    fn put_varint_multi(&mut self, mut value: u64) {
+        let len = wire::varint_len(value);
+        let start = self.pos - len;
+        let out = &mut self.buf[start..self.pos];
+        let (last, body) = out.split_last_mut().expect("a varint has at least one byte");
+        for b in body {
+            *b = (value as u8) | 0x80;
+            value >>= 7;
+        }
+        *last = value as u8;
+        self.pos = start;
     }
 
     #[inline]
