@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+# Generated doc comments must render cleanly (no doc tests, links, bare URLs).
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 ./scripts/conformance.sh

@@ -90,18 +90,23 @@ pub fn doc_lines(comment: &str) -> Vec<String> {
         .map(|l| l.len() - l.trim_start().len())
         .min()
         .unwrap_or(0);
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     let mut in_code = false;
     let mut in_fence = false;
+    // Closes an indented code block before the blank lines that ended it.
+    let close_code = |out: &mut Vec<String>| {
+        let blanks = out.iter().rev().take_while(|l| l.is_empty()).count();
+        out.insert(out.len() - blanks, "```".to_owned());
+    };
     for line in &lines {
         let line = line.get(indent..).unwrap_or("").trim_end();
         if line.trim_start().starts_with("```") {
+            if in_code {
+                close_code(&mut out);
+                in_code = false;
+            }
             // Fenced blocks keep their content but never run as doc tests.
-            out.push(if in_fence {
-                "```".to_owned()
-            } else {
-                "```text".to_owned()
-            });
+            out.push(if in_fence { "```".to_owned() } else { "```text".to_owned() });
             in_fence = !in_fence;
             continue;
         }
@@ -114,7 +119,7 @@ pub fn doc_lines(comment: &str) -> Vec<String> {
             out.push("```text".to_owned());
             in_code = true;
         } else if !is_code && in_code && !line.is_empty() {
-            out.push("```".to_owned());
+            close_code(&mut out);
             in_code = false;
         }
         if in_code {
@@ -123,17 +128,43 @@ pub fn doc_lines(comment: &str) -> Vec<String> {
             out.push(escape_markdown(line));
         }
     }
-    if in_code || in_fence {
-        out.push("```".to_owned());
-    }
     while out.last().is_some_and(|l| l.is_empty()) {
         out.pop();
+    }
+    if in_code || in_fence {
+        out.push("```".to_owned());
     }
     out
 }
 
+/// Prose as rustdoc should see it: brackets escaped (never broken intra-doc links), bare
+/// URLs in angle brackets (clickable, and no `bare_urls` warning).
 fn escape_markdown(line: &str) -> String {
-    line.replace('[', "\\[").replace(']', "\\]")
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    let next_url = |text: &str| {
+        let http = text.find("http://");
+        let https = text.find("https://");
+        http.into_iter().chain(https).min()
+    };
+    while let Some(start) = next_url(rest) {
+        out.push_str(&escape_brackets(&rest[..start]));
+        let url_and_more = &rest[start..];
+        let end = url_and_more
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>')
+            .unwrap_or(url_and_more.len());
+        let url = url_and_more[..end].trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']);
+        out.push('<');
+        out.push_str(url);
+        out.push('>');
+        rest = &url_and_more[url.len()..];
+    }
+    out.push_str(&escape_brackets(rest));
+    out
+}
+
+fn escape_brackets(text: &str) -> String {
+    text.replace('[', "\\[").replace(']', "\\]")
 }
 
 #[cfg(test)]
@@ -160,6 +191,14 @@ mod tests {
         let to = vec!["a".to_owned(), "c".to_owned()];
         assert_eq!(relative_path(&from, &to, "T"), "super::super::c::T");
         assert_eq!(relative_path(&from[..2], &from[..2], "T"), "T");
+    }
+
+    #[test]
+    fn urls_become_links() {
+        assert_eq!(
+            escape_markdown("see https://a.dev/x#y), or [b] http://c."),
+            "see <https://a.dev/x#y>), or \\[b\\] <http://c>."
+        );
     }
 
     #[test]

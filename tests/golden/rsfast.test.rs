@@ -3003,10 +3003,10 @@ pub mod outer {
 ///
 /// ```text
 ///     let x = "not a doctest";
+/// ```
 ///
 /// ```text
 /// also not a doctest
-/// ```
 /// ```
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Documented {

@@ -818,7 +818,7 @@ pub enum TestCategory {
     /// Similar to JSON_TEST. However, during parsing json, testee should ignore
     /// unknown fields. This feature is optional. Each implementation can decide
     /// whether to support it.  See
-    /// https://developers.google.com/protocol-buffers/docs/proto3#json_options
+    /// <https://developers.google.com/protocol-buffers/docs/proto3#json_options>
     /// for more detail.
     JsonIgnoreUnknownParsingTest = 3,
     /// Test jspb wire format. Only used inside Google. Opensource testees just

@@ -26,7 +26,7 @@ use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
 ///   representation of the `Any` is the same as that of the message, with an
 ///   additional `@type` field which contains the type URL.
 /// - For types with special-cased JSON encodings (typically called 'well-known'
-///   types, listed in https://protobuf.dev/programming-guides/json/#any), the
+///   types, listed in <https://protobuf.dev/programming-guides/json/#any>), the
 ///   JSON format representation has a key `@type` which contains the type URL
 ///   and a key `value` which contains the JSON-serialized value.
 ///
@@ -146,8 +146,8 @@ impl ::rsfast::Message for Any {
 ///       duration.seconds -= 1;
 ///       duration.nanos += 1000000000;
 ///     }
-///
 /// ```
+///
 /// Example 2: Compute Timestamp from Timestamp + Duration in pseudo code.
 ///
 /// ```text
@@ -165,16 +165,16 @@ impl ::rsfast::Message for Any {
 ///       end.seconds += 1;
 ///       end.nanos -= 1000000000;
 ///     }
-///
 /// ```
+///
 /// Example 3: Compute Duration from datetime.timedelta in Python.
 ///
 /// ```text
 ///     td = datetime.timedelta(days=3, minutes=10)
 ///     duration = Duration()
 ///     duration.FromTimedelta(td)
-///
 /// ```
+///
 /// # JSON Mapping
 ///
 /// In JSON format, the Duration type is encoded as a string rather than an
@@ -255,8 +255,8 @@ impl ::rsfast::Message for Duration {
 /// ```text
 ///     paths: "f.a"
 ///     paths: "f.b.d"
-///
 /// ```
+///
 /// Here `f` represents a field in some root message, `a` and `b`
 /// fields in the message found in `f`, and `d` a field found in the
 /// message in `f.b`.
@@ -282,8 +282,8 @@ impl ::rsfast::Message for Duration {
 ///       y : 13
 ///     }
 ///     z: 8
-///
 /// ```
+///
 /// The result will not contain specific values for fields x,y and z
 /// (their value will be set to the default, and omitted in proto text
 /// output):
@@ -296,8 +296,8 @@ impl ::rsfast::Message for Duration {
 ///         d : 1
 ///       }
 ///     }
-///
 /// ```
+///
 /// A repeated field is not allowed except at the last position of a
 /// paths string.
 ///
@@ -342,8 +342,8 @@ impl ::rsfast::Message for Duration {
 ///       }
 ///       c: [1]
 ///     }
-///
 /// ```
+///
 /// And an update message:
 ///
 /// ```text
@@ -353,8 +353,8 @@ impl ::rsfast::Message for Duration {
 ///       }
 ///       c: [2]
 ///     }
-///
 /// ```
+///
 /// then if the field mask is:
 ///
 ///  paths: \["f.b", "f.c"\]
@@ -369,8 +369,8 @@ impl ::rsfast::Message for Duration {
 ///       }
 ///       c: [1, 2]
 ///     }
-///
 /// ```
+///
 /// An implementation may provide options to override this default behavior for
 /// repeated and message fields.
 ///
@@ -382,11 +382,11 @@ impl ::rsfast::Message for Duration {
 /// the underlying field mask library behavior differs from your intended
 /// service semantics.
 ///
-/// Update methods implementing https://google.aip.dev/134
+/// Update methods implementing <https://google.aip.dev/134>
 /// - MUST support the special value * meaning "full replace"
 /// - MUST treat an omitted field mask as "replace fields which are present".
 ///
-/// Other methods implementing https://google.aip.dev/157
+/// Other methods implementing <https://google.aip.dev/157>
 /// - SHOULD support the special value "*" to mean "get all".
 /// - MUST treat an omitted field mask to mean "get all", unless otherwise
 /// documented.
@@ -414,8 +414,8 @@ impl ::rsfast::Message for Duration {
 ///       string display_name = 1;
 ///       string address = 2;
 ///     }
-///
 /// ```
+///
 /// In proto a field mask for `Profile` may look as such:
 ///
 /// ```text
@@ -423,16 +423,16 @@ impl ::rsfast::Message for Duration {
 ///       paths: "user.display_name"
 ///       paths: "photo"
 ///     }
-///
 /// ```
+///
 /// In JSON, the same mask is represented as below:
 ///
 /// ```text
 ///     {
 ///       mask: "user.displayName,photo"
 ///     }
-///
 /// ```
+///
 /// # Field Masks and Oneof Fields
 ///
 /// Field masks treat fields in oneofs just as regular fields. Consider the
@@ -445,24 +445,24 @@ impl ::rsfast::Message for Duration {
 ///         SubMessage sub_message = 9;
 ///       }
 ///     }
-///
 /// ```
+///
 /// The field mask can be:
 ///
 /// ```text
 ///     mask {
 ///       paths: "name"
 ///     }
-///
 /// ```
+///
 /// Or:
 ///
 /// ```text
 ///     mask {
 ///       paths: "sub_message"
 ///     }
-///
 /// ```
+///
 /// Note that oneof type names ("test_oneof" in this case) cannot be used in
 /// paths.
 ///
@@ -874,11 +874,11 @@ impl ::rsfast::Message for ListValue {
 ///
 /// All minutes are 60 seconds long. Leap seconds are "smeared" so that no leap
 /// second table is needed for interpretation, using a \[24-hour linear
-/// smear\](https://developers.google.com/time/smear).
+/// smear\](<https://developers.google.com/time/smear>).
 ///
 /// The range is from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. By
 /// restricting to that range, we ensure that we can convert to and from \[RFC
-/// 3339\](https://www.ietf.org/rfc/rfc3339.txt) date strings.
+/// 3339\](<https://www.ietf.org/rfc/rfc3339.txt>) date strings.
 ///
 /// # Examples
 ///
@@ -888,8 +888,8 @@ impl ::rsfast::Message for ListValue {
 ///     Timestamp timestamp;
 ///     timestamp.set_seconds(time(NULL));
 ///     timestamp.set_nanos(0);
-///
 /// ```
+///
 /// Example 2: Compute Timestamp from POSIX `gettimeofday()`.
 ///
 /// ```text
@@ -899,8 +899,8 @@ impl ::rsfast::Message for ListValue {
 ///     Timestamp timestamp;
 ///     timestamp.set_seconds(tv.tv_sec);
 ///     timestamp.set_nanos(tv.tv_usec * 1000);
-///
 /// ```
+///
 /// Example 3: Compute Timestamp from Win32 `GetSystemTimeAsFileTime()`.
 ///
 /// ```text
@@ -913,8 +913,8 @@ impl ::rsfast::Message for ListValue {
 ///     Timestamp timestamp;
 ///     timestamp.set_seconds((INT64) ((ticks / 10000000) - 11644473600LL));
 ///     timestamp.set_nanos((INT32) ((ticks % 10000000) * 100));
-///
 /// ```
+///
 /// Example 4: Compute Timestamp from Java `System.currentTimeMillis()`.
 ///
 /// ```text
@@ -922,8 +922,8 @@ impl ::rsfast::Message for ListValue {
 ///
 ///     Timestamp timestamp = Timestamp.newBuilder().setSeconds(millis / 1000)
 ///         .setNanos((int) ((millis % 1000) * 1000000)).build();
-///
 /// ```
+///
 /// Example 5: Compute Timestamp from Java `Instant.now()`.
 ///
 /// ```text
@@ -932,19 +932,19 @@ impl ::rsfast::Message for ListValue {
 ///     Timestamp timestamp =
 ///         Timestamp.newBuilder().setSeconds(now.getEpochSecond())
 ///             .setNanos(now.getNano()).build();
-///
 /// ```
+///
 /// Example 6: Compute Timestamp from current time in Python.
 ///
 /// ```text
 ///     timestamp = Timestamp()
 ///     timestamp.GetCurrentTime()
-///
 /// ```
+///
 /// # JSON Mapping
 ///
 /// In JSON format, the Timestamp type is encoded as a string in the
-/// \[RFC 3339\](https://www.ietf.org/rfc/rfc3339.txt) format. That is, the
+/// \[RFC 3339\](<https://www.ietf.org/rfc/rfc3339.txt>) format. That is, the
 /// format is "{year}-{month}-{day}T{hour}:{min}:{sec}\[.{frac_sec}\]Z"
 /// where {year} is always expressed using four digits while {month}, {day},
 /// {hour}, {min}, and {sec} are zero-padded to two digits each. The fractional
@@ -959,13 +959,13 @@ impl ::rsfast::Message for ListValue {
 ///
 /// In JavaScript, one can convert a Date object to this format using the
 /// standard
-/// \[toISOString()\](https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Date/toISOString)
+/// \[toISOString()\](<https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Date/toISOString>)
 /// method. In Python, a standard `datetime.datetime` object can be converted
 /// to this format using
-/// \[`strftime`\](https://docs.python.org/2/library/time.html#time.strftime) with
+/// \[`strftime`\](<https://docs.python.org/2/library/time.html#time.strftime>) with
 /// the time format spec '%Y-%m-%dT%H:%M:%S.%fZ'. Likewise, in Java, one can use
 /// the Joda Time's \[`ISODateTimeFormat.dateTime()`\](
-/// http://joda-time.sourceforge.net/apidocs/org/joda/time/format/ISODateTimeFormat.html#dateTime()
+/// <http://joda-time.sourceforge.net/apidocs/org/joda/time/format/ISODateTimeFormat.html#dateTime(>)
 /// ) to obtain a formatter capable of generating timestamps in this format.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Timestamp {

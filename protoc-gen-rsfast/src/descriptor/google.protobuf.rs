@@ -3514,8 +3514,8 @@ pub struct MessageOptions {
     ///         optional ValueType value = 2;
     ///     }
     ///     repeated MapFieldEntry map_field = 1;
-    ///
     /// ```
+    ///
     /// Implementations may choose not to generate the map_entry=true message, but
     /// use a native map in the target language to hold the keys and values.
     /// The reflection APIs in such implementations still need to work as
@@ -7350,8 +7350,8 @@ pub mod source_code_info {
         /// ```text
         ///       .options()           // 7
         ///       .my_opt()            // 10101
-        ///
         /// ```
+        ///
         /// Sub-locations corresponding to the interpreted option's corresponding
         /// `UninterpretedOption` are also appended to the interpreted option, which
         /// deviates from the actual FileDescriptorProto path. E.g.:
