@@ -106,7 +106,11 @@ pub fn doc_lines(comment: &str) -> Vec<String> {
                 in_code = false;
             }
             // Fenced blocks keep their content but never run as doc tests.
-            out.push(if in_fence { "```".to_owned() } else { "```text".to_owned() });
+            out.push(if in_fence {
+                "```".to_owned()
+            } else {
+                "```text".to_owned()
+            });
             in_fence = !in_fence;
             continue;
         }

@@ -20,24 +20,64 @@ fn err(kind: Kind) -> DecodeError {
     DecodeError::new(kind)
 }
 
+/// Decodes the varint at the start of `head` (which holds at least ten bytes): the
+/// terminating byte is found with one bit trick on a 64-bit load, and the 7-bit groups
+/// are gathered with shifts and masks instead of a loop.
+#[inline]
+pub(crate) fn decode_varint_unbounded(head: &[u8; 10]) -> Result<(u64, usize), DecodeError> {
+    const CONTINUATION: u64 = 0x8080_8080_8080_8080;
+    let word = u64::from_le_bytes([
+        head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
+    ]);
+    let stops = !word & CONTINUATION;
+    if stops != 0 {
+        let len = (stops.trailing_zeros() as usize + 1) / 8;
+        let kept = if len == 8 {
+            word
+        } else {
+            word & ((1u64 << (len * 8)) - 1)
+        };
+        return Ok((gather7(kept), len));
+    }
+    let low = gather7(word);
+    let b8 = u64::from(head[8]);
+    if b8 < 0x80 {
+        return Ok((low | (b8 << 56), 9));
+    }
+    let b9 = u64::from(head[9]);
+    if b9 > 1 {
+        return Err(err(Kind::VarintOverflow));
+    }
+    Ok((low | ((b8 & 0x7f) << 56) | (b9 << 63), 10))
+}
+
+/// Packs the low seven bits of each of eight bytes into 56 contiguous bits.
+#[inline]
+fn gather7(word: u64) -> u64 {
+    let v = word & 0x7f7f_7f7f_7f7f_7f7f;
+    let v = (v & 0x007f_007f_007f_007f) | ((v & 0x7f00_7f00_7f00_7f00) >> 1);
+    let v = (v & 0x0000_3fff_0000_3fff) | ((v & 0x3fff_0000_3fff_0000) >> 2);
+    (v & 0x0000_0000_0fff_ffff) | ((v & 0x0fff_ffff_0000_0000) >> 4)
+}
+
 /// UTF-8 validation with an ASCII fast path: most protobuf strings are ASCII, and
 /// checking eight bytes at a time for a high bit is several times faster than the
 /// general validator, which takes over at the first non-ASCII word.
 #[inline]
 fn validate_utf8(bytes: &[u8]) -> Option<&str> {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // OR everything together and test once: no branch per word on the ASCII path.
+    let mut acc = 0u64;
     let mut chunks = bytes.chunks_exact(8);
-    let mut ascii = true;
     for chunk in &mut chunks {
-        let word = u64::from_le_bytes([
+        acc |= u64::from_le_bytes([
             chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
         ]);
-        if word & HIGH_BITS != 0 {
-            ascii = false;
-            break;
-        }
     }
-    if ascii && chunks.remainder().iter().all(u8::is_ascii) {
+    for &b in chunks.remainder() {
+        acc |= u64::from(b);
+    }
+    if acc & HIGH_BITS == 0 {
         // SAFETY: every byte is ASCII, which is valid UTF-8.
         return Some(unsafe { core::str::from_utf8_unchecked(bytes) });
     }
@@ -78,10 +118,15 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub fn read_varint64(&mut self) -> Result<u64, DecodeError> {
-        match self.buf.first() {
-            Some(&b) if b < 0x80 => {
-                self.buf = &self.buf[1..];
-                Ok(u64::from(b))
+        // One- and two-byte varints (values below 16384) are most of what is on the wire.
+        match *self.buf {
+            [b0, ref rest @ ..] if b0 < 0x80 => {
+                self.buf = rest;
+                Ok(u64::from(b0))
+            }
+            [b0, b1, ref rest @ ..] if b1 < 0x80 => {
+                self.buf = rest;
+                Ok(u64::from(b0 & 0x7f) | (u64::from(b1) << 7))
             }
             _ => self.read_varint64_slow(),
         }
@@ -90,25 +135,11 @@ impl<'a> Reader<'a> {
     #[inline(never)]
     fn read_varint64_slow(&mut self) -> Result<u64, DecodeError> {
         let buf = self.buf;
-        if buf.len() >= 10 {
-            // Enough bytes for any varint: no bounds check per byte.
-            let mut value = u64::from(buf[0] & 0x7f);
-            let mut i = 1;
-            loop {
-                let b = buf[i];
-                value |= u64::from(b & 0x7f) << (7 * i);
-                if b < 0x80 {
-                    if i == 9 && b > 1 {
-                        return Err(err(Kind::VarintOverflow));
-                    }
-                    self.buf = &buf[i + 1..];
-                    return Ok(value);
-                }
-                i += 1;
-                if i == 10 {
-                    return Err(err(Kind::VarintOverflow));
-                }
-            }
+        if let Some(head) = buf.first_chunk::<10>() {
+            // Enough bytes for any varint: decode without a branch per byte.
+            let (value, len) = decode_varint_unbounded(head)?;
+            self.buf = &buf[len..];
+            return Ok(value);
         }
         let mut value = 0u64;
         for (i, &b) in buf.iter().enumerate() {
@@ -158,10 +189,17 @@ impl<'a> Reader<'a> {
                 }))
             };
         };
-        // Fast path: one-byte tag, field number ≥ 1, wire type 0..=3 or 5.
+        // Fast paths: one- and two-byte tags (field numbers up to 2047) with a field
+        // number ≥ 1 and wire type 0..=3 or 5; anything else is checked the slow way.
         if (8..0x80).contains(&b) && (b & 7) != 4 && (b & 7) < 6 {
             self.buf = &self.buf[1..];
             return Ok(Some(u32::from(b)));
+        }
+        if let [b0, b1, ref rest @ ..] = *self.buf {
+            if (1..0x80).contains(&b1) && (b0 & 7) != 4 && (b0 & 7) < 6 {
+                self.buf = rest;
+                return Ok(Some(u32::from(b0 & 0x7f) | (u32::from(b1) << 7)));
+            }
         }
         self.next_tag_slow(end_group)
     }
@@ -213,8 +251,13 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn merge_string(&mut self, dst: &mut String) -> Result<(), DecodeError> {
         let s = self.read_str()?;
-        dst.clear();
-        dst.push_str(s);
+        if dst.capacity() == 0 {
+            // A fresh field: one exact allocation, no growth logic.
+            *dst = String::from(s);
+        } else {
+            dst.clear();
+            dst.push_str(s);
+        }
         Ok(())
     }
 
@@ -222,8 +265,12 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn merge_bytes(&mut self, dst: &mut Vec<u8>) -> Result<(), DecodeError> {
         let b = self.read_bytes()?;
-        dst.clear();
-        dst.extend_from_slice(b);
+        if dst.capacity() == 0 {
+            *dst = b.to_vec();
+        } else {
+            dst.clear();
+            dst.extend_from_slice(b);
+        }
         Ok(())
     }
 
@@ -374,6 +421,29 @@ mod tests {
     }
 
     #[test]
+    fn unbounded_varint_decode_agrees_with_the_byte_loop() {
+        let mut out = [0u8; 10];
+        for shift in 0..64 {
+            for v in [1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) | 0x55] {
+                let n = wire::encode_varint(v, &mut out);
+                let mut padded = [0xffu8; 10];
+                padded[..n].copy_from_slice(&out[..n]);
+                if n < 10 {
+                    padded[n..].fill(0x80);
+                }
+                assert_eq!(decode_varint_unbounded(&padded).unwrap(), (v, n), "{v}");
+                let mut short = out[..n].to_vec();
+                short.push(0);
+                assert_eq!(Reader::new(&short).read_varint64().unwrap(), v);
+            }
+        }
+        assert_eq!(
+            decode_varint_unbounded(&[0xff; 10]).unwrap_err().kind(),
+            &Kind::VarintOverflow
+        );
+    }
+
+    #[test]
     fn utf8_fast_path_agrees_with_std() {
         let cases: [&[u8]; 6] = [
             b"",
@@ -384,7 +454,11 @@ mod tests {
             b"1234567\xc3\xa9",
         ];
         for case in cases {
-            assert_eq!(validate_utf8(case), core::str::from_utf8(case).ok(), "{case:?}");
+            assert_eq!(
+                validate_utf8(case),
+                core::str::from_utf8(case).ok(),
+                "{case:?}"
+            );
         }
     }
 

@@ -66,24 +66,70 @@ pub trait Scalar: ScalarWrite {
             values.push(Self::read(reader)?);
             return Ok(());
         }
-        let payload = reader.read_bytes()?;
-        // Exact counts from the bytes that are actually there: never more than the input
-        // justifies, and no regrowth while pushing.
-        if Self::FIXED_LEN > 0 {
-            if payload.len() % Self::FIXED_LEN != 0 {
-                return Err(DecodeError::new(DecodeErrorKind::InvalidPackedLength));
-            }
-            values.reserve(payload.len() / Self::FIXED_LEN);
-        } else {
-            // Every varint ends with exactly one byte below 0x80.
-            values.reserve(payload.iter().filter(|&&b| b < 0x80).count());
-        }
-        let mut packed = Reader::new(payload);
-        while !packed.is_empty() {
-            values.push(Self::read(&mut packed)?);
-        }
-        Ok(())
+        Self::read_packed(reader.read_bytes()?, values)
     }
+
+    /// Appends the values of a packed payload. Reserves exactly from the bytes that
+    /// are there: never more than the input justifies, and no regrowth while pushing.
+    fn read_packed(payload: &[u8], values: &mut Vec<Self::Value>) -> Result<(), DecodeError>;
+}
+
+/// The number of varints in `bytes`: every varint ends with exactly one byte below 0x80.
+#[inline]
+fn count_varints(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        count += (!word & 0x8080_8080_8080_8080).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|&&b| b < 0x80).count()
+}
+
+/// Decodes every varint of a packed payload, without a bounds check per byte while ten
+/// or more bytes remain.
+#[inline]
+fn read_packed_varints<T>(
+    payload: &[u8],
+    values: &mut Vec<T>,
+    convert: impl Fn(u64) -> T,
+) -> Result<(), DecodeError> {
+    values.reserve(count_varints(payload));
+    let mut rest = payload;
+    while let Some(head) = rest.first_chunk::<10>() {
+        let (value, len) = if head[0] < 0x80 {
+            (u64::from(head[0]), 1)
+        } else {
+            crate::reader::decode_varint_unbounded(head)?
+        };
+        values.push(convert(value));
+        rest = &rest[len..];
+    }
+    let mut tail = Reader::new(rest);
+    while !tail.is_empty() {
+        values.push(convert(tail.read_varint64()?));
+    }
+    Ok(())
+}
+
+/// Decodes a packed payload of fixed-width values: a straight copy-and-convert loop.
+#[inline]
+fn read_packed_fixed<const N: usize, T>(
+    payload: &[u8],
+    values: &mut Vec<T>,
+    convert: impl Fn([u8; N]) -> T,
+) -> Result<(), DecodeError> {
+    if payload.len() % N != 0 {
+        return Err(DecodeError::new(DecodeErrorKind::InvalidPackedLength));
+    }
+    values.extend(
+        payload
+            .chunks_exact(N)
+            .map(|chunk| convert(chunk.try_into().expect("chunks are N bytes"))),
+    );
+    Ok(())
 }
 
 macro_rules! varint_scalar {
@@ -96,6 +142,10 @@ macro_rules! varint_scalar {
             fn read(reader: &mut Reader<'_>) -> Result<$ty, DecodeError> {
                 let $r = reader.read_varint64()?;
                 Ok($read)
+            }
+            #[inline]
+            fn read_packed(payload: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
+                read_packed_varints(payload, values, |$r| $read)
             }
         }
         impl ScalarWrite for $name {
@@ -140,6 +190,11 @@ macro_rules! fixed_scalar {
             fn read(reader: &mut Reader<'_>) -> Result<$ty, DecodeError> {
                 let from: fn($bits) -> $ty = $from;
                 reader.$read().map(from)
+            }
+            #[inline]
+            fn read_packed(payload: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
+                let from: fn($bits) -> $ty = $from;
+                read_packed_fixed::<$len, $ty>(payload, values, |b| from(<$bits>::from_le_bytes(b)))
             }
         }
         impl ScalarWrite for $name {
@@ -232,6 +287,10 @@ impl<E: EnumTrait> Scalar for Enum<E> {
     #[inline]
     fn read(reader: &mut Reader<'_>) -> Result<OpenEnum<E>, DecodeError> {
         Int32::read(reader).map(OpenEnum::from_i32)
+    }
+    #[inline]
+    fn read_packed(payload: &[u8], values: &mut Vec<OpenEnum<E>>) -> Result<(), DecodeError> {
+        read_packed_varints(payload, values, |v| OpenEnum::from_i32(v as i32))
     }
 }
 

@@ -57,7 +57,9 @@ impl<'a> Writer<'a> {
         let len = wire::varint_len(value);
         let start = self.pos - len;
         let out = &mut self.buf[start..self.pos];
-        let (last, body) = out.split_last_mut().expect("a varint has at least one byte");
+        let (last, body) = out
+            .split_last_mut()
+            .expect("a varint has at least one byte");
         for b in body {
             *b = (value as u8) | 0x80;
             value >>= 7;
