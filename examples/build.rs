@@ -1,8 +1,17 @@
 //! The build.rs path: compile .proto files with rsfast (pure Rust, no protoc needed) into
-//! `$OUT_DIR/<package>.rs`.
+//! `$OUT_DIR/<package>.rs`, with tonic client and server code for the services.
 
 fn main() {
     protoc_gen_rsfast::Config::new()
+        .grpc(true)
         .compile(&["../proto/echo.proto"], &["../proto"])
+        .unwrap_or_else(|e| panic!("rsfast: {e}"));
+    // Services over messages of other packages: compiled only by the unit tests.
+    protoc_gen_rsfast::Config::new()
+        .grpc(true)
+        .compile(
+            &["proto/demo/shapes.proto", "proto/demo/routes.proto"],
+            &["proto"],
+        )
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
 }

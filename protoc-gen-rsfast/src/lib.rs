@@ -36,12 +36,15 @@ pub use gen::GeneratedFile;
 pub struct Options {
     /// Keep fields the schema does not know and re-emit them on encode (default: true).
     pub unknown_fields: bool,
+    /// Generate tonic client and server modules for the services (default: false).
+    pub grpc: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             unknown_fields: true,
+            grpc: false,
         }
     }
 }
@@ -79,9 +82,10 @@ impl Options {
         };
         match key {
             "unknown_fields" => self.unknown_fields = flag()?,
+            "grpc" => self.grpc = flag()?,
             _ => {
                 return Err(Error::new(format!(
-                    "unknown option {key:?} (known: unknown_fields)"
+                    "unknown option {key:?} (known: unknown_fields, grpc)"
                 )))
             }
         }
@@ -122,6 +126,13 @@ impl Config {
     /// Keep unknown fields (default) or drop them while decoding.
     pub fn unknown_fields(&mut self, keep: bool) -> &mut Self {
         self.options.unknown_fields = keep;
+        self
+    }
+
+    /// Generate tonic client and server code for the services (default: off). The code
+    /// needs `tonic` and `rsfast` with its `tonic` feature.
+    pub fn grpc(&mut self, enable: bool) -> &mut Self {
+        self.options.grpc = enable;
         self
     }
 

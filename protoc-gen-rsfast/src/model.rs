@@ -18,6 +18,7 @@ use crate::{Error, Options};
 mod path {
     pub const FILE_MESSAGE_TYPE: i32 = 4;
     pub const FILE_ENUM_TYPE: i32 = 5;
+    pub const FILE_SERVICE: i32 = 6;
     pub const FILE_EXTENSION: i32 = 7;
     pub const MESSAGE_FIELD: i32 = 2;
     pub const MESSAGE_NESTED_TYPE: i32 = 3;
@@ -25,6 +26,7 @@ mod path {
     pub const MESSAGE_EXTENSION: i32 = 6;
     pub const MESSAGE_ONEOF_DECL: i32 = 8;
     pub const ENUM_VALUE: i32 = 2;
+    pub const SERVICE_METHOD: i32 = 2;
 }
 
 /// Everything to generate: one entry per proto package, in name order.
@@ -44,6 +46,42 @@ pub struct Package {
     pub messages: Vec<Message>,
     pub enums: Vec<Enum>,
     pub extensions: Vec<Extension>,
+    /// The services to generate gRPC code for: all of the package's with the `grpc`
+    /// option, none without it.
+    pub services: Vec<Service>,
+}
+
+/// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
+/// in its package's module.
+#[derive(Debug)]
+pub struct Service {
+    /// The name as declared (`Echo`): the route's service part.
+    pub proto_name: String,
+    /// UpperCamel (`Echo`): the server trait; tonic derives `EchoClient`, `EchoServer`
+    /// and the modules `echo_client`, `echo_server` from it.
+    pub rust_name: String,
+    /// The proto package (`grpc.examples.echo`).
+    pub package: String,
+    /// `package.Service`, as routes and reflection name it.
+    pub full_name: String,
+    /// The package's module, which holds the client and server modules.
+    pub module: Vec<String>,
+    pub doc: Vec<String>,
+    pub methods: Vec<Method>,
+}
+
+#[derive(Debug)]
+pub struct Method {
+    /// The name as declared (`UnaryEcho`): the route's method part.
+    pub proto_name: String,
+    /// snake_case, keywords escaped (`unary_echo`): the Rust method.
+    pub rust_name: String,
+    pub input: TypePath,
+    pub output: TypePath,
+    pub client_streaming: bool,
+    pub server_streaming: bool,
+    pub deprecated: bool,
+    pub doc: Vec<String>,
 }
 
 /// A proto2 extension, generated as an `rsfast::Extension` constant.
@@ -272,6 +310,7 @@ pub fn build(
             messages: Vec::new(),
             enums: Vec::new(),
             extensions: Vec::new(),
+            services: Vec::new(),
         };
         for file in files {
             let comments = Comments::of(file);
@@ -304,6 +343,11 @@ pub fn build(
             for (i, e) in file.enum_type.iter().enumerate() {
                 let path = vec![path::FILE_ENUM_TYPE, i as i32];
                 package.enums.push(enum_model(e, &comments, &path));
+            }
+            if options.grpc {
+                package
+                    .services
+                    .extend(resolver.services(file, &comments, &module)?);
             }
         }
         packages.push(package);
@@ -498,6 +542,56 @@ impl<'a> Resolver<'a> {
         self.types
             .get(type_name)
             .ok_or_else(|| Error::in_file(file, format!("unknown type {type_name}")))
+    }
+
+    /// The services of `file`, whose package's module is `module`.
+    fn services(
+        &self,
+        file: &FileDescriptorProto,
+        comments: &Comments,
+        module: &[String],
+    ) -> Result<Vec<Service>, Error> {
+        let message = |type_name: &str, method: &str| match self.lookup(type_name, file.name())? {
+            TypeInfo::Message { path, .. } => Ok(path.clone()),
+            TypeInfo::Enum { .. } => Err(Error::in_file(
+                file.name(),
+                format!("method {method}: {type_name} is not a message"),
+            )),
+        };
+        let mut services = Vec::new();
+        for (i, s) in file.service.iter().enumerate() {
+            let service_path = [path::FILE_SERVICE, i as i32];
+            let full_name = qualify(file.package(), s.name());
+            let mut methods = Vec::new();
+            for (j, m) in s.method.iter().enumerate() {
+                let method_name = format!("{full_name}.{}", m.name());
+                methods.push(Method {
+                    proto_name: m.name().to_owned(),
+                    rust_name: names::snake(m.name()),
+                    input: message(m.input_type(), &method_name)?,
+                    output: message(m.output_type(), &method_name)?,
+                    client_streaming: m.client_streaming(),
+                    server_streaming: m.server_streaming(),
+                    deprecated: m.options.as_ref().is_some_and(|o| o.deprecated()),
+                    doc: comments.doc(&[
+                        service_path[0],
+                        service_path[1],
+                        path::SERVICE_METHOD,
+                        j as i32,
+                    ]),
+                });
+            }
+            services.push(Service {
+                proto_name: s.name().to_owned(),
+                rust_name: names::upper_camel(s.name()),
+                package: file.package().to_owned(),
+                full_name,
+                module: module.to_vec(),
+                doc: comments.doc(&service_path),
+                methods,
+            });
+        }
+        Ok(services)
     }
 
     /// The model of message `m` (full proto name `full`, struct in `module`), or `None`

@@ -29,6 +29,8 @@ pub mod extension;
 mod message;
 mod reader;
 pub mod scalar;
+#[cfg(feature = "tonic")]
+pub mod tonic;
 mod unknown;
 pub mod wire;
 mod writer;

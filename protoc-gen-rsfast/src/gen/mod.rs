@@ -3,6 +3,7 @@
 
 mod decode;
 mod encode;
+mod grpc;
 mod size;
 mod types;
 
@@ -34,7 +35,8 @@ pub fn generate(model: &Model) -> Result<Vec<GeneratedFile>, Error> {
 
 fn package_file(package: &Package) -> Result<String, Error> {
     let items = module_items(&package.messages, &package.enums, &package.extensions);
-    let tokens = quote!(#items);
+    let services = grpc::services(package)?;
+    let tokens = quote!(#items #services);
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
             "internal error: generated code for package {:?} does not parse: {e}\n{}",
