@@ -1,0 +1,111 @@
+//! Generates, for the benchmark protos, the code of every library compared:
+//!
+//! - rsfast (`protoc_gen_rsfast::Config::compile`, protox inside) into `$OUT_DIR/rsfast`,
+//! - prost (`prost_build::Config::compile_fds` over protox's descriptors) into `$OUT_DIR/prost`,
+//! - buffa (`buffa_build::Config::descriptor_set`, protox's descriptors) into `$OUT_DIR/buffa`,
+//! - rust-protobuf 3 (`protobuf_codegen::Codegen::pure`) into `$OUT_DIR/protobuf`.
+//!
+//! None of them needs protoc.
+
+use std::path::{Path, PathBuf};
+
+/// Proto files, relative to one of [`INCLUDES`].
+const PROTOS: &[&str] = &[
+    "benchmarks.proto",
+    "benchmark_message1_proto2.proto",
+    "benchmark_message1_proto3.proto",
+    "benchmark_message2.proto",
+    "shapes/bench_messages.proto",
+    "depth.proto",
+];
+const INCLUDES: &[&str] = &["data", "proto"];
+
+fn main() {
+    let manifest =
+        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let includes: Vec<PathBuf> = INCLUDES.iter().map(|i| manifest.join(i)).collect();
+    let paths: Vec<PathBuf> = PROTOS.iter().map(|p| find(&includes, p)).collect();
+    for p in &paths {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
+
+    // Each proto on its own first, so that a parse error names its file.
+    for p in &paths {
+        if let Err(e) = protox::compile([p], &includes) {
+            panic!("protox cannot parse {}: {e:?}", p.display());
+        }
+    }
+    let fds = protox::compile(&paths, &includes).unwrap_or_else(|e| panic!("protox: {e:?}"));
+
+    // rsfast.
+    let rsfast_out = fresh_dir(&out.join("rsfast"));
+    protoc_gen_rsfast::Config::new()
+        .out_dir(&rsfast_out)
+        .compile(&paths, &includes)
+        .unwrap_or_else(|e| panic!("rsfast: {e}"));
+
+    // prost.
+    let prost_out = fresh_dir(&out.join("prost"));
+    prost_build::Config::new()
+        .out_dir(&prost_out)
+        .compile_fds(fds.clone())
+        .unwrap_or_else(|e| panic!("prost-build: {e}"));
+
+    // buffa, from the same descriptors (written as a FileDescriptorSet file).
+    let buffa_out = fresh_dir(&out.join("buffa"));
+    let fds_path = out.join("benchmarks.fds.bin");
+    std::fs::write(&fds_path, prost::Message::encode_to_vec(&fds)).expect("write descriptor set");
+    buffa_build::Config::new()
+        .descriptor_set(&fds_path)
+        .files(PROTOS)
+        .out_dir(&buffa_out)
+        .include_file("mod.rs")
+        .compile()
+        .unwrap_or_else(|e| panic!("buffa-build: {e}"));
+
+    // rust-protobuf 3, pure-Rust parser. Its files start with inner attributes and
+    // inner doc comments, which `include!` inside a module rejects: strip them (the
+    // including module carries the allows) and write one wrapper module per file.
+    let protobuf_raw = fresh_dir(&out.join("protobuf-raw"));
+    protobuf_codegen::Codegen::new()
+        .pure()
+        .includes(&includes)
+        .inputs(&paths)
+        .out_dir(&protobuf_raw)
+        .run()
+        .unwrap_or_else(|e| panic!("protobuf-codegen: {e:?}"));
+    let protobuf_out = fresh_dir(&out.join("protobuf"));
+    let mut modules = String::new();
+    for proto in PROTOS {
+        let stem = Path::new(proto).file_stem().unwrap().to_str().unwrap();
+        let source = std::fs::read_to_string(protobuf_raw.join(format!("{stem}.rs")))
+            .unwrap_or_else(|e| panic!("rust-protobuf output for {proto}: {e}"));
+        let cleaned: String = source
+            .lines()
+            .filter(|l| !l.starts_with("#![") && !l.starts_with("//!"))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let file = protobuf_out.join(format!("{stem}.rs"));
+        std::fs::write(&file, cleaned).expect("write rust-protobuf output");
+        modules.push_str(&format!(
+            "pub mod {stem} {{ include!({:?}); }}\n",
+            file.display().to_string()
+        ));
+    }
+    std::fs::write(protobuf_out.join("mod.rs"), modules).expect("write rust-protobuf mod.rs");
+}
+
+fn find(includes: &[PathBuf], proto: &str) -> PathBuf {
+    includes
+        .iter()
+        .map(|i| i.join(proto))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{proto} not found under {includes:?}"))
+}
+
+fn fresh_dir(dir: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("create output dir");
+    dir.to_path_buf()
+}
