@@ -7,9 +7,26 @@ use crate::wire::{self, WireType};
 use crate::{Reader, Writer};
 
 /// Fields a message did not recognise, in wire order, as raw tag + value records.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+///
+/// One pointer wide, and null until a record arrives: every generated struct carries
+/// one, and most never see an unknown field, so small messages stay small.
+#[derive(Clone, Default)]
 pub struct UnknownFields {
-    bytes: Vec<u8>,
+    bytes: Option<Box<Vec<u8>>>,
+}
+
+impl PartialEq for UnknownFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for UnknownFields {}
+
+impl core::hash::Hash for UnknownFields {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
 }
 
 /// One unknown field's value.
@@ -25,41 +42,48 @@ pub enum UnknownValue<'a> {
 
 impl UnknownFields {
     pub const fn new() -> Self {
-        UnknownFields { bytes: Vec::new() }
+        UnknownFields { bytes: None }
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// Size of the records on the wire.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        self.bytes.len()
+        self.bytes.as_ref().map_or(0, |b| b.len())
     }
 
     /// The raw records.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_deref().map_or(&[], Vec::as_slice)
     }
 
     #[inline]
     pub fn clear(&mut self) {
-        self.bytes.clear();
+        // Keeps the allocation for reuse (clear + merge).
+        if let Some(bytes) = &mut self.bytes {
+            bytes.clear();
+        }
     }
 
     #[inline]
     pub fn write_to(&self, writer: &mut Writer<'_>) {
-        writer.put_slice(&self.bytes);
+        if let Some(bytes) = &self.bytes {
+            writer.put_slice(bytes);
+        }
     }
 
     /// Appends a record: `tag`, then `value` as it appeared on the wire after the tag.
     pub fn push_raw(&mut self, tag: u32, value: &[u8]) {
         let mut tmp = [0u8; 10];
         let n = wire::encode_varint(u64::from(tag), &mut tmp);
-        self.bytes.extend_from_slice(&tmp[..n]);
-        self.bytes.extend_from_slice(value);
+        let bytes = self.bytes.get_or_insert_with(Box::default);
+        bytes.extend_from_slice(&tmp[..n]);
+        bytes.extend_from_slice(value);
     }
 
     /// Appends a length-delimited record (how a map entry with an undeclared closed-enum
@@ -82,7 +106,7 @@ impl UnknownFields {
 
     /// The raw records as `(tag, value bytes after the tag)`, in wire order.
     pub fn records(&self) -> impl Iterator<Item = (u32, &[u8])> + '_ {
-        let mut reader = Reader::new(&self.bytes);
+        let mut reader = Reader::new(self.as_bytes());
         core::iter::from_fn(move || {
             // The records were validated when they were stored.
             let tag = reader.next_tag(0).ok()??;
@@ -146,6 +170,16 @@ impl fmt::Debug for UnknownFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pointer_wide_and_empty_equals_cleared() {
+        assert_eq!(core::mem::size_of::<UnknownFields>(), 8);
+        let mut u = UnknownFields::new();
+        u.push_varint(1, 1);
+        u.clear();
+        assert_eq!(u, UnknownFields::new());
+        assert!(u.is_empty());
+    }
 
     #[test]
     fn records_round_trip() {
