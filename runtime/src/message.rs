@@ -66,19 +66,27 @@ pub trait Message: Default {
     /// Appends the encoding to `buf`, reusing its capacity.
     fn encode_into_vec(&self, buf: &mut Vec<u8>) {
         let len = self.encoded_len();
+        buf.reserve(len);
         let start = buf.len();
-        buf.resize(start + len, 0);
-        write_exact(self, &mut buf[start..]);
+        // Written straight into the spare capacity: no zero-filling first.
+        let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..len]);
+        self.write_to(&mut writer);
+        assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+        // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end
+        // and reached the start), so they are initialized.
+        unsafe { buf.set_len(start + len) };
     }
 
     /// Encodes with a length prefix into a new vector.
     fn encode_length_delimited_to_vec(&self) -> Vec<u8> {
         let len = self.encoded_len();
         let total = wire::len_delimited_len(len);
-        let mut buf = vec![0; total];
-        let mut writer = Writer::new(&mut buf);
+        let mut buf = Vec::with_capacity(total);
+        let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..total]);
         writer.put_message(self);
         assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+        // SAFETY: as in `encode_into_vec`: all `total` bytes were written.
+        unsafe { buf.set_len(total) };
         buf
     }
 
@@ -91,8 +99,8 @@ pub trait Message: Default {
         if buf.remaining_mut() < len {
             return Err(EncodeError::new(len, buf.remaining_mut()));
         }
-        let mut tmp = vec![0; len];
-        write_exact(self, &mut tmp);
+        let mut tmp = Vec::with_capacity(len);
+        self.encode_into_vec(&mut tmp);
         buf.put_slice(&tmp);
         Ok(())
     }
@@ -109,11 +117,4 @@ pub trait Message: Default {
         buf.put_slice(&self.encode_length_delimited_to_vec());
         Ok(())
     }
-}
-
-/// Writes `message` so that it fills `buf` exactly.
-fn write_exact<M: Message>(message: &M, buf: &mut [u8]) {
-    let mut writer = Writer::new(buf);
-    message.write_to(&mut writer);
-    assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
 }

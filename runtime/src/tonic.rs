@@ -136,18 +136,16 @@ fn put_message<M: Message>(
     }
     let spare = &mut chunk[..len];
     let ptr = spare.as_mut_ptr();
-    // SAFETY: `spare` is `len` bytes of memory we may write; zeroing them makes them
-    // initialized, so they can be viewed as a `&mut [u8]`, which borrows from `spare`
-    // (through `buf`) exclusively for as long as it lives.
-    let out = unsafe {
-        std::ptr::write_bytes(ptr, 0, len);
-        std::slice::from_raw_parts_mut(ptr, len)
-    };
-    let mut writer = Writer::new(out);
+    // SAFETY: `spare` is `len` bytes of memory we may write (possibly uninitialized,
+    // which `MaybeUninit` allows); the slice borrows from `spare` (through `buf`)
+    // exclusively for as long as it lives.
+    let out =
+        unsafe { std::slice::from_raw_parts_mut(ptr.cast::<std::mem::MaybeUninit<u8>>(), len) };
+    let mut writer = Writer::new_uninit(out);
     message.write_to(&mut writer);
     assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-    // SAFETY: the first `len` bytes of the spare capacity are initialized (zeroed above,
-    // then written).
+    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end and
+    // reached the start), so they are initialized.
     unsafe { buf.advance_mut(len) };
     Ok(())
 }

@@ -12,6 +12,8 @@ use crate::{Reader, Writer};
 /// one, and most never see an unknown field, so small messages stay small.
 #[derive(Clone, Default)]
 pub struct UnknownFields {
+    // Boxed on purpose: one pointer in every message instead of a three-word `Vec`.
+    #[allow(clippy::box_collection)]
     bytes: Option<Box<Vec<u8>>>,
 }
 

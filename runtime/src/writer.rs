@@ -2,16 +2,20 @@
 //! `encoded_len()` bytes, so a nested message's length is known when its prefix is
 //! written and no size is ever computed twice.
 
+use core::mem::MaybeUninit;
+
 use crate::wire;
 use crate::Message;
 
 /// Writes into a slice from its end towards its start.
 ///
 /// Bounds are checked: a `Message` whose `encoded_len` understates what `write_to` writes
-/// panics here instead of corrupting memory.
+/// panics here instead of corrupting memory. The slice may be uninitialized (a `Vec`'s
+/// spare capacity): every byte between [`Writer::remaining`] and the end has been
+/// written, because each write moves the position down by exactly what it writes.
 #[derive(Debug)]
 pub struct Writer<'a> {
-    buf: &'a mut [u8],
+    buf: &'a mut [MaybeUninit<u8>],
     pos: usize,
 }
 
@@ -19,6 +23,15 @@ impl<'a> Writer<'a> {
     /// A writer that fills `buf` from its end.
     #[inline]
     pub fn new(buf: &'a mut [u8]) -> Self {
+        // SAFETY: `MaybeUninit<u8>` has `u8`'s layout, and the writer only ever stores
+        // initialized bytes, so `buf` stays initialized.
+        let buf = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        Writer::new_uninit(buf)
+    }
+
+    /// A writer that fills possibly uninitialized memory from its end.
+    #[inline]
+    pub fn new_uninit(buf: &'a mut [MaybeUninit<u8>]) -> Self {
         let pos = buf.len();
         Writer { buf, pos }
     }
@@ -32,13 +45,22 @@ impl<'a> Writer<'a> {
     #[inline]
     pub fn put_u8(&mut self, byte: u8) {
         self.pos -= 1;
-        self.buf[self.pos] = byte;
+        self.buf[self.pos] = MaybeUninit::new(byte);
     }
 
     #[inline]
     pub fn put_slice(&mut self, bytes: &[u8]) {
         let start = self.pos - bytes.len();
-        self.buf[start..self.pos].copy_from_slice(bytes);
+        let out = &mut self.buf[start..self.pos];
+        // SAFETY: `out` is exactly `bytes.len()` bytes (the slicing above checked it),
+        // and a `&[u8]` cannot overlap the `&mut` buffer.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                out.as_mut_ptr().cast::<u8>(),
+                out.len(),
+            );
+        }
         self.pos = start;
     }
 
@@ -61,10 +83,10 @@ impl<'a> Writer<'a> {
             .split_last_mut()
             .expect("a varint has at least one byte");
         for b in body {
-            *b = (value as u8) | 0x80;
+            *b = MaybeUninit::new((value as u8) | 0x80);
             value >>= 7;
         }
-        *last = value as u8;
+        *last = MaybeUninit::new(value as u8);
         self.pos = start;
     }
 
