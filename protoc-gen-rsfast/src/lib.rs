@@ -50,6 +50,18 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Every option's name and meaning: what `--help` and error messages list.
+    pub const KEYS: &'static [(&'static str, &'static str)] = &[
+        (
+            "unknown_fields",
+            "keep unknown fields and re-emit them on encode (default true)",
+        ),
+        (
+            "grpc",
+            "generate tonic client and server code for services (default false)",
+        ),
+    ];
+
     /// Parses a plugin parameter string: comma-separated `key=value` or bare `key`
     /// (meaning `key=true`).
     pub fn parse(parameter: &str) -> Result<Self, Error> {
@@ -84,9 +96,11 @@ impl Options {
             "unknown_fields" => self.unknown_fields = flag()?,
             "grpc" => self.grpc = flag()?,
             _ => {
+                let known: Vec<&str> = Self::KEYS.iter().map(|(name, _)| *name).collect();
                 return Err(Error::new(format!(
-                    "unknown option {key:?} (known: unknown_fields, grpc)"
-                )))
+                    "unknown option {key:?} (known: {})",
+                    known.join(", ")
+                )));
             }
         }
         Ok(())

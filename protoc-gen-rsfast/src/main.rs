@@ -16,7 +16,16 @@ usage: protoc-gen-rsfast                      (as a protoc plugin: protoc --rsfa
        protoc-gen-rsfast [-I DIR]... -o OUT [--param OPTIONS] FILE.proto...
 
 Generates one Rust file per protobuf package, named <package>.rs.
-OPTIONS is what protoc passes as --rsfast_opt / --rsfast_out=OPTIONS:OUT, e.g. unknown_fields=false.";
+OPTIONS is what protoc passes as --rsfast_opt / --rsfast_out=OPTIONS:OUT: comma-separated
+key=value (or a bare key for true). Keys:";
+
+fn usage() -> String {
+    let mut text = USAGE.to_owned();
+    for (name, meaning) in protoc_gen_rsfast::Options::KEYS {
+        text.push_str(&format!("\n  {name:<16} {meaning}"));
+    }
+    text
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -98,20 +107,20 @@ fn cli(args: &[String]) -> Result<(), String> {
         let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "-h" | "--help" => {
-                println!("{USAGE}");
+                println!("{}", usage());
                 return Ok(());
             }
             "-I" | "--include" => includes.push(value(arg)?),
             "-o" | "--out" => out = Some(value(arg)?),
             "--param" => param = value(arg)?,
             a if a.starts_with("-I") => includes.push(a[2..].to_owned()),
-            a if a.starts_with('-') => return Err(format!("unknown flag {a}\n{USAGE}")),
+            a if a.starts_with('-') => return Err(format!("unknown flag {a}\n{}", usage())),
             a => protos.push(a.to_owned()),
         }
     }
-    let out = out.ok_or(format!("-o OUT is required\n{USAGE}"))?;
+    let out = out.ok_or(format!("-o OUT is required\n{}", usage()))?;
     if protos.is_empty() {
-        return Err(format!("no .proto files given\n{USAGE}"));
+        return Err(format!("no .proto files given\n{}", usage()));
     }
     if includes.is_empty() {
         includes.push(".".to_owned());
