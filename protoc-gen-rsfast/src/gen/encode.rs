@@ -10,30 +10,18 @@ use crate::model::{Cardinality, Field, Kind, Message, Presence};
 
 pub(super) fn write_to_body(message: &Message) -> TokenStream {
     let from = &message.module;
-    let child = ident(&message.child_module);
     let unknown = message
         .unknown_fields
         .then(|| quote!(self.unknown_fields.write_to(w);));
     let parts = slots(message).into_iter().rev().map(|slot| match slot {
         Slot::Field(f) => write_field(f, from),
-        Slot::Oneof(o, members) => {
-            let name = ident(&o.rust_field);
-            let enum_name = ident(&o.rust_enum);
-            let arms = members.iter().map(|f| {
-                let variant = ident(&f.variant);
-                let v = if is_copy(&f.kind) {
-                    quote!(*v)
-                } else {
-                    quote!(v)
-                };
-                let write = write_record(&f.kind, f.number, &v, from);
-                (
-                    quote!(::core::option::Option::Some(#child::#enum_name::#variant(v))),
-                    write,
-                )
-            });
-            super::match_oneof(quote!(&self.#name), arms.collect())
-        }
+        Slot::Oneof(o, members) => super::oneof_run(
+            message,
+            o,
+            &members,
+            |_| true,
+            |f, v| write_record(&f.kind, f.number, v, from),
+        ),
     });
     quote! {
         #unknown

@@ -320,6 +320,38 @@ fn binding(name: &str, used: bool) -> TokenStream {
     }
 }
 
+/// Code for a run of oneof members: `body(field, value)` is the code for the member
+/// that is set, with `value` by value for scalars and enums, by reference otherwise;
+/// `reads(field)` says whether that code uses the value.
+fn oneof_run(
+    message: &Message,
+    oneof: &crate::model::Oneof,
+    members: &[&crate::model::Field],
+    reads: impl Fn(&crate::model::Field) -> bool,
+    body: impl Fn(&crate::model::Field, &TokenStream) -> TokenStream,
+) -> TokenStream {
+    let child = ident(&message.child_module);
+    let name = ident(&oneof.rust_field);
+    let enum_name = ident(&oneof.rust_enum);
+    let arms = members
+        .iter()
+        .map(|f| {
+            let variant = ident(&f.variant);
+            let value = if is_copy(&f.kind) {
+                quote!(*v)
+            } else {
+                quote!(v)
+            };
+            let bind = binding("v", reads(f));
+            (
+                quote!(::core::option::Option::Some(#child::#enum_name::#variant(#bind))),
+                body(f, &value),
+            )
+        })
+        .collect();
+    match_oneof(quote!(&self.#name), arms)
+}
+
 /// Code per set member of a oneof: `if let` for one member, `match` for several.
 fn match_oneof(value: TokenStream, arms: Vec<(TokenStream, TokenStream)>) -> TokenStream {
     if let [(pattern, body)] = &arms[..] {

@@ -4,35 +4,24 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{
-    binding, codec, ident, implicit_is_set, is_copy, len_reads_value, slots, tag_bytes, wire_type,
-    Slot,
+    codec, ident, implicit_is_set, is_copy, len_reads_value, slots, tag_bytes, wire_type, Slot,
 };
 use crate::model::{Cardinality, Field, Kind, Message, Presence};
 
 pub(super) fn encoded_len_body(message: &Message) -> TokenStream {
     let from = &message.module;
-    let child = ident(&message.child_module);
     let parts = slots(message).into_iter().map(|slot| match slot {
         Slot::Field(f) => field_len(f, from),
-        Slot::Oneof(o, members) => {
-            let name = ident(&o.rust_field);
-            let enum_name = ident(&o.rust_enum);
-            let arms = members.iter().map(|f| {
-                let variant = ident(&f.variant);
-                let v = if is_copy(&f.kind) {
-                    quote!(*v)
-                } else {
-                    quote!(v)
-                };
-                let len = record_len(&f.kind, f.number, &v, from);
-                let bind = binding("v", len_reads_value(&f.kind));
-                (
-                    quote!(::core::option::Option::Some(#child::#enum_name::#variant(#bind))),
-                    quote!(len += #len;),
-                )
-            });
-            super::match_oneof(quote!(&self.#name), arms.collect())
-        }
+        Slot::Oneof(o, members) => super::oneof_run(
+            message,
+            o,
+            &members,
+            |f| len_reads_value(&f.kind),
+            |f, v| {
+                let len = record_len(&f.kind, f.number, v, from);
+                quote!(len += #len;)
+            },
+        ),
     });
     let unknown = message
         .unknown_fields
