@@ -8,14 +8,90 @@ use crate::{Reader, Writer};
 
 /// Fields a message did not recognise, in wire order, as raw tag + value records.
 ///
-/// One pointer wide, and null until a record arrives: every generated struct carries
-/// one, and most never see an unknown field, so small messages stay small.
+/// One non-null pointer wide and allocation-free until a record arrives: every
+/// generated struct carries one and most never see an unknown field, so small messages
+/// stay small, and `Option<Message>` costs no more than the message (the null pointer
+/// is the niche).
 #[derive(Clone, Default)]
 pub struct UnknownFields {
-    // Boxed on purpose: one pointer in every message instead of a three-word `Vec`.
-    #[allow(clippy::box_collection)]
-    bytes: Option<Box<Vec<u8>>>,
+    bytes: ThinBytes,
 }
+
+/// A `Vec<u8>` behind one non-null pointer: a shared static empty vector until the
+/// first write, then an owned box.
+struct ThinBytes {
+    ptr: core::ptr::NonNull<Vec<u8>>,
+}
+
+/// What every empty `ThinBytes` points to; never written through.
+static EMPTY: Vec<u8> = Vec::new();
+
+impl ThinBytes {
+    const fn new() -> Self {
+        // SAFETY: a reference to a static is never null. It is only read through.
+        let ptr =
+            unsafe { core::ptr::NonNull::new_unchecked(&EMPTY as *const Vec<u8> as *mut Vec<u8>) };
+        ThinBytes { ptr }
+    }
+
+    #[inline]
+    fn is_owned(&self) -> bool {
+        !core::ptr::eq(self.ptr.as_ptr(), &EMPTY)
+    }
+
+    #[inline]
+    fn as_vec(&self) -> &Vec<u8> {
+        // SAFETY: `ptr` points to `EMPTY` or to the vector this value owns.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The owned vector, allocated on first use.
+    fn as_vec_mut(&mut self) -> &mut Vec<u8> {
+        if !self.is_owned() {
+            self.ptr = core::ptr::NonNull::from(Box::leak(Box::<Vec<u8>>::default()));
+        }
+        // SAFETY: `ptr` now points to the vector this value owns, uniquely borrowed
+        // through `&mut self`.
+        unsafe { self.ptr.as_mut() }
+    }
+
+    /// Empties the vector, keeping an owned allocation for reuse.
+    fn clear(&mut self) {
+        if self.is_owned() {
+            self.as_vec_mut().clear();
+        }
+    }
+}
+
+impl Default for ThinBytes {
+    fn default() -> Self {
+        ThinBytes::new()
+    }
+}
+
+impl Clone for ThinBytes {
+    fn clone(&self) -> Self {
+        let mut copy = ThinBytes::new();
+        if !self.as_vec().is_empty() {
+            copy.as_vec_mut().extend_from_slice(self.as_vec());
+        }
+        copy
+    }
+}
+
+impl Drop for ThinBytes {
+    fn drop(&mut self) {
+        if self.is_owned() {
+            // SAFETY: an owned `ptr` came from `Box::leak` and is dropped only here.
+            drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+        }
+    }
+}
+
+// SAFETY: `ThinBytes` owns its vector (or points to an immutable static), like a
+// `Box<Vec<u8>>`, which is `Send` and `Sync`.
+unsafe impl Send for ThinBytes {}
+unsafe impl Sync for ThinBytes {}
 
 impl PartialEq for UnknownFields {
     fn eq(&self, other: &Self) -> bool {
@@ -44,7 +120,9 @@ pub enum UnknownValue<'a> {
 
 impl UnknownFields {
     pub const fn new() -> Self {
-        UnknownFields { bytes: None }
+        UnknownFields {
+            bytes: ThinBytes::new(),
+        }
     }
 
     #[inline]
@@ -55,35 +133,31 @@ impl UnknownFields {
     /// Size of the records on the wire.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        self.bytes.as_ref().map_or(0, |b| b.len())
+        self.bytes.as_vec().len()
     }
 
     /// The raw records.
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.as_deref().map_or(&[], Vec::as_slice)
+        self.bytes.as_vec()
     }
 
     #[inline]
     pub fn clear(&mut self) {
         // Keeps the allocation for reuse (clear + merge).
-        if let Some(bytes) = &mut self.bytes {
-            bytes.clear();
-        }
+        self.bytes.clear();
     }
 
     #[inline]
     pub fn write_to(&self, writer: &mut Writer<'_>) {
-        if let Some(bytes) = &self.bytes {
-            writer.put_slice(bytes);
-        }
+        writer.put_slice(self.bytes.as_vec());
     }
 
     /// Appends a record: `tag`, then `value` as it appeared on the wire after the tag.
     pub fn push_raw(&mut self, tag: u32, value: &[u8]) {
         let mut tmp = [0u8; 10];
         let n = wire::encode_varint(u64::from(tag), &mut tmp);
-        let bytes = self.bytes.get_or_insert_with(Box::default);
+        let bytes = self.bytes.as_vec_mut();
         bytes.extend_from_slice(&tmp[..n]);
         bytes.extend_from_slice(value);
     }
@@ -174,13 +248,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_pointer_wide_and_empty_equals_cleared() {
+    fn one_pointer_wide_with_a_niche_and_empty_equals_cleared() {
         assert_eq!(core::mem::size_of::<UnknownFields>(), 8);
+        assert_eq!(core::mem::size_of::<Option<UnknownFields>>(), 8);
         let mut u = UnknownFields::new();
+        let v = u.clone();
         u.push_varint(1, 1);
+        let w = u.clone();
+        assert_eq!(w.as_bytes(), [0x08, 0x01]);
+        assert!(v.is_empty());
         u.clear();
         assert_eq!(u, UnknownFields::new());
         assert!(u.is_empty());
+        u.push_varint(2, 3);
+        assert_eq!(u.as_bytes(), [0x10, 0x03]);
+        drop(w);
+        assert_eq!(UnknownFields::new().clone(), UnknownFields::default());
     }
 
     #[test]
