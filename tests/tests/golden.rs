@@ -83,6 +83,25 @@ fn conformance_messages_are_up_to_date() {
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }
 
+/// The tonic client and server code of the `grpc` option, reviewed as a diff (the
+/// examples crate compiles and runs the same code).
+#[test]
+fn grpc_golden_is_up_to_date() {
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.parameter("grpc").unwrap();
+    let generated = config
+        .generate(
+            &[common::proto_dir().join("echo.proto")],
+            &[common::proto_dir()],
+        )
+        .unwrap();
+    check(
+        "tests/golden/grpc",
+        &golden_dir().join("grpc"),
+        &common::by_name(generated),
+    );
+}
+
 /// Compares the `.rs` files in `dir` with `generated`; with `RSFAST_BLESS=1`, rewrites them.
 fn check(label: &str, dir: &Path, generated: &BTreeMap<String, String>) {
     let goldens = read_goldens(dir);
