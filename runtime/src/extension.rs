@@ -162,17 +162,12 @@ impl<C: Scalar, const PACKED: bool> ExtensionType for Repeated<C, PACKED> {
                 return;
             }
             let payload = C::packed_len(values);
+            // The record's tag goes in front separately: write_packed gets no tag bytes.
             push(
                 out,
                 wire::tag(number, WireType::Len),
                 wire::len_delimited_len(payload),
-                |w| {
-                    let end = w.remaining();
-                    for v in values.iter().rev() {
-                        C::write(w, *v);
-                    }
-                    w.put_varint((end - w.remaining()) as u64);
-                },
+                |w| C::write_packed(w, &[], values),
             );
         } else {
             for v in values {
