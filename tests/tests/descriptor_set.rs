@@ -84,7 +84,10 @@ fn each_package_embeds_its_own_files() {
         [
             (
                 "rsfast.test.rs".to_owned(),
-                vec!["test/other.proto".to_owned(), "test/types3.proto".to_owned()]
+                vec![
+                    "test/other.proto".to_owned(),
+                    "test/types3.proto".to_owned()
+                ]
             ),
             (
                 "rsfast.test.other.rs".to_owned(),
@@ -114,9 +117,10 @@ fn missing_import_is_an_error() {
         common::protoc_descriptor_set(&["test/types3.proto"], &[common::proto_dir()]);
     descriptors.file.retain(|f| f.name() != "test/other.proto");
     let options = Options::parse("file_descriptor_set").unwrap();
-    let error = protoc_gen_rsfast::generate(&descriptors.file, &["test/types3.proto".into()], &options)
-        .unwrap_err()
-        .to_string();
+    let error =
+        protoc_gen_rsfast::generate(&descriptors.file, &["test/types3.proto".into()], &options)
+            .unwrap_err()
+            .to_string();
     assert!(error.contains("test/other.proto"), "{error}");
 }
 
@@ -141,6 +145,10 @@ fn config_writes_the_set_of_compiled_files_with_imports() {
     for (got, want) in written.file.iter().zip(&expected.file) {
         assert_eq!(got.message_type, want.message_type, "{}", got.name());
         assert_eq!(got.dependency, want.dependency, "{}", got.name());
-        assert!(got.source_code_info.is_some(), "{} lacks source info", got.name());
+        assert!(
+            got.source_code_info.is_some(),
+            "{} lacks source info",
+            got.name()
+        );
     }
 }

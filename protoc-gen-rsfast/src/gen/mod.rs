@@ -36,7 +36,10 @@ pub fn generate(model: &Model) -> Result<Vec<GeneratedFile>, Error> {
 fn package_file(package: &Package) -> Result<String, Error> {
     let items = module_items(&package.messages, &package.enums, &package.extensions);
     let services = grpc::services(package)?;
-    let descriptor_set = package.file_descriptor_set.as_deref().map(descriptor_set_const);
+    let descriptor_set = package
+        .file_descriptor_set
+        .as_deref()
+        .map(descriptor_set_const);
     let tokens = quote!(#items #services #descriptor_set);
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
