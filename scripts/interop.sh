@@ -14,7 +14,9 @@ venv="${RSFAST_INTEROP_VENV:-$HOME/.cache/rsfast-interop-venv}"
 requirements=interop/requirements.txt
 fail() { echo "interop: $*" >&2; exit 1; }
 
-if [ ! -x "$venv/bin/python" ]; then
+# A venv whose python no longer runs (the system python changed) is made again.
+if ! "$venv/bin/python" -c '' 2>/dev/null; then
+  rm -rf "$venv"
   python3 -m venv "$venv" || fail "cannot create a venv in $venv (Debian: apt-get install python3-venv)"
 fi
 # Reinstall only when the pins change.
