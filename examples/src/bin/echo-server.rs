@@ -59,16 +59,17 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => "plaintext",
     };
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
-    let addr = listener.local_addr()?;
-    println!("echo-server listening on {addr} ({mode})");
     // Health checking and reflection, so that standard tools can find the service.
     let (_health_reporter, health) = discovery::health().await;
-    server
+    let router = server
         .add_service(EchoServer::new(EchoService))
         .add_service(health)
         .add_service(discovery::reflection_v1()?)
-        .add_service(discovery::reflection_v1alpha()?)
+        .add_service(discovery::reflection_v1alpha()?);
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    println!("echo-server listening on {addr} ({mode})");
+    router
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
             let _ = tokio::signal::ctrl_c().await;
         })
