@@ -1,9 +1,11 @@
 //! The build.rs path: compile .proto files with rsfast (pure Rust, no protoc needed) into
-//! `$OUT_DIR/<package>.rs`, with tonic client and server code for the services.
+//! `$OUT_DIR/<package>.rs`, with tonic client and server code for the services (and, for
+//! Echo, the descriptors that server reflection serves).
 
 fn main() {
     protoc_gen_rsfast::Config::new()
         .grpc(true)
+        .file_descriptor_set(true)
         .compile(&["../proto/echo.proto"], &["../proto"])
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
     // Services over messages of other packages: compiled only by the unit tests.

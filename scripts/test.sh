@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, then every test (unit, integration,
 # golden, plugin-through-protoc, differential, hostile input, doc tests), then the
-# protobuf conformance suite (needs npm and apt-get; see scripts/conformance.sh).
+# protobuf conformance suite (needs npm and apt-get; see scripts/conformance.sh), then
+# gRPC interop with Python's grpcio (scripts/interop.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
@@ -10,3 +11,5 @@ cargo test --workspace
 # Generated doc comments must render cleanly (no doc tests, links, bare URLs).
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 ./scripts/conformance.sh
+# Interop with Python's grpcio (needs python3 with venv and PyPI; see scripts/interop.sh).
+./scripts/interop.sh

@@ -3,12 +3,14 @@
 //! binaries serve and call.
 #![deny(warnings)]
 
-/// `grpc.examples.echo`: the Echo messages, and the `echo_client` / `echo_server` modules.
+/// `grpc.examples.echo`: the Echo messages, the `echo_client` / `echo_server` modules, and
+/// `FILE_DESCRIPTOR_SET` (for server reflection).
 pub mod echo {
     rsfast::include_proto!("grpc.examples.echo");
 }
 
 pub mod client;
+pub mod discovery;
 pub mod server;
 
 /// Services over messages of other packages and nested messages: the generated code must

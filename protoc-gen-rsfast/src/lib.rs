@@ -38,6 +38,9 @@ pub struct Options {
     pub unknown_fields: bool,
     /// Generate tonic client and server modules for the services (default: false).
     pub grpc: bool,
+    /// Embed each package's encoded `FileDescriptorSet` (its files and their imports) as
+    /// `FILE_DESCRIPTOR_SET`, for gRPC server reflection (default: false).
+    pub file_descriptor_set: bool,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
         Options {
             unknown_fields: true,
             grpc: false,
+            file_descriptor_set: false,
         }
     }
 }
@@ -59,6 +63,10 @@ impl Options {
         (
             "grpc",
             "generate tonic client and server code for services (default false)",
+        ),
+        (
+            "file_descriptor_set",
+            "embed the package's encoded FileDescriptorSet as FILE_DESCRIPTOR_SET (default false)",
         ),
     ];
 
@@ -95,6 +103,7 @@ impl Options {
         match key {
             "unknown_fields" => self.unknown_fields = flag()?,
             "grpc" => self.grpc = flag()?,
+            "file_descriptor_set" => self.file_descriptor_set = flag()?,
             _ => {
                 let known: Vec<&str> = Self::KEYS.iter().map(|(name, _)| *name).collect();
                 return Err(Error::new(format!(
@@ -124,6 +133,7 @@ pub fn generate(
 pub struct Config {
     options: Options,
     out_dir: Option<PathBuf>,
+    file_descriptor_set_path: Option<PathBuf>,
 }
 
 impl Config {
@@ -147,6 +157,22 @@ impl Config {
     /// needs `tonic` and `rsfast` with its `tonic` feature.
     pub fn grpc(&mut self, enable: bool) -> &mut Self {
         self.options.grpc = enable;
+        self
+    }
+
+    /// Embed each package's encoded `FileDescriptorSet` as `pub const FILE_DESCRIPTOR_SET:
+    /// &[u8]` (default: off): what `tonic_reflection`'s
+    /// `register_encoded_file_descriptor_set` takes.
+    pub fn file_descriptor_set(&mut self, enable: bool) -> &mut Self {
+        self.options.file_descriptor_set = enable;
+        self
+    }
+
+    /// Also write the encoded `FileDescriptorSet` of the compiled files, their imports
+    /// included, with source info (comments), to `path` (as prost-build and tonic-build
+    /// do); `include_bytes!` it for server reflection.
+    pub fn file_descriptor_set_path(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.file_descriptor_set_path = Some(path.into());
         self
     }
 
@@ -247,15 +273,27 @@ impl Config {
             }
         }
         std::fs::create_dir_all(&out_dir)?;
+        if let Some(path) = &self.file_descriptor_set_path {
+            let set = FileDescriptorSet {
+                file: files.to_vec(),
+                ..Default::default()
+            };
+            write_if_changed(path, &set.encode_to_vec())?;
+        }
         let mut written = Vec::new();
         for file in generated {
             let path = out_dir.join(&file.name);
-            // Leave unchanged files alone so that cargo does not rebuild needlessly.
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(file.content.as_str()) {
-                std::fs::write(&path, &file.content)?;
-            }
+            write_if_changed(&path, file.content.as_bytes())?;
             written.push(path);
         }
         Ok(written)
     }
+}
+
+/// Leaves unchanged files alone, so that cargo does not rebuild needlessly.
+fn write_if_changed(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).ok().as_deref() != Some(content) {
+        std::fs::write(path, content)?;
+    }
+    Ok(())
 }

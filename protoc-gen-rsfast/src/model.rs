@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::descriptor::field_descriptor_proto::{Label, Type};
 use crate::descriptor::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+    FileDescriptorSet,
 };
 
 use crate::features::{self, Features};
@@ -49,6 +50,9 @@ pub struct Package {
     /// The services to generate gRPC code for: all of the package's with the `grpc`
     /// option, none without it.
     pub services: Vec<Service>,
+    /// With the `file_descriptor_set` option: the encoded `FileDescriptorSet` of the
+    /// package's files and everything they import, imports first.
+    pub file_descriptor_set: Option<Vec<u8>>,
 }
 
 /// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
@@ -300,6 +304,8 @@ pub fn build(
             .ok_or_else(|| Error::new(format!("{name}: not in the descriptor set")))?;
         by_package.entry(file.package()).or_default().push(file);
     }
+    let by_name: HashMap<&str, &FileDescriptorProto> =
+        files.iter().map(|f| (f.name(), f)).collect();
     let warnings = std::cell::RefCell::new(Vec::new());
     let mut packages = Vec::new();
     for (name, files) in by_package {
@@ -311,6 +317,11 @@ pub fn build(
             enums: Vec::new(),
             extensions: Vec::new(),
             services: Vec::new(),
+            file_descriptor_set: if options.file_descriptor_set {
+                Some(descriptor_set_with_imports(&by_name, &files)?)
+            } else {
+                None
+            },
         };
         for file in files {
             let comments = Comments::of(file);
@@ -356,6 +367,49 @@ pub fn build(
         packages,
         warnings: warnings.into_inner(),
     })
+}
+
+/// The encoded `FileDescriptorSet` of `roots` and their transitive imports, each file once
+/// and after its imports (the order protoc writes with `--include_imports`), so that a
+/// reader such as a reflection service can resolve every type it names.
+fn descriptor_set_with_imports(
+    by_name: &HashMap<&str, &FileDescriptorProto>,
+    roots: &[&FileDescriptorProto],
+) -> Result<Vec<u8>, Error> {
+    use rsfast::Message as _;
+
+    fn visit<'a>(
+        file: &'a FileDescriptorProto,
+        by_name: &HashMap<&str, &'a FileDescriptorProto>,
+        seen: &mut HashSet<&'a str>,
+        ordered: &mut Vec<FileDescriptorProto>,
+    ) -> Result<(), Error> {
+        if !seen.insert(file.name()) {
+            return Ok(());
+        }
+        for import in &file.dependency {
+            let imported = by_name.get(import.as_str()).ok_or_else(|| {
+                Error::new(format!(
+                    "{}: import {import:?} is not in the descriptor set",
+                    file.name()
+                ))
+            })?;
+            visit(imported, by_name, seen, ordered)?;
+        }
+        ordered.push(file.clone());
+        Ok(())
+    }
+
+    let mut seen = HashSet::new();
+    let mut ordered = Vec::new();
+    for root in roots {
+        visit(root, by_name, &mut seen, &mut ordered)?;
+    }
+    Ok(FileDescriptorSet {
+        file: ordered,
+        ..Default::default()
+    }
+    .encode_to_vec())
 }
 
 fn qualify(prefix: &str, name: &str) -> String {

@@ -102,6 +102,25 @@ fn grpc_golden_is_up_to_date() {
     );
 }
 
+/// The `file_descriptor_set` option's constant (`tests/tests/descriptor_set.rs` checks
+/// its contents).
+#[test]
+fn file_descriptor_set_golden_is_up_to_date() {
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.parameter("file_descriptor_set").unwrap();
+    let generated = config
+        .generate(
+            &[common::proto_dir().join("echo.proto")],
+            &[common::proto_dir()],
+        )
+        .unwrap();
+    check(
+        "tests/golden/file_descriptor_set",
+        &golden_dir().join("file_descriptor_set"),
+        &common::by_name(generated),
+    );
+}
+
 /// Compares the `.rs` files in `dir` with `generated`; with `RSFAST_BLESS=1`, rewrites them.
 fn check(label: &str, dir: &Path, generated: &BTreeMap<String, String>) {
     let goldens = read_goldens(dir);

@@ -1,6 +1,6 @@
 //! Serves `grpc.examples.echo.Echo` (unary, server streaming, client streaming and
 //! bidirectional streaming) through tonic with rsfast messages, over plaintext, TLS or
-//! mutual TLS.
+//! mutual TLS, with gRPC health checking and server reflection.
 //!
 //! `cargo run -p rsfast-examples --bin echo-server -- --addr 127.0.0.1:50051`
 
@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use rsfast_examples::discovery;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::server::{tls_config, EchoService};
 use tonic::transport::server::TcpIncoming;
@@ -58,11 +59,17 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => "plaintext",
     };
+    // Health checking and reflection, so that standard tools can find the service.
+    let (_health_reporter, health) = discovery::health().await;
+    let router = server
+        .add_service(EchoServer::new(EchoService))
+        .add_service(health)
+        .add_service(discovery::reflection_v1()?)
+        .add_service(discovery::reflection_v1alpha()?);
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
     println!("echo-server listening on {addr} ({mode})");
-    server
-        .add_service(EchoServer::new(EchoService))
+    router
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
             let _ = tokio::signal::ctrl_c().await;
         })

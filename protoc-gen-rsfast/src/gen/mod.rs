@@ -36,7 +36,11 @@ pub fn generate(model: &Model) -> Result<Vec<GeneratedFile>, Error> {
 fn package_file(package: &Package) -> Result<String, Error> {
     let items = module_items(&package.messages, &package.enums, &package.extensions);
     let services = grpc::services(package)?;
-    let tokens = quote!(#items #services);
+    let descriptor_set = package
+        .file_descriptor_set
+        .as_deref()
+        .map(descriptor_set_const);
+    let tokens = quote!(#items #services #descriptor_set);
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
             "internal error: generated code for package {:?} does not parse: {e}\n{}",
@@ -50,6 +54,17 @@ fn package_file(package: &Package) -> Result<String, Error> {
         package.files.join(", ")
     );
     Ok(header + &prettyplease::unparse(&file))
+}
+
+/// The `file_descriptor_set` option's constant: what gRPC server reflection serves.
+fn descriptor_set_const(encoded: &[u8]) -> TokenStream {
+    let bytes = Literal::byte_string(encoded);
+    quote! {
+        /// The encoded `google.protobuf.FileDescriptorSet` of this package's .proto files
+        /// and their imports (for gRPC server reflection, e.g. `tonic_reflection`'s
+        /// `register_encoded_file_descriptor_set`).
+        pub const FILE_DESCRIPTOR_SET: &[u8] = #bytes;
+    }
 }
 
 fn numbered(text: &str) -> String {
