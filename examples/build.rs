@@ -9,7 +9,10 @@ fn main() {
     // The etcd v3 API subset (KV, Watch) that the load-balancing example resolves through.
     protoc_gen_rsfast::Config::new()
         .grpc(true)
-        .compile(&["../proto/etcd/kv.proto", "../proto/etcd/rpc.proto"], &["../proto"])
+        .compile(
+            &["../proto/etcd/kv.proto", "../proto/etcd/rpc.proto"],
+            &["../proto"],
+        )
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
     // Services over messages of other packages: compiled only by the unit tests.
     protoc_gen_rsfast::Config::new()

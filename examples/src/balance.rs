@@ -271,7 +271,10 @@ impl Echo for NamedEcho {
 
 /// The backend name in an answer of [`NamedEcho`]: `alpha` in `[alpha] hello`.
 pub fn backend_of(message: &str) -> Option<&str> {
-    message.strip_prefix('[')?.split_once(']').map(|(name, _)| name)
+    message
+        .strip_prefix('[')?
+        .split_once(']')
+        .map(|(name, _)| name)
 }
 
 #[cfg(test)]

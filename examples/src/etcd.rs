@@ -25,8 +25,7 @@ use etcdserverpb::kv_client::KvClient;
 use etcdserverpb::watch_client::WatchClient;
 use etcdserverpb::watch_request::RequestUnion;
 use etcdserverpb::{
-    DeleteRangeRequest, PutRequest, RangeRequest, WatchCreateRequest, WatchRequest,
-    WatchResponse,
+    DeleteRangeRequest, PutRequest, RangeRequest, WatchCreateRequest, WatchRequest, WatchResponse,
 };
 use mvccpb::event::EventType;
 
@@ -122,7 +121,11 @@ impl Etcd {
     }
 
     /// Watches every key under `prefix`, from `start_revision` on (inclusive).
-    pub async fn watch_prefix(&mut self, prefix: &str, start_revision: i64) -> Result<Watch, Status> {
+    pub async fn watch_prefix(
+        &mut self,
+        prefix: &str,
+        start_revision: i64,
+    ) -> Result<Watch, Status> {
         let (requests, rx) = mpsc::channel(1);
         let create = WatchRequest {
             request_union: Some(RequestUnion::CreateRequest(WatchCreateRequest {

@@ -361,7 +361,11 @@ impl RetryPolicy {
             .as_array()
             .filter(|codes| !codes.is_empty())
             .map_or_else(
-                || invalid(format!("{at}.retryableStatusCodes must be a non-empty array")),
+                || {
+                    invalid(format!(
+                        "{at}.retryableStatusCodes must be a non-empty array"
+                    ))
+                },
                 Ok,
             )?;
         let retryable_status_codes = codes
@@ -805,20 +809,39 @@ mod tests {
             "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]"#;
         assert!(policy(valid).is_ok());
         for (bad, why) in [
-            (valid.replace("\"maxAttempts\": 2", "\"maxAttempts\": 1"), "maxAttempts"),
-            (valid.replace("\"1s\", \"maxB", "\"0s\", \"maxB"), "initialBackoff"),
+            (
+                valid.replace("\"maxAttempts\": 2", "\"maxAttempts\": 1"),
+                "maxAttempts",
+            ),
+            (
+                valid.replace("\"1s\", \"maxB", "\"0s\", \"maxB"),
+                "initialBackoff",
+            ),
             (valid.replace("\"1s\",\n", "\"1\",\n"), "maxBackoff"),
-            (valid.replace("\"UNAVAILABLE\"", "\"unavailable\""), "retryableStatusCodes"),
-            (valid.replace("[\"UNAVAILABLE\"]", "[]"), "retryableStatusCodes"),
-            (valid.replace("[\"UNAVAILABLE\"]", "[17]"), "retryableStatusCodes"),
-            (valid.replace("\"backoffMultiplier\": 1", "\"backoffMultiplier\": 0"), "backoffMultiplier"),
+            (
+                valid.replace("\"UNAVAILABLE\"", "\"unavailable\""),
+                "retryableStatusCodes",
+            ),
+            (
+                valid.replace("[\"UNAVAILABLE\"]", "[]"),
+                "retryableStatusCodes",
+            ),
+            (
+                valid.replace("[\"UNAVAILABLE\"]", "[17]"),
+                "retryableStatusCodes",
+            ),
+            (
+                valid.replace("\"backoffMultiplier\": 1", "\"backoffMultiplier\": 0"),
+                "backoffMultiplier",
+            ),
             (format!("{valid}, \"MaxAttempts\": 3"), "given twice"),
         ] {
             let error = policy(&bad).unwrap_err().to_string();
             assert!(error.contains(why), "{bad}: {error}");
         }
-        assert!(ServiceConfig::from_json(r#"{"methodConfig": [{"name": [{"method": "M"}]}]}"#)
-            .is_err());
+        assert!(
+            ServiceConfig::from_json(r#"{"methodConfig": [{"name": [{"method": "M"}]}]}"#).is_err()
+        );
     }
 
     #[test]
