@@ -13,7 +13,7 @@
 //! `retryableStatusCodes`, and an attempt that could not connect (treated as
 //! UNAVAILABLE). Once response headers without a status arrive (a message may follow),
 //! the call is committed: later failures are returned as they are. The request body is
-//! kept for replaying by [`Replay`](crate::replay::Replay), which covers all four RPC kinds
+//! kept for replaying by [`Replay`], which covers all four RPC kinds
 //! while the request stays under its byte limit.
 
 use std::collections::hash_map::RandomState;

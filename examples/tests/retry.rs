@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::{free_port, listening_addr, Process};
@@ -55,7 +55,7 @@ fn serve(fail_first: usize, code: &str) -> (Process, String) {
 }
 
 /// Runs `echo-retry call` to the end: (success, output lines).
-fn call(addr: &str, config: &PathBuf, extra: &[&str]) -> (bool, Vec<String>) {
+fn call(addr: &str, config: &Path, extra: &[&str]) -> (bool, Vec<String>) {
     let mut args = vec!["call", "--addr", addr, "--service-config"];
     args.push(config.to_str().unwrap());
     args.extend_from_slice(extra);
