@@ -32,7 +32,7 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve Echo as a named backend: answers start with "[NAME] ". Prints the address it
+    /// Serve Echo as a named backend: each answer starts with its name in brackets. Prints the address it
     /// listens on, then one line per call.
     Serve {
         /// The backend's name, put in front of every answer.
