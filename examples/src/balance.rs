@@ -1,5 +1,5 @@
 //! Client-side round-robin load balancing over a set of backends that can change while
-//! calls run (a static list, or [`crate::etcd::resolve`] following an etcd prefix).
+//! calls run (a static list, or [`crate::etcd::Resolver`] following an etcd prefix).
 //!
 //! tonic's own `Channel::balance_list` picks by "power of two choices" (least loaded of
 //! two random backends), which does not spread sequential calls evenly; [`RoundRobin`]

@@ -18,7 +18,7 @@ use rsfast_examples::balance::{backend_of, NamedEcho, RoundRobin};
 use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
-use rsfast_examples::etcd::{self, Etcd};
+use rsfast_examples::etcd::{Etcd, Resolver};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 
@@ -32,8 +32,8 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve Echo as a named backend: each answer starts with its name in brackets. Prints the address it
-    /// listens on, then one line per call.
+    /// Serve Echo as a named backend: each answer starts with its name in brackets.
+    /// Prints the address it listens on, then one line per call.
     Serve {
         /// The backend's name, put in front of every answer.
         #[arg(long)]
@@ -156,21 +156,24 @@ async fn call(
     message: String,
 ) -> Result<(), BoxError> {
     let balancer = RoundRobin::new(&backends)?;
-    if let Some(etcd_addr) = etcd_addr {
-        let mut etcd = Etcd::connect(&etcd_addr).await?;
-        let resolver = balancer.clone();
-        tokio::spawn(async move {
-            let result = etcd::resolve(&mut etcd, &prefix, &resolver, |backends| {
-                say(format_args!("backends: {backends:?}"));
-            })
-            .await;
-            if let Err(e) = result {
-                eprintln!("echo-balance: resolver stopped: {e}");
-            }
-        });
-    } else {
-        say(format_args!("backends: {:?}", balancer.backends()));
-    }
+    // Kept alive while the calls run: dropping it stops following etcd.
+    let _resolver = match etcd_addr {
+        Some(etcd_addr) => {
+            let etcd = Etcd::connect(&etcd_addr).await?;
+            let on_update = |backends: &[String]| say(format_args!("backends: {backends:?}"));
+            let resolver = Resolver::start(etcd, &prefix, balancer.clone(), on_update).await?;
+            Some(tokio::spawn(async move {
+                eprintln!(
+                    "echo-balance: resolver stopped: {}",
+                    resolver.stopped().await
+                );
+            }))
+        }
+        None => {
+            say(format_args!("backends: {:?}", balancer.backends()));
+            None
+        }
+    };
     let mut client = EchoClient::new(balancer);
     let mut counts = BTreeMap::<String, usize>::new();
     for i in 1..=calls {
