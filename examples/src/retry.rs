@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::time::Instant;
+use tokio_stream::StreamExt as _;
 use tonic::body::Body;
 use tonic::{Code, Request, Response, Status, Streaming};
 use tower::{Layer, Service, ServiceExt as _};
@@ -640,46 +641,83 @@ fn backoff(method: &MethodConfig, retry: u32) -> Duration {
         .map_or(Duration::ZERO, |p| p.backoff(retry))
 }
 
-/// An Echo service whose first `failures` calls fail with `code` before answering (a
-/// trailers-only response), then answer as [`EchoService`] does. Each call is logged on
-/// stdout with its number and the attempt count the client sent.
+/// An Echo service whose first `failures` calls fail with `code`, then answer as
+/// [`EchoService`] does. A call fails before answering (a trailers-only response: what
+/// clients may retry) unless `after_first_response` is set, when the streaming-response
+/// methods send one response first (the call is then committed: not retried). Each call is
+/// logged on stdout with its number and the attempt count the client sent.
 #[derive(Debug)]
 pub struct FlakyEcho {
     failures: usize,
     code: Code,
+    after_first_response: bool,
     calls: AtomicUsize,
 }
 
 impl FlakyEcho {
-    pub fn new(failures: usize, code: Code) -> FlakyEcho {
+    pub fn new(failures: usize, code: Code, after_first_response: bool) -> FlakyEcho {
         FlakyEcho {
             failures,
             code,
+            after_first_response,
             calls: AtomicUsize::new(0),
         }
     }
 
-    /// Counts the call; fails it if it is one of the first `failures`.
-    fn check<T>(&self, method: &str, request: &Request<T>) -> Result<(), Status> {
+    /// Counts the call, and returns the status it fails with if it is one of the first
+    /// `failures`.
+    fn failure<T>(&self, method: &str, request: &Request<T>, streaming: bool) -> Option<Status> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let previous = request
             .metadata()
             .get("grpc-previous-rpc-attempts")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("0");
-        if call <= self.failures {
-            println!(
-                "call {call}: {method} (previous attempts: {previous}): failing with {}",
-                code_name(self.code)
-            );
-            Err(Status::new(
-                self.code,
-                format!("call {call} fails on purpose"),
-            ))
-        } else {
-            println!("call {call}: {method} (previous attempts: {previous}): answering");
-            Ok(())
+        let prefix = format!("call {call}: {method} (previous attempts: {previous})");
+        if call > self.failures {
+            println!("{prefix}: answering");
+            return None;
         }
+        let when = if streaming && self.after_first_response {
+            " after one response"
+        } else {
+            ""
+        };
+        println!("{prefix}: failing with {}{when}", code_name(self.code));
+        Some(Status::new(
+            self.code,
+            format!("call {call} fails on purpose"),
+        ))
+    }
+
+    /// `responses`, or on a failing call, its first response then `status` (when
+    /// `after_first_response`) or only `status`.
+    fn fail_stream(
+        &self,
+        status: Status,
+        responses: Response<ResponseStream>,
+    ) -> Result<Response<ResponseStream>, Status> {
+        if !self.after_first_response {
+            return Err(status);
+        }
+        Ok(responses.map(|stream| -> ResponseStream {
+            Box::pin(stream.take(1).chain(tokio_stream::once(Err(status))))
+        }))
+    }
+}
+
+impl fmt::Display for FlakyEcho {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "failing the first {} calls with {}",
+            self.failures,
+            code_name(self.code)
+        )?;
+        if self.after_first_response {
+            f.write_str(", streams after their first response")?;
+        }
+        Ok(())
     }
 }
 
@@ -689,8 +727,10 @@ impl Echo for FlakyEcho {
         &self,
         request: Request<EchoRequest>,
     ) -> Result<Response<EchoResponse>, Status> {
-        self.check("UnaryEcho", &request)?;
-        EchoService.unary_echo(request).await
+        match self.failure("UnaryEcho", &request, false) {
+            Some(status) => Err(status),
+            None => EchoService.unary_echo(request).await,
+        }
     }
 
     type ServerStreamingEchoStream = ResponseStream;
@@ -699,16 +739,22 @@ impl Echo for FlakyEcho {
         &self,
         request: Request<EchoRequest>,
     ) -> Result<Response<ResponseStream>, Status> {
-        self.check("ServerStreamingEcho", &request)?;
-        EchoService.server_streaming_echo(request).await
+        let failure = self.failure("ServerStreamingEcho", &request, true);
+        let responses = EchoService.server_streaming_echo(request).await?;
+        match failure {
+            Some(status) => self.fail_stream(status, responses),
+            None => Ok(responses),
+        }
     }
 
     async fn client_streaming_echo(
         &self,
         request: Request<Streaming<EchoRequest>>,
     ) -> Result<Response<EchoResponse>, Status> {
-        self.check("ClientStreamingEcho", &request)?;
-        EchoService.client_streaming_echo(request).await
+        match self.failure("ClientStreamingEcho", &request, false) {
+            Some(status) => Err(status),
+            None => EchoService.client_streaming_echo(request).await,
+        }
     }
 
     type BidirectionalStreamingEchoStream = ResponseStream;
@@ -717,8 +763,12 @@ impl Echo for FlakyEcho {
         &self,
         request: Request<Streaming<EchoRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
-        self.check("BidirectionalStreamingEcho", &request)?;
-        EchoService.bidirectional_streaming_echo(request).await
+        let failure = self.failure("BidirectionalStreamingEcho", &request, true);
+        let responses = EchoService.bidirectional_streaming_echo(request).await?;
+        match failure {
+            Some(status) => self.fail_stream(status, responses),
+            None => Ok(responses),
+        }
     }
 }
 

@@ -38,18 +38,22 @@ fn policy(max_attempts: u32, initial_backoff: &str, codes: &str) -> String {
 
 /// Starts `echo-retry serve` failing its first `fail_first` calls with `code`.
 fn serve(fail_first: usize, code: &str) -> (Process, String) {
-    let mut server = Process::start(
-        BIN,
-        &[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--fail-first",
-            &fail_first.to_string(),
-            "--code",
-            code,
-        ],
-    );
+    serve_with(fail_first, code, &[])
+}
+
+fn serve_with(fail_first: usize, code: &str, extra: &[&str]) -> (Process, String) {
+    let fail_first = fail_first.to_string();
+    let mut args = vec![
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--fail-first",
+        &fail_first,
+        "--code",
+        code,
+    ];
+    args.extend_from_slice(extra);
+    let mut server = Process::start(BIN, &args);
     let line = server.wait_for("with the address", |l| l.contains("listening on"));
     (server, listening_addr(&line).to_string())
 }
@@ -66,7 +70,7 @@ fn call(addr: &str, config: &Path, extra: &[&str]) -> (bool, Vec<String>) {
 
 /// The server's log lines for calls ("call N: ..."), once the client is done (the server
 /// prints each before answering, so they are all in the pipe).
-fn calls(server: &mut Process) -> Vec<String> {
+fn server_calls(server: &mut Process) -> Vec<String> {
     let mut calls = Vec::new();
     while let Some(line) = server.next_line(Duration::from_millis(500)) {
         if line.starts_with("call ") {
@@ -90,7 +94,7 @@ fn retries_unavailable_with_backoff_until_the_server_answers() {
     );
     // Two retries: after 0.2s then 0.4s, each with ±20% jitter.
     assert!(elapsed >= Duration::from_millis(480), "{elapsed:?}");
-    let calls = calls(&mut server);
+    let calls = server_calls(&mut server);
     assert_eq!(
         calls,
         [
@@ -113,7 +117,7 @@ fn gives_up_after_max_attempts_capped_at_five() {
             .any(|l| l.contains("unavailable") && l.contains("call 3 fails")),
         "{out:?}"
     );
-    assert_eq!(calls(&mut server).len(), 3);
+    assert_eq!(server_calls(&mut server).len(), 3);
 
     // grpc-go's example spells the keys in Go style; maxAttempts 9 means 5.
     let go_style = write_config(
@@ -127,7 +131,7 @@ fn gives_up_after_max_attempts_capped_at_five() {
     );
     let (ok, out) = call(&addr, &go_style, &[]);
     assert!(!ok, "{out:?}");
-    assert_eq!(calls(&mut server).len(), 5);
+    assert_eq!(server_calls(&mut server).len(), 5);
     let _ = std::fs::remove_file(config);
     let _ = std::fs::remove_file(go_style);
 }
@@ -144,7 +148,7 @@ fn does_not_retry_a_code_that_is_not_retryable() {
         "{out:?}"
     );
     assert_eq!(
-        calls(&mut server),
+        server_calls(&mut server),
         ["call 1: UnaryEcho (previous attempts: 0): failing with INTERNAL"]
     );
     // The next call succeeds at once: the server only failed the first.
@@ -155,7 +159,7 @@ fn does_not_retry_a_code_that_is_not_retryable() {
 }
 
 #[test]
-fn replays_a_client_stream_on_retry() {
+fn replays_client_and_bidirectional_streams_on_retry() {
     let (mut server, addr) = serve(2, "UNAVAILABLE");
     let config = write_config("stream", &policy(3, "0.01s", r#""UNAVAILABLE""#));
     let (ok, out) = call(
@@ -164,15 +168,51 @@ fn replays_a_client_stream_on_retry() {
         &["--rpc", "client-streaming", "--message", "m"],
     );
     assert!(ok, "{out:?}");
-    assert!(
-        out.contains(
-            &r#"ClientStreamingEcho -> "m 1, m 2, m 3, m 4, m 5" (attempts: 3)"#.to_owned()
-        ),
-        "{out:?}"
+    assert_eq!(
+        out,
+        [r#"ClientStreamingEcho -> "m 1, m 2, m 3, m 4, m 5" (attempts: 3)"#]
     );
-    let calls = calls(&mut server);
+    let calls = server_calls(&mut server);
     assert_eq!(calls.len(), 3, "{calls:?}");
-    assert!(calls[2].ends_with("answering"), "{calls:?}");
+    assert!(
+        calls[2].ends_with("(previous attempts: 2): answering"),
+        "{calls:?}"
+    );
+
+    let (mut server, addr) = serve(1, "UNAVAILABLE");
+    let (ok, out) = call(&addr, &config, &["--rpc", "bidi", "--message", "m"]);
+    assert!(ok, "{out:?}");
+    let expected: Vec<String> = (1..=5)
+        .map(|i| format!(r#"BidirectionalStreamingEcho -> "m {i}" (attempts: 2)"#))
+        .collect();
+    assert_eq!(out, expected);
+    assert_eq!(server_calls(&mut server).len(), 2);
+    let _ = std::fs::remove_file(config);
+}
+
+#[test]
+fn retries_a_server_stream_only_before_its_first_response() {
+    let config = write_config("server-stream", &policy(3, "0.01s", r#""UNAVAILABLE""#));
+    // Failing before answering: retried.
+    let (mut server, addr) = serve(1, "UNAVAILABLE");
+    let (ok, out) = call(&addr, &config, &["--rpc", "server-streaming"]);
+    assert!(ok, "{out:?}");
+    assert_eq!(out.len(), 10, "{out:?}");
+    assert!(out
+        .iter()
+        .all(|l| l == r#"ServerStreamingEcho -> "hello" (attempts: 2)"#));
+    assert_eq!(server_calls(&mut server).len(), 2);
+
+    // Failing after a response arrived: committed, the failure is the caller's.
+    let (mut server, addr) = serve_with(1, "UNAVAILABLE", &["--after-first-response"]);
+    let (ok, out) = call(&addr, &config, &["--rpc", "server-streaming"]);
+    assert!(!ok, "{out:?}");
+    assert_eq!(out[0], r#"ServerStreamingEcho -> "hello" (attempts: 1)"#);
+    assert!(out[1].contains("call 1 fails on purpose"), "{out:?}");
+    assert_eq!(
+        server_calls(&mut server),
+        ["call 1: ServerStreamingEcho (previous attempts: 0): failing with UNAVAILABLE after one response"]
+    );
     let _ = std::fs::remove_file(config);
 }
 

@@ -16,9 +16,7 @@ use rsfast_examples::client::streamed_messages;
 use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
-use rsfast_examples::retry::{
-    code_name, parse_code, Attempts, FlakyEcho, RetryLayer, ServiceConfig,
-};
+use rsfast_examples::retry::{parse_code, Attempts, FlakyEcho, RetryLayer, ServiceConfig};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Endpoint, Server};
 use tonic::Code;
@@ -46,6 +44,10 @@ enum Command {
         /// The status code the failing calls get: a name (UNAVAILABLE) or a number.
         #[arg(long, default_value = "UNAVAILABLE", value_parser = status_code)]
         code: Code,
+        /// Fail the streaming-response calls after their first response (too late to
+        /// retry) instead of before answering.
+        #[arg(long)]
+        after_first_response: bool,
     },
     /// Call Echo once through the retry layer; prints the answer and how many attempts
     /// it took.
@@ -69,8 +71,13 @@ enum Command {
 enum Rpc {
     /// UnaryEcho: one request, one response.
     Unary,
+    /// ServerStreamingEcho: one request, several responses.
+    ServerStreaming,
     /// ClientStreamingEcho: several requests (replayed on retry), one response.
     ClientStreaming,
+    /// BidirectionalStreamingEcho: several requests (replayed on retry), several
+    /// responses.
+    Bidi,
 }
 
 fn status_code(text: &str) -> Result<Code, String> {
@@ -87,7 +94,8 @@ async fn main() -> ExitCode {
             addr,
             fail_first,
             code,
-        } => serve(addr, fail_first, code).await,
+            after_first_response,
+        } => serve(addr, FlakyEcho::new(fail_first, code, after_first_response)).await,
         Command::Call {
             addr,
             service_config,
@@ -104,19 +112,12 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(
-    addr: SocketAddr,
-    fail_first: usize,
-    code: Code,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(addr: SocketAddr, service: FlakyEcho) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    println!(
-        "echo-retry listening on {addr} (failing the first {fail_first} calls with {})",
-        code_name(code)
-    );
+    println!("echo-retry listening on {addr} ({service})");
     Server::builder()
-        .add_service(EchoServer::new(FlakyEcho::new(fail_first, code)))
+        .add_service(EchoServer::new(service))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -148,20 +149,52 @@ async fn call(
         .layer(RetryLayer::new(config))
         .service(channel);
     let mut client = EchoClient::new(service);
-    let (what, response) = match rpc {
-        Rpc::Unary => ("UnaryEcho", client.unary_echo(request(message)).await?),
-        Rpc::ClientStreaming => {
-            let requests = streamed_messages(&message).into_iter().map(request);
-            let response = client
-                .client_streaming_echo(tokio_stream::iter(requests))
-                .await?;
-            ("ClientStreamingEcho", response)
-        }
+    let print = |what: &str, attempts: u32, message: &str| {
+        println!("{what} -> {message:?} (attempts: {attempts})");
     };
-    let attempts = response.extensions().get::<Attempts>().map_or(1, |a| a.0);
-    println!(
-        "{what} -> {:?} (attempts: {attempts})",
-        response.into_inner().message
-    );
+    let messages = || streamed_messages(&message).into_iter().map(request);
+    match rpc {
+        Rpc::Unary => {
+            let response = client.unary_echo(request(message.clone())).await?;
+            let attempts = attempts(response.extensions());
+            print("UnaryEcho", attempts, &response.into_inner().message);
+        }
+        Rpc::ClientStreaming => {
+            let response = client
+                .client_streaming_echo(tokio_stream::iter(messages()))
+                .await?;
+            let attempts = attempts(response.extensions());
+            print(
+                "ClientStreamingEcho",
+                attempts,
+                &response.into_inner().message,
+            );
+        }
+        Rpc::ServerStreaming => {
+            let response = client
+                .server_streaming_echo(request(message.clone()))
+                .await?;
+            let attempts = attempts(response.extensions());
+            let mut responses = response.into_inner();
+            while let Some(response) = responses.message().await? {
+                print("ServerStreamingEcho", attempts, &response.message);
+            }
+        }
+        Rpc::Bidi => {
+            let response = client
+                .bidirectional_streaming_echo(tokio_stream::iter(messages()))
+                .await?;
+            let attempts = attempts(response.extensions());
+            let mut responses = response.into_inner();
+            while let Some(response) = responses.message().await? {
+                print("BidirectionalStreamingEcho", attempts, &response.message);
+            }
+        }
+    }
     Ok(())
+}
+
+/// The attempt count the retry layer recorded (1 when it did not apply).
+fn attempts(extensions: &http::Extensions) -> u32 {
+    extensions.get::<Attempts>().map_or(1, |a| a.0)
 }
