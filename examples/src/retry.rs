@@ -894,6 +894,145 @@ mod tests {
         );
     }
 
+    /// A channel stand-in: answers call n (from 0) with `answers(n)`, recording each
+    /// call's `grpc-previous-rpc-attempts` header.
+    #[derive(Clone)]
+    struct Scripted {
+        answers: Arc<dyn Fn(usize) -> Result<http::Response<Body>, BoxError> + Send + Sync>,
+        seen: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    }
+
+    impl Service<http::Request<Body>> for Scripted {
+        type Response = http::Response<Body>;
+        type Error = BoxError;
+        type Future = std::future::Ready<Result<http::Response<Body>, BoxError>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+            let previous = request
+                .headers()
+                .get("grpc-previous-rpc-attempts")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let mut seen = self.seen.lock().unwrap();
+            let n = seen.len();
+            seen.push(previous);
+            std::future::ready((self.answers)(n))
+        }
+    }
+
+    /// A trailers-only response with `code` and extra headers.
+    fn status(code: Code, headers: &[(&'static str, &'static str)]) -> http::Response<Body> {
+        let mut response = http::Response::new(Body::empty());
+        let headers_mut = response.headers_mut();
+        headers_mut.insert("grpc-status", (code as i32).into());
+        for (name, value) in headers {
+            headers_mut.insert(*name, http::HeaderValue::from_static(value));
+        }
+        response
+    }
+
+    fn connect_error() -> BoxError {
+        Box::new(tonic::ConnectError(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        ))))
+    }
+
+    fn config(policy: &str) -> ServiceConfig {
+        ServiceConfig::from_json(&format!(
+            r#"{{"methodConfig": [{{"name": [{{}}], {policy}}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    const RETRY_UNAVAILABLE: &str = r#""retryPolicy": {"maxAttempts": 3,
+        "initialBackoff": "0.01s", "maxBackoff": "0.01s", "backoffMultiplier": 1,
+        "retryableStatusCodes": ["UNAVAILABLE"]}"#;
+
+    /// Calls through the layer; returns the final code (from the response or the error),
+    /// and the attempts' `grpc-previous-rpc-attempts` headers.
+    async fn run(
+        config: ServiceConfig,
+        answers: impl Fn(usize) -> Result<http::Response<Body>, BoxError> + Send + Sync + 'static,
+    ) -> (Code, Vec<Option<String>>) {
+        let inner = Scripted {
+            answers: Arc::new(answers),
+            seen: Arc::default(),
+        };
+        let mut service = RetryLayer::new(config).layer(inner.clone());
+        let request = http::Request::builder()
+            .uri("/s.S/M")
+            .body(Body::empty())
+            .unwrap();
+        let code = match service.ready().await.unwrap().call(request).await {
+            Ok(response) => trailers_only_status(&response).unwrap_or(Code::Ok),
+            Err(error) => Status::from_error(error).code(),
+        };
+        let seen = inner.seen.lock().unwrap().clone();
+        (code, seen)
+    }
+
+    #[tokio::test]
+    async fn retries_listed_codes_and_connect_failures_with_attempt_headers() {
+        let (code, seen) = run(config(RETRY_UNAVAILABLE), |n| match n {
+            0 => Err(connect_error()),
+            1 => Ok(status(Code::Unavailable, &[])),
+            _ => Ok(http::Response::new(Body::empty())),
+        })
+        .await;
+        assert_eq!(code, Code::Ok);
+        assert_eq!(seen, [None, Some("1".to_owned()), Some("2".to_owned())]);
+        // Other transport errors may have reached the server: not retried.
+        let (_, seen) = run(
+            config(RETRY_UNAVAILABLE),
+            |_| Err("connection reset".into()),
+        )
+        .await;
+        assert_eq!(seen.len(), 1);
+        // Without a policy, nothing is retried.
+        let (code, seen) = run(config(r#""timeout": "5s""#), |_| {
+            Ok(status(Code::Unavailable, &[]))
+        })
+        .await;
+        assert_eq!((code, seen.len()), (Code::Unavailable, 1));
+    }
+
+    #[tokio::test]
+    async fn server_pushback_sets_the_delay_or_stops_retries() {
+        let started = std::time::Instant::now();
+        let (code, seen) = run(config(RETRY_UNAVAILABLE), |n| {
+            Ok(match n {
+                0 => status(Code::Unavailable, &[("grpc-retry-pushback-ms", "300")]),
+                _ => http::Response::new(Body::empty()),
+            })
+        })
+        .await;
+        assert_eq!((code, seen.len()), (Code::Ok, 2));
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        // A negative pushback means "do not retry".
+        let (code, seen) = run(config(RETRY_UNAVAILABLE), |_| {
+            Ok(status(
+                Code::Unavailable,
+                &[("grpc-retry-pushback-ms", "-1")],
+            ))
+        })
+        .await;
+        assert_eq!((code, seen.len()), (Code::Unavailable, 1));
+    }
+
+    #[tokio::test]
+    async fn the_timeout_bounds_all_attempts() {
+        let slow_retries = r#""timeout": "0.2s", "retryPolicy": {"maxAttempts": 5,
+            "initialBackoff": "10s", "maxBackoff": "10s", "backoffMultiplier": 1,
+            "retryableStatusCodes": ["UNAVAILABLE"]}"#;
+        let started = std::time::Instant::now();
+        let (code, seen) = run(config(slow_retries), |_| Ok(status(Code::Unavailable, &[]))).await;
+        assert_eq!((code, seen.len()), (Code::DeadlineExceeded, 1));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("1s"), Some(Duration::from_secs(1)));
