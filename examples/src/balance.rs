@@ -205,39 +205,57 @@ impl Service<http::Request<Body>> for RoundRobin {
     }
 }
 
-/// An Echo service that puts its name in front of every answer (`[name] message`), so
-/// that a client sees which backend served it. Each call is logged on stdout.
-#[derive(Debug, Clone)]
-pub struct NamedEcho {
-    name: String,
+/// An Echo service that puts its name in front of every answer of `inner` (`[name]
+/// message`), so that a client sees which backend served it.
+#[derive(Debug)]
+pub struct NamedEcho<S = EchoService> {
+    name: Arc<str>,
+    inner: S,
 }
 
 impl NamedEcho {
-    pub fn new(name: impl Into<String>) -> NamedEcho {
-        NamedEcho { name: name.into() }
+    /// Answers as [`EchoService`] does.
+    pub fn new(name: &str) -> NamedEcho {
+        NamedEcho::wrap(name, EchoService)
+    }
+}
+
+impl<S> NamedEcho<S> {
+    /// Answers as `inner` does (failures included).
+    pub fn wrap(name: &str, inner: S) -> NamedEcho<S> {
+        NamedEcho {
+            name: name.into(),
+            inner,
+        }
     }
 
-    fn sign(&self, mut response: EchoResponse) -> EchoResponse {
-        response.message = format!("[{}] {}", self.name, response.message);
+    fn sign(name: &str, mut response: EchoResponse) -> EchoResponse {
+        response.message = format!("[{name}] {}", response.message);
         response
     }
 
     fn sign_stream(&self, responses: Response<ResponseStream>) -> Response<ResponseStream> {
-        let this = self.clone();
+        let name = self.name.clone();
         responses.map(|stream| -> ResponseStream {
-            Box::pin(stream.map(move |response| response.map(|r| this.sign(r))))
+            Box::pin(stream.map(move |response| response.map(|r| Self::sign(&name, r))))
         })
     }
 }
 
 #[tonic::async_trait]
-impl Echo for NamedEcho {
+impl<S> Echo for NamedEcho<S>
+where
+    S: Echo<
+        ServerStreamingEchoStream = ResponseStream,
+        BidirectionalStreamingEchoStream = ResponseStream,
+    >,
+{
     async fn unary_echo(
         &self,
         request: Request<EchoRequest>,
     ) -> Result<Response<EchoResponse>, Status> {
-        let response = EchoService.unary_echo(request).await?;
-        Ok(response.map(|r| self.sign(r)))
+        let response = self.inner.unary_echo(request).await?;
+        Ok(response.map(|r| Self::sign(&self.name, r)))
     }
 
     type ServerStreamingEchoStream = ResponseStream;
@@ -246,7 +264,7 @@ impl Echo for NamedEcho {
         &self,
         request: Request<EchoRequest>,
     ) -> Result<Response<ResponseStream>, Status> {
-        let responses = EchoService.server_streaming_echo(request).await?;
+        let responses = self.inner.server_streaming_echo(request).await?;
         Ok(self.sign_stream(responses))
     }
 
@@ -254,8 +272,8 @@ impl Echo for NamedEcho {
         &self,
         request: Request<Streaming<EchoRequest>>,
     ) -> Result<Response<EchoResponse>, Status> {
-        let response = EchoService.client_streaming_echo(request).await?;
-        Ok(response.map(|r| self.sign(r)))
+        let response = self.inner.client_streaming_echo(request).await?;
+        Ok(response.map(|r| Self::sign(&self.name, r)))
     }
 
     type BidirectionalStreamingEchoStream = ResponseStream;
@@ -264,7 +282,7 @@ impl Echo for NamedEcho {
         &self,
         request: Request<Streaming<EchoRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
-        let responses = EchoService.bidirectional_streaming_echo(request).await?;
+        let responses = self.inner.bidirectional_streaming_echo(request).await?;
         Ok(self.sign_stream(responses))
     }
 }

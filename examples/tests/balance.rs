@@ -15,7 +15,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_echo-balance");
 
 /// Starts a named backend; with `etcd`, it registers itself under `prefix`.
 fn backend(name: &str, etcd: Option<(&str, &str)>) -> (Process, String) {
+    backend_with(name, etcd, &[])
+}
+
+fn backend_with(name: &str, etcd: Option<(&str, &str)>, extra: &[&str]) -> (Process, String) {
     let mut args = vec!["serve", "--name", name, "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
     if let Some((etcd, prefix)) = etcd {
         args.extend(["--etcd", etcd, "--prefix", prefix]);
     }
@@ -98,6 +103,44 @@ fn round_robin_spreads_calls_evenly_and_skips_a_stopped_backend() {
         last.windows(2).all(|w| w[0] != w[1]),
         "not in turn: {last:?}"
     );
+}
+
+#[test]
+fn retries_through_the_balancer_go_to_the_next_backend() {
+    let (_alpha, a) = backend_with("alpha", None, &["--fail-first", "2"]);
+    let (_beta, b) = backend("beta", None);
+    let list = format!("{a},{b}");
+    let config = std::env::temp_dir().join(format!(
+        "rsfast-echo-balance-{}-retry.json",
+        std::process::id()
+    ));
+    std::fs::write(
+        &config,
+        r#"{"methodConfig": [{"name": [{"service": "grpc.examples.echo.Echo"}],
+            "retryPolicy": {"maxAttempts": 2, "initialBackoff": "0.01s",
+                "maxBackoff": "0.01s", "backoffMultiplier": 1,
+                "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#,
+    )
+    .unwrap();
+    let mut client = Process::start(
+        BIN,
+        &[
+            "call",
+            "--backends",
+            &list,
+            "--calls",
+            "4",
+            "--service-config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let (status, out) = client.finish();
+    let _ = std::fs::remove_file(&config);
+    assert!(status.success(), "{out:?}");
+    // Calls 1 and 2 fail on alpha and are retried on beta, the next in turn; alpha
+    // answers from its third call on.
+    let order: Vec<&str> = out.iter().filter_map(|l| answered_by(l)).collect();
+    assert_eq!(order, ["beta", "beta", "alpha", "beta"], "{out:?}");
 }
 
 /// Finds the etcd server binary, or fails saying how to install it.

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,8 +20,10 @@ use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
 use rsfast_examples::etcd::{Etcd, Resolver};
+use rsfast_examples::retry::{FlakyEcho, RetryLayer, ServiceConfig};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
+use tonic::Code;
 
 /// Round-robin load balancing of Echo calls over backends that say who they are.
 #[derive(Parser, Debug)]
@@ -48,6 +51,10 @@ enum Command {
         /// The etcd key prefix of the backends.
         #[arg(long, default_value = "/services/echo/")]
         prefix: String,
+        /// Fail the first N calls with UNAVAILABLE (to show retries going to the next
+        /// backend).
+        #[arg(long, default_value_t = 0)]
+        fail_first: usize,
     },
     /// Make calls one after the other, each to the next backend in turn; prints which
     /// backend answered each call, the backend list whenever it changes, and a count per
@@ -73,6 +80,10 @@ enum Command {
         /// The message to echo.
         #[arg(long, default_value = "hello")]
         message: String,
+        /// Retry as this gRPC service config (JSON file) says; each attempt goes to the
+        /// next backend in turn.
+        #[arg(long, value_name = "JSON")]
+        service_config: Option<PathBuf>,
     },
 }
 
@@ -84,7 +95,12 @@ async fn main() -> ExitCode {
             addr,
             etcd,
             prefix,
-        } => serve(name, addr, etcd, prefix).await,
+            fail_first,
+        } => {
+            let service =
+                NamedEcho::wrap(&name, FlakyEcho::new(fail_first, Code::Unavailable, false));
+            serve(&name, service, addr, etcd, prefix).await
+        }
         Command::Call {
             backends,
             etcd,
@@ -92,9 +108,15 @@ async fn main() -> ExitCode {
             calls,
             interval_ms,
             message,
+            service_config,
         } => {
-            let interval = Duration::from_millis(interval_ms);
-            call(backends, etcd, prefix, calls, interval, message).await
+            let options = CallOptions {
+                calls,
+                interval: Duration::from_millis(interval_ms),
+                message,
+                service_config,
+            };
+            call(backends, etcd, prefix, options).await
         }
     };
     match result {
@@ -114,7 +136,8 @@ fn say(line: impl std::fmt::Display) {
 }
 
 async fn serve(
-    name: String,
+    name: &str,
+    service: NamedEcho<FlakyEcho>,
     addr: SocketAddr,
     etcd_addr: Option<String>,
     prefix: String,
@@ -135,7 +158,7 @@ async fn serve(
         say(format_args!("registered {key} = {addr}"));
     }
     Server::builder()
-        .add_service(EchoServer::new(NamedEcho::new(name)))
+        .add_service(EchoServer::new(service))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -147,14 +170,35 @@ async fn serve(
     Ok(())
 }
 
+/// What `call` does once it has its backends.
+struct CallOptions {
+    calls: usize,
+    interval: Duration,
+    message: String,
+    service_config: Option<PathBuf>,
+}
+
 async fn call(
     backends: Vec<String>,
     etcd_addr: Option<String>,
     prefix: String,
-    calls: usize,
-    interval: Duration,
-    message: String,
+    options: CallOptions,
 ) -> Result<(), BoxError> {
+    let CallOptions {
+        calls,
+        interval,
+        message,
+        service_config,
+    } = options;
+    // Without a service config the layer has no method settings: calls pass through.
+    let retry_config = match service_config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            ServiceConfig::from_json(&text)?
+        }
+        None => ServiceConfig::default(),
+    };
     let balancer = RoundRobin::new(&backends)?;
     // Kept alive while the calls run: dropping it stops following etcd.
     let _resolver = match etcd_addr {
@@ -174,7 +218,11 @@ async fn call(
             None
         }
     };
-    let mut client = EchoClient::new(balancer);
+    let mut client = EchoClient::new(
+        tower::ServiceBuilder::new()
+            .layer(RetryLayer::new(retry_config))
+            .service(balancer),
+    );
     let mut counts = BTreeMap::<String, usize>::new();
     for i in 1..=calls {
         let request = EchoRequest {
