@@ -174,15 +174,16 @@ impl Service<http::Request<Body>> for RoundRobin {
             let replay = Replay::new(body, DEFAULT_REPLAY_LIMIT);
             // Each backend is tried at most once per call.
             let mut tried = Vec::new();
+            let mut last_error = None;
             loop {
                 let picked = balancer.lock().pick(&tried);
                 let Some((addr, channel)) = picked else {
-                    let why = if tried.is_empty() {
-                        "no backends"
-                    } else {
-                        "every backend is down"
-                    };
-                    return Err(Status::unavailable(why).into());
+                    // Every backend refused: their last connect error says so, and lets a
+                    // retry layer above wait for one (waitForReady).
+                    return Err(match last_error {
+                        Some(error) => BoxError::from(error),
+                        None => Status::unavailable("no backends").into(),
+                    });
                 };
                 let request = http::Request::from_parts(parts.clone(), replay.attempt());
                 let result = match channel.ready_oneshot().await {
@@ -197,6 +198,7 @@ impl Service<http::Request<Body>> for RoundRobin {
                     Err(error) if is_connect_error(&error) && replay.replayable() => {
                         balancer.mark(&addr, false);
                         tried.push(addr);
+                        last_error = Some(error);
                     }
                     Err(error) => return Err(error.into()),
                 }
@@ -338,6 +340,65 @@ mod tests {
         assert_eq!(picks(&balancer, 2), addrs(&["c:1", "c:1"]));
         balancer.set_backends(&[]).unwrap();
         assert!(balancer.lock().pick(&[]).is_none());
+    }
+
+    /// A port on 127.0.0.1 that nothing listens on (until the caller binds it).
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    fn hello() -> EchoRequest {
+        EchoRequest {
+            message: "hi".to_owned(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn all_backends_down_is_a_connect_error_that_wait_for_ready_waits_out() {
+        use crate::echo::echo_client::EchoClient;
+        use crate::echo::echo_server::EchoServer;
+        use crate::retry::{RetryLayer, ServiceConfig};
+
+        let ports = [closed_port(), closed_port()];
+        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let balancer = RoundRobin::new(&addrs).unwrap();
+        let mut client = EchoClient::new(balancer.clone());
+        let status = client.unary_echo(hello()).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unavailable, "{status}");
+        assert!(
+            std::error::Error::source(&status).is_some_and(|e| crate::retry::is_connect_error(e)),
+            "{status:?}"
+        );
+
+        // waitForReady over the balancer: the call waits until one backend comes up.
+        let config = ServiceConfig::from_json(
+            r#"{"methodConfig": [{"name": [{}], "waitForReady": true, "timeout": "20s"}]}"#,
+        )
+        .unwrap();
+        let mut client = EchoClient::new(
+            tower::ServiceBuilder::new()
+                .layer(RetryLayer::new(config))
+                .service(balancer),
+        );
+        let call = tokio::spawn(async move { client.unary_echo(hello()).await });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", ports[1]))
+            .await
+            .unwrap();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(EchoServer::new(NamedEcho::new("late")))
+                .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+        );
+        let response = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .expect("the call ends")
+            .unwrap()
+            .unwrap();
+        assert_eq!(response.into_inner().message, "[late] hi");
+        server.abort();
     }
 
     #[test]
