@@ -368,7 +368,7 @@ mod tests {
         let status = client.unary_echo(hello()).await.unwrap_err();
         assert_eq!(status.code(), tonic::Code::Unavailable, "{status}");
         assert!(
-            std::error::Error::source(&status).is_some_and(|e| crate::retry::is_connect_error(e)),
+            std::error::Error::source(&status).is_some_and(crate::retry::is_connect_error),
             "{status:?}"
         );
 
