@@ -8,6 +8,14 @@ fn main() {
         .file_descriptor_set(true)
         .compile(&["../proto/echo.proto"], &["../proto"])
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
+    // The etcd v3 API subset (KV, Watch) that the load-balancing example resolves through.
+    protoc_gen_rsfast::Config::new()
+        .grpc(true)
+        .compile(
+            &["../proto/etcd/kv.proto", "../proto/etcd/rpc.proto"],
+            &["../proto"],
+        )
+        .unwrap_or_else(|e| panic!("rsfast: {e}"));
     // Services over messages of other packages: compiled only by the unit tests.
     protoc_gen_rsfast::Config::new()
         .grpc(true)

@@ -9,8 +9,12 @@ pub mod echo {
     rsfast::include_proto!("grpc.examples.echo");
 }
 
+pub mod balance;
 pub mod client;
 pub mod discovery;
+pub mod etcd;
+pub mod replay;
+pub mod retry;
 pub mod server;
 
 /// Services over messages of other packages and nested messages: the generated code must
