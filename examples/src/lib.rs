@@ -8,7 +8,19 @@ pub mod echo {
     rsfast::include_proto!("grpc.examples.echo");
 }
 
+/// `perftools.profiles`: pprof's profile format (proto/perftools/profile.proto), to read
+/// the CPU profiles of the `/debug/pprof/profile` endpoint.
+pub mod perftools {
+    pub mod profiles {
+        rsfast::include_proto!("perftools.profiles");
+    }
+}
+
+pub mod cancellation;
 pub mod client;
+pub mod connections;
+pub mod interceptors;
+pub mod profiling;
 pub mod server;
 
 /// Services over messages of other packages and nested messages: the generated code must
