@@ -80,6 +80,13 @@ impl std::fmt::Debug for SlowEchoService {
     }
 }
 
+/// Sleeps for `duration`, not at all when it is zero (the timer would round it up).
+async fn pause(duration: Duration) {
+    if !duration.is_zero() {
+        tokio::time::sleep(duration).await;
+    }
+}
+
 fn response(message: String) -> EchoResponse {
     EchoResponse {
         message,
@@ -119,7 +126,7 @@ impl Echo for SlowEchoService {
             sink: self.stopped.clone(),
             done: false,
         };
-        tokio::time::sleep(self.unary_delay).await;
+        pause(self.unary_delay).await;
         work.done = true;
         Ok(Response::new(response(request.into_inner().message)))
     }
@@ -145,7 +152,7 @@ impl Echo for SlowEchoService {
                 }
                 // The response stream is dropped when the client resets the call.
                 tokio::select! {
-                    () = tokio::time::sleep(interval) => {}
+                    () = pause(interval) => {}
                     () = tx.closed() => break Stopped::ClientGone,
                 }
                 if tx.send(Ok(response(message.clone()))).await.is_err() {
@@ -197,7 +204,7 @@ impl Echo for SlowEchoService {
                     Err(_) => break Stopped::ClientGone,
                 };
                 tokio::select! {
-                    () = tokio::time::sleep(interval) => {}
+                    () = pause(interval) => {}
                     () = tx.closed() => break Stopped::ClientGone,
                 }
                 if tx.send(Ok(response(message))).await.is_err() {

@@ -8,7 +8,6 @@
 //! own server. A request counts as in flight from its arrival until its response body
 //! ends or is dropped, so a long stream keeps its connection busy however quiet it is.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -477,7 +476,34 @@ pub fn describe(event: &ConnectionEvent) -> String {
     }
 }
 
-/// `Infallible` as a [`BoxError`], for services that never fail.
-pub fn never(e: Infallible) -> BoxError {
-    match e {}
+/// Parses a duration for the command line: a whole number and a unit, `ms`, `s`, `m`
+/// (`300ms`, `5s`, `2m`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and a unit (300ms, 5s, 2m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("{text:?}: the unit must be ms, s or m")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300ms"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        for bad in ["", "5", "ms", "1.5s", "5h", "-1s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
 }

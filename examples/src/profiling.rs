@@ -13,7 +13,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use http::{header, Method, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
+use std::net::SocketAddr;
 use tower_service::Service;
 
 use crate::connections::BoxError;
@@ -40,13 +41,30 @@ pub async fn cpu_profile(duration: Duration) -> Result<Vec<u8>, BoxError> {
             .blocklist(BLOCKLIST)
             .build()?;
         std::thread::sleep(duration);
-        let profile = guard.report().build()?.pprof()?;
+        let profile = guard
+            .report()
+            .frames_post_processor(drop_sampler_frames)
+            .build()?
+            .pprof()?;
         drop(guard);
         let mut gzip = GzEncoder::new(Vec::new(), flate2::Compression::default());
         gzip.write_all(&pprof::protos::Message::encode_to_vec(&profile))?;
         Ok(gzip.finish()?)
     })
     .await?
+}
+
+/// Removes the sampler's own frames (the unwinder, called from the signal handler) from
+/// the top of a sampled stack, so that the top frame is the code that was running.
+fn drop_sampler_frames(frames: &mut pprof::Frames) {
+    let is_sampler = |frame: &Vec<pprof::Symbol>| {
+        frame.iter().any(|symbol| {
+            let name = symbol.name();
+            name.starts_with("backtrace::") || name.contains("pprof::")
+        })
+    };
+    let sampler = frames.frames.iter().take_while(|f| is_sampler(f)).count();
+    frames.frames.drain(..sampler);
 }
 
 /// The HTTP routes next to the gRPC services: the CPU profile, and 404 for the rest.
@@ -133,6 +151,112 @@ impl<B> Service<http::Request<B>> for ProfilingRoutes {
         let (path, query) = (uri.path().to_owned(), uri.query().map(str::to_owned));
         Box::pin(async move { Ok(route(method, path, query).await) })
     }
+}
+
+/// Fetches a CPU profile of `seconds` from the server at `addr` over HTTP/1.1: the
+/// gzip'd profile, as served.
+pub async fn fetch_profile(addr: SocketAddr, seconds: u64) -> Result<Vec<u8>, BoxError> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    let connection = tokio::spawn(connection);
+    let request = http::Request::get(format!("{PROFILE_PATH}?seconds={seconds}"))
+        .header(header::HOST, addr.to_string())
+        .body(http_body_util::Empty::<Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    connection.abort();
+    if status != StatusCode::OK {
+        return Err(format!("{status}: {}", String::from_utf8_lossy(&body).trim_end()).into());
+    }
+    Ok(body.to_vec())
+}
+
+/// What a CPU profile holds, in short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSummary {
+    /// `(type, unit)` of each sample value, e.g. `("cpu", "nanoseconds")`.
+    pub sample_types: Vec<(String, String)>,
+    /// How many stacks were sampled (each with its count of samples).
+    pub stacks: usize,
+    /// The samples taken, summed over the stacks (the first value is `samples/count`).
+    pub samples: i64,
+    /// The functions sampled most often at the top of the stack, with their sample
+    /// counts, most frequent first (at most 5).
+    pub top: Vec<(String, i64)>,
+}
+
+/// Reads a gzip'd profile.proto (with rsfast's code for `perftools.profiles`), checking
+/// that every reference in it resolves.
+pub fn summarize(gzipped: &[u8]) -> Result<ProfileSummary, BoxError> {
+    use crate::perftools::profiles::Profile;
+    use rsfast::Message as _;
+    use std::collections::HashMap;
+    use std::io::Read as _;
+
+    let mut encoded = Vec::new();
+    flate2::read::GzDecoder::new(gzipped).read_to_end(&mut encoded)?;
+    let profile = Profile::decode(&encoded)?;
+    let string = |i: i64| -> Result<&str, BoxError> {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| profile.string_table.get(i))
+            .map(String::as_str)
+            .ok_or_else(|| format!("string index {i} out of range").into())
+    };
+    if profile.string_table.first().map(String::as_str) != Some("") {
+        return Err("string_table[0] must be the empty string".into());
+    }
+    let sample_types = profile
+        .sample_type
+        .iter()
+        .map(|t| Ok((string(t.r#type)?.to_owned(), string(t.unit)?.to_owned())))
+        .collect::<Result<Vec<_>, BoxError>>()?;
+    let functions: HashMap<u64, &str> = profile
+        .function
+        .iter()
+        .map(|f| Ok((f.id, string(f.name)?)))
+        .collect::<Result<_, BoxError>>()?;
+    let locations: HashMap<u64, &[_]> = profile
+        .location
+        .iter()
+        .map(|l| (l.id, l.line.as_slice()))
+        .collect();
+    let mut leaf_counts: HashMap<&str, i64> = HashMap::new();
+    let mut samples = 0;
+    for sample in &profile.sample {
+        if sample.value.len() != sample_types.len() {
+            return Err("a sample's values do not match the sample types".into());
+        }
+        let count = sample.value.first().copied().unwrap_or(0);
+        samples += count;
+        for (depth, id) in sample.location_id.iter().enumerate() {
+            let lines = locations
+                .get(id)
+                .ok_or_else(|| format!("no location {id}"))?;
+            for line in lines.iter() {
+                let name = functions
+                    .get(&line.function_id)
+                    .ok_or_else(|| format!("no function {}", line.function_id))?;
+                if depth == 0 {
+                    *leaf_counts.entry(name).or_default() += count;
+                }
+            }
+        }
+    }
+    let mut top: Vec<(String, i64)> = leaf_counts
+        .into_iter()
+        .map(|(name, n)| (name.to_owned(), n))
+        .collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(5);
+    Ok(ProfileSummary {
+        sample_types,
+        stacks: profile.sample.len(),
+        samples,
+        top,
+    })
 }
 
 #[cfg(test)]
