@@ -1,12 +1,15 @@
 //! Cancellation and deadlines, as every gRPC implementation reports them.
 //!
 //! Client side:
-//! - [`CallContext`] cancels a call (Go's `context.WithCancel`): the next receive yields
-//!   `CANCELLED`, and the server sees the stream reset (`RST_STREAM(CANCEL)`).
-//! - [`DeadlineLayer`] enforces a call's deadline (`Request::set_timeout`, sent as
-//!   `grpc-timeout`, or the channel's `Endpoint::timeout`) over the whole call, streams
-//!   included, and reports `DEADLINE_EXCEEDED`. tonic alone enforces it only until the
-//!   response headers arrive, and reports its own timeouts as `CANCELLED`.
+//! - [`CallLayer`], around the channel, ends calls early, streams included:
+//!   - at their deadline (`Request::set_timeout`, sent as `grpc-timeout`, or the
+//!     channel's `Endpoint::timeout`) with `DEADLINE_EXCEEDED`. tonic alone enforces a
+//!     deadline only until the response headers arrive, and reports its own timeouts as
+//!     `CANCELLED`;
+//!   - when their [`CallContext`] (Go's `context.WithCancel`) is cancelled, with
+//!     `CANCELLED` on the next receive.
+//!
+//!   Either way the server sees the stream reset (`RST_STREAM(CANCEL)`).
 //!
 //! Server side, [`SlowEchoService`] works the way real services do (a unary call takes
 //! a while, streams are fed by a worker task) and reports when each piece of work stops
@@ -19,9 +22,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt as _;
 use http_body::{Body, Frame, SizeHint};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, Sleep};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
@@ -138,7 +140,7 @@ impl Echo for SlowEchoService {
         request: Request<EchoRequest>,
     ) -> Result<Response<ResponseStream>, Status> {
         let message = request.into_inner().message;
-        let (tx, rx) = mpsc::channel(1);
+        let (tx, responses, delivered) = responses();
         let (interval, count, sink) = (
             self.stream_interval,
             self.stream_responses.min(MAX_STREAM_RESPONSES),
@@ -160,13 +162,14 @@ impl Echo for SlowEchoService {
                 }
                 sent += 1;
             };
+            drop(tx);
             sink(WorkStopped {
                 method: "ServerStreamingEcho",
                 responses: sent,
-                why,
+                why: confirm(why, delivered).await,
             });
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(responses))
     }
 
     async fn client_streaming_echo(
@@ -188,7 +191,7 @@ impl Echo for SlowEchoService {
         request: Request<Streaming<EchoRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
         let mut requests = request.into_inner();
-        let (tx, rx) = mpsc::channel(1);
+        let (tx, responses, delivered) = responses();
         let (interval, sink) = (self.stream_interval, self.stopped.clone());
         tokio::spawn(async move {
             let mut sent = 0;
@@ -199,6 +202,8 @@ impl Echo for SlowEchoService {
                 };
                 let message = match request {
                     Ok(Some(request)) => request.message,
+                    // The client is done sending, or reset the call (hyper ends a
+                    // request body reset with CANCEL as if it were complete).
                     Ok(None) => break Stopped::Completed,
                     // A reset stream: the client cancelled or went away.
                     Err(_) => break Stopped::ClientGone,
@@ -212,18 +217,74 @@ impl Echo for SlowEchoService {
                 }
                 sent += 1;
             };
+            drop(tx);
             sink(WorkStopped {
                 method: "BidirectionalStreamingEcho",
                 responses: sent,
-                why,
+                why: confirm(why, delivered).await,
             });
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(responses))
     }
 }
 
-/// A call's cancellation, shared by the code that cancels and the code that sends and
-/// receives (Go's `context.WithCancel`).
+/// A channel feeding a response stream, the stream, and whether the stream was
+/// delivered to its end (`Completed`) or dropped before (`ClientGone`: hyper drops a
+/// response body when its stream is reset).
+fn responses() -> (
+    mpsc::Sender<Result<EchoResponse, Status>>,
+    ResponseStream,
+    oneshot::Receiver<Stopped>,
+) {
+    let (tx, rx) = mpsc::channel(1);
+    let (delivered, outcome) = oneshot::channel();
+    let stream = DeliveryStream {
+        inner: ReceiverStream::new(rx),
+        delivered: Some(delivered),
+    };
+    (tx, Box::pin(stream), outcome)
+}
+
+/// The work's own verdict, unless it completed: then whether its responses were
+/// delivered (a reset call's requests end as if complete, see above).
+async fn confirm(why: Stopped, delivered: oneshot::Receiver<Stopped>) -> Stopped {
+    match why {
+        Stopped::ClientGone => Stopped::ClientGone,
+        Stopped::Completed => delivered.await.unwrap_or(Stopped::ClientGone),
+    }
+}
+
+/// A response stream reporting whether it reached its end.
+struct DeliveryStream {
+    inner: ReceiverStream<Result<EchoResponse, Status>>,
+    delivered: Option<oneshot::Sender<Stopped>>,
+}
+
+impl Stream for DeliveryStream {
+    type Item = Result<EchoResponse, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let next = Pin::new(&mut self.inner).poll_next(cx);
+        if let Poll::Ready(None) = next {
+            if let Some(delivered) = self.delivered.take() {
+                let _ = delivered.send(Stopped::Completed);
+            }
+        }
+        next
+    }
+}
+
+impl Drop for DeliveryStream {
+    fn drop(&mut self) {
+        if let Some(delivered) = self.delivered.take() {
+            let _ = delivered.send(Stopped::ClientGone);
+        }
+    }
+}
+
+/// A call's cancellation, shared by the code that cancels and the call (Go's
+/// `context.WithCancel`): attach it to a request, and [`CallLayer`] ends the call when
+/// it is cancelled.
 #[derive(Debug, Clone)]
 pub struct CallContext {
     cancelled: Arc<watch::Sender<bool>>,
@@ -242,8 +303,13 @@ impl CallContext {
         }
     }
 
-    /// Cancels the call: its request stream ends, its next receive yields `CANCELLED`,
-    /// and the server sees the stream reset.
+    /// Makes `request`'s call cancellable through this context.
+    pub fn attach<T>(&self, request: &mut Request<T>) {
+        request.extensions_mut().insert(self.clone());
+    }
+
+    /// Cancels the call: the server sees the stream reset (`RST_STREAM(CANCEL)`) and
+    /// the client's next receive yields `CANCELLED`.
     pub fn cancel(&self) {
         self.cancelled.send_replace(true);
     }
@@ -260,75 +326,66 @@ impl CallContext {
             let _ = cancelled.wait_for(|c| *c).await;
         }
     }
-
-    /// The call's outgoing messages: `requests`, ending when the call is cancelled.
-    pub fn requests<S: Stream + Send + 'static>(&self, requests: S) -> impl Stream<Item = S::Item> {
-        requests.take_until(Box::pin(self.cancelled()))
-    }
-
-    /// The call's incoming messages, which yield `CANCELLED` once the call is cancelled.
-    pub fn responses<T>(&self, responses: Streaming<T>) -> CancellableStreaming<T> {
-        CancellableStreaming {
-            inner: Some(responses),
-            context: self.clone(),
-        }
-    }
 }
 
-/// The responses of a call that a [`CallContext`] can cancel.
-#[derive(Debug)]
-pub struct CancellableStreaming<T> {
-    inner: Option<Streaming<T>>,
-    context: CallContext,
-}
-
-impl<T> CancellableStreaming<T> {
-    /// The next message, `None` at the end of the stream, or the call's error:
-    /// `CANCELLED` once the call is cancelled.
-    pub async fn message(&mut self) -> Result<Option<T>, Status> {
-        let cancelled = || Status::cancelled("the call was cancelled by the client");
-        let Some(inner) = self.inner.as_mut() else {
-            return Err(cancelled());
-        };
-        let next = tokio::select! {
-            biased;
-            () = self.context.cancelled() => None,
-            next = inner.message() => Some(next),
-        };
-        match next {
-            Some(next) if !self.context.is_cancelled() => next,
-            _ => {
-                // Dropping the responses (with the requests ended) resets the stream.
-                self.inner = None;
-                Err(cancelled())
-            }
-        }
-    }
-}
-
-/// Enforces each call's deadline over the whole call and reports `DEADLINE_EXCEEDED`
-/// (see the module documentation). Put it around a `Channel`:
-/// `EchoClient::new(DeadlineLayer.layer(channel))`.
+/// Ends calls at their deadline with `DEADLINE_EXCEEDED`, and calls whose
+/// [`CallContext`] is cancelled with `CANCELLED`, whatever stage they are at (see the
+/// module documentation). Put it around a `Channel`:
+/// `EchoClient::new(CallLayer.layer(channel))`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DeadlineLayer;
+pub struct CallLayer;
 
-impl<S> Layer<S> for DeadlineLayer {
-    type Service = Deadline<S>;
+impl<S> Layer<S> for CallLayer {
+    type Service = CallService<S>;
 
-    fn layer(&self, inner: S) -> Deadline<S> {
-        Deadline { inner }
+    fn layer(&self, inner: S) -> CallService<S> {
+        CallService { inner }
     }
 }
 
-/// A client service with deadlines enforced (see [`DeadlineLayer`]).
+/// A client service with deadlines and cancellation enforced (see [`CallLayer`]).
 #[derive(Debug, Clone)]
-pub struct Deadline<S> {
+pub struct CallService<S> {
     inner: S,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-impl<S, B> Service<http::Request<tonic::body::Body>> for Deadline<S>
+/// What ends a call early: its deadline, its cancellation.
+struct CallEnd {
+    deadline: Option<Pin<Box<Sleep>>>,
+    cancelled: Option<BoxFuture<()>>,
+}
+
+impl CallEnd {
+    fn new(deadline: Option<Instant>, context: Option<&CallContext>) -> CallEnd {
+        CallEnd {
+            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+            cancelled: context.map(|c| Box::pin(c.cancelled()) as BoxFuture<()>),
+        }
+    }
+
+    /// The status the call ends with, once it has to.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Status> {
+        if let Some(cancelled) = &mut self.cancelled {
+            if cancelled.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Status::cancelled("the call was cancelled by the client"));
+            }
+        }
+        if let Some(deadline) = &mut self.deadline {
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Status::deadline_exceeded("deadline exceeded"));
+            }
+        }
+        Poll::Pending
+    }
+
+    fn is_set(&self) -> bool {
+        self.deadline.is_some() || self.cancelled.is_some()
+    }
+}
+
+impl<S, B> Service<http::Request<tonic::body::Body>> for CallService<S>
 where
     S: Service<http::Request<tonic::body::Body>, Response = http::Response<B>>,
     S::Error: Into<BoxError>,
@@ -336,7 +393,7 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    type Response = http::Response<DeadlineBody<B>>;
+    type Response = http::Response<CallBody<B>>;
     type Error = BoxError;
     type Future = BoxFuture<Result<Self::Response, BoxError>>;
 
@@ -346,34 +403,36 @@ where
 
     fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
         let deadline = grpc_timeout(request.headers()).map(|timeout| Instant::now() + timeout);
-        let Some(deadline) = deadline else {
+        let context = request.extensions().get::<CallContext>().cloned();
+        let mut end = CallEnd::new(deadline, context.as_ref());
+        if !end.is_set() {
             let response = self.inner.call(request);
             return Box::pin(async move {
                 let response = response.await.map_err(as_deadline)?;
-                Ok(response.map(|body| DeadlineBody::new(body, None)))
+                Ok(response.map(|body| CallBody::new(body, end)))
             });
-        };
-        // The requests end at the deadline too, so that dropping the responses resets
-        // the stream (h2 resets a stream once neither side of it is held).
+        }
+        // The request body resets the stream when the call ends early, even while the
+        // caller still holds its request stream open.
+        let request_end = CallEnd::new(deadline, context.as_ref());
         let request = request.map(|body| {
-            tonic::body::Body::new(RequestsUntil {
+            tonic::body::Body::new(ResettingBody {
                 inner: body,
-                deadline: Box::pin(tokio::time::sleep_until(deadline)),
+                end: request_end,
             })
         });
-        let response = self.inner.call(request);
+        let mut response = Box::pin(self.inner.call(request));
         Box::pin(async move {
-            let response = tokio::time::timeout_at(deadline, response)
-                .await
-                .map_err(|_| deadline_exceeded())?
-                .map_err(as_deadline)?;
-            Ok(response.map(|body| DeadlineBody::new(body, Some(deadline))))
+            let response = std::future::poll_fn(|cx| {
+                if let Poll::Ready(response) = response.as_mut().poll(cx) {
+                    return Poll::Ready(response.map_err(as_deadline));
+                }
+                end.poll(cx).map(|status| Err(Box::new(status) as BoxError))
+            })
+            .await?;
+            Ok(response.map(|body| CallBody::new(body, end)))
         })
     }
-}
-
-fn deadline_exceeded() -> BoxError {
-    Box::new(Status::deadline_exceeded("deadline exceeded"))
 }
 
 /// tonic's own timeout (`TimeoutExpired`, which tonic reports as `CANCELLED`) becomes
@@ -383,7 +442,7 @@ fn as_deadline(error: impl Into<BoxError>) -> BoxError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*error);
     while let Some(e) = cause {
         if e.is::<tonic::TimeoutExpired>() {
-            return deadline_exceeded();
+            return Box::new(Status::deadline_exceeded("deadline exceeded"));
         }
         cause = e.source();
     }
@@ -397,6 +456,9 @@ pub fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
         return None; // the spec allows at most 8 digits
     }
     let (digits, unit) = value.split_at(value.len() - 1);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let n: u64 = digits.parse().ok()?;
     Some(match unit {
         "H" => Duration::from_secs(n.checked_mul(3600)?),
@@ -409,24 +471,28 @@ pub fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
     })
 }
 
-/// A request body that ends at the deadline.
-struct RequestsUntil {
+/// A request body that fails with an `h2` CANCEL error when the call ends early: hyper
+/// then resets the stream with `RST_STREAM(CANCEL)`, as gRPC clients do (ending the body
+/// cleanly instead would tell the server the client is done sending, not gone).
+struct ResettingBody {
     inner: tonic::body::Body,
-    deadline: Pin<Box<Sleep>>,
+    end: CallEnd,
 }
 
-impl Body for RequestsUntil {
+impl Body for ResettingBody {
     type Data = Bytes;
-    type Error = Status;
+    type Error = BoxError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        if self.deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if self.end.poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(Box::new(h2::Error::from(h2::Reason::CANCEL)))));
         }
-        Pin::new(&mut self.inner).poll_frame(cx)
+        Pin::new(&mut self.inner)
+            .poll_frame(cx)
+            .map_err(|status| Box::new(status) as BoxError)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -438,29 +504,29 @@ impl Body for RequestsUntil {
     }
 }
 
-/// A response body that fails with `DEADLINE_EXCEEDED` at the deadline, dropping the
-/// stream it reads (which resets it: the server sees the call cancelled).
-pub struct DeadlineBody<B> {
+/// A response body that fails with `DEADLINE_EXCEEDED` or `CANCELLED` when the call ends
+/// early, dropping the stream it reads (which resets it if it is still open).
+pub struct CallBody<B> {
     inner: Option<Pin<Box<B>>>,
-    deadline: Option<Pin<Box<Sleep>>>,
+    end: CallEnd,
 }
 
-impl<B> std::fmt::Debug for DeadlineBody<B> {
+impl<B> std::fmt::Debug for CallBody<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeadlineBody").finish_non_exhaustive()
+        f.debug_struct("CallBody").finish_non_exhaustive()
     }
 }
 
-impl<B> DeadlineBody<B> {
-    fn new(inner: B, deadline: Option<Instant>) -> DeadlineBody<B> {
-        DeadlineBody {
+impl<B> CallBody<B> {
+    fn new(inner: B, end: CallEnd) -> CallBody<B> {
+        CallBody {
             inner: Some(Box::pin(inner)),
-            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+            end,
         }
     }
 }
 
-impl<B> Body for DeadlineBody<B>
+impl<B> Body for CallBody<B>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -476,19 +542,14 @@ where
         let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(None);
         };
-        if let Poll::Ready(frame) = inner.as_mut().poll_frame(cx) {
-            if frame.is_none() {
-                this.deadline = None;
-            }
-            return Poll::Ready(frame.map(|f| f.map_err(as_deadline)));
+        if let Poll::Ready(status) = this.end.poll(cx) {
+            this.inner = None;
+            return Poll::Ready(Some(Err(Box::new(status))));
         }
-        match this.deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
-            Some(Poll::Ready(())) => {
-                this.inner = None;
-                Poll::Ready(Some(Err(deadline_exceeded())))
-            }
-            _ => Poll::Pending,
-        }
+        inner
+            .as_mut()
+            .poll_frame(cx)
+            .map(|frame| frame.map(|f| f.map_err(as_deadline)))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use rsfast_examples::cancellation::{
-    CallContext, Deadline, DeadlineLayer, SlowEchoService, Stopped, WorkStopped,
+    CallContext, CallLayer, CallService, SlowEchoService, Stopped, WorkStopped,
 };
 use rsfast_examples::connections::parse_duration;
 use rsfast_examples::echo::echo_client::EchoClient;
@@ -118,7 +118,7 @@ async fn run_server(args: ServerArgs) -> Result<(), Box<dyn std::error::Error + 
     Ok(())
 }
 
-type Client = EchoClient<Deadline<Channel>>;
+type Client = EchoClient<CallService<Channel>>;
 
 fn request(message: impl Into<String>) -> EchoRequest {
     EchoRequest {
@@ -144,16 +144,17 @@ async fn run_client(args: ClientArgs) -> Result<(), Box<dyn std::error::Error + 
         .connect_timeout(Duration::from_secs(5))
         .connect()
         .await?;
-    let mut client: Client = EchoClient::new(DeadlineLayer.layer(channel));
+    let mut client: Client = EchoClient::new(CallLayer.layer(channel));
 
     // 1. Cancel a bidirectional stream after a few round trips.
     let context = CallContext::new();
     let (tx, rx) = mpsc::channel(1);
-    let responses = client
-        .bidirectional_streaming_echo(context.requests(ReceiverStream::new(rx)))
+    let mut call = Request::new(ReceiverStream::new(rx));
+    context.attach(&mut call);
+    let mut responses = client
+        .bidirectional_streaming_echo(call)
         .await?
         .into_inner();
-    let mut responses = context.responses(responses);
     for i in 1..=args.round_trips {
         tx.send(request(format!("ping {i}"))).await?;
         let response = responses.message().await?.ok_or("stream ended early")?;
