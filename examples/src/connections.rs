@@ -221,7 +221,7 @@ where
         loop {
             let drain = tokio::select! {
                 result = connection.as_mut() => {
-                    let error = result.err().map(|e| e.to_string());
+                    let error = result.err().map(|e| with_causes(&*e));
                     (self.events)(ConnectionEvent::Closed { peer, error });
                     return;
                 }
@@ -245,6 +245,19 @@ where
             (self.events)(ConnectionEvent::Draining { peer, why: drain });
         }
     }
+}
+
+/// An error and its causes, `error: cause: cause` (hyper's errors say little alone:
+/// "http2 error", whose cause says "keep-alive timed out").
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// Completes once no request has been in flight for `max_idle` in a row.
