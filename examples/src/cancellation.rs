@@ -181,7 +181,9 @@ impl Echo for SlowEchoService {
         while let Some(request) = requests.message().await? {
             messages.push(request.message);
         }
-        Ok(Response::new(response(messages.join(crate::server::JOINER))))
+        Ok(Response::new(response(
+            messages.join(crate::server::JOINER),
+        )))
     }
 
     type BidirectionalStreamingEchoStream = ResponseStream;

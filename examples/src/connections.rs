@@ -394,8 +394,8 @@ pub fn tls_acceptor(
         None => builder.with_no_client_auth(),
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
-            for cert in CertificateDer::pem_file_iter(ca)
-                .map_err(|e| format!("{}: {e}", ca.display()))?
+            for cert in
+                CertificateDer::pem_file_iter(ca).map_err(|e| format!("{}: {e}", ca.display()))?
             {
                 roots.add(cert.map_err(|e| format!("{}: {e}", ca.display()))?)?;
             }
@@ -492,7 +492,9 @@ pub fn describe(event: &ConnectionEvent) -> String {
 /// Parses a duration for the command line: a whole number and a unit, `ms`, `s`, `m`
 /// (`300ms`, `5s`, `2m`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let n: u64 = digits
         .parse()

@@ -194,7 +194,12 @@ fn logged_metadata(headers: &http::HeaderMap) -> Vec<(String, String)> {
 }
 
 fn grpc_status(headers: &http::HeaderMap) -> Option<Code> {
-    let code = headers.get("grpc-status")?.to_str().ok()?.parse::<i32>().ok()?;
+    let code = headers
+        .get("grpc-status")?
+        .to_str()
+        .ok()?
+        .parse::<i32>()
+        .ok()?;
     Some(Code::from_i32(code))
 }
 
@@ -337,7 +342,9 @@ impl MessageFraming {
         let mut bytes = &chunk[..chunk.len().min(len)];
         while !bytes.is_empty() {
             if self.payload_left > 0 {
-                let skip = bytes.len().min(usize::try_from(self.payload_left).unwrap_or(usize::MAX));
+                let skip = bytes
+                    .len()
+                    .min(usize::try_from(self.payload_left).unwrap_or(usize::MAX));
                 bytes = &bytes[skip..];
                 self.payload_left -= skip as u64;
                 continue;
@@ -358,7 +365,8 @@ impl MessageFraming {
 
 /// One line for a call event.
 pub fn describe(event: &CallEvent) -> String {
-    let peer = |p: &Option<SocketAddr>| p.map_or_else(|| "unknown peer".to_owned(), |p| p.to_string());
+    let peer =
+        |p: &Option<SocketAddr>| p.map_or_else(|| "unknown peer".to_owned(), |p| p.to_string());
     match event {
         CallEvent::Started {
             peer: p,

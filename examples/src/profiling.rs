@@ -74,9 +74,7 @@ pub struct ProfilingRoutes;
 type HttpResponse = Response<tonic::body::Body>;
 
 fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
-    let mut response = Response::new(tonic::body::Body::new(Full::new(Bytes::from(
-        body.into(),
-    ))));
+    let mut response = Response::new(tonic::body::Body::new(Full::new(Bytes::from(body.into()))));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -115,9 +113,8 @@ async fn route(method: Method, path: String, query: Option<String>) -> HttpRespo
     };
     match cpu_profile(Duration::from_secs(seconds)).await {
         Ok(profile) => {
-            let mut response = Response::new(tonic::body::Body::new(Full::new(Bytes::from(
-                profile,
-            ))));
+            let mut response =
+                Response::new(tonic::body::Body::new(Full::new(Bytes::from(profile))));
             let headers = response.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
@@ -139,7 +136,8 @@ async fn route(method: Method, path: String, query: Option<String>) -> HttpRespo
 impl<B> Service<http::Request<B>> for ProfilingRoutes {
     type Response = HttpResponse;
     type Error = Infallible;
-    type Future = Pin<Box<dyn std::future::Future<Output = Result<HttpResponse, Infallible>> + Send>>;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<HttpResponse, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))

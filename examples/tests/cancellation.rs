@@ -93,7 +93,9 @@ fn request(message: &str) -> EchoRequest {
 }
 
 async fn bounded<F: std::future::Future>(test: F) -> F::Output {
-    tokio::time::timeout(TEST, test).await.expect("test timed out")
+    tokio::time::timeout(TEST, test)
+        .await
+        .expect("test timed out")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +166,11 @@ async fn deadline_mid_server_stream_yields_deadline_exceeded_and_server_stops() 
         let mut client = server.client().await;
         let mut call = Request::new(request("tick"));
         call.set_timeout(Duration::from_millis(650));
-        let mut stream = client.server_streaming_echo(call).await.unwrap().into_inner();
+        let mut stream = client
+            .server_streaming_echo(call)
+            .await
+            .unwrap()
+            .into_inner();
         let mut received = 0;
         let status = loop {
             match stream.message().await {
@@ -261,7 +267,11 @@ async fn calls_within_their_deadline_complete() {
 
         let mut call = Request::new(request("five"));
         call.set_timeout(Duration::from_secs(10));
-        let mut stream = client.server_streaming_echo(call).await.unwrap().into_inner();
+        let mut stream = client
+            .server_streaming_echo(call)
+            .await
+            .unwrap()
+            .into_inner();
         let mut received = 0;
         while let Some(response) = stream.message().await.unwrap() {
             assert_eq!(response.message, "five");
@@ -287,12 +297,28 @@ fn echo_cancel_binaries() {
     support::assert_help(bin, &["server", "client"]);
     let server = support::ServerProcess::start(
         bin,
-        &["server", "--addr", "127.0.0.1:0", "--unary-delay", "3s", "--stream-interval", "100ms"],
+        &[
+            "server",
+            "--addr",
+            "127.0.0.1:0",
+            "--unary-delay",
+            "3s",
+            "--stream-interval",
+            "100ms",
+        ],
         "echo-cancel listening on ",
     );
     let client = support::run(
         bin,
-        &["client", "--addr", &server.addr, "--unary-deadline", "300ms", "--stream-deadline", "550ms"],
+        &[
+            "client",
+            "--addr",
+            &server.addr,
+            "--unary-deadline",
+            "300ms",
+            "--stream-deadline",
+            "550ms",
+        ],
         Duration::from_secs(30),
     );
     let stdout = String::from_utf8_lossy(&client.stdout);
@@ -301,9 +327,18 @@ fn echo_cancel_binaries() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&client.stderr)
     );
-    assert!(stdout.contains("BidirectionalStreamingEcho, next receive: Cancelled"), "{stdout}");
-    assert!(stdout.contains("UnaryEcho with a 300ms deadline: DeadlineExceeded"), "{stdout}");
-    assert!(stdout.contains("ServerStreamingEcho with a 550ms deadline"), "{stdout}");
+    assert!(
+        stdout.contains("BidirectionalStreamingEcho, next receive: Cancelled"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("UnaryEcho with a 300ms deadline: DeadlineExceeded"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ServerStreamingEcho with a 550ms deadline"),
+        "{stdout}"
+    );
     // Three calls, three pieces of work the server abandoned.
     let mut abandoned = Vec::new();
     server.lines_until(STOP_REPORT, |line| {
@@ -315,6 +350,10 @@ fn echo_cancel_binaries() {
     abandoned.sort();
     assert_eq!(
         abandoned,
-        ["BidirectionalStreamingEcho", "ServerStreamingEcho", "UnaryEcho"]
+        [
+            "BidirectionalStreamingEcho",
+            "ServerStreamingEcho",
+            "UnaryEcho"
+        ]
     );
 }

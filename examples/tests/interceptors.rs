@@ -122,7 +122,12 @@ async fn server_logs_every_call_with_the_clients_username() {
         ("UnaryEcho", 1, 1, Duration::from_millis(100)),
         ("ServerStreamingEcho", 1, 4, Duration::from_millis(200)),
         ("ClientStreamingEcho", 5, 1, Duration::ZERO),
-        ("BidirectionalStreamingEcho", 5, 5, Duration::from_millis(250)),
+        (
+            "BidirectionalStreamingEcho",
+            5,
+            5,
+            Duration::from_millis(250),
+        ),
     ];
     for (name, want_requests, want_responses, least) in expected {
         let CallEvent::Started { peer, metadata, .. } = server.started(name) else {
@@ -135,7 +140,9 @@ async fn server_logs_every_call_with_the_clients_username() {
         );
         // Transport headers are left out.
         assert!(
-            metadata.iter().all(|(k, _)| k != "content-type" && k != "te"),
+            metadata
+                .iter()
+                .all(|(k, _)| k != "content-type" && k != "te"),
             "{metadata:?}"
         );
         let CallEvent::Finished {
@@ -151,7 +158,11 @@ async fn server_logs_every_call_with_the_clients_username() {
         };
         assert_eq!(end_peer, peer, "{name}");
         assert_eq!(code, Code::Ok, "{name}");
-        assert_eq!((requests, responses), (want_requests, want_responses), "{name}");
+        assert_eq!(
+            (requests, responses),
+            (want_requests, want_responses),
+            "{name}"
+        );
         assert!(latency >= least, "{name}: {latency:?} < {least:?}");
     }
 }
@@ -230,9 +241,9 @@ fn echo_interceptors_binaries() {
         .count();
     assert_eq!(started, 4, "{lines:#?}");
     assert!(
-        lines.iter().any(|l| l.contains(
-            "/grpc.examples.echo.Echo/ServerStreamingEcho finished: Ok after "
-        ) && l.ends_with("1 request(s), 10 response(s)")),
+        lines.iter().any(|l| l
+            .contains("/grpc.examples.echo.Echo/ServerStreamingEcho finished: Ok after ")
+            && l.ends_with("1 request(s), 10 response(s)")),
         "{lines:#?}"
     );
 }

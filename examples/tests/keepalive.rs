@@ -269,7 +269,7 @@ async fn max_connection_age_drains_and_lets_calls_finish_within_grace() {
         .into_inner();
     let (first, _) = server.wait_for(is_accepted).await;
     let mut received = 0;
-    while let Some(_) = stream.message().await.unwrap() {
+    while stream.message().await.unwrap().is_some() {
         received += 1;
     }
     // The stream outlived the connection's age and still completed.
@@ -414,7 +414,11 @@ async fn server_keepalive_keeps_answering_peers_and_drops_silent_ones() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     unary(&mut client, "still").await;
     let so_far = server.so_far();
-    assert_eq!(so_far.iter().filter(|e| is_accepted(e)).count(), 1, "{so_far:?}");
+    assert_eq!(
+        so_far.iter().filter(|e| is_accepted(e)).count(),
+        1,
+        "{so_far:?}"
+    );
     assert!(
         !so_far
             .iter()
@@ -465,7 +469,10 @@ async fn client_keepalive_detects_a_dead_connection() {
     proxy.freeze();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let started = Instant::now();
-    let status = client.unary_echo(request("into the void")).await.unwrap_err();
+    let status = client
+        .unary_echo(request("into the void"))
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "{status}");
     assert_eq!(proxy.accepted(), 3);
 }
@@ -479,8 +486,7 @@ async fn tls_connections_keep_peer_addresses_and_idle_limits() {
         Duration::from_secs(30),
     );
     assert!(certs.status.success());
-    let acceptor =
-        tls_acceptor(&dir.join("server.pem"), &dir.join("server.key"), None).unwrap();
+    let acceptor = tls_acceptor(&dir.join("server.pem"), &dir.join("server.key"), None).unwrap();
     let ca = std::fs::read(dir.join("ca.pem")).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -548,12 +554,23 @@ fn echo_keepalive_binaries() {
     );
     let client = support::run(
         bin,
-        &["client", "--addr", &server.addr, "--calls", "2", "--pause", "1s"],
+        &[
+            "client",
+            "--addr",
+            &server.addr,
+            "--calls",
+            "2",
+            "--pause",
+            "1s",
+        ],
         Duration::from_secs(30),
     );
     let stdout = String::from_utf8_lossy(&client.stdout);
     assert!(client.status.success(), "{stdout}");
-    assert!(stdout.contains("UnaryEcho \"keepalive 2\" -> \"keepalive 2\""), "{stdout}");
+    assert!(
+        stdout.contains("UnaryEcho \"keepalive 2\" -> \"keepalive 2\""),
+        "{stdout}"
+    );
     let mut accepted = 0;
     let lines = server.lines_until(EVENT, |line| {
         accepted += usize::from(line.ends_with("connection accepted"));

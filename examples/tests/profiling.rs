@@ -48,10 +48,13 @@ async fn http_get(addr: SocketAddr, target: &str) -> (String, String) {
     let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut response))
-        .await
-        .expect("no HTTP response")
-        .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .expect("no HTTP response")
+    .unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     (head.lines().next().unwrap().to_owned(), body.to_owned())
 }
@@ -77,7 +80,9 @@ async fn profile_fetched_during_grpc_calls_on_the_same_port() {
         .await
         .expect("profile timed out");
     done.store(true, Ordering::Relaxed);
-    load.await.unwrap().expect("gRPC calls failed during profiling");
+    load.await
+        .unwrap()
+        .expect("gRPC calls failed during profiling");
     let profile = profile.expect("profile request failed");
     assert!(rounds.load(Ordering::Relaxed) > 0, "no gRPC call completed");
 
@@ -94,8 +99,11 @@ async fn profile_fetched_during_grpc_calls_on_the_same_port() {
 
     // Decoded directly: it covers about a second, and the gRPC stack ran in it.
     let mut encoded = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&profile[..]), &mut encoded)
-        .unwrap();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&profile[..]),
+        &mut encoded,
+    )
+    .unwrap();
     let decoded = Profile::decode(&encoded).unwrap();
     assert!(
         (900_000_000..5_000_000_000).contains(&decoded.duration_nanos),
@@ -112,7 +120,10 @@ async fn profile_fetched_during_grpc_calls_on_the_same_port() {
     }
     // The sampler's own frames are not at the top of the stacks.
     assert!(
-        summary.top.iter().all(|(name, _)| !name.starts_with("backtrace::")),
+        summary
+            .top
+            .iter()
+            .all(|(name, _)| !name.starts_with("backtrace::")),
         "{:?}",
         summary.top
     );
@@ -146,7 +157,15 @@ fn echo_profiling_binaries() {
     let out_arg = out.to_str().unwrap();
     let client = support::run(
         bin,
-        &["client", "--addr", &server.addr, "--seconds", "1", "--out", out_arg],
+        &[
+            "client",
+            "--addr",
+            &server.addr,
+            "--seconds",
+            "1",
+            "--out",
+            out_arg,
+        ],
         Duration::from_secs(60),
     );
     let stdout = String::from_utf8_lossy(&client.stdout);
@@ -155,9 +174,15 @@ fn echo_profiling_binaries() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&client.stderr)
     );
-    assert!(stdout.contains("(samples/count, cpu/nanoseconds)"), "{stdout}");
+    assert!(
+        stdout.contains("(samples/count, cpu/nanoseconds)"),
+        "{stdout}"
+    );
     let saved = std::fs::read(&out).unwrap();
     let _ = std::fs::remove_file(&out);
     let summary = summarize(&saved).unwrap();
-    assert!(stdout.contains(&format!("{} samples", summary.samples)), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} samples", summary.samples)),
+        "{stdout}"
+    );
 }

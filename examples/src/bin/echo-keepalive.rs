@@ -173,12 +173,20 @@ async fn run_client(args: ClientArgs) -> Result<(), Box<dyn std::error::Error + 
             tokio::time::sleep(args.pause).await;
         }
         let message = format!("keepalive {call}");
-        let response = client
-            .unary_echo(EchoRequest {
-                message: message.clone(),
-                ..Default::default()
-            })
-            .await?;
+        let request = EchoRequest {
+            message: message.clone(),
+            ..Default::default()
+        };
+        let response = match client.unary_echo(request.clone()).await {
+            // A call can race with the server closing the connection (max idle or age):
+            // hyper then cancels it unsent. tonic does not retry it (grpc-go would); the
+            // channel has reconnected by now, so try once more.
+            Err(status) if format!("{status:?}").contains("connection closed") => {
+                println!("(the connection closed under the call: calling again)");
+                client.unary_echo(request).await?
+            }
+            response => response?,
+        };
         println!(
             "UnaryEcho {message:?} -> {:?}",
             response.into_inner().message

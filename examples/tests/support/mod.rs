@@ -56,7 +56,11 @@ impl ServerProcess {
     }
 
     /// Reads lines until one `matches` (or `limit` passes), returning all lines read.
-    pub fn lines_until(&self, limit: Duration, mut matches: impl FnMut(&str) -> bool) -> Vec<String> {
+    pub fn lines_until(
+        &self,
+        limit: Duration,
+        mut matches: impl FnMut(&str) -> bool,
+    ) -> Vec<String> {
         let deadline = Instant::now() + limit;
         let mut seen = Vec::new();
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
