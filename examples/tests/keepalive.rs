@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rsfast_examples::cancellation::SlowEchoService;
 use rsfast_examples::connections::{
-    serve, tls_acceptor, BoxError, ConnectionEvent, ConnectionLimits, Drain,
+    serve, tls_acceptor, BoxError, ConnectionEvent, ConnectionLimits, Drain, PeerCertificates,
 };
 use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
@@ -23,7 +23,7 @@ use rsfast_examples::echo::EchoRequest;
 use rsfast_examples::interceptors::{CallEvent, LogLayer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, oneshot, watch};
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tower_layer::Layer as _;
 
 mod support;
@@ -477,8 +477,40 @@ async fn client_keepalive_detects_a_dead_connection() {
     assert_eq!(proxy.accepted(), 3);
 }
 
+/// Wraps a service, recording how many client certificates each request arrived with.
+#[derive(Clone)]
+struct CertsSeen<S> {
+    inner: S,
+    seen: Arc<Mutex<Vec<usize>>>,
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for CertsSeen<S>
+where
+    S: tower_service::Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> S::Future {
+        let certs = request
+            .extensions()
+            .get::<PeerCertificates>()
+            .map_or(0, |c| c.0.len());
+        self.seen.lock().unwrap().push(certs);
+        self.inner.call(request)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tls_connections_keep_peer_addresses_and_idle_limits() {
+async fn mutual_tls_connections_keep_peer_info_and_idle_limits() {
     let dir = std::env::temp_dir().join(format!("rsfast-keepalive-certs-{}", std::process::id()));
     let certs = support::run(
         env!("CARGO_BIN_EXE_echo-certs"),
@@ -486,8 +518,14 @@ async fn tls_connections_keep_peer_addresses_and_idle_limits() {
         Duration::from_secs(30),
     );
     assert!(certs.status.success());
-    let acceptor = tls_acceptor(&dir.join("server.pem"), &dir.join("server.key"), None).unwrap();
-    let ca = std::fs::read(dir.join("ca.pem")).unwrap();
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let acceptor = tls_acceptor(
+        &dir.join("server.pem"),
+        &dir.join("server.key"),
+        Some(&dir.join("ca.pem")),
+    )
+    .unwrap();
+    let (ca, client_cert, client_key) = (read("ca.pem"), read("client.pem"), read("client.key"));
     let _ = std::fs::remove_dir_all(&dir);
 
     let calls = Arc::new(Mutex::new(Vec::new()));
@@ -495,17 +533,31 @@ async fn tls_connections_keep_peer_addresses_and_idle_limits() {
         let calls = calls.clone();
         LogLayer::new(Arc::new(move |event| calls.lock().unwrap().push(event)))
     };
-    let service = log.layer(tonic::service::Routes::new(EchoServer::new(echo(
-        Duration::ZERO,
-        1,
-    ))));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let service = log.layer(CertsSeen {
+        inner: tonic::service::Routes::new(EchoServer::new(echo(Duration::ZERO, 1))),
+        seen: seen.clone(),
+    });
     let limits = ConnectionLimits {
         max_connection_idle: Some(Duration::from_millis(300)),
         ..Default::default()
     };
     let mut server = Served::start_with(limits, Some(acceptor), service).await;
+
+    // Plaintext on the TLS port: the handshake fails, the server carries on.
+    let mut plain = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (failed, _) = server
+        .wait_for(|e| matches!(e, ConnectionEvent::HandshakeFailed { .. }))
+        .await;
+    assert_eq!(peer(&failed), plain.local_addr().unwrap());
+
     let tls = ClientTlsConfig::new()
         .ca_certificate(Certificate::from_pem(ca))
+        .identity(Identity::from_pem(client_cert, client_key))
         .domain_name("localhost");
     let endpoint = Endpoint::from_shared(format!("https://{}", server.addr))
         .unwrap()
@@ -516,12 +568,13 @@ async fn tls_connections_keep_peer_addresses_and_idle_limits() {
     unary(&mut client, "secret").await;
     let (accepted, _) = server.wait_for(is_accepted).await;
 
-    // The service saw the TLS connection's peer address.
+    // The service saw the TLS connection's peer address and the client's certificate.
     let started_peer = calls.lock().unwrap().iter().find_map(|e| match e {
         CallEvent::Started { peer, .. } => Some(*peer),
         _ => None,
     });
     assert_eq!(started_peer, Some(Some(peer(&accepted))));
+    assert_eq!(*seen.lock().unwrap(), [1]);
 
     let (draining, _) = server.wait_for(is_draining).await;
     assert_eq!(
@@ -532,6 +585,39 @@ async fn tls_connections_keep_peer_addresses_and_idle_limits() {
         }
     );
     unary_after_close(&mut client, "again").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_shutdown_drains_open_connections() {
+    let Served {
+        addr,
+        mut events,
+        _shutdown: shutdown,
+    } = Served::start(ConnectionLimits::default(), echo(Duration::ZERO, 1)).await;
+    let mut client = connect(endpoint(addr)).await;
+    unary(&mut client, "before").await;
+    drop(shutdown);
+    let mut seen = Vec::new();
+    let wait = async {
+        while let Some(event) = events.recv().await {
+            let closed = matches!(event, ConnectionEvent::Closed { .. });
+            seen.push(event);
+            if closed {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(EVENT, wait).await.expect("not closed");
+    assert!(
+        seen.iter().any(|e| matches!(
+            e,
+            ConnectionEvent::Draining {
+                why: Drain::Shutdown,
+                ..
+            }
+        )),
+        "{seen:?}"
+    );
 }
 
 /// `echo-keepalive server` and `echo-keepalive client` as a user runs them.
