@@ -22,6 +22,7 @@ pub mod connections;
 pub mod interceptors;
 pub mod profiling;
 pub mod server;
+pub mod slow_echo;
 
 /// Services over messages of other packages and nested messages: the generated code must
 /// find them from its client and server modules.

@@ -9,12 +9,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rsfast_examples::cancellation::{
-    CallContext, CallLayer, CallService, SlowEchoService, Stopped, WorkStopped,
-};
+use rsfast_examples::cancellation::{CallContext, CallLayer, CallService};
 use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
+use rsfast_examples::slow_echo::{SlowEchoService, Stopped, WorkStopped};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::TcpIncoming;

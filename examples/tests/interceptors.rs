@@ -7,12 +7,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rsfast_examples::cancellation::SlowEchoService;
 use rsfast_examples::client::echo_all;
 use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
 use rsfast_examples::interceptors::{CallEvent, LogLayer, UsernameInterceptor};
+use rsfast_examples::slow_echo::SlowEchoService;
 use tokio::sync::oneshot;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Endpoint, Server};

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rsfast_examples::cancellation::SlowEchoService;
 use rsfast_examples::connections::{
     serve, tls_acceptor, BoxError, ConnectionEvent, ConnectionLimits, Drain, PeerCertificates,
 };
@@ -21,6 +20,7 @@ use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
 use rsfast_examples::interceptors::{CallEvent, LogLayer};
+use rsfast_examples::slow_echo::SlowEchoService;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, oneshot, watch};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};

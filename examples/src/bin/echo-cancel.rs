@@ -12,13 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use rsfast_examples::cancellation::{
-    CallContext, CallLayer, CallService, SlowEchoService, Stopped, WorkStopped,
-};
+use rsfast_examples::cancellation::{CallContext, CallLayer, CallService};
 use rsfast_examples::connections::parse_duration;
 use rsfast_examples::echo::echo_client::EchoClient;
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::echo::EchoRequest;
+use rsfast_examples::slow_echo::{SlowEchoService, Stopped, WorkStopped};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::TcpIncoming;

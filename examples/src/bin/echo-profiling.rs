@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use rsfast_examples::cancellation::SlowEchoService;
 use rsfast_examples::client::{connect, echo_all};
 use rsfast_examples::connections::{print_events, serve, ConnectionLimits, EventSink, GrpcOrHttp};
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::profiling::{fetch_profile, summarize, ProfilingRoutes, PROFILE_PATH};
 use rsfast_examples::server::STREAM_RESPONSES;
+use rsfast_examples::slow_echo::SlowEchoService;
 
 /// The Echo service and a CPU profile endpoint on one port (server), or gRPC load while
 /// fetching a profile (client).
