@@ -34,6 +34,9 @@ use tower_service::Service;
 /// Errors of services and bodies, as hyper and tonic take them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Longer than any connection lives: the deadline of timers that are not set.
+const NEVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// How long a client may take to complete its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -214,10 +217,16 @@ where
         tokio::pin!(connection);
 
         let limits = self.limits.clone();
-        let age = tokio::time::sleep(limits.max_connection_age.unwrap_or(Duration::MAX / 4));
-        tokio::pin!(age);
+        // Timers that never fire unless set: max age (when configured), then grace.
+        let never = tokio::time::Instant::now() + NEVER;
+        let age = tokio::time::sleep_until(
+            limits
+                .max_connection_age
+                .map_or(never, |age| tokio::time::Instant::now() + age),
+        );
+        let grace = tokio::time::sleep_until(never);
+        tokio::pin!(age, grace);
         let mut draining = false;
-        let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
         loop {
             let drain = tokio::select! {
                 result = connection.as_mut() => {
@@ -225,15 +234,15 @@ where
                     (self.events)(ConnectionEvent::Closed { peer, error });
                     return;
                 }
-                () = async { grace.as_mut().expect("guarded").await }, if grace.is_some() => {
+                () = &mut grace => {
                     // Dropping the connection closes the socket and its streams.
                     (self.events)(ConnectionEvent::GraceExpired { peer });
                     return;
                 }
-                () = &mut age, if !draining && limits.max_connection_age.is_some() => {
-                    grace = limits
-                        .max_connection_age_grace
-                        .map(|g| Box::pin(tokio::time::sleep(g)));
+                () = &mut age, if !draining => {
+                    if let Some(period) = limits.max_connection_age_grace {
+                        grace.as_mut().reset(tokio::time::Instant::now() + period);
+                    }
                     Drain::MaxAge
                 }
                 () = idle_for(&mut requests, limits.max_connection_idle.unwrap_or_default()),
