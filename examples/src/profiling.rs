@@ -31,6 +31,9 @@ pub const MAX_SECONDS: u64 = 300;
 /// signal handler.
 const BLOCKLIST: &[&str] = &["libc", "libgcc", "pthread", "vdso"];
 
+/// The error while another profile is being taken.
+pub const ALREADY_PROFILING: &str = "a CPU profile is already being taken";
+
 /// Profiles the whole process's CPU for `duration`; returns the gzip'd profile.proto.
 /// Fails when another profile is being taken (the profiler is process-wide).
 pub async fn cpu_profile(duration: Duration) -> Result<Vec<u8>, BoxError> {
@@ -39,7 +42,11 @@ pub async fn cpu_profile(duration: Duration) -> Result<Vec<u8>, BoxError> {
         let guard = pprof::ProfilerGuardBuilder::default()
             .frequency(FREQUENCY_HZ)
             .blocklist(BLOCKLIST)
-            .build()?;
+            .build()
+            .map_err(|e| match e {
+                pprof::Error::Running => BoxError::from(ALREADY_PROFILING),
+                e => e.into(),
+            })?;
         std::thread::sleep(duration);
         let profile = guard
             .report()

@@ -13,7 +13,7 @@ use rsfast_examples::client::{connect, echo_all};
 use rsfast_examples::connections::{serve, ConnectionLimits, GrpcOrHttp};
 use rsfast_examples::echo::echo_server::EchoServer;
 use rsfast_examples::perftools::profiles::Profile;
-use rsfast_examples::profiling::{fetch_profile, summarize, ProfilingRoutes};
+use rsfast_examples::profiling::{fetch_profile, summarize, ProfilingRoutes, ALREADY_PROFILING};
 use rsfast_examples::server::EchoService;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::oneshot;
@@ -76,14 +76,24 @@ async fn profile_fetched_during_grpc_calls_on_the_same_port() {
             Ok::<_, tonic::Status>(())
         }
     });
-    let profile = tokio::time::timeout(Duration::from_secs(30), fetch_profile(addr, 1))
-        .await
-        .expect("profile timed out");
+    // Two at once: the profiler is process-wide, so one of them is refused.
+    let (first, second) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(fetch_profile(addr, 1), fetch_profile(addr, 1))
+    })
+    .await
+    .expect("profile timed out");
+    let (profile, refused) = match (first, second) {
+        (Ok(profile), Err(refused)) | (Err(refused), Ok(profile)) => (profile, refused),
+        (first, second) => panic!("expected one profile and one refusal: {first:?} {second:?}"),
+    };
+    assert_eq!(
+        refused.to_string(),
+        format!("500 Internal Server Error: could not profile: {ALREADY_PROFILING}")
+    );
     done.store(true, Ordering::Relaxed);
     load.await
         .unwrap()
         .expect("gRPC calls failed during profiling");
-    let profile = profile.expect("profile request failed");
     assert!(rounds.load(Ordering::Relaxed) > 0, "no gRPC call completed");
 
     assert_eq!(&profile[..2], &[0x1f, 0x8b], "not gzip");
