@@ -24,4 +24,8 @@ fn main() {
             &["proto"],
         )
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
+    // pprof's profile.proto: `echo-profiling client` and its test read CPU profiles with it.
+    protoc_gen_rsfast::Config::new()
+        .compile(&["proto/perftools/profile.proto"], &["proto"])
+        .unwrap_or_else(|e| panic!("rsfast: {e}"));
 }

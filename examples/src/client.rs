@@ -66,11 +66,17 @@ pub fn streamed_messages(message: &str) -> Vec<String> {
 
 /// Calls each of the four methods once with `message`, reporting what is sent and
 /// received to `report` (one line per response, as it arrives); fails at the first error.
-pub async fn echo_all(
-    client: &mut EchoClient<Channel>,
+pub async fn echo_all<T>(
+    client: &mut EchoClient<T>,
     message: &str,
     mut report: impl FnMut(String),
-) -> Result<(), Status> {
+) -> Result<(), Status>
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
     // Unary: one request, one response.
     let response = client.unary_echo(request(message.to_owned())).await?;
     report(format!("UnaryEcho -> {:?}", response.into_inner().message));

@@ -10,12 +10,25 @@ pub mod echo {
 }
 
 pub mod balance;
+pub mod cancellation;
 pub mod client;
+pub mod connections;
 pub mod discovery;
 pub mod etcd;
+pub mod interceptors;
+pub mod profiling;
 pub mod replay;
 pub mod retry;
 pub mod server;
+pub mod slow_echo;
+
+/// `perftools.profiles`: pprof's profile format (proto/perftools/profile.proto), to read
+/// the CPU profiles of the `/debug/pprof/profile` endpoint.
+pub mod perftools {
+    pub mod profiles {
+        rsfast::include_proto!("perftools.profiles");
+    }
+}
 
 /// Services over messages of other packages and nested messages: the generated code must
 /// find them from its client and server modules.
