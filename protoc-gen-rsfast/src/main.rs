@@ -21,8 +21,11 @@ key=value (or a bare key for true). Keys:";
 
 fn usage() -> String {
     let mut text = USAGE.to_owned();
-    for (name, meaning) in protoc_gen_rsfast::Options::KEYS {
-        text.push_str(&format!("\n  {name:<16} {meaning}"));
+    for key in protoc_gen_rsfast::Options::KEYS {
+        text.push_str(&format!(
+            "\n  {:<16} {}\n  {:<16} {}",
+            key.name, key.values, "", key.meaning
+        ));
     }
     text
 }

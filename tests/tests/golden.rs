@@ -44,12 +44,13 @@ fn goldens_are_up_to_date() {
 }
 
 /// rsfast's own descriptor types are what rsfast generates today from descriptor.proto
-/// and plugin.proto (the generator is its own first user).
+/// and plugin.proto, and its own options (the generator is its own first user).
 #[test]
 fn bootstrap_descriptor_types_are_up_to_date() {
     let protos = [
         "google/protobuf/descriptor.proto",
         "google/protobuf/compiler/plugin.proto",
+        "rsfast/options.proto",
     ];
     let generated = common::generate_through_protoc(&protos, &[common::proto_dir()], "");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protoc-gen-rsfast/src/descriptor");
