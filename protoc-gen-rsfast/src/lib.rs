@@ -62,8 +62,7 @@ pub enum Preset {
     Slick,
 }
 
-/// Resolves `rsfast/options.proto` from the copy built into the generator, after the
-/// include paths (a copy there wins).
+/// Resolves `rsfast/options.proto` from the copy built into the generator.
 #[derive(Debug)]
 struct EmbeddedOptionsProto;
 
@@ -244,14 +243,16 @@ impl Config {
         protos: &[impl AsRef<Path>],
         includes: &[impl AsRef<Path>],
     ) -> Result<(Vec<FileDescriptorProto>, Vec<String>), Error> {
+        // protox's own well-known types and rsfast/options.proto first: a newer
+        // descriptor.proto on the include path may use syntax protox does not parse.
         let mut resolver = protox::file::ChainFileResolver::new();
+        resolver.add(protox::file::GoogleFileResolver::new());
+        resolver.add(EmbeddedOptionsProto);
         for include in includes {
             resolver.add(protox::file::IncludeFileResolver::new(
                 include.as_ref().to_owned(),
             ));
         }
-        resolver.add(protox::file::GoogleFileResolver::new());
-        resolver.add(EmbeddedOptionsProto);
         let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler.include_source_info(true);
         compiler.open_files(protos.iter().map(AsRef::as_ref))?;

@@ -245,6 +245,8 @@ pub struct EnumRef {
     pub path: TypePath,
     /// Undeclared values go to unknown fields (proto2 enums) instead of being kept.
     pub closed: bool,
+    /// The variants of its declared values (aliases dropped), for populate.
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -908,7 +910,8 @@ impl<'a> Resolver<'a> {
             eq: self.eq[&dotted],
             debug: options.debug,
             attributes,
-            populate: if options.populate {
+            // The benchmarks populate their instances outside tests.
+            populate: if options.populate || options.benches {
                 Populate::On
             } else if options.tests {
                 Populate::TestOnly
@@ -1070,9 +1073,22 @@ impl<'a> Resolver<'a> {
             Type::String => Kind::String,
             Type::Bytes => Kind::Bytes,
             Type::Enum => match self.lookup(f.type_name(), file)? {
-                TypeInfo::Enum { path, closed, .. } => Kind::Enum(EnumRef {
+                TypeInfo::Enum {
+                    path,
+                    closed,
+                    descriptor,
+                } => Kind::Enum(EnumRef {
                     path: path.clone(),
                     closed: *closed,
+                    variants: {
+                        let mut seen = HashSet::new();
+                        descriptor
+                            .value
+                            .iter()
+                            .filter(|v| seen.insert(v.number()))
+                            .map(|v| names::enum_variant(descriptor.name(), v.name()))
+                            .collect()
+                    },
                 }),
                 TypeInfo::Message { .. } => {
                     return Err(Error::in_file(

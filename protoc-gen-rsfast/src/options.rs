@@ -85,6 +85,7 @@ impl Scope {
 }
 
 /// One option: its name, where it may be set, its values and what it does.
+#[derive(Debug)]
 pub struct OptionKey {
     pub name: &'static str,
     /// The narrowest scope it may be set at (parameters and files accept every option).

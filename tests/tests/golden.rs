@@ -84,6 +84,18 @@ fn conformance_messages_are_up_to_date() {
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }
 
+/// The slick preset with generated tests and benchmarks for every test proto: what
+/// `--rsfast_out=preset=slick,tests,benches:OUT` writes. The tests crate compiles it and
+/// runs the generated tests (`cargo test -p rsfast-tests --lib`).
+#[test]
+fn slick_goldens_are_up_to_date() {
+    let generated = common::by_name(common::generate_with(SLICK));
+    check("tests/golden/slick", &golden_dir().join("slick"), &generated);
+}
+
+/// The parameters of the slick goldens.
+const SLICK: &str = "preset=slick,tests,benches";
+
 /// The tonic client and server code of the `grpc` option, reviewed as a diff (the
 /// examples crate compiles and runs the same code).
 #[test]

@@ -113,7 +113,7 @@ fn write_record(kind: &Kind, number: u32, v: &TokenStream, from: &[String]) -> T
             quote!(#codec::write(w, #v); #tag)
         }
         Kind::String => quote!(w.put_bytes(#v.as_bytes()); #tag),
-        Kind::Bytes => quote!(w.put_bytes(#v.as_slice()); #tag),
+        Kind::Bytes => quote!(w.put_bytes(&#v[..]); #tag),
         Kind::Message(m) if m.delimited => {
             let number = proc_macro2::Literal::u32_unsuffixed(number);
             let v = if m.boxed { quote!(&**#v) } else { quote!(#v) };
