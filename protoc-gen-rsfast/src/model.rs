@@ -931,7 +931,9 @@ impl<'a> Resolver<'a> {
         }))
     }
 
-    /// The extensions declared in one scope (a file or a message), generated in `module`.
+    /// The extensions declared in one scope (a file or a message), generated in `module`,
+    /// with the scope's features and options.
+    #[allow(clippy::too_many_arguments)]
     fn extensions(
         &self,
         cx: &Context<'_>,

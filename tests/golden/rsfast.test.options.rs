@@ -559,8 +559,8 @@ impl ::rsfast::Message for Legacy {
 impl ::core::fmt::Debug for Legacy {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Legacy");
-        s.field("copied", &::rsfast::debug::Bytes(&&self.copied[..]));
-        s.field("shared", &::rsfast::debug::Bytes(&&self.shared[..]));
+        s.field("copied", &::rsfast::debug::Bytes(&self.copied[..]));
+        s.field("shared", &::rsfast::debug::Bytes(&self.shared[..]));
         s.field("index", &self.index);
         s.field("ordered", &self.ordered);
         if let ::core::option::Option::Some(v) = &self.blob {
@@ -631,7 +631,7 @@ pub mod legacy {
     impl ::core::fmt::Debug for Part {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             let mut s = f.debug_struct("Part");
-            s.field("body", &::rsfast::debug::Bytes(&&self.body[..]));
+            s.field("body", &::rsfast::debug::Bytes(&self.body[..]));
             if !self.unknown_fields.is_empty() {
                 s.field("unknown_fields", &self.unknown_fields);
             }

@@ -50,11 +50,13 @@ pub(super) fn message_debug(message: &Message) -> TokenStream {
     }
 }
 
-/// How one value of `kind` is shown, `v` being a reference to it.
-fn shown(kind: &Kind, v: TokenStream) -> TokenStream {
+/// How one value of `kind` is shown: `place` is the value (`self.x`) or a reference to
+/// it (`v`), `by_ref` says which.
+fn shown(kind: &Kind, place: TokenStream, by_ref: bool) -> TokenStream {
     match kind {
-        Kind::Bytes => quote!(&::rsfast::debug::Bytes(&#v[..])),
-        _ => v,
+        Kind::Bytes => quote!(&::rsfast::debug::Bytes(&#place[..])),
+        _ if by_ref => place,
+        _ => quote!(&#place),
     }
 }
 
@@ -63,11 +65,11 @@ fn field_entry(field: &Field) -> TokenStream {
     let label = &field.proto_name;
     match &field.cardinality {
         Cardinality::Singular(Presence::Implicit) => {
-            let value = shown(&field.kind, quote!(&self.#name));
+            let value = shown(&field.kind, quote!(self.#name), false);
             quote!(s.field(#label, #value);)
         }
         Cardinality::Singular(_) => {
-            let value = shown(&field.kind, quote!(v));
+            let value = shown(&field.kind, quote!(v), true);
             quote! {
                 if let ::core::option::Option::Some(v) = &self.#name {
                     s.field(#label, #value);
@@ -95,7 +97,7 @@ pub(super) fn oneof_debug(message: &Message, oneof: &Oneof) -> TokenStream {
     let arms = oneof.fields.iter().map(|f| {
         let variant = ident(&f.variant);
         let label = &f.variant;
-        let value = shown(&f.kind, quote!(v));
+        let value = shown(&f.kind, quote!(v), true);
         quote!(#name::#variant(v) => f.debug_tuple(#label).field(#value).finish(),)
     });
     quote! {

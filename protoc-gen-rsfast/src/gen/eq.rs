@@ -17,11 +17,12 @@ fn holds_floats(field: &Field) -> bool {
     matches!(value, Kind::Scalar(Scalar::Float | Scalar::Double))
 }
 
-fn field_eq(field: &Field, a: TokenStream, b: TokenStream) -> TokenStream {
-    if holds_floats(field) {
-        quote!(::rsfast::eq::BitEq::bit_eq(#a, #b))
-    } else {
-        quote!(#a == #b)
+/// Compares `a` and `b`: places (`self.x`) or, with `by_ref`, references.
+fn field_eq(field: &Field, a: TokenStream, b: TokenStream, by_ref: bool) -> TokenStream {
+    match (holds_floats(field), by_ref) {
+        (true, true) => quote!(::rsfast::eq::BitEq::bit_eq(#a, #b)),
+        (true, false) => quote!(::rsfast::eq::BitEq::bit_eq(&#a, &#b)),
+        (false, _) => quote!(#a == #b),
     }
 }
 
@@ -43,7 +44,7 @@ pub(super) fn message_eq(message: &Message) -> TokenStream {
     let mut hashes = Vec::new();
     for f in &message.fields {
         let field = ident(&f.rust_name);
-        compares.push(field_eq(f, quote!(&self.#field), quote!(&other.#field)));
+        compares.push(field_eq(f, quote!(self.#field), quote!(other.#field), false));
         hashes.push(field_hash(f, quote!(&self.#field)));
     }
     let mut others: Vec<&str> = message.oneofs.iter().map(|o| o.rust_field.as_str()).collect();
@@ -85,7 +86,7 @@ pub(super) fn oneof_eq(message: &Message, oneof: &Oneof) -> TokenStream {
     let name = ident(&oneof.rust_enum);
     let compare_arms = oneof.fields.iter().map(|f| {
         let variant = ident(&f.variant);
-        let eq = field_eq(f, quote!(a), quote!(b));
+        let eq = field_eq(f, quote!(a), quote!(b), true);
         quote!((#name::#variant(a), #name::#variant(b)) => #eq,)
     });
     let otherwise = (oneof.fields.len() > 1).then(|| quote!(_ => false,));

@@ -50,11 +50,9 @@ pub(super) fn populate_impls(message: &Message) -> TokenStream {
         .fields
         .iter()
         .chain(message.oneofs.iter().flat_map(|o| &o.fields))
-        .any(|f| holds_messages(f));
+        .any(holds_messages);
     let depth = if uses_depth { quote!(depth) } else { quote!(_depth) };
-    let u = if inits.is_empty()
-        || (message.fields.is_empty() && message.oneofs.is_empty())
-    {
+    let u = if message.fields.is_empty() && message.oneofs.is_empty() {
         quote!(_u)
     } else {
         quote!(u)

@@ -305,11 +305,11 @@ impl ::rsfast::Message for Blob {
 }
 impl ::core::cmp::PartialEq for Blob {
     fn eq(&self, other: &Self) -> bool {
-        &self.data == &other.data && &self.parts == &other.parts
-            && &self.chunks == &other.chunks && &self.tag == &other.tag
+        self.data == other.data && self.parts == other.parts
+            && self.chunks == other.chunks && self.tag == other.tag
             && ::rsfast::eq::BitEq::bit_eq(&self.weight, &other.weight)
             && ::rsfast::eq::BitEq::bit_eq(&self.samples, &other.samples)
-            && &self.shade == &other.shade
+            && self.shade == other.shade
             && ::rsfast::eq::BitEq::bit_eq(&self.scores, &other.scores)
             && self.choice == other.choice
     }
@@ -331,7 +331,7 @@ impl ::core::hash::Hash for Blob {
 impl ::core::fmt::Debug for Blob {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Blob");
-        s.field("data", &::rsfast::debug::Bytes(&&self.data[..]));
+        s.field("data", &::rsfast::debug::Bytes(&self.data[..]));
         s.field("parts", &::rsfast::debug::BytesMap(&self.parts));
         s.field("chunks", &::rsfast::debug::BytesList(&self.chunks));
         if let ::core::option::Option::Some(v) = &self.tag {
@@ -713,8 +713,8 @@ impl ::rsfast::Message for Legacy {
 impl ::core::fmt::Debug for Legacy {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Legacy");
-        s.field("copied", &::rsfast::debug::Bytes(&&self.copied[..]));
-        s.field("shared", &::rsfast::debug::Bytes(&&self.shared[..]));
+        s.field("copied", &::rsfast::debug::Bytes(&self.copied[..]));
+        s.field("shared", &::rsfast::debug::Bytes(&self.shared[..]));
         s.field("index", &self.index);
         s.field("ordered", &self.ordered);
         if let ::core::option::Option::Some(v) = &self.blob {
@@ -853,7 +853,7 @@ pub mod legacy {
     impl ::core::fmt::Debug for Part {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             let mut s = f.debug_struct("Part");
-            s.field("body", &::rsfast::debug::Bytes(&&self.body[..]));
+            s.field("body", &::rsfast::debug::Bytes(&self.body[..]));
             s.finish()
         }
     }

@@ -255,7 +255,7 @@ impl ::core::fmt::Debug for Scalars {
         s.field("f_double", &self.f_double);
         s.field("f_bool", &self.f_bool);
         s.field("f_string", &self.f_string);
-        s.field("f_bytes", &::rsfast::debug::Bytes(&&self.f_bytes[..]));
+        s.field("f_bytes", &::rsfast::debug::Bytes(&self.f_bytes[..]));
         s.field("f_enum", &self.f_enum);
         s.finish()
     }
