@@ -497,8 +497,12 @@ impl<'a> Resolver<'a> {
             };
             let file_options = options
                 .with_proto(
-                    proto_options(file.options.as_ref(), &crate::descriptor::rsfast::FILE, file.name())?
-                        .as_ref(),
+                    proto_options(
+                        file.options.as_ref(),
+                        &crate::descriptor::rsfast::FILE,
+                        file.name(),
+                    )?
+                    .as_ref(),
                     Scope::File,
                 )
                 .map_err(|e| Error::in_file(file.name(), format!("file options: {e}")))?;
@@ -625,8 +629,12 @@ impl<'a> Resolver<'a> {
         let full = format!("{prefix}.{}", m.name());
         let options = parent_options
             .with_proto(
-                proto_options(m.options.as_ref(), &crate::descriptor::rsfast::MESSAGE, file)?
-                    .as_ref(),
+                proto_options(
+                    m.options.as_ref(),
+                    &crate::descriptor::rsfast::MESSAGE,
+                    file,
+                )?
+                .as_ref(),
                 Scope::Message,
             )
             .map_err(|e| Error::in_file(file, format!("message {}: {e}", &full[1..])))?;

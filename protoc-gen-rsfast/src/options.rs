@@ -453,8 +453,14 @@ mod tests {
         let e = Options::parse("bytes=slice").unwrap_err().to_string();
         assert_eq!(e, "option bytes: expected vec or bytes, got \"slice\"");
         let e = Options::parse("map=tree").unwrap_err().to_string();
-        assert!(e.contains("option map: expected hash_map or btree_map"), "{e}");
-        assert!(Options::parse("nope").unwrap_err().to_string().contains("unknown option"));
+        assert!(
+            e.contains("option map: expected hash_map or btree_map"),
+            "{e}"
+        );
+        assert!(Options::parse("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown option"));
     }
 
     #[test]

@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn bytes_are_escaped() {
-        assert_eq!(format!("{:?}", Bytes(b"a\"'\x00\xff\n")), r#"b"a\"'\x00\xff\n""#);
+        assert_eq!(
+            format!("{:?}", Bytes(b"a\"'\x00\xff\n")),
+            r#"b"a\"'\x00\xff\n""#
+        );
         let list = [b"x".to_vec(), Vec::new()];
         assert_eq!(format!("{:?}", BytesList(&list)), r#"[b"x", b""]"#);
         let map = std::collections::BTreeMap::from([(1, b"\x01".to_vec())]);

@@ -37,8 +37,8 @@ where
         encoded.len(),
         "encoded_len disagrees with the encoding of {message:?}"
     );
-    let decoded = M::decode(&encoded)
-        .unwrap_or_else(|e| panic!("decoding the encoding of {message:?}: {e}"));
+    let decoded =
+        M::decode(&encoded).unwrap_or_else(|e| panic!("decoding the encoding of {message:?}: {e}"));
     assert_eq!(&decoded, message, "decode(encode(m)) != m");
     let shared = M::decode_bytes(&bytes::Bytes::from(encoded.clone()))
         .unwrap_or_else(|e| panic!("decode_bytes of {message:?}: {e}"));

@@ -101,7 +101,7 @@ impl ::rsfast::Message for Blob {
             }
             _ => {}
         }
-        for (k, v) in &self.scores {
+        for (k, v) in self.scores.iter().rev() {
             let end = w.remaining();
             ::rsfast::scalar::Double::write(w, *v);
             w.put_u8(17);
@@ -129,7 +129,7 @@ impl ::rsfast::Message for Blob {
             w.put_bytes(&v[..]);
             w.put_u8(26);
         }
-        for (k, v) in &self.parts {
+        for (k, v) in self.parts.iter().rev() {
             let end = w.remaining();
             w.put_bytes(&v[..]);
             w.put_u8(18);
@@ -387,7 +387,7 @@ impl ::rsfast::Message for Legacy {
             w.put_message(v);
             w.put_u8(42);
         }
-        for (k, v) in &self.ordered {
+        for (k, v) in self.ordered.iter().rev() {
             let end = w.remaining();
             w.put_bytes(v.as_bytes());
             w.put_u8(18);

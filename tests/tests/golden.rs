@@ -90,7 +90,11 @@ fn conformance_messages_are_up_to_date() {
 #[test]
 fn slick_goldens_are_up_to_date() {
     let generated = common::by_name(common::generate_with(SLICK));
-    check("tests/golden/slick", &golden_dir().join("slick"), &generated);
+    check(
+        "tests/golden/slick",
+        &golden_dir().join("slick"),
+        &generated,
+    );
 }
 
 /// The parameters of the slick goldens.

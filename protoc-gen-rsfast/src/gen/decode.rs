@@ -127,9 +127,7 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
         (Cardinality::Singular(_), Kind::String) => {
             quote!(r.merge_string(self.#name.get_or_insert_with(::std::string::String::new))#at;)
         }
-        (Cardinality::Singular(Presence::Implicit), Kind::Bytes)
-            if f.bytes == BytesType::Bytes =>
-        {
+        (Cardinality::Singular(Presence::Implicit), Kind::Bytes) if f.bytes == BytesType::Bytes => {
             quote!(self.#name = r.read_shared_bytes()#at;)
         }
         (Cardinality::Singular(_), Kind::Bytes) if f.bytes == BytesType::Bytes => {

@@ -44,10 +44,19 @@ pub(super) fn message_eq(message: &Message) -> TokenStream {
     let mut hashes = Vec::new();
     for f in &message.fields {
         let field = ident(&f.rust_name);
-        compares.push(field_eq(f, quote!(self.#field), quote!(other.#field), false));
+        compares.push(field_eq(
+            f,
+            quote!(self.#field),
+            quote!(other.#field),
+            false,
+        ));
         hashes.push(field_hash(f, quote!(&self.#field)));
     }
-    let mut others: Vec<&str> = message.oneofs.iter().map(|o| o.rust_field.as_str()).collect();
+    let mut others: Vec<&str> = message
+        .oneofs
+        .iter()
+        .map(|o| o.rust_field.as_str())
+        .collect();
     if message.unknown_fields {
         others.push("unknown_fields");
     }

@@ -51,7 +51,11 @@ pub(super) fn populate_impls(message: &Message) -> TokenStream {
         .iter()
         .chain(message.oneofs.iter().flat_map(|o| &o.fields))
         .any(holds_messages);
-    let depth = if uses_depth { quote!(depth) } else { quote!(_depth) };
+    let depth = if uses_depth {
+        quote!(depth)
+    } else {
+        quote!(_depth)
+    };
     let u = if message.fields.is_empty() && message.oneofs.is_empty() {
         quote!(_u)
     } else {
@@ -143,7 +147,11 @@ fn field_value(field: &Field, from: &[String]) -> TokenStream {
 
 fn count(messages: bool) -> TokenStream {
     if messages {
-        quote!(if depth > 0 { ::rsfast::populate::count(u)? } else { 0 })
+        quote!(if depth > 0 {
+            ::rsfast::populate::count(u)?
+        } else {
+            0
+        })
     } else {
         quote!(::rsfast::populate::count(u)?)
     }

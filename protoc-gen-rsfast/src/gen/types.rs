@@ -257,7 +257,10 @@ pub(super) fn child_module(message: &Message) -> TokenStream {
     let mut child = message.module.clone();
     child.push(message.child_module.clone());
     let items = super::module_items(&message.messages, &message.enums, &message.extensions);
-    let oneofs = message.oneofs.iter().map(|o| oneof_enum(message, o, &child));
+    let oneofs = message
+        .oneofs
+        .iter()
+        .map(|o| oneof_enum(message, o, &child));
     quote! {
         #[doc = #doc]
         #[allow(clippy::module_inception)]
