@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use prost::Message as _;
-use prost_types::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+use prost_types::compiler::CodeGeneratorResponse;
 
 /// Builds the plugin binary (once) and returns its path.
 fn plugin_binary() -> &'static Path {
@@ -171,6 +171,19 @@ fn protoc_plugin_matches_library() {
     assert_same_files("protoc plugin", &from_protoc, &from_library);
 }
 
+/// The done-when of the options issue: `--rsfast_out=preset=slick,tests,benches:OUT`
+/// writes what the library writes (the slick goldens, which the tests crate compiles and
+/// whose generated tests it runs), benchmark files included.
+#[test]
+fn protoc_plugin_slick_with_tests_and_benches_matches_library() {
+    let parameter = "preset=slick,tests,benches";
+    let from_protoc = protoc_files(Some(parameter));
+    let from_library = common::by_name(common::generate_with(parameter));
+    assert_eq!(from_library.len(), 2 * common::protos().len());
+    assert!(from_protoc.contains_key("rsfast.test.benches.rs"));
+    assert_same_files("protoc plugin with slick", &from_protoc, &from_library);
+}
+
 #[test]
 fn protoc_plugin_parameter_is_applied() {
     let from_protoc = protoc_files(Some("unknown_fields=false"));
@@ -183,7 +196,11 @@ fn protoc_plugin_parameter_is_applied() {
     // No `unknown_fields` field (a proto field of that name is still `unknown_fields_`),
     // except on messages with extension ranges: their extensions live there.
     let field = "pub unknown_fields: ::rsfast::UnknownFields";
-    for (name, content) in &from_protoc {
+    // (options.proto's Envelope keeps them by its own option: the narrowest scope wins.)
+    for (name, content) in from_protoc
+        .iter()
+        .filter(|(name, _)| *name != "rsfast.test.options.rs")
+    {
         assert_eq!(
             content.matches(field).count(),
             content.matches("impl ::rsfast::Extendable for").count(),
@@ -250,29 +267,36 @@ fn cli_matches_library() {
 /// parses), on the binary's stdin.
 #[test]
 fn plugin_request_matches_library() {
-    let mut compiler = protox::Compiler::new([common::proto_dir()]).unwrap();
+    // protox's own descriptor.proto: the newer copy under proto/ is for protoc.
+    let mut resolver = protox::file::ChainFileResolver::new();
+    resolver.add(protox::file::GoogleFileResolver::new());
+    resolver.add(protox::file::IncludeFileResolver::new(common::proto_dir()));
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(true);
     compiler.open_files(common::PROTOX_PROTOS).unwrap();
-    let request = CodeGeneratorRequest {
-        file_to_generate: common::PROTOX_PROTOS
-            .iter()
-            .map(|p| p.to_string())
-            .collect(),
-        proto_file: compiler.file_descriptor_set().file,
-        ..Default::default()
-    };
+    // rsfast's own descriptor types keep options.proto's custom options (extensions),
+    // which prost-types would drop.
+    let set = <protoc_gen_rsfast::descriptor::FileDescriptorSet as rsfast::Message>::decode(
+        &compiler.encode_file_descriptor_set(),
+    )
+    .unwrap();
+    let request = rsfast::Message::encode_to_vec(
+        &protoc_gen_rsfast::descriptor::compiler::CodeGeneratorRequest {
+            file_to_generate: common::PROTOX_PROTOS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
+            proto_file: set.file,
+            ..Default::default()
+        },
+    );
     let mut child = Command::new(plugin_binary())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("running protoc-gen-rsfast");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&request.encode_to_vec())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(&request).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
