@@ -36,6 +36,18 @@ pub mod rsfast_gen {
     }
 }
 
+/// types3.proto and other.proto with the faster golden's parameters (tests/tests/golden.rs: `FASTER`).
+pub mod faster_gen {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/faster/rsfast.test.rs");
+            pub mod other {
+                include!("../golden/faster/rsfast.test.other.rs");
+            }
+        }
+    }
+}
+
 /// The same protos with `preset=slick,tests,benches`, from `tests/golden/slick/`:
 /// `cargo test -p rsfast-tests --lib` runs the tests generated for every message, and
 /// each package's `rsfast_benches` module is the generated criterion benchmark.

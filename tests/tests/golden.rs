@@ -97,6 +97,34 @@ fn slick_goldens_are_up_to_date() {
     );
 }
 
+/// The faster preset with tests (so populate only under `#[cfg(test)]`), bytes::Bytes,
+/// BTreeMap, bitwise float eq and attributes given as parameters, on types3.proto (and
+/// other.proto, which it imports).
+#[test]
+fn faster_golden_is_up_to_date() {
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.parameter(FASTER).unwrap();
+    let generated = config
+        .generate(
+            &[
+                common::proto_dir().join("test/types3.proto"),
+                common::proto_dir().join("test/other.proto"),
+            ],
+            &[common::proto_dir()],
+        )
+        .unwrap();
+    check(
+        "tests/golden/faster",
+        &golden_dir().join("faster"),
+        &common::by_name(generated),
+    );
+}
+
+/// The parameters of the faster golden.
+pub const FASTER: &str = "preset=faster,tests,eq,float_eq=bitwise,bytes=bytes,map=btree_map,\
+    type_attribute=.rsfast.test.Scalars=#[derive(PartialOrd)],\
+    field_attribute=Scalars.f_string=#[doc(alias = \"text\")]";
+
 /// The parameters of the slick goldens.
 const SLICK: &str = "preset=slick,tests,benches";
 
