@@ -2,6 +2,8 @@
 //! each `<package>.benches.rs` holds a `rsfast_benches` module, included next to the
 //! package's code (the benchmarks refer to the messages as `super::...`).
 
+// The benchmarks use the messages, not their getters and enum helpers.
+#[allow(dead_code)]
 mod benchmarks {
     rsfast::include_proto!("benchmarks");
     rsfast::include_proto!("benchmarks.benches");
