@@ -23,7 +23,7 @@ pub struct Options {
     /// The Rust type of `map` fields.
     pub map: MapType,
     /// `(path, attribute)`: an attribute for every message, enum or oneof whose full
-    /// name matches the path (see [`path_matches`]).
+    /// name matches the path (prost-build's rule: see [`crate::Config::type_attribute`]).
     pub type_attributes: Vec<(String, String)>,
     /// `(path, attribute)`: an attribute for every field whose full name matches.
     pub field_attributes: Vec<(String, String)>,

@@ -319,7 +319,7 @@ pub mod blob {
         Name(::std::string::String),
     }
 }
-/// Message level: Vec<u8> and HashMap, a readable Debug whatever the parameters say,
+/// Message level: `Vec<u8>` and HashMap, a readable Debug whatever the parameters say,
 /// and an attribute; field level wins back for `shared` and `ordered`.
 #[derive(Clone, PartialEq, Default)]
 #[doc(alias = "Old")]
@@ -581,7 +581,7 @@ impl ::core::fmt::Debug for Legacy {
 pub mod legacy {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
-    /// Inherits Legacy's options (Vec<u8>), not only the file's.
+    /// Inherits Legacy's options (`Vec<u8>`), not only the file's.
     #[derive(Clone, PartialEq, Default)]
     pub struct Part {
         pub body: ::std::vec::Vec<u8>,

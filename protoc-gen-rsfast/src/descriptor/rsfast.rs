@@ -21,7 +21,7 @@ pub struct Options {
     /// A readable Debug: enum values by name, bytes as escaped strings, unset optional
     /// fields left out. File and message.
     pub debug: ::core::option::Option<bool>,
-    /// Rust type of bytes fields: "vec" (Vec<u8>) or "bytes" (bytes::Bytes). File,
+    /// Rust type of bytes fields: "vec" (`Vec<u8>`) or "bytes" (`bytes::Bytes`). File,
     /// message and field.
     pub bytes: ::core::option::Option<::std::string::String>,
     /// Rust type of map fields: "hash_map" or "btree_map". File, message and field.

@@ -57,7 +57,7 @@ pub(super) fn benches_module(package: &Package) -> TokenStream {
                 #(#calls)*
             }
 
-            /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+            /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
             /// `M`, in a group named after the message, with throughput in encoded bytes.
             pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
             where

@@ -10,7 +10,7 @@ pub mod rsfast_benches {
         bench_message::<super::EchoRequest>(c, "grpc.examples.echo.EchoRequest");
         bench_message::<super::EchoResponse>(c, "grpc.examples.echo.EchoResponse");
     }
-    /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+    /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
     /// `M`, in a group named after the message, with throughput in encoded bytes.
     pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
     where

@@ -25,7 +25,7 @@ pub mod rsfast_benches {
         bench_message::<super::Documented>(c, "rsfast.test.Documented");
         bench_message::<super::Empty>(c, "rsfast.test.Empty");
     }
-    /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+    /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
     /// `M`, in a group named after the message, with throughput in encoded bytes.
     pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
     where

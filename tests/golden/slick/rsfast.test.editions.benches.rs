@@ -13,7 +13,7 @@ pub mod rsfast_benches {
         >(c, "rsfast.test.editions.Editions.Child");
         bench_message::<super::Implicit>(c, "rsfast.test.editions.Implicit");
     }
-    /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+    /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
     /// `M`, in a group named after the message, with throughput in encoded bytes.
     pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
     where

@@ -13,7 +13,7 @@ pub mod rsfast_benches {
         bench_message::<super::Measurement>(c, "rsfast.test.options.Measurement");
         bench_message::<super::Envelope>(c, "rsfast.test.options.Envelope");
     }
-    /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+    /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
     /// `M`, in a group named after the message, with throughput in encoded bytes.
     pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
     where

@@ -478,7 +478,7 @@ pub mod blob {
         }
     }
 }
-/// Message level: Vec<u8> and HashMap, a readable Debug whatever the parameters say,
+/// Message level: `Vec<u8>` and HashMap, a readable Debug whatever the parameters say,
 /// and an attribute; field level wins back for `shared` and `ordered`.
 #[derive(Clone, PartialEq, Eq, Default)]
 #[doc(alias = "Old")]
@@ -808,7 +808,7 @@ impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Legacy {
 pub mod legacy {
     #[allow(unused_imports)]
     use ::rsfast::scalar::{Scalar as _, ScalarWrite as _};
-    /// Inherits Legacy's options (Vec<u8>), not only the file's.
+    /// Inherits Legacy's options (`Vec<u8>`), not only the file's.
     #[derive(Clone, PartialEq, Eq, Hash, Default)]
     pub struct Part {
         pub body: ::std::vec::Vec<u8>,

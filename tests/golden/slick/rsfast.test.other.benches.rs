@@ -9,7 +9,7 @@ pub mod rsfast_benches {
     pub fn benches(c: &mut ::criterion::Criterion) {
         bench_message::<super::Point>(c, "rsfast.test.other.Point");
     }
-    /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+    /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
     /// `M`, in a group named after the message, with throughput in encoded bytes.
     pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
     where

@@ -19,7 +19,7 @@ pub mod rsfast_benches {
         bench_message::<super::ExtGroup>(c, "rsfast.test2.ExtGroup");
         bench_message::<super::ExtensionHolder>(c, "rsfast.test2.ExtensionHolder");
     }
-    /// `encode`, `decode` and `encoded_len` of [`INSTANCES`] populated instances of
+    /// `encode`, `decode` and `encoded_len` of `INSTANCES` populated instances of
     /// `M`, in a group named after the message, with throughput in encoded bytes.
     pub fn bench_message<M>(c: &mut ::criterion::Criterion, name: &str)
     where
