@@ -84,15 +84,12 @@ pub(super) fn populate_impls(message: &Message) -> TokenStream {
     }
 }
 
+/// Whether the field's values are messages (a map's: its values'), which nest.
 fn holds_messages(field: &Field) -> bool {
-    matches!(field.kind, Kind::Message(_))
-        || matches!(
-            &field.cardinality,
-            Cardinality::Map {
-                value: Kind::Message(_),
-                ..
-            }
-        )
+    match &field.cardinality {
+        Cardinality::Map { value, .. } => matches!(value, Kind::Message(_)),
+        _ => matches!(field.kind, Kind::Message(_)),
+    }
 }
 
 /// A random value for the whole field.

@@ -350,12 +350,12 @@ impl ::core::fmt::Debug for Blob {
 impl ::rsfast::populate::Populate for Blob {
     fn populate(
         u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
-        depth: u32,
+        _depth: u32,
     ) -> ::rsfast::populate::arbitrary::Result<Self> {
         ::core::result::Result::Ok(Blob {
             data: ::rsfast::populate::shared_bytes(u)?,
             parts: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::BTreeMap<
                     ::std::string::String,
                     ::rsfast::bytes::Bytes,
@@ -390,7 +390,7 @@ impl ::rsfast::populate::Populate for Blob {
             },
             shade: ::rsfast::populate::open_enum(u)?,
             scores: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::BTreeMap<i32, f64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
@@ -736,7 +736,7 @@ impl ::rsfast::populate::Populate for Legacy {
             copied: ::rsfast::populate::byte_vec(u)?,
             shared: ::rsfast::populate::shared_bytes(u)?,
             index: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<
                     i32,
                     ::std::string::String,
@@ -748,7 +748,7 @@ impl ::rsfast::populate::Populate for Legacy {
                 map
             },
             ordered: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::BTreeMap<
                     i32,
                     ::std::string::String,

@@ -2560,7 +2560,7 @@ impl ::rsfast::populate::Populate for Maps {
     ) -> ::rsfast::populate::arbitrary::Result<Self> {
         ::core::result::Result::Ok(Maps {
             int32_int32: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i32, i32>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
@@ -2569,7 +2569,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             int64_int64: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i64, i64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i64>(u)?;
@@ -2578,7 +2578,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             uint32_uint32: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<u32, u32>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<u32>(u)?;
@@ -2587,7 +2587,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             uint64_uint64: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<u64, u64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<u64>(u)?;
@@ -2596,7 +2596,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             sint32_sint32: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i32, i32>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
@@ -2605,7 +2605,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             sint64_sint64: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i64, i64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i64>(u)?;
@@ -2614,7 +2614,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             fixed32_fixed32: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<u32, u32>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<u32>(u)?;
@@ -2623,7 +2623,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             fixed64_fixed64: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<u64, u64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<u64>(u)?;
@@ -2632,7 +2632,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             sfixed32_sfixed32: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i32, i32>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
@@ -2641,7 +2641,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             sfixed64_sfixed64: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i64, i64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i64>(u)?;
@@ -2650,7 +2650,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             bool_bool: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<bool, bool>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<bool>(u)?;
@@ -2659,7 +2659,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             string_string: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<
                     ::std::string::String,
                     ::std::string::String,
@@ -2671,7 +2671,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             string_bytes: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<
                     ::std::string::String,
                     ::std::vec::Vec<u8>,
@@ -2683,7 +2683,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             int32_float: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i32, f32>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
@@ -2692,7 +2692,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             int32_double: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i32, f64>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
@@ -2701,7 +2701,7 @@ impl ::rsfast::populate::Populate for Maps {
                 map
             },
             string_enum: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<
                     ::std::string::String,
                     ::rsfast::OpenEnum<Color>,

@@ -1715,7 +1715,7 @@ impl ::core::fmt::Debug for Closed {
 impl ::rsfast::populate::Populate for Closed {
     fn populate(
         u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
-        depth: u32,
+        _depth: u32,
     ) -> ::rsfast::populate::arbitrary::Result<Self> {
         ::core::result::Result::Ok(Closed {
             single: if ::rsfast::populate::present(u)? {
@@ -1754,7 +1754,7 @@ impl ::rsfast::populate::Populate for Closed {
                 values
             },
             by_id: {
-                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let n = ::rsfast::populate::count(u)?;
                 let mut map = <::std::collections::HashMap<i32, Level>>::default();
                 for _ in 0..n {
                     let key = ::rsfast::populate::value::<i32>(u)?;
