@@ -315,3 +315,49 @@ fn plugin_request_matches_library() {
     let from_library = common::by_name(common::generate_protox(""));
     assert_same_files("plugin request", &from_plugin, &from_library);
 }
+
+/// protoc users get `rsfast/options.proto` from the binary, and protoc reads the options
+/// a .proto file sets through it: the plugin's output then equals the library's (which
+/// knows the file without it).
+#[test]
+fn written_options_proto_serves_protoc() {
+    let dir = TempDir::new("options-proto");
+    let output = Command::new(plugin_binary())
+        .arg("--write-options-proto")
+        .arg(&dir.0)
+        .output()
+        .expect("running protoc-gen-rsfast");
+    assert!(output.status.success(), "{output:?}");
+    let written = std::fs::read_to_string(dir.0.join("rsfast/options.proto")).unwrap();
+    assert_eq!(written, protoc_gen_rsfast::OPTIONS_PROTO);
+
+    // proto/test/options.proto alone, with the written file first on protoc's path.
+    std::fs::create_dir_all(dir.0.join("test")).unwrap();
+    std::fs::copy(
+        common::proto_dir().join("test/options.proto"),
+        dir.0.join("test/options.proto"),
+    )
+    .unwrap();
+    let out = TempDir::new("options-out");
+    let output = Command::new(protoc_bin_vendored::protoc_bin_path().expect("vendored protoc"))
+        .arg(format!(
+            "--plugin=protoc-gen-rsfast={}",
+            plugin_binary().display()
+        ))
+        .arg("-I")
+        .arg(&dir.0)
+        .arg("-I")
+        .arg(protoc_bin_vendored::include_path().expect("vendored includes"))
+        .arg(format!("--rsfast_out={}", out.0.display()))
+        .arg("test/options.proto")
+        .current_dir(&dir.0)
+        .output()
+        .expect("running protoc");
+    assert!(output.status.success(), "{output:?}");
+    let from_protoc = read_tree(&out.0);
+    let from_library = common::by_name(common::generate_with(""));
+    assert_eq!(
+        from_protoc["rsfast.test.options.rs"],
+        from_library["rsfast.test.options.rs"]
+    );
+}
