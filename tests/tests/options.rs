@@ -276,3 +276,35 @@ fn bad_option_values_name_the_file_and_option() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn config_builder_and_parameters_agree() {
+    use protoc_gen_rsfast::{BytesType, Config, FloatEq, MapType, Options, Preset};
+    let mut config = Config::new();
+    config
+        .preset(Preset::Slick)
+        .tests(true)
+        .benches(true)
+        .populate(true)
+        .float_eq(FloatEq::Bitwise)
+        .bytes(BytesType::Bytes)
+        .map(MapType::BTreeMap)
+        .type_attribute(".a", "#[derive(Eq, Hash)]")
+        .field_attribute("B.c", "#[doc(hidden)]")
+        .grpc(true);
+    let parameter = "preset=slick,tests,benches,populate,float_eq=bitwise,bytes=bytes,\
+                     map=btree_map,type_attribute=.a=#[derive(Eq, Hash)],\
+                     field_attribute=B.c=#[doc(hidden)],grpc";
+    assert_eq!(config.options(), &Options::parse(parameter).unwrap());
+    assert_ne!(config.options(), &Options::default());
+    // The slick preset through either door generates the slick goldens.
+    let mut slick = Config::new();
+    slick.preset(Preset::Slick).tests(true).benches(true);
+    let mut by_parameter = Config::new();
+    by_parameter.parameter("preset=slick,tests,benches").unwrap();
+    let protos = [common::proto_dir().join("test/options.proto")];
+    assert_eq!(
+        slick.generate(&protos, &[common::proto_dir()]).unwrap(),
+        by_parameter.generate(&protos, &[common::proto_dir()]).unwrap()
+    );
+}
