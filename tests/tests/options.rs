@@ -301,10 +301,14 @@ fn config_builder_and_parameters_agree() {
     let mut slick = Config::new();
     slick.preset(Preset::Slick).tests(true).benches(true);
     let mut by_parameter = Config::new();
-    by_parameter.parameter("preset=slick,tests,benches").unwrap();
+    by_parameter
+        .parameter("preset=slick,tests,benches")
+        .unwrap();
     let protos = [common::proto_dir().join("test/options.proto")];
     assert_eq!(
         slick.generate(&protos, &[common::proto_dir()]).unwrap(),
-        by_parameter.generate(&protos, &[common::proto_dir()]).unwrap()
+        by_parameter
+            .generate(&protos, &[common::proto_dir()])
+            .unwrap()
     );
 }
