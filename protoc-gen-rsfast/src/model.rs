@@ -544,6 +544,8 @@ impl<'a> Resolver<'a> {
             let Some(options) = self.message_options.get(name) else {
                 continue;
             };
+            // Bad field options are reported when the field is generated: fall back
+            // to the message's here.
             let file = "";
             let mut has_float = false;
             let mut has_hash_map = false;

@@ -88,7 +88,8 @@ impl Scope {
 #[derive(Debug)]
 pub struct OptionKey {
     pub name: &'static str,
-    /// The narrowest scope it may be set at (parameters and files accept every option).
+    /// The narrowest scope it may be set at: `Parameter` for parameters (and `Config`)
+    /// only; `attribute`, on a message or field only, is the exception.
     pub narrowest: Scope,
     pub values: &'static str,
     pub meaning: &'static str,
@@ -160,13 +161,13 @@ impl Options {
         },
         OptionKey {
             name: "type_attribute",
-            narrowest: Scope::File,
+            narrowest: Scope::Parameter,
             values: "PATH=#[attribute]",
             meaning: "an attribute on the messages, enums and oneofs matching PATH (.pkg.Msg, or . for all)",
         },
         OptionKey {
             name: "field_attribute",
-            narrowest: Scope::File,
+            narrowest: Scope::Parameter,
             values: "PATH=#[attribute]",
             meaning: "an attribute on the fields matching PATH (.pkg.Msg.field)",
         },
@@ -240,7 +241,10 @@ impl Options {
             Scope::Message => scope != Scope::Field,
             Scope::Field => true,
         };
-        if !allowed || (key == "attribute" && scope == Scope::Parameter) {
+        // `attribute` belongs to one message or field: .proto files only.
+        let misplaced_attribute =
+            key == "attribute" && matches!(scope, Scope::Parameter | Scope::File);
+        if !allowed || misplaced_attribute {
             return Err(format!("option {key} cannot be set on {}", scope.name()));
         }
         let bad = || {
@@ -481,6 +485,22 @@ mod tests {
             .with_proto(Some(&proto), Scope::Field)
             .unwrap();
         assert_eq!(o.bytes, BytesType::Bytes);
+    }
+
+    #[test]
+    fn attributes_have_their_places() {
+        let proto = ProtoOptions {
+            attribute: vec!["#[doc(hidden)]".into()],
+            ..Default::default()
+        };
+        let e = Options::default()
+            .with_proto(Some(&proto), Scope::File)
+            .unwrap_err();
+        assert_eq!(e, "option attribute cannot be set on a file");
+        assert!(Options::default()
+            .with_proto(Some(&proto), Scope::Message)
+            .is_ok());
+        assert!(Options::parse("attribute=#[doc(hidden)]").is_err());
     }
 
     #[test]
