@@ -36,7 +36,7 @@ pub mod rsfast_gen {
     }
 }
 
-/// types3.proto and other.proto with the faster golden's parameters (tests/tests/golden.rs: `FASTER`).
+/// types3.proto, other.proto and types2.proto with the faster golden's parameters (tests/tests/golden.rs: `FASTER`).
 pub mod faster_gen {
     pub mod rsfast {
         pub mod test {
@@ -44,6 +44,9 @@ pub mod faster_gen {
             pub mod other {
                 include!("../golden/faster/rsfast.test.other.rs");
             }
+        }
+        pub mod test2 {
+            include!("../golden/faster/rsfast.test2.rs");
         }
     }
 }

@@ -99,7 +99,7 @@ fn slick_goldens_are_up_to_date() {
 
 /// The faster preset with tests (so populate only under `#[cfg(test)]`), bytes::Bytes,
 /// BTreeMap, bitwise float eq and attributes given as parameters, on types3.proto (and
-/// other.proto, which it imports).
+/// other.proto, which it imports) and types2.proto (defaults, groups, extensions).
 #[test]
 fn faster_golden_is_up_to_date() {
     let mut config = protoc_gen_rsfast::Config::new();
@@ -109,6 +109,7 @@ fn faster_golden_is_up_to_date() {
             &[
                 common::proto_dir().join("test/types3.proto"),
                 common::proto_dir().join("test/other.proto"),
+                common::proto_dir().join("test/types2.proto"),
             ],
             &[common::proto_dir()],
         )
