@@ -19,6 +19,7 @@ mod features;
 mod gen;
 mod model;
 mod names;
+mod options;
 
 use std::path::{Path, PathBuf};
 
@@ -29,92 +30,13 @@ use descriptor::{FileDescriptorProto, FileDescriptorSet};
 pub use error::Error;
 pub use features::MAXIMUM_EDITION;
 pub use gen::GeneratedFile;
+pub use options::{BytesType, FloatEq, MapType, OptionKey, Options, Scope};
 
-/// Generation options: the one set that plugin parameters (`--rsfast_out=KEY=VALUE,...:OUT`)
-/// and the [`Config`] builder both fill.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Options {
-    /// Keep fields the schema does not know and re-emit them on encode (default: true).
-    pub unknown_fields: bool,
-    /// Generate tonic client and server modules for the services (default: false).
-    pub grpc: bool,
-    /// Embed each package's encoded `FileDescriptorSet` (its files and their imports) as
-    /// `FILE_DESCRIPTOR_SET`, for gRPC server reflection (default: false).
-    pub file_descriptor_set: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            unknown_fields: true,
-            grpc: false,
-            file_descriptor_set: false,
-        }
-    }
-}
-
-impl Options {
-    /// Every option's name and meaning: what `--help` and error messages list.
-    pub const KEYS: &'static [(&'static str, &'static str)] = &[
-        (
-            "unknown_fields",
-            "keep unknown fields and re-emit them on encode (default true)",
-        ),
-        (
-            "grpc",
-            "generate tonic client and server code for services (default false)",
-        ),
-        (
-            "file_descriptor_set",
-            "embed the package's encoded FileDescriptorSet as FILE_DESCRIPTOR_SET (default false)",
-        ),
-    ];
-
-    /// Parses a plugin parameter string: comma-separated `key=value` or bare `key`
-    /// (meaning `key=true`).
-    pub fn parse(parameter: &str) -> Result<Self, Error> {
-        let mut options = Options::default();
-        options.apply(parameter)?;
-        Ok(options)
-    }
-
-    /// Applies a parameter string on top of these options.
-    pub fn apply(&mut self, parameter: &str) -> Result<(), Error> {
-        for item in parameter
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let (key, value) = item.split_once('=').unwrap_or((item, "true"));
-            self.set(key.trim(), value.trim())?;
-        }
-        Ok(())
-    }
-
-    /// Sets one option by name, as written in a plugin parameter.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
-        let flag = || match value {
-            "true" | "on" | "yes" => Ok(true),
-            "false" | "off" | "no" => Ok(false),
-            _ => Err(Error::new(format!(
-                "option {key}: expected true or false, got {value:?}"
-            ))),
-        };
-        match key {
-            "unknown_fields" => self.unknown_fields = flag()?,
-            "grpc" => self.grpc = flag()?,
-            "file_descriptor_set" => self.file_descriptor_set = flag()?,
-            _ => {
-                let known: Vec<&str> = Self::KEYS.iter().map(|(name, _)| *name).collect();
-                return Err(Error::new(format!(
-                    "unknown option {key:?} (known: {})",
-                    known.join(", ")
-                )));
-            }
-        }
-        Ok(())
-    }
-}
+/// `rsfast/options.proto`, which declares the options a `.proto` file can set: known to
+/// [`Config::compile`] without being on the include path.
+pub const OPTIONS_PROTO: &str = include_str!("../../proto/rsfast/options.proto");
+/// The name `.proto` files import [`OPTIONS_PROTO`] by.
+pub const OPTIONS_PROTO_NAME: &str = "rsfast/options.proto";
 
 /// Generates Rust for `files_to_generate` (names as in the descriptors) out of `files`,
 /// which must also hold every imported file. What the plugin and [`Config`] both call.
@@ -126,6 +48,32 @@ pub fn generate(
     let model = model::build(files, files_to_generate, options)?;
     let generated = gen::generate(&model)?;
     Ok((generated, model.warnings))
+}
+
+/// A preset of options, as gogo/protobuf's generators (`gofast`, `gogofaster`,
+/// `gogoslick`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// The defaults: unknown fields kept.
+    Fast,
+    /// Unknown fields dropped.
+    Faster,
+    /// Faster, plus `eq` and `debug`.
+    Slick,
+}
+
+/// Resolves `rsfast/options.proto` from the copy built into the generator.
+#[derive(Debug)]
+struct EmbeddedOptionsProto;
+
+impl protox::file::FileResolver for EmbeddedOptionsProto {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        if name == OPTIONS_PROTO_NAME {
+            protox::file::File::from_source(name, OPTIONS_PROTO)
+        } else {
+            Err(protox::Error::file_not_found(name))
+        }
+    }
 }
 
 /// The build-script API.
@@ -147,9 +95,102 @@ impl Config {
         self
     }
 
+    /// Applies a preset: `fast` (the defaults), `faster` (no unknown fields) or `slick`
+    /// (faster, plus eq and debug). Later calls override what it sets.
+    ///
+    /// ```
+    /// let mut config = protoc_gen_rsfast::Config::new();
+    /// config.preset(protoc_gen_rsfast::Preset::Slick).debug(false);
+    /// assert!(config.options().eq && !config.options().debug);
+    /// ```
+    pub fn preset(&mut self, preset: Preset) -> &mut Self {
+        let name = match preset {
+            Preset::Fast => "fast",
+            Preset::Faster => "faster",
+            Preset::Slick => "slick",
+        };
+        self.options
+            .set("preset", name)
+            .expect("every preset is a valid value");
+        self
+    }
+
     /// Keep unknown fields (default) or drop them while decoding.
     pub fn unknown_fields(&mut self, keep: bool) -> &mut Self {
         self.options.unknown_fields = keep;
+        self
+    }
+
+    /// Derive `Eq`, and `Hash`, where the fields allow it (default: off).
+    pub fn eq(&mut self, enable: bool) -> &mut Self {
+        self.options.eq = enable;
+        self
+    }
+
+    /// How `eq` treats messages with float fields (default: [`FloatEq::Partial`]).
+    pub fn float_eq(&mut self, float_eq: FloatEq) -> &mut Self {
+        self.options.float_eq = float_eq;
+        self
+    }
+
+    /// A readable hand-written `Debug` (default: off, derived `Debug`).
+    pub fn debug(&mut self, enable: bool) -> &mut Self {
+        self.options.debug = enable;
+        self
+    }
+
+    /// The Rust type of `bytes` fields (default: [`BytesType::Vec`]).
+    pub fn bytes(&mut self, bytes: BytesType) -> &mut Self {
+        self.options.bytes = bytes;
+        self
+    }
+
+    /// The Rust type of `map` fields (default: [`MapType::HashMap`]).
+    pub fn map(&mut self, map: MapType) -> &mut Self {
+        self.options.map = map;
+        self
+    }
+
+    /// Puts `attribute` on every message, enum and oneof enum matching `path`: `.` for
+    /// all, `.pkg.Msg` for that message and those nested in it, `Msg` for any message
+    /// named so.
+    ///
+    /// ```
+    /// let mut config = protoc_gen_rsfast::Config::new();
+    /// config.type_attribute(".my.pkg", "#[derive(PartialOrd)]");
+    /// ```
+    pub fn type_attribute(&mut self, path: &str, attribute: &str) -> &mut Self {
+        self.options
+            .type_attributes
+            .push((path.to_owned(), attribute.to_owned()));
+        self
+    }
+
+    /// Puts `attribute` on every field matching `path` (`.pkg.Msg.field`).
+    pub fn field_attribute(&mut self, path: &str, attribute: &str) -> &mut Self {
+        self.options
+            .field_attributes
+            .push((path.to_owned(), attribute.to_owned()));
+        self
+    }
+
+    /// Implement `rsfast::populate::Populate` and `arbitrary::Arbitrary` for every
+    /// message (the crate needs rsfast's `populate` feature).
+    pub fn populate(&mut self, enable: bool) -> &mut Self {
+        self.options.populate = enable;
+        self
+    }
+
+    /// Generate round-trip tests for every message (the crate needs rsfast's `testgen`
+    /// feature, in its dev-dependencies is enough).
+    pub fn tests(&mut self, enable: bool) -> &mut Self {
+        self.options.tests = enable;
+        self
+    }
+
+    /// Also write `<package>.benches.rs`: criterion benchmarks of every message.
+    pub fn benches(&mut self, enable: bool) -> &mut Self {
+        self.options.benches = enable;
         self
     }
 
@@ -219,7 +260,17 @@ impl Config {
         protos: &[impl AsRef<Path>],
         includes: &[impl AsRef<Path>],
     ) -> Result<(Vec<FileDescriptorProto>, Vec<String>), Error> {
-        let mut compiler = protox::Compiler::new(includes.iter().map(AsRef::as_ref))?;
+        // protox's own well-known types and rsfast/options.proto first: a newer
+        // descriptor.proto on the include path may use syntax protox does not parse.
+        let mut resolver = protox::file::ChainFileResolver::new();
+        resolver.add(protox::file::GoogleFileResolver::new());
+        resolver.add(EmbeddedOptionsProto);
+        for include in includes {
+            resolver.add(protox::file::IncludeFileResolver::new(
+                include.as_ref().to_owned(),
+            ));
+        }
+        let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler.include_source_info(true);
         compiler.open_files(protos.iter().map(AsRef::as_ref))?;
         compiler.include_imports(false);

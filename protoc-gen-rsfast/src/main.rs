@@ -14,6 +14,8 @@ use rsfast::Message as _;
 const USAGE: &str = "\
 usage: protoc-gen-rsfast                      (as a protoc plugin: protoc --rsfast_out=OUT ...)
        protoc-gen-rsfast [-I DIR]... -o OUT [--param OPTIONS] FILE.proto...
+       protoc-gen-rsfast --write-options-proto DIR   (writes DIR/rsfast/options.proto,
+                                                      for protoc's -I DIR)
 
 Generates one Rust file per protobuf package, named <package>.rs.
 OPTIONS is what protoc passes as --rsfast_opt / --rsfast_out=OPTIONS:OUT: comma-separated
@@ -21,8 +23,11 @@ key=value (or a bare key for true). Keys:";
 
 fn usage() -> String {
     let mut text = USAGE.to_owned();
-    for (name, meaning) in protoc_gen_rsfast::Options::KEYS {
-        text.push_str(&format!("\n  {name:<16} {meaning}"));
+    for key in protoc_gen_rsfast::Options::KEYS {
+        text.push_str(&format!(
+            "\n  {:<16} {}\n  {:<16} {}",
+            key.name, key.values, "", key.meaning
+        ));
     }
     text
 }
@@ -113,6 +118,15 @@ fn cli(args: &[String]) -> Result<(), String> {
             "-I" | "--include" => includes.push(value(arg)?),
             "-o" | "--out" => out = Some(value(arg)?),
             "--param" => param = value(arg)?,
+            "--write-options-proto" => {
+                let dir = std::path::PathBuf::from(value(arg)?).join("rsfast");
+                let path = dir.join("options.proto");
+                std::fs::create_dir_all(&dir)
+                    .and_then(|()| std::fs::write(&path, protoc_gen_rsfast::OPTIONS_PROTO))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("wrote {}", path.display());
+                return Ok(());
+            }
             a if a.starts_with("-I") => includes.push(a[2..].to_owned()),
             a if a.starts_with('-') => return Err(format!("unknown flag {a}\n{}", usage())),
             a => protos.push(a.to_owned()),

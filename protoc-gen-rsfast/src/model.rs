@@ -13,6 +13,7 @@ use crate::descriptor::{
 
 use crate::features::{self, Features};
 use crate::names;
+use crate::options::{BytesType, FloatEq, MapType, Scope};
 use crate::{Error, Options};
 
 /// Field numbers in descriptor.proto, for source-code-info paths.
@@ -53,6 +54,8 @@ pub struct Package {
     /// With the `file_descriptor_set` option: the encoded `FileDescriptorSet` of the
     /// package's files and everything they import, imports first.
     pub file_descriptor_set: Option<Vec<u8>>,
+    /// Write a benchmark file for its messages (the `benches` option of any of its files).
+    pub benches: bool,
 }
 
 /// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
@@ -128,6 +131,35 @@ pub struct Message {
     pub unknown_fields: bool,
     /// It has extension ranges: it implements `rsfast::Extendable`.
     pub extendable: bool,
+    /// Which equality traits it implements, and how.
+    pub eq: MessageEq,
+    /// A hand-written readable `Debug` instead of the derived one.
+    pub debug: bool,
+    /// Extra attributes on the struct (`type_attribute` and `(rsfast.message).attribute`).
+    pub attributes: Vec<String>,
+    /// Whether `rsfast::populate::Populate` and `arbitrary::Arbitrary` are implemented.
+    pub populate: Populate,
+    /// Generated round-trip tests cover it.
+    pub tests: bool,
+}
+
+/// The equality traits of a message and its oneof enums. `PartialEq` is always there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageEq {
+    /// `Eq`: the `eq` option, and every field's type is `Eq` (floats only bitwise).
+    pub eq: bool,
+    /// `Hash`: `eq`, and no `HashMap` field nor a message field without `Hash`.
+    pub hash: bool,
+    /// `PartialEq` (and `Hash`) are written out, comparing floats by bit pattern.
+    pub bitwise: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Populate {
+    Off,
+    /// Only under `#[cfg(test)]`, for the generated tests (`tests` without `populate`).
+    TestOnly,
+    On,
 }
 
 #[derive(Debug)]
@@ -139,6 +171,8 @@ pub struct Oneof {
     pub doc: Vec<String>,
     /// Members; each field's `variant` names its enum variant.
     pub fields: Vec<Field>,
+    /// Extra attributes on the enum (`type_attribute` matching `pkg.Msg.oneof`).
+    pub attributes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -153,6 +187,12 @@ pub struct Field {
     pub cardinality: Cardinality,
     /// The explicit `[default = ...]`, for explicit-presence fields.
     pub default: Option<DefaultValue>,
+    /// The Rust type of its bytes values (the field's, a map's value or a oneof member's).
+    pub bytes: BytesType,
+    /// The Rust type of a map field.
+    pub map: MapType,
+    /// Extra attributes (`field_attribute` and `(rsfast.field).attribute`).
+    pub attributes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -209,6 +249,8 @@ pub struct EnumRef {
     pub path: TypePath,
     /// Undeclared values go to unknown fields (proto2 enums) instead of being kept.
     pub closed: bool,
+    /// The variants of its declared values (aliases dropped), for populate.
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +281,8 @@ pub struct Enum {
     pub doc: Vec<String>,
     /// Declared values, aliases dropped (first name of each number wins).
     pub values: Vec<EnumValue>,
+    /// Extra attributes (`type_attribute`).
+    pub attributes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -322,10 +366,13 @@ pub fn build(
             } else {
                 None
             },
+            benches: false,
         };
         for file in files {
             let comments = Comments::of(file);
             let features = file_features(file)?;
+            let file_options = &resolver.file_options[file.name()];
+            package.benches |= file_options.benches;
             let cx = Context {
                 file,
                 comments: &comments,
@@ -338,6 +385,7 @@ pub fn build(
                 &module,
                 &[path::FILE_EXTENSION],
                 features,
+                file_options,
             )?);
             for (i, m) in file.message_type.iter().enumerate() {
                 let cx = Context {
@@ -353,9 +401,15 @@ pub fn build(
             }
             for (i, e) in file.enum_type.iter().enumerate() {
                 let path = vec![path::FILE_ENUM_TYPE, i as i32];
-                package.enums.push(enum_model(e, &comments, &path));
+                let full_name = qualify(file.package(), e.name());
+                let attributes = Options::matching(&file_options.type_attributes, &full_name)
+                    .map(str::to_owned)
+                    .collect();
+                package
+                    .enums
+                    .push(enum_model(e, &comments, &path, attributes));
             }
-            if options.grpc {
+            if file_options.grpc {
                 package
                     .services
                     .extend(resolver.services(file, &comments, &module)?);
@@ -443,9 +497,32 @@ fn file_features(file: &FileDescriptorProto) -> Result<Features, Error> {
     )
 }
 
+/// The `(rsfast.file)`, `(rsfast.message)` or `(rsfast.field)` options in `options`
+/// (a descriptor's options message), if set.
+fn proto_options<M: rsfast::Extendable>(
+    options: Option<&M>,
+    extension: &rsfast::Extension<
+        M,
+        rsfast::extension::OptionalLen<rsfast::extension::Msg<crate::descriptor::rsfast::Options>>,
+    >,
+    file: &str,
+) -> Result<Option<crate::descriptor::rsfast::Options>, Error> {
+    match options {
+        Some(o) => o
+            .extension(extension)
+            .map_err(|e| Error::in_file(file, format!("bad {}: {e}", extension.name()))),
+        None => Ok(None),
+    }
+}
+
 struct Resolver<'a> {
-    /// The `unknown_fields` option.
-    unknown_fields: bool,
+    /// Options resolved per file (parameters, then the file's `(rsfast.file)`), by name.
+    file_options: HashMap<String, Options>,
+    /// Options resolved per message (its file's, then each enclosing message's
+    /// `(rsfast.message)`, then its own), keyed by full name with a leading dot.
+    message_options: HashMap<String, Options>,
+    /// Equality traits per message, keyed like `message_options`.
+    eq: HashMap<String, MessageEq>,
     /// Keyed by full name with a leading dot, as descriptors refer to types.
     types: HashMap<String, TypeInfo<'a>>,
     /// Message full name → message types held without indirection (singular fields and
@@ -457,7 +534,9 @@ struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     fn new(files: &'a [FileDescriptorProto], options: &Options) -> Result<Self, Error> {
         let mut r = Resolver {
-            unknown_fields: options.unknown_fields,
+            file_options: HashMap::new(),
+            message_options: HashMap::new(),
+            eq: HashMap::new(),
             types: HashMap::new(),
             inline_edges: HashMap::new(),
             needs_init_check: HashSet::new(),
@@ -470,26 +549,151 @@ impl<'a> Resolver<'a> {
             } else {
                 format!(".{}", file.package())
             };
+            let file_options = options
+                .with_proto(
+                    proto_options(
+                        file.options.as_ref(),
+                        &crate::descriptor::rsfast::FILE,
+                        file.name(),
+                    )?
+                    .as_ref(),
+                    Scope::File,
+                )
+                .map_err(|e| Error::in_file(file.name(), format!("file options: {e}")))?;
             for m in &file.message_type {
-                r.index_message(m, &prefix, &module, features);
+                r.index_message(file.name(), m, &prefix, &module, features, &file_options)?;
             }
             for e in &file.enum_type {
                 r.index_enum(e, &prefix, &module, features);
             }
+            r.file_options.insert(file.name().to_owned(), file_options);
         }
         r.compute_init_checks();
+        r.compute_eq();
         Ok(r)
+    }
+
+    /// The options of field `f` of a message (or extension scope) with `scope` options.
+    fn field_options(
+        &self,
+        file: &str,
+        f: &FieldDescriptorProto,
+        scope: &Options,
+    ) -> Result<(Options, Option<crate::descriptor::rsfast::Options>), Error> {
+        let proto = proto_options(f.options.as_ref(), &crate::descriptor::rsfast::FIELD, file)?;
+        let options = scope
+            .with_proto(proto.as_ref(), Scope::Field)
+            .map_err(|e| Error::in_file(file, format!("field {}: {e}", f.name())))?;
+        Ok((options, proto))
+    }
+
+    /// Equality per message, to a fixpoint: `Eq` needs every field's type to be `Eq`,
+    /// `Hash` every field's type to be `Hash`; a message field counts as its type does.
+    fn compute_eq(&mut self) {
+        let mut eq: HashMap<String, MessageEq> = HashMap::new();
+        for (name, info) in &self.types {
+            let TypeInfo::Message { descriptor, .. } = info else {
+                continue;
+            };
+            let Some(options) = self.message_options.get(name) else {
+                continue;
+            };
+            // Bad field options are reported when the field is generated: fall back
+            // to the message's here.
+            let file = "";
+            let mut has_float = false;
+            let mut has_hash_map = false;
+            for f in &descriptor.field {
+                let value = self.map_value(f).unwrap_or(f);
+                has_float |= matches!(value.r#type(), Type::Float | Type::Double);
+                let map = self
+                    .field_options(file, f, options)
+                    .map(|(o, _)| o.map)
+                    .unwrap_or(options.map);
+                has_hash_map |= self.map_value(f).is_some() && map == MapType::HashMap;
+            }
+            let bitwise = options.eq && has_float && options.float_eq == FloatEq::Bitwise;
+            let derives_eq = options.eq && (!has_float || bitwise);
+            eq.insert(
+                name.clone(),
+                MessageEq {
+                    eq: derives_eq,
+                    hash: derives_eq && !has_hash_map,
+                    bitwise,
+                },
+            );
+        }
+        // Take away Eq and Hash from messages holding a message without them.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (name, info) in &self.types {
+                let TypeInfo::Message { descriptor, .. } = info else {
+                    continue;
+                };
+                let Some(current) = eq.get(name).copied() else {
+                    continue;
+                };
+                let mut next = current;
+                for f in &descriptor.field {
+                    let value = self.map_value(f).unwrap_or(f);
+                    if !is_message_type(value) {
+                        continue;
+                    }
+                    let held = eq.get(value.type_name()).copied().unwrap_or(MessageEq {
+                        eq: false,
+                        hash: false,
+                        bitwise: false,
+                    });
+                    next.eq &= held.eq;
+                    next.hash &= held.hash && next.eq;
+                }
+                if next != current {
+                    eq.insert(name.clone(), next);
+                    changed = true;
+                }
+            }
+        }
+        self.eq = eq;
+    }
+
+    /// The value field of map field `f`'s entry, if `f` is a map.
+    fn map_value(&self, f: &'a FieldDescriptorProto) -> Option<&'a FieldDescriptorProto> {
+        if f.label() != Label::Repeated || f.r#type() != Type::Message {
+            return None;
+        }
+        match self.types.get(f.type_name())? {
+            TypeInfo::Message { descriptor, .. }
+                if descriptor.options.as_ref().is_some_and(|o| o.map_entry()) =>
+            {
+                descriptor.field.iter().find(|e| e.number() == 2)
+            }
+            _ => None,
+        }
     }
 
     fn index_message(
         &mut self,
+        file: &str,
         m: &'a DescriptorProto,
         prefix: &str,
         module: &[String],
         parent: Features,
-    ) {
+        parent_options: &Options,
+    ) -> Result<(), Error> {
         let features = parent.with(m.options.as_ref().and_then(|o| o.features.as_ref()));
         let full = format!("{prefix}.{}", m.name());
+        let options = parent_options
+            .with_proto(
+                proto_options(
+                    m.options.as_ref(),
+                    &crate::descriptor::rsfast::MESSAGE,
+                    file,
+                )?
+                .as_ref(),
+                Scope::Message,
+            )
+            .map_err(|e| Error::in_file(file, format!("message {}: {e}", &full[1..])))?;
         let has_required = m.field.iter().any(|f| {
             f.label() == Label::Required
                 || features
@@ -514,11 +718,12 @@ impl<'a> Resolver<'a> {
         let mut child = module.to_vec();
         child.push(names::snake(m.name()));
         for nested in &m.nested_type {
-            self.index_message(nested, &full, &child, features);
+            self.index_message(file, nested, &full, &child, features, &options)?;
         }
         for e in &m.enum_type {
             self.index_enum(e, &full, &child, features);
         }
+        self.message_options.insert(full.clone(), options);
         self.types.insert(
             full,
             TypeInfo::Message {
@@ -526,6 +731,7 @@ impl<'a> Resolver<'a> {
                 descriptor: m,
             },
         );
+        Ok(())
     }
 
     fn index_enum(
@@ -667,6 +873,10 @@ impl<'a> Resolver<'a> {
         let mut child = module.to_vec();
         child.push(child_module.clone());
         let dotted = format!(".{full}");
+        let options = self
+            .message_options
+            .get(&dotted)
+            .ok_or_else(|| Error::in_file(cx.file.name(), format!("{full} was not indexed")))?;
 
         let mut fields = Vec::new();
         let mut oneofs: Vec<Oneof> = Vec::new();
@@ -681,11 +891,15 @@ impl<'a> Resolver<'a> {
                 oneof_slot.insert(i as i32, oneofs.len());
                 let mut p = path.to_vec();
                 p.extend([path::MESSAGE_ONEOF_DECL, i as i32]);
+                let oneof_name = format!("{full}.{}", decl.name());
                 oneofs.push(Oneof {
                     rust_field: names::field(decl.name()),
                     rust_enum: names::upper_camel(decl.name()),
                     doc: cx.comments.doc(&p),
                     fields: Vec::new(),
+                    attributes: Options::matching(&options.type_attributes, &oneof_name)
+                        .map(str::to_owned)
+                        .collect(),
                 });
             }
         }
@@ -699,7 +913,7 @@ impl<'a> Resolver<'a> {
                 }
                 None => features,
             };
-            let field = self.field(cx, &dotted, f, &p, scope)?;
+            let field = self.field(cx, &dotted, f, &p, scope, options)?;
             match f.oneof_index.and_then(|o| oneof_slot.get(&o)) {
                 Some(&slot) => oneofs[slot].fields.push(field),
                 None => fields.push(field),
@@ -722,20 +936,53 @@ impl<'a> Resolver<'a> {
             .map(|(i, e)| {
                 let mut p = path.to_vec();
                 p.extend([path::MESSAGE_ENUM_TYPE, i as i32]);
-                enum_model(e, cx.comments, &p)
+                let enum_name = format!("{full}.{}", e.name());
+                let attributes = Options::matching(&options.type_attributes, &enum_name)
+                    .map(str::to_owned)
+                    .collect();
+                enum_model(e, cx.comments, &p, attributes)
             })
             .collect();
 
         let mut extension_path = path.to_vec();
         extension_path.push(path::MESSAGE_EXTENSION);
-        let extensions =
-            self.extensions(cx, &m.extension, full, &child, &extension_path, features)?;
+        let extensions = self.extensions(
+            cx,
+            &m.extension,
+            full,
+            &child,
+            &extension_path,
+            features,
+            options,
+        )?;
         let extendable = !m.extension_range.is_empty();
+        let mut attributes: Vec<String> = Options::matching(&options.type_attributes, full)
+            .map(str::to_owned)
+            .collect();
+        if let Some(proto) = proto_options(
+            m.options.as_ref(),
+            &crate::descriptor::rsfast::MESSAGE,
+            cx.file.name(),
+        )? {
+            attributes.extend(proto.attribute);
+        }
         Ok(Some(Message {
             full_name: full.to_owned(),
             extensions,
-            unknown_fields: self.unknown_fields || extendable,
+            unknown_fields: options.unknown_fields || extendable,
             extendable,
+            eq: self.eq[&dotted],
+            debug: options.debug,
+            attributes,
+            // The benchmarks populate their instances outside tests.
+            populate: if options.populate || options.benches {
+                Populate::On
+            } else if options.tests {
+                Populate::TestOnly
+            } else {
+                Populate::Off
+            },
+            tests: options.tests,
             rust_name: names::upper_camel(m.name()),
             module: module.to_vec(),
             child_module,
@@ -748,7 +995,9 @@ impl<'a> Resolver<'a> {
         }))
     }
 
-    /// The extensions declared in one scope (a file or a message), generated in `module`.
+    /// The extensions declared in one scope (a file or a message), generated in `module`,
+    /// with the scope's features and options.
+    #[allow(clippy::too_many_arguments)]
     fn extensions(
         &self,
         cx: &Context<'_>,
@@ -757,6 +1006,7 @@ impl<'a> Resolver<'a> {
         module: &[String],
         path: &[i32],
         features: Features,
+        options: &Options,
     ) -> Result<Vec<Extension>, Error> {
         let file = cx.file.name();
         let mut out = Vec::new();
@@ -784,7 +1034,7 @@ impl<'a> Resolver<'a> {
             }
             let mut p = path.to_vec();
             p.push(i as i32);
-            let field = self.field(cx, f.extendee(), f, &p, features)?;
+            let field = self.field(cx, f.extendee(), f, &p, features, options)?;
             let repeated = match field.cardinality {
                 Cardinality::Repeated { packed } => Some(packed),
                 _ => None,
@@ -813,8 +1063,15 @@ impl<'a> Resolver<'a> {
         f: &FieldDescriptorProto,
         path: &[i32],
         scope: Features,
+        scope_options: &Options,
     ) -> Result<Field, Error> {
         let file = cx.file.name();
+        let (options, proto) = self.field_options(file, f, scope_options)?;
+        let full_name = format!("{}.{}", parent.trim_start_matches('.'), f.name());
+        let mut attributes: Vec<String> = Options::matching(&options.field_attributes, &full_name)
+            .map(str::to_owned)
+            .collect();
+        attributes.extend(proto.map(|p| p.attribute).unwrap_or_default());
         let features = scope.with(f.options.as_ref().and_then(|o| o.features.as_ref()));
         let number = u32::try_from(f.number()).map_err(|_| {
             Error::in_file(file, format!("field {} has a negative number", f.name()))
@@ -861,6 +1118,9 @@ impl<'a> Resolver<'a> {
             kind,
             cardinality,
             default,
+            bytes: options.bytes,
+            map: options.map,
+            attributes,
         })
     }
 
@@ -879,9 +1139,22 @@ impl<'a> Resolver<'a> {
             Type::String => Kind::String,
             Type::Bytes => Kind::Bytes,
             Type::Enum => match self.lookup(f.type_name(), file)? {
-                TypeInfo::Enum { path, closed, .. } => Kind::Enum(EnumRef {
+                TypeInfo::Enum {
+                    path,
+                    closed,
+                    descriptor,
+                } => Kind::Enum(EnumRef {
                     path: path.clone(),
                     closed: *closed,
+                    variants: {
+                        let mut seen = HashSet::new();
+                        descriptor
+                            .value
+                            .iter()
+                            .filter(|v| seen.insert(v.number()))
+                            .map(|v| names::enum_variant(descriptor.name(), v.name()))
+                            .collect()
+                    },
                 }),
                 TypeInfo::Message { .. } => {
                     return Err(Error::in_file(
@@ -1003,7 +1276,12 @@ fn is_message_type(f: &FieldDescriptorProto) -> bool {
     matches!(f.r#type(), Type::Message | Type::Group)
 }
 
-fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32]) -> Enum {
+fn enum_model(
+    e: &EnumDescriptorProto,
+    comments: &Comments,
+    path: &[i32],
+    attributes: Vec<String>,
+) -> Enum {
     let mut seen = HashSet::new();
     let values = e
         .value
@@ -1025,6 +1303,7 @@ fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32]) -> Enu
         rust_name: names::upper_camel(e.name()),
         doc: comments.doc(path),
         values,
+        attributes,
     }
 }
 

@@ -23,12 +23,18 @@
 //! assert_eq!(msg.encode_to_vec(), bytes); // unknown fields survive
 //! ```
 
+pub mod debug;
 pub mod enums;
+pub mod eq;
 mod error;
 pub mod extension;
 mod message;
+#[cfg(feature = "populate")]
+pub mod populate;
 mod reader;
 pub mod scalar;
+#[cfg(feature = "testgen")]
+pub mod testgen;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 mod unknown;

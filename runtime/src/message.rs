@@ -41,6 +41,21 @@ pub trait Message: Default {
         self.check_initialized()
     }
 
+    /// Decodes a message from `buf`; its `bytes::Bytes` fields (the `bytes=bytes`
+    /// option) are slices of `buf`, not copies.
+    fn decode_bytes(buf: &bytes::Bytes) -> Result<Self, DecodeError> {
+        let mut message = Self::default();
+        message.merge_bytes(buf)?;
+        Ok(message)
+    }
+
+    /// [`Message::merge`] from a `bytes::Bytes`, sharing its memory as
+    /// [`Message::decode_bytes`] does.
+    fn merge_bytes(&mut self, buf: &bytes::Bytes) -> Result<(), DecodeError> {
+        self.merge_from(&mut Reader::new_shared(buf), 0)?;
+        self.check_initialized()
+    }
+
     /// Decodes a length-prefixed message from the front of `buf` and advances `buf` past it.
     fn decode_length_delimited(buf: &mut &[u8]) -> Result<Self, DecodeError> {
         let mut message = Self::default();

@@ -13,6 +13,9 @@ pub struct Reader<'a> {
     buf: &'a [u8],
     /// Nesting levels still allowed below this one.
     depth: u32,
+    /// The `Bytes` that `buf` lies in, when decoding from one: `bytes::Bytes` fields
+    /// are then slices of it instead of copies.
+    shared: Option<&'a bytes::Bytes>,
 }
 
 #[cold]
@@ -92,7 +95,22 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub fn with_recursion_limit(buf: &'a [u8], limit: u32) -> Self {
-        Reader { buf, depth: limit }
+        Reader {
+            buf,
+            depth: limit,
+            shared: None,
+        }
+    }
+
+    /// A reader over `buf` whose `bytes::Bytes` fields share `buf`'s memory
+    /// ([`Reader::read_shared_bytes`]).
+    #[inline]
+    pub fn new_shared(buf: &'a bytes::Bytes) -> Self {
+        Reader {
+            buf,
+            depth: DEFAULT_RECURSION_LIMIT,
+            shared: Some(buf),
+        }
     }
 
     /// The bytes not read yet.
@@ -286,6 +304,17 @@ impl<'a> Reader<'a> {
         self.read_bytes().map(<[u8]>::to_vec)
     }
 
+    /// A bytes field as `bytes::Bytes`: a slice of the input when this reader was made
+    /// by [`Reader::new_shared`], a copy otherwise.
+    #[inline]
+    pub fn read_shared_bytes(&mut self) -> Result<bytes::Bytes, DecodeError> {
+        let value = self.read_bytes()?;
+        Ok(match self.shared {
+            Some(shared) if !value.is_empty() => shared.slice_ref(value),
+            _ => bytes::Bytes::copy_from_slice(value),
+        })
+    }
+
     #[inline]
     fn descend(&mut self) -> Result<(), DecodeError> {
         if self.depth == 0 {
@@ -305,6 +334,7 @@ impl<'a> Reader<'a> {
         Ok(Reader {
             buf: payload,
             depth: self.depth - 1,
+            shared: self.shared,
         })
     }
 
@@ -316,6 +346,7 @@ impl<'a> Reader<'a> {
         let mut sub = Reader {
             buf: payload,
             depth: self.depth,
+            shared: self.shared,
         };
         let result = message.merge_from(&mut sub, 0);
         self.depth += 1;

@@ -87,7 +87,7 @@ impl ::rsfast::Message for Scalars {
             w.put_slice(&[128, 1]);
         }
         if !self.f_bytes.is_empty() {
-            w.put_bytes(self.f_bytes.as_slice());
+            w.put_bytes(&self.f_bytes[..]);
             w.put_u8(122);
         }
         if !self.f_string.is_empty() {
@@ -409,7 +409,7 @@ impl ::rsfast::Message for Optionals {
             w.put_slice(&[128, 1]);
         }
         if let ::core::option::Option::Some(v) = &self.o_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(122);
         }
         if let ::core::option::Option::Some(v) = &self.o_string {
@@ -782,7 +782,7 @@ impl ::rsfast::Message for Repeated {
             <::rsfast::scalar::Enum<Color>>::write_packed(w, &[130, 1], &self.r_enum);
         }
         for v in self.r_bytes.iter().rev() {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(122);
         }
         for v in self.r_string.iter().rev() {
@@ -1281,7 +1281,7 @@ impl ::rsfast::Message for Maps {
         }
         for (k, v) in &self.string_bytes {
             let end = w.remaining();
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(18);
             w.put_bytes(k.as_bytes());
             w.put_u8(10);
@@ -2173,7 +2173,7 @@ impl ::rsfast::Message for Oneofs {
                 w.put_u8(26);
             }
             ::core::option::Option::Some(oneofs::Choice::CBytes(v)) => {
-                w.put_bytes(v.as_slice());
+                w.put_bytes(&v[..]);
                 w.put_u8(34);
             }
             ::core::option::Option::Some(oneofs::Choice::CMessage(v)) => {

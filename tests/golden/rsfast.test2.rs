@@ -233,7 +233,7 @@ impl ::rsfast::Message for Defaults {
             w.put_slice(&[128, 1]);
         }
         if let ::core::option::Option::Some(v) = &self.d_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(122);
         }
         if let ::core::option::Option::Some(v) = &self.d_string {

@@ -18,6 +18,10 @@ pub mod rsfast_gen {
             pub mod editions2024 {
                 include!("../golden/rsfast.test.editions2024.rs");
             }
+            /// Options set in the .proto file, per scope.
+            pub mod options {
+                include!("../golden/rsfast.test.options.rs");
+            }
         }
         pub mod test2 {
             include!("../golden/rsfast.test2.rs");
@@ -27,6 +31,61 @@ pub mod rsfast_gen {
         pub mod examples {
             pub mod echo {
                 include!("../golden/grpc.examples.echo.rs");
+            }
+        }
+    }
+}
+
+/// types3.proto, other.proto and types2.proto with the faster golden's parameters (tests/tests/golden.rs: `FASTER`).
+pub mod faster_gen {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/faster/rsfast.test.rs");
+            pub mod other {
+                include!("../golden/faster/rsfast.test.other.rs");
+            }
+        }
+        pub mod test2 {
+            include!("../golden/faster/rsfast.test2.rs");
+        }
+    }
+}
+
+/// The same protos with `preset=slick,tests,benches`, from `tests/golden/slick/`:
+/// `cargo test -p rsfast-tests --lib` runs the tests generated for every message, and
+/// each package's `rsfast_benches` module is the generated criterion benchmark.
+pub mod slick_gen {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/slick/rsfast.test.rs");
+            include!("../golden/slick/rsfast.test.benches.rs");
+            pub mod other {
+                include!("../golden/slick/rsfast.test.other.rs");
+                include!("../golden/slick/rsfast.test.other.benches.rs");
+            }
+            pub mod editions {
+                include!("../golden/slick/rsfast.test.editions.rs");
+                include!("../golden/slick/rsfast.test.editions.benches.rs");
+            }
+            pub mod editions2024 {
+                include!("../golden/slick/rsfast.test.editions2024.rs");
+                include!("../golden/slick/rsfast.test.editions2024.benches.rs");
+            }
+            pub mod options {
+                include!("../golden/slick/rsfast.test.options.rs");
+                include!("../golden/slick/rsfast.test.options.benches.rs");
+            }
+        }
+        pub mod test2 {
+            include!("../golden/slick/rsfast.test2.rs");
+            include!("../golden/slick/rsfast.test2.benches.rs");
+        }
+    }
+    pub mod grpc {
+        pub mod examples {
+            pub mod echo {
+                include!("../golden/slick/grpc.examples.echo.rs");
+                include!("../golden/slick/grpc.examples.echo.benches.rs");
             }
         }
     }

@@ -44,12 +44,13 @@ fn goldens_are_up_to_date() {
 }
 
 /// rsfast's own descriptor types are what rsfast generates today from descriptor.proto
-/// and plugin.proto (the generator is its own first user).
+/// and plugin.proto, and its own options (the generator is its own first user).
 #[test]
 fn bootstrap_descriptor_types_are_up_to_date() {
     let protos = [
         "google/protobuf/descriptor.proto",
         "google/protobuf/compiler/plugin.proto",
+        "rsfast/options.proto",
     ];
     let generated = common::generate_through_protoc(&protos, &[common::proto_dir()], "");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../protoc-gen-rsfast/src/descriptor");
@@ -82,6 +83,51 @@ fn conformance_messages_are_up_to_date() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/src/gen");
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }
+
+/// The slick preset with generated tests and benchmarks for every test proto: what
+/// `--rsfast_out=preset=slick,tests,benches:OUT` writes. The tests crate compiles it and
+/// runs the generated tests (`cargo test -p rsfast-tests --lib`).
+#[test]
+fn slick_goldens_are_up_to_date() {
+    let generated = common::by_name(common::generate_with(SLICK));
+    check(
+        "tests/golden/slick",
+        &golden_dir().join("slick"),
+        &generated,
+    );
+}
+
+/// The faster preset with tests (so populate only under `#[cfg(test)]`), bytes::Bytes,
+/// BTreeMap, bitwise float eq and attributes given as parameters, on types3.proto (and
+/// other.proto, which it imports) and types2.proto (defaults, groups, extensions).
+#[test]
+fn faster_golden_is_up_to_date() {
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.parameter(FASTER).unwrap();
+    let generated = config
+        .generate(
+            &[
+                common::proto_dir().join("test/types3.proto"),
+                common::proto_dir().join("test/other.proto"),
+                common::proto_dir().join("test/types2.proto"),
+            ],
+            &[common::proto_dir()],
+        )
+        .unwrap();
+    check(
+        "tests/golden/faster",
+        &golden_dir().join("faster"),
+        &common::by_name(generated),
+    );
+}
+
+/// The parameters of the faster golden.
+pub const FASTER: &str = "preset=faster,tests,eq,float_eq=bitwise,bytes=bytes,map=btree_map,\
+    type_attribute=.rsfast.test.Scalars=#[derive(PartialOrd)],\
+    field_attribute=Scalars.f_string=#[doc(alias = \"text\")]";
+
+/// The parameters of the slick goldens.
+const SLICK: &str = "preset=slick,tests,benches";
 
 /// The tonic client and server code of the `grpc` option, reviewed as a diff (the
 /// examples crate compiles and runs the same code).

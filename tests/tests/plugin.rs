@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use prost::Message as _;
-use prost_types::compiler::{CodeGeneratorRequest, CodeGeneratorResponse};
+use prost_types::compiler::CodeGeneratorResponse;
 
 /// Builds the plugin binary (once) and returns its path.
 fn plugin_binary() -> &'static Path {
@@ -171,6 +171,19 @@ fn protoc_plugin_matches_library() {
     assert_same_files("protoc plugin", &from_protoc, &from_library);
 }
 
+/// The done-when of the options issue: `--rsfast_out=preset=slick,tests,benches:OUT`
+/// writes what the library writes (the slick goldens, which the tests crate compiles and
+/// whose generated tests it runs), benchmark files included.
+#[test]
+fn protoc_plugin_slick_with_tests_and_benches_matches_library() {
+    let parameter = "preset=slick,tests,benches";
+    let from_protoc = protoc_files(Some(parameter));
+    let from_library = common::by_name(common::generate_with(parameter));
+    assert_eq!(from_library.len(), 2 * common::protos().len());
+    assert!(from_protoc.contains_key("rsfast.test.benches.rs"));
+    assert_same_files("protoc plugin with slick", &from_protoc, &from_library);
+}
+
 #[test]
 fn protoc_plugin_parameter_is_applied() {
     let from_protoc = protoc_files(Some("unknown_fields=false"));
@@ -183,7 +196,11 @@ fn protoc_plugin_parameter_is_applied() {
     // No `unknown_fields` field (a proto field of that name is still `unknown_fields_`),
     // except on messages with extension ranges: their extensions live there.
     let field = "pub unknown_fields: ::rsfast::UnknownFields";
-    for (name, content) in &from_protoc {
+    // (options.proto's Envelope keeps them by its own option: the narrowest scope wins.)
+    for (name, content) in from_protoc
+        .iter()
+        .filter(|(name, _)| *name != "rsfast.test.options.rs")
+    {
         assert_eq!(
             content.matches(field).count(),
             content.matches("impl ::rsfast::Extendable for").count(),
@@ -250,29 +267,36 @@ fn cli_matches_library() {
 /// parses), on the binary's stdin.
 #[test]
 fn plugin_request_matches_library() {
-    let mut compiler = protox::Compiler::new([common::proto_dir()]).unwrap();
+    // protox's own descriptor.proto: the newer copy under proto/ is for protoc.
+    let mut resolver = protox::file::ChainFileResolver::new();
+    resolver.add(protox::file::GoogleFileResolver::new());
+    resolver.add(protox::file::IncludeFileResolver::new(common::proto_dir()));
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_source_info(true).include_imports(true);
     compiler.open_files(common::PROTOX_PROTOS).unwrap();
-    let request = CodeGeneratorRequest {
-        file_to_generate: common::PROTOX_PROTOS
-            .iter()
-            .map(|p| p.to_string())
-            .collect(),
-        proto_file: compiler.file_descriptor_set().file,
-        ..Default::default()
-    };
+    // rsfast's own descriptor types keep options.proto's custom options (extensions),
+    // which prost-types would drop.
+    let set = <protoc_gen_rsfast::descriptor::FileDescriptorSet as rsfast::Message>::decode(
+        &compiler.encode_file_descriptor_set(),
+    )
+    .unwrap();
+    let request = rsfast::Message::encode_to_vec(
+        &protoc_gen_rsfast::descriptor::compiler::CodeGeneratorRequest {
+            file_to_generate: common::PROTOX_PROTOS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
+            proto_file: set.file,
+            ..Default::default()
+        },
+    );
     let mut child = Command::new(plugin_binary())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("running protoc-gen-rsfast");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&request.encode_to_vec())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(&request).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -290,4 +314,50 @@ fn plugin_request_matches_library() {
         .collect();
     let from_library = common::by_name(common::generate_protox(""));
     assert_same_files("plugin request", &from_plugin, &from_library);
+}
+
+/// protoc users get `rsfast/options.proto` from the binary, and protoc reads the options
+/// a .proto file sets through it: the plugin's output then equals the library's (which
+/// knows the file without it).
+#[test]
+fn written_options_proto_serves_protoc() {
+    let dir = TempDir::new("options-proto");
+    let output = Command::new(plugin_binary())
+        .arg("--write-options-proto")
+        .arg(&dir.0)
+        .output()
+        .expect("running protoc-gen-rsfast");
+    assert!(output.status.success(), "{output:?}");
+    let written = std::fs::read_to_string(dir.0.join("rsfast/options.proto")).unwrap();
+    assert_eq!(written, protoc_gen_rsfast::OPTIONS_PROTO);
+
+    // proto/test/options.proto alone, with the written file first on protoc's path.
+    std::fs::create_dir_all(dir.0.join("test")).unwrap();
+    std::fs::copy(
+        common::proto_dir().join("test/options.proto"),
+        dir.0.join("test/options.proto"),
+    )
+    .unwrap();
+    let out = TempDir::new("options-out");
+    let output = Command::new(protoc_bin_vendored::protoc_bin_path().expect("vendored protoc"))
+        .arg(format!(
+            "--plugin=protoc-gen-rsfast={}",
+            plugin_binary().display()
+        ))
+        .arg("-I")
+        .arg(&dir.0)
+        .arg("-I")
+        .arg(protoc_bin_vendored::include_path().expect("vendored includes"))
+        .arg(format!("--rsfast_out={}", out.0.display()))
+        .arg("test/options.proto")
+        .current_dir(&dir.0)
+        .output()
+        .expect("running protoc");
+    assert!(output.status.success(), "{output:?}");
+    let from_protoc = read_tree(&out.0);
+    let from_library = common::by_name(common::generate_with(""));
+    assert_eq!(
+        from_protoc["rsfast.test.options.rs"],
+        from_library["rsfast.test.options.rs"]
+    );
 }

@@ -256,7 +256,7 @@ impl ::rsfast::Message for ConformanceRequest {
             ::core::option::Option::Some(
                 conformance_request::Payload::ProtobufPayload(v),
             ) => {
-                w.put_bytes(v.as_slice());
+                w.put_bytes(&v[..]);
                 w.put_u8(10);
             }
             ::core::option::Option::Some(
@@ -480,7 +480,7 @@ impl ::rsfast::Message for ConformanceResponse {
             ::core::option::Option::Some(
                 conformance_response::Result::ProtobufPayload(v),
             ) => {
-                w.put_bytes(v.as_slice());
+                w.put_bytes(&v[..]);
                 w.put_u8(26);
             }
             ::core::option::Option::Some(

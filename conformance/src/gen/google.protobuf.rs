@@ -86,7 +86,7 @@ impl ::rsfast::Message for Any {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.value.is_empty() {
-            w.put_bytes(self.value.as_slice());
+            w.put_bytes(&self.value[..]);
             w.put_u8(18);
         }
         if !self.type_url.is_empty() {
@@ -1476,7 +1476,7 @@ impl ::rsfast::Message for BytesValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.value.is_empty() {
-            w.put_bytes(self.value.as_slice());
+            w.put_bytes(&self.value[..]);
             w.put_u8(10);
         }
     }

@@ -870,7 +870,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofBytes(v),
             ) => {
-                w.put_bytes(v.as_slice());
+                w.put_bytes(&v[..]);
                 w.put_slice(&[146, 7]);
             }
             ::core::option::Option::Some(
@@ -1023,7 +1023,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         }
         for (k, v) in &self.map_string_bytes {
             let end = w.remaining();
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(18);
             w.put_bytes(k.as_bytes());
             w.put_u8(10);
@@ -1183,7 +1183,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             w.put_slice(&[130, 3]);
         }
         for v in self.repeated_bytes.iter().rev() {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_slice(&[234, 2]);
         }
         for v in self.repeated_string.iter().rev() {
@@ -1276,7 +1276,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             w.put_slice(&[146, 1]);
         }
         if let ::core::option::Option::Some(v) = &self.optional_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(122);
         }
         if let ::core::option::Option::Some(v) = &self.optional_string {

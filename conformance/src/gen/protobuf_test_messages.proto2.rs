@@ -1116,7 +1116,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             w.put_slice(&[136, 25]);
         }
         if let ::core::option::Option::Some(v) = &self.default_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_slice(&[250, 15]);
         }
         if let ::core::option::Option::Some(v) = &self.default_string {
@@ -1203,7 +1203,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofBytes(v),
             ) => {
-                w.put_bytes(v.as_slice());
+                w.put_bytes(&v[..]);
                 w.put_slice(&[146, 7]);
             }
             ::core::option::Option::Some(
@@ -1374,7 +1374,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         }
         for (k, v) in &self.map_string_bytes {
             let end = w.remaining();
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(18);
             w.put_bytes(k.as_bytes());
             w.put_u8(10);
@@ -1530,7 +1530,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             w.put_slice(&[130, 3]);
         }
         for v in self.repeated_bytes.iter().rev() {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_slice(&[234, 2]);
         }
         for v in self.repeated_string.iter().rev() {
@@ -1589,7 +1589,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             w.put_slice(&[146, 1]);
         }
         if let ::core::option::Option::Some(v) = &self.optional_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(122);
         }
         if let ::core::option::Option::Some(v) = &self.optional_string {
@@ -6416,7 +6416,7 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.default_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_slice(&[250, 15]);
         }
         if let ::core::option::Option::Some(v) = &self.default_string {
@@ -6513,7 +6513,7 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
             w.put_slice(&[146, 1]);
         }
         if let ::core::option::Option::Some(v) = &self.required_bytes {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(122);
         }
         if let ::core::option::Option::Some(v) = &self.required_string {

@@ -1172,7 +1172,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofBytes(v),
             ) => {
-                w.put_bytes(v.as_slice());
+                w.put_bytes(&v[..]);
                 w.put_slice(&[146, 7]);
             }
             ::core::option::Option::Some(
@@ -1331,7 +1331,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         }
         for (k, v) in &self.map_string_bytes {
             let end = w.remaining();
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(18);
             w.put_bytes(k.as_bytes());
             w.put_u8(10);
@@ -1491,7 +1491,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             w.put_slice(&[130, 3]);
         }
         for v in self.repeated_bytes.iter().rev() {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_slice(&[234, 2]);
         }
         for v in self.repeated_string.iter().rev() {
@@ -1590,7 +1590,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             w.put_slice(&[146, 1]);
         }
         if !self.optional_bytes.is_empty() {
-            w.put_bytes(self.optional_bytes.as_slice());
+            w.put_bytes(&self.optional_bytes[..]);
             w.put_u8(122);
         }
         if !self.optional_string.is_empty() {

@@ -5673,7 +5673,7 @@ impl ::rsfast::Message for UninterpretedOption {
             w.put_u8(66);
         }
         if let ::core::option::Option::Some(v) = &self.string_value {
-            w.put_bytes(v.as_slice());
+            w.put_bytes(&v[..]);
             w.put_u8(58);
         }
         if let ::core::option::Option::Some(v) = self.double_value {

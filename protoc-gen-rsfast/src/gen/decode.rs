@@ -7,6 +7,7 @@ use quote::quote;
 
 use super::{codec, ident, tag_value, type_path, types::value_type, wire_type};
 use crate::model::{Cardinality, Field, Kind, Message, Oneof, Presence};
+use crate::options::BytesType;
 
 /// Per-field facts every arm needs.
 struct Arm<'a> {
@@ -126,6 +127,12 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
         (Cardinality::Singular(_), Kind::String) => {
             quote!(r.merge_string(self.#name.get_or_insert_with(::std::string::String::new))#at;)
         }
+        (Cardinality::Singular(Presence::Implicit), Kind::Bytes) if f.bytes == BytesType::Bytes => {
+            quote!(self.#name = r.read_shared_bytes()#at;)
+        }
+        (Cardinality::Singular(_), Kind::Bytes) if f.bytes == BytesType::Bytes => {
+            quote!(self.#name = ::core::option::Option::Some(r.read_shared_bytes()#at);)
+        }
         (Cardinality::Singular(Presence::Implicit), Kind::Bytes) => {
             quote!(r.merge_bytes(&mut self.#name)#at;)
         }
@@ -156,7 +163,8 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
             quote!(self.#name.push(r.read_string()#at);)
         }
         (Cardinality::Repeated { .. }, Kind::Bytes) => {
-            quote!(self.#name.push(r.read_byte_vec()#at);)
+            let read = read_value(&f.kind, f.bytes, &quote!(r), at, a.from());
+            quote!(self.#name.push(#read);)
         }
         (Cardinality::Repeated { .. }, Kind::Message(m)) => {
             let ty = type_path(&m.path, a.from());
@@ -188,13 +196,20 @@ fn merge_message(
 
 /// Reads one value of `kind` from reader `r` as an expression (scalars, enums, strings,
 /// bytes); messages are merged in place instead.
-fn read_value(kind: &Kind, reader: &TokenStream, at: &TokenStream, from: &[String]) -> TokenStream {
+fn read_value(
+    kind: &Kind,
+    bytes: BytesType,
+    reader: &TokenStream,
+    at: &TokenStream,
+    from: &[String],
+) -> TokenStream {
     match kind {
         Kind::Scalar(_) | Kind::Enum(_) => {
             let codec = codec(kind, from);
             quote!(#codec::read(#reader)#at)
         }
         Kind::String => quote!(#reader.read_string()#at),
+        Kind::Bytes if bytes == BytesType::Bytes => quote!(#reader.read_shared_bytes()#at),
         Kind::Bytes => quote!(#reader.read_byte_vec()#at),
         Kind::Message(_) => unreachable!("messages are merged in place"),
     }
@@ -206,11 +221,11 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
     let name = ident(&a.field.rust_name);
     let at = &a.at;
     let from = a.from();
-    let key_ty = value_type(key, from);
-    let value_ty = value_type(value, from);
+    let key_ty = value_type(key, a.field.bytes, from);
+    let value_ty = value_type(value, a.field.bytes, from);
     let key_tag = tag_value(1, wire_type(key));
     let value_tag = tag_value(2, wire_type(value));
-    let read_key = read_value(key, &quote!(entry), at, from);
+    let read_key = read_value(key, a.field.bytes, &quote!(entry), at, from);
     let (read_value, closed_check) = match value {
         Kind::Message(_) => (quote!(entry.merge_message(&mut value)#at;), None),
         Kind::Enum(e) if e.closed => {
@@ -232,7 +247,7 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
             )
         }
         _ => {
-            let read = read_value(value, &quote!(entry), at, from);
+            let read = read_value(value, a.field.bytes, &quote!(entry), at, from);
             (quote!(value = #read;), None)
         }
     };
@@ -310,7 +325,7 @@ fn oneof_arm(a: &Arm<'_>, oneof: &Oneof) -> TokenStream {
             }
         }
         kind => {
-            let read = read_value(kind, &quote!(r), at, from);
+            let read = read_value(kind, f.bytes, &quote!(r), at, from);
             quote!(self.#name = ::core::option::Option::Some(#var(#read));)
         }
     };

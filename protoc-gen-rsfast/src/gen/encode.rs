@@ -7,6 +7,7 @@ use quote::quote;
 
 use super::{codec, ident, implicit_is_set, is_copy, slots, tag_bytes, tag_slice, wire_type, Slot};
 use crate::model::{Cardinality, Field, Kind, Message, Presence};
+use crate::options::MapType;
 
 pub(super) fn write_to_body(message: &Message) -> TokenStream {
     let from = &message.module;
@@ -79,8 +80,13 @@ fn write_field(field: &Field, from: &[String]) -> TokenStream {
             let write_value = write_record(value, 2, &v, from);
             let write_key = write_record(key, 1, &k, from);
             let tag = put_tag(field.number, 2);
+            // Written back to front: a BTreeMap in reverse lands in key order.
+            let entries = match field.map {
+                MapType::HashMap => quote!(&self.#name),
+                MapType::BTreeMap => quote!(self.#name.iter().rev()),
+            };
             quote! {
-                for (k, v) in &self.#name {
+                for (k, v) in #entries {
                     let end = w.remaining();
                     #write_value
                     #write_key
@@ -113,7 +119,7 @@ fn write_record(kind: &Kind, number: u32, v: &TokenStream, from: &[String]) -> T
             quote!(#codec::write(w, #v); #tag)
         }
         Kind::String => quote!(w.put_bytes(#v.as_bytes()); #tag),
-        Kind::Bytes => quote!(w.put_bytes(#v.as_slice()); #tag),
+        Kind::Bytes => quote!(w.put_bytes(&#v[..]); #tag),
         Kind::Message(m) if m.delimited => {
             let number = proc_macro2::Literal::u32_unsuffixed(number);
             let v = if m.boxed { quote!(&**#v) } else { quote!(#v) };

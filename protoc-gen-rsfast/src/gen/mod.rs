@@ -1,10 +1,15 @@
 //! Code generation from the model: one module per generated feature, each returning
 //! `TokenStream`s; this module assembles them into one formatted file per package.
 
+mod benches;
+mod debug;
 mod decode;
 mod encode;
+mod eq;
 mod grpc;
+mod populate;
 mod size;
+mod testgen;
 mod types;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -21,16 +26,20 @@ pub struct GeneratedFile {
 }
 
 pub fn generate(model: &Model) -> Result<Vec<GeneratedFile>, Error> {
-    model
-        .packages
-        .iter()
-        .map(|package| {
-            Ok(GeneratedFile {
-                name: crate::names::package_file(&package.name),
-                content: package_file(package)?,
-            })
-        })
-        .collect()
+    let mut files = Vec::new();
+    for package in &model.packages {
+        files.push(GeneratedFile {
+            name: crate::names::package_file(&package.name),
+            content: package_file(package)?,
+        });
+        if package.benches {
+            files.push(GeneratedFile {
+                name: benches::file_name(package),
+                content: format_file(package, benches::benches_module(package))?,
+            });
+        }
+    }
+    Ok(files)
 }
 
 fn package_file(package: &Package) -> Result<String, Error> {
@@ -40,7 +49,13 @@ fn package_file(package: &Package) -> Result<String, Error> {
         .file_descriptor_set
         .as_deref()
         .map(descriptor_set_const);
-    let tokens = quote!(#items #services #descriptor_set);
+    let tests = testgen::tests_module(package);
+    format_file(package, quote!(#items #services #descriptor_set #tests))
+}
+
+/// Parses `tokens` (an internal error shows them numbered) and prints them after the
+/// `@generated` header.
+fn format_file(package: &Package, tokens: TokenStream) -> Result<String, Error> {
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
             "internal error: generated code for package {:?} does not parse: {e}\n{}",
@@ -102,19 +117,33 @@ fn message_items(message: &Message) -> TokenStream {
     let getters = types::getters(message);
     let message_impl = message_impl(message);
     let extendable = types::extendable_impl(message);
+    let eq = eq::message_eq(message);
+    let debug = debug::message_debug(message);
+    let populate = populate::populate_impls(message);
     let child = types::child_module(message);
     quote! {
         #definition
         #getters
         #message_impl
         #extendable
+        #eq
+        #debug
+        #populate
         #child
     }
 }
 
 fn message_impl(message: &Message) -> TokenStream {
     let name = ident(&message.rust_name);
-    let encoded_len = size::encoded_len_body(message);
+    // A message with nothing to write (no fields, unknown fields dropped) neither
+    // counts nor writes.
+    let writes_nothing =
+        message.fields.is_empty() && message.oneofs.is_empty() && !message.unknown_fields;
+    let (encoded_len, writer) = if writes_nothing {
+        (quote!(0), quote!(_w))
+    } else {
+        (size::encoded_len_body(message), quote!(w))
+    };
     let write_to = encode::write_to_body(message);
     let merge_from = decode::merge_from_body(message);
     let clear = types::clear_body(message);
@@ -125,7 +154,7 @@ fn message_impl(message: &Message) -> TokenStream {
             fn encoded_len(&self) -> usize {
                 #encoded_len
             }
-            fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
+            fn write_to(&self, #writer: &mut ::rsfast::Writer<'_>) {
                 #write_to
             }
             fn merge_from(

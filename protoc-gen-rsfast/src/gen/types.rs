@@ -7,18 +7,23 @@ use super::{ident, type_path};
 use crate::model::{
     Cardinality, DefaultValue, Enum, Field, Kind, Message, Oneof, Presence, Scalar,
 };
+use crate::options::{BytesType, MapType};
 
 fn doc(lines: &[String]) -> TokenStream {
     let lines = lines.iter().map(|l| format!(" {l}"));
     quote!(#(#[doc = #lines])*)
 }
 
-/// The Rust type of one value of `kind`, seen from module `from`.
-pub(super) fn value_type(kind: &Kind, from: &[String]) -> TokenStream {
+/// The Rust type of one value of `kind` (with `bytes` the type of bytes values), seen
+/// from module `from`.
+pub(super) fn value_type(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
     match kind {
         Kind::Scalar(s) => s.rust_type(),
         Kind::String => quote!(::std::string::String),
-        Kind::Bytes => quote!(::std::vec::Vec<u8>),
+        Kind::Bytes => match bytes {
+            BytesType::Vec => quote!(::std::vec::Vec<u8>),
+            BytesType::Bytes => quote!(::rsfast::bytes::Bytes),
+        },
         Kind::Enum(e) => {
             let path = type_path(&e.path, from);
             if e.closed {
@@ -39,23 +44,56 @@ pub(super) fn value_type(kind: &Kind, from: &[String]) -> TokenStream {
 }
 
 /// The Rust type of a struct field.
-fn field_type(field: &Field, from: &[String]) -> TokenStream {
+pub(super) fn field_type(field: &Field, from: &[String]) -> TokenStream {
     match &field.cardinality {
-        Cardinality::Singular(Presence::Implicit) => value_type(&field.kind, from),
+        Cardinality::Singular(Presence::Implicit) => value_type(&field.kind, field.bytes, from),
         Cardinality::Singular(_) => {
-            let t = value_type(&field.kind, from);
+            let t = value_type(&field.kind, field.bytes, from);
             quote!(::core::option::Option<#t>)
         }
         Cardinality::Repeated { .. } => {
-            let t = value_type(&field.kind, from);
+            let t = value_type(&field.kind, field.bytes, from);
             quote!(::std::vec::Vec<#t>)
         }
         Cardinality::Map { key, value } => {
-            let k = value_type(key, from);
-            let v = value_type(value, from);
-            quote!(::std::collections::HashMap<#k, #v>)
+            let k = value_type(key, field.bytes, from);
+            let v = value_type(value, field.bytes, from);
+            match field.map {
+                MapType::HashMap => quote!(::std::collections::HashMap<#k, #v>),
+                MapType::BTreeMap => quote!(::std::collections::BTreeMap<#k, #v>),
+            }
         }
     }
+}
+
+/// Attributes given as options (checked to parse when the options were read).
+pub(super) fn attributes(attributes: &[String]) -> TokenStream {
+    attributes
+        .iter()
+        .map(|a| a.parse::<TokenStream>().unwrap_or_default())
+        .collect()
+}
+
+/// The derives of a message struct or one of its oneof enums: `PartialEq`, `Eq`,
+/// `Hash` and `Debug` unless the `eq` (bitwise) or `debug` options write them out.
+fn derives(message: &Message, default: bool) -> TokenStream {
+    let mut traits = vec![quote!(Clone)];
+    if !message.eq.bitwise {
+        traits.push(quote!(PartialEq));
+        if message.eq.eq {
+            traits.push(quote!(Eq));
+        }
+        if message.eq.hash {
+            traits.push(quote!(Hash));
+        }
+    }
+    if default {
+        traits.push(quote!(Default));
+    }
+    if !message.debug {
+        traits.push(quote!(Debug));
+    }
+    quote!(#[derive(#(#traits),*)])
 }
 
 pub(super) fn message_struct(message: &Message) -> TokenStream {
@@ -65,7 +103,8 @@ pub(super) fn message_struct(message: &Message) -> TokenStream {
         let docs = doc(&f.doc);
         let name = ident(&f.rust_name);
         let ty = field_type(f, &message.module);
-        quote!(#docs pub #name: #ty,)
+        let attributes = attributes(&f.attributes);
+        quote!(#docs #attributes pub #name: #ty,)
     });
     let child = ident(&message.child_module);
     let oneofs = message.oneofs.iter().map(|o| {
@@ -80,9 +119,12 @@ pub(super) fn message_struct(message: &Message) -> TokenStream {
             pub unknown_fields: ::rsfast::UnknownFields,
         }
     });
+    let derives = derives(message, true);
+    let attributes = attributes(&message.attributes);
     quote! {
         #docs
-        #[derive(Clone, PartialEq, Default, Debug)]
+        #derives
+        #attributes
         pub struct #name {
             #(#fields)*
             #(#oneofs)*
@@ -125,7 +167,7 @@ fn getter(field: &Field, from: &[String]) -> Option<TokenStream> {
         Kind::Message(_) => return None,
         Kind::String => (quote!(&str), quote!(self.#name.as_deref())),
         Kind::Bytes => (quote!(&[u8]), quote!(self.#name.as_deref())),
-        kind => (value_type(kind, from), quote!(self.#name)),
+        kind => (value_type(kind, field.bytes, from), quote!(self.#name)),
     };
     let value = match (&field.kind, &field.default) {
         (_, None) => quote!(#access.unwrap_or_default()),
@@ -215,7 +257,10 @@ pub(super) fn child_module(message: &Message) -> TokenStream {
     let mut child = message.module.clone();
     child.push(message.child_module.clone());
     let items = super::module_items(&message.messages, &message.enums, &message.extensions);
-    let oneofs = message.oneofs.iter().map(|o| oneof_enum(o, &child));
+    let oneofs = message
+        .oneofs
+        .iter()
+        .map(|o| oneof_enum(message, o, &child));
     quote! {
         #[doc = #doc]
         #[allow(clippy::module_inception)]
@@ -226,22 +271,30 @@ pub(super) fn child_module(message: &Message) -> TokenStream {
     }
 }
 
-fn oneof_enum(oneof: &Oneof, module: &[String]) -> TokenStream {
+fn oneof_enum(message: &Message, oneof: &Oneof, module: &[String]) -> TokenStream {
     let name = ident(&oneof.rust_enum);
     let docs = doc(&oneof.doc);
     let variants = oneof.fields.iter().map(|f| {
         let docs = doc(&f.doc);
         let variant = ident(&f.variant);
-        let ty = value_type(&f.kind, module);
-        quote!(#docs #variant(#ty),)
+        let ty = value_type(&f.kind, f.bytes, module);
+        let attributes = attributes(&f.attributes);
+        quote!(#docs #attributes #variant(#ty),)
     });
+    let derives = derives(message, false);
+    let attributes = attributes(&oneof.attributes);
+    let eq = super::eq::oneof_eq(message, oneof);
+    let debug = super::debug::oneof_debug(message, oneof);
     quote! {
         #docs
-        #[derive(Clone, PartialEq, Debug)]
+        #derives
+        #attributes
         #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
         pub enum #name {
             #(#variants)*
         }
+        #eq
+        #debug
     }
 }
 
@@ -270,9 +323,11 @@ pub(super) fn enum_items(e: &Enum) -> TokenStream {
         quote!(#text => ::core::option::Option::Some(#name::#variant),)
     });
     let first = ident(&e.values[0].variant);
+    let attributes = attributes(&e.attributes);
     quote! {
         #docs
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #attributes
         #[repr(i32)]
         pub enum #name {
             #(#variants)*

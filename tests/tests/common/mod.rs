@@ -14,10 +14,11 @@ use rsfast::Message as _;
 
 /// Test protos that protox parses: generated through [`Config::generate`], relative to
 /// [`proto_dir`].
-pub const PROTOX_PROTOS: [&str; 4] = [
+pub const PROTOX_PROTOS: [&str; 5] = [
     "test/types3.proto",
     "test/types2.proto",
     "test/other.proto",
+    "test/options.proto",
     "echo.proto",
 ];
 
