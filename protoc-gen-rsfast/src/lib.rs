@@ -29,6 +29,7 @@ use descriptor::{FileDescriptorProto, FileDescriptorSet};
 pub use error::Error;
 pub use features::MAXIMUM_EDITION;
 pub use gen::GeneratedFile;
+pub use names::{WKT_FILES, WKT_PACKAGE};
 
 /// Generation options: the one set that plugin parameters (`--rsfast_out=KEY=VALUE,...:OUT`)
 /// and the [`Config`] builder both fill.

@@ -291,7 +291,13 @@ pub fn build(
     to_generate: &[String],
     options: &Options,
 ) -> Result<Model, Error> {
-    let resolver = Resolver::new(files, options)?;
+    // The well-known types come from `rsfast::wkt` unless they are what is generated.
+    let wkt_from_runtime = !to_generate.iter().any(|name| {
+        files
+            .iter()
+            .any(|f| f.name() == name && f.package() == names::WKT_PACKAGE)
+    });
+    let resolver = Resolver::new(files, options, wkt_from_runtime)?;
     let mut by_package: BTreeMap<&str, Vec<&FileDescriptorProto>> = BTreeMap::new();
     for name in to_generate {
         let file = files
@@ -401,7 +407,11 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(files: &'a [FileDescriptorProto], options: &Options) -> Result<Self, Error> {
+    fn new(
+        files: &'a [FileDescriptorProto],
+        options: &Options,
+        wkt_from_runtime: bool,
+    ) -> Result<Self, Error> {
         let mut r = Resolver {
             unknown_fields: options.unknown_fields,
             types: HashMap::new(),
@@ -410,7 +420,11 @@ impl<'a> Resolver<'a> {
         };
         for file in files {
             let features = file_features(file)?;
-            let module = package_module(file.package());
+            let module = if wkt_from_runtime && names::is_wkt_file(file.name()) {
+                names::wkt_module()
+            } else {
+                package_module(file.package())
+            };
             let prefix = if file.package().is_empty() {
                 String::new()
             } else {

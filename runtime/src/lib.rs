@@ -23,16 +23,21 @@
 //! assert_eq!(msg.encode_to_vec(), bytes); // unknown fields survive
 //! ```
 
+// Generated code (the well-known types here included) names the runtime `::rsfast`.
+extern crate self as rsfast;
+
 pub mod enums;
 mod error;
 pub mod extension;
 mod message;
+mod name;
 mod reader;
 pub mod scalar;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 mod unknown;
 pub mod wire;
+pub mod wkt;
 mod writer;
 
 pub use bytes;
@@ -40,6 +45,7 @@ pub use enums::{Enum, OpenEnum};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use extension::{Extendable, Extension};
 pub use message::Message;
+pub use name::Name;
 pub use reader::{Reader, DEFAULT_RECURSION_LIMIT};
 pub use unknown::{UnknownFields, UnknownValue};
 pub use writer::Writer;

@@ -4,6 +4,7 @@
 mod decode;
 mod encode;
 mod grpc;
+mod name;
 mod size;
 mod types;
 
@@ -86,12 +87,14 @@ fn message_items(message: &Message) -> TokenStream {
     let definition = types::message_struct(message);
     let getters = types::getters(message);
     let message_impl = message_impl(message);
+    let name_impl = name::name_impl(message);
     let extendable = types::extendable_impl(message);
     let child = types::child_module(message);
     quote! {
         #definition
         #getters
         #message_impl
+        #name_impl
         #extendable
         #child
     }
@@ -139,8 +142,12 @@ pub(crate) fn ident(name: &str) -> Ident {
 /// The path to a type as seen from module `from`.
 fn type_path(path: &TypePath, from: &[String]) -> TokenStream {
     let text = crate::names::relative_path(from, &path.module, &path.name);
+    let (root, text) = match text.strip_prefix("::") {
+        Some(rest) => (quote!(::), rest),
+        None => (TokenStream::new(), text.as_str()),
+    };
     let segments = text.split("::").map(ident);
-    quote!(#(#segments)::*)
+    quote!(#root #(#segments)::*)
 }
 
 /// Wire type number of one (unpacked) value of `kind`.
