@@ -9,13 +9,6 @@ pub mod conformance {
 }
 
 #[allow(clippy::all, missing_debug_implementations)]
-pub mod google {
-    pub mod protobuf {
-        include!("gen/google.protobuf.rs");
-    }
-}
-
-#[allow(clippy::all, missing_debug_implementations)]
 pub mod protobuf_test_messages {
     pub mod proto2 {
         include!("gen/protobuf_test_messages.proto2.rs");

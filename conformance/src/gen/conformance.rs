@@ -82,6 +82,9 @@ impl ::rsfast::Message for TestStatus {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestStatus {
+    const FULL_NAME: &'static str = "conformance.TestStatus";
+}
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -130,6 +133,9 @@ impl ::rsfast::Message for FailureSet {
         self.test.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for FailureSet {
+    const FULL_NAME: &'static str = "conformance.FailureSet";
 }
 /// Represents a single test case's input.  The testee should:
 ///
@@ -385,6 +391,9 @@ impl ::rsfast::Message for ConformanceRequest {
         self.payload = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for ConformanceRequest {
+    const FULL_NAME: &'static str = "conformance.ConformanceRequest";
 }
 /// Nested types of `conformance.ConformanceRequest`.
 #[allow(clippy::module_inception)]
@@ -655,6 +664,9 @@ impl ::rsfast::Message for ConformanceResponse {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ConformanceResponse {
+    const FULL_NAME: &'static str = "conformance.ConformanceResponse";
+}
 /// Nested types of `conformance.ConformanceResponse`.
 #[allow(clippy::module_inception)]
 pub mod conformance_response {
@@ -748,6 +760,9 @@ impl ::rsfast::Message for JspbEncodingConfig {
         self.use_jspb_array_any_format = ::core::default::Default::default();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for JspbEncodingConfig {
+    const FULL_NAME: &'static str = "conformance.JspbEncodingConfig";
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]

@@ -4814,6 +4814,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestAllTypesProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2";
+}
 impl ::rsfast::Extendable for TestAllTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -4911,6 +4914,9 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessage";
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -4997,6 +5003,9 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MultiWordGroupField {
         pub group_int32: ::core::option::Option<i32>,
@@ -5082,6 +5091,9 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for MultiWordGroupField {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MultiWordGroupField";
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -5111,6 +5123,9 @@ pub mod test_all_types_proto2 {
         fn clear(&mut self) {
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for MessageSetCorrect {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect";
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
         fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -5179,6 +5194,9 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for MessageSetCorrectExtension1 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -5237,6 +5255,9 @@ pub mod test_all_types_proto2 {
             self.i = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for MessageSetCorrectExtension2 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2";
     }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct ExtensionWithOneof {
@@ -5318,6 +5339,9 @@ pub mod test_all_types_proto2 {
             self.oneof_field = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for ExtensionWithOneof {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof";
     }
     /// Nested types of `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof`.
     #[allow(clippy::module_inception)]
@@ -5456,6 +5480,9 @@ impl ::rsfast::Message for ForeignMessageProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ForeignMessageProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.ForeignMessageProto2";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct GroupField {
     pub group_int32: ::core::option::Option<i32>,
@@ -5540,6 +5567,9 @@ impl ::rsfast::Message for GroupField {
         self.group_uint32 = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for GroupField {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.GroupField";
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct UnknownToTestAllTypes {
@@ -5720,6 +5750,9 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for UnknownToTestAllTypes {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.UnknownToTestAllTypes";
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.UnknownToTestAllTypes`.
 #[allow(clippy::module_inception)]
 pub mod unknown_to_test_all_types {
@@ -5784,6 +5817,9 @@ pub mod unknown_to_test_all_types {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for OptionalGroup {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroup";
+    }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto2 {
@@ -5814,6 +5850,9 @@ impl ::rsfast::Message for NullHypothesisProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for NullHypothesisProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.NullHypothesisProto2";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumOnlyProto2 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -5842,6 +5881,9 @@ impl ::rsfast::Message for EnumOnlyProto2 {
     fn clear(&mut self) {
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for EnumOnlyProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.EnumOnlyProto2";
 }
 /// Nested types of `protobuf_test_messages.editions.proto2.EnumOnlyProto2`.
 #[allow(clippy::module_inception)]
@@ -5951,6 +5993,9 @@ impl ::rsfast::Message for OneStringProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for OneStringProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.OneStringProto2";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct ProtoWithKeywords {
     pub inline: ::core::option::Option<i32>,
@@ -6058,6 +6103,9 @@ impl ::rsfast::Message for ProtoWithKeywords {
         self.requires.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for ProtoWithKeywords {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.ProtoWithKeywords";
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct TestAllRequiredTypesProto2 {
@@ -7598,6 +7646,9 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for TestAllRequiredTypesProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2";
+}
 impl ::rsfast::Extendable for TestAllRequiredTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -7767,6 +7818,9 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessage";
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -7880,6 +7934,9 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data";
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -7909,6 +7966,9 @@ pub mod test_all_required_types_proto2 {
         fn clear(&mut self) {
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for MessageSetCorrect {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect";
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
         fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -7993,6 +8053,9 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for MessageSetCorrectExtension1 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -8067,6 +8130,9 @@ pub mod test_all_required_types_proto2 {
             }
             ::core::result::Result::Ok(())
         }
+    }
+    impl ::rsfast::Name for MessageSetCorrectExtension2 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2";
     }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
@@ -8347,6 +8413,9 @@ impl ::rsfast::Message for TestLargeOneof {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestLargeOneof {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof";
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.TestLargeOneof`.
 #[allow(clippy::module_inception)]
 pub mod test_large_oneof {
@@ -8381,6 +8450,9 @@ pub mod test_large_oneof {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for A1 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A1";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A2 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8409,6 +8481,9 @@ pub mod test_large_oneof {
         fn clear(&mut self) {
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for A2 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A2";
     }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A3 {
@@ -8439,6 +8514,9 @@ pub mod test_large_oneof {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for A3 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A3";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A4 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8468,6 +8546,9 @@ pub mod test_large_oneof {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for A4 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A4";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A5 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8496,6 +8577,9 @@ pub mod test_large_oneof {
         fn clear(&mut self) {
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for A5 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A5";
     }
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]

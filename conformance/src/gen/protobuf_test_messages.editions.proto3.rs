@@ -136,94 +136,38 @@ pub struct TestAllTypesProto3 {
         ::rsfast::OpenEnum<ForeignEnum>,
     >,
     /// Well-known types
-    pub optional_bool_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::BoolValue,
-    >,
-    pub optional_int32_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::Int32Value,
-    >,
-    pub optional_int64_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::Int64Value,
-    >,
-    pub optional_uint32_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::UInt32Value,
-    >,
-    pub optional_uint64_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::UInt64Value,
-    >,
-    pub optional_float_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::FloatValue,
-    >,
-    pub optional_double_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::DoubleValue,
-    >,
-    pub optional_string_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::StringValue,
-    >,
-    pub optional_bytes_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::BytesValue,
-    >,
-    pub repeated_bool_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::BoolValue,
-    >,
-    pub repeated_int32_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::Int32Value,
-    >,
-    pub repeated_int64_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::Int64Value,
-    >,
-    pub repeated_uint32_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::UInt32Value,
-    >,
-    pub repeated_uint64_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::UInt64Value,
-    >,
-    pub repeated_float_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::FloatValue,
-    >,
-    pub repeated_double_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::DoubleValue,
-    >,
-    pub repeated_string_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::StringValue,
-    >,
-    pub repeated_bytes_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::BytesValue,
-    >,
-    pub optional_duration: ::core::option::Option<
-        super::super::super::google::protobuf::Duration,
-    >,
-    pub optional_timestamp: ::core::option::Option<
-        super::super::super::google::protobuf::Timestamp,
-    >,
-    pub optional_field_mask: ::core::option::Option<
-        super::super::super::google::protobuf::FieldMask,
-    >,
-    pub optional_struct: ::core::option::Option<
-        super::super::super::google::protobuf::Struct,
-    >,
-    pub optional_any: ::core::option::Option<super::super::super::google::protobuf::Any>,
-    pub optional_value: ::core::option::Option<
-        super::super::super::google::protobuf::Value,
-    >,
-    pub optional_null_value: ::rsfast::OpenEnum<
-        super::super::super::google::protobuf::NullValue,
-    >,
-    pub repeated_duration: ::std::vec::Vec<
-        super::super::super::google::protobuf::Duration,
-    >,
-    pub repeated_timestamp: ::std::vec::Vec<
-        super::super::super::google::protobuf::Timestamp,
-    >,
-    pub repeated_fieldmask: ::std::vec::Vec<
-        super::super::super::google::protobuf::FieldMask,
-    >,
-    pub repeated_struct: ::std::vec::Vec<super::super::super::google::protobuf::Struct>,
-    pub repeated_any: ::std::vec::Vec<super::super::super::google::protobuf::Any>,
-    pub repeated_value: ::std::vec::Vec<super::super::super::google::protobuf::Value>,
-    pub repeated_list_value: ::std::vec::Vec<
-        super::super::super::google::protobuf::ListValue,
-    >,
+    pub optional_bool_wrapper: ::core::option::Option<::rsfast::wkt::BoolValue>,
+    pub optional_int32_wrapper: ::core::option::Option<::rsfast::wkt::Int32Value>,
+    pub optional_int64_wrapper: ::core::option::Option<::rsfast::wkt::Int64Value>,
+    pub optional_uint32_wrapper: ::core::option::Option<::rsfast::wkt::UInt32Value>,
+    pub optional_uint64_wrapper: ::core::option::Option<::rsfast::wkt::UInt64Value>,
+    pub optional_float_wrapper: ::core::option::Option<::rsfast::wkt::FloatValue>,
+    pub optional_double_wrapper: ::core::option::Option<::rsfast::wkt::DoubleValue>,
+    pub optional_string_wrapper: ::core::option::Option<::rsfast::wkt::StringValue>,
+    pub optional_bytes_wrapper: ::core::option::Option<::rsfast::wkt::BytesValue>,
+    pub repeated_bool_wrapper: ::std::vec::Vec<::rsfast::wkt::BoolValue>,
+    pub repeated_int32_wrapper: ::std::vec::Vec<::rsfast::wkt::Int32Value>,
+    pub repeated_int64_wrapper: ::std::vec::Vec<::rsfast::wkt::Int64Value>,
+    pub repeated_uint32_wrapper: ::std::vec::Vec<::rsfast::wkt::UInt32Value>,
+    pub repeated_uint64_wrapper: ::std::vec::Vec<::rsfast::wkt::UInt64Value>,
+    pub repeated_float_wrapper: ::std::vec::Vec<::rsfast::wkt::FloatValue>,
+    pub repeated_double_wrapper: ::std::vec::Vec<::rsfast::wkt::DoubleValue>,
+    pub repeated_string_wrapper: ::std::vec::Vec<::rsfast::wkt::StringValue>,
+    pub repeated_bytes_wrapper: ::std::vec::Vec<::rsfast::wkt::BytesValue>,
+    pub optional_duration: ::core::option::Option<::rsfast::wkt::Duration>,
+    pub optional_timestamp: ::core::option::Option<::rsfast::wkt::Timestamp>,
+    pub optional_field_mask: ::core::option::Option<::rsfast::wkt::FieldMask>,
+    pub optional_struct: ::core::option::Option<::rsfast::wkt::Struct>,
+    pub optional_any: ::core::option::Option<::rsfast::wkt::Any>,
+    pub optional_value: ::core::option::Option<::rsfast::wkt::Value>,
+    pub optional_null_value: ::rsfast::OpenEnum<::rsfast::wkt::NullValue>,
+    pub repeated_duration: ::std::vec::Vec<::rsfast::wkt::Duration>,
+    pub repeated_timestamp: ::std::vec::Vec<::rsfast::wkt::Timestamp>,
+    pub repeated_fieldmask: ::std::vec::Vec<::rsfast::wkt::FieldMask>,
+    pub repeated_struct: ::std::vec::Vec<::rsfast::wkt::Struct>,
+    pub repeated_any: ::std::vec::Vec<::rsfast::wkt::Any>,
+    pub repeated_value: ::std::vec::Vec<::rsfast::wkt::Value>,
+    pub repeated_list_value: ::std::vec::Vec<::rsfast::wkt::ListValue>,
     /// Test field-name-to-JSON-name convention.
     /// (protobuf says names can be any valid C/C++ identifier.)
     pub fieldname1: i32,
@@ -793,11 +737,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNullValue(v),
             ) => {
-                len
-                    += 2
-                        + <::rsfast::scalar::Enum<
-                            super::super::super::google::protobuf::NullValue,
-                        >>::len(*v);
+                len += 2 + <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::len(*v);
             }
             _ => {}
         }
@@ -877,7 +817,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len
                 += 2
                     + <::rsfast::scalar::Enum<
-                        super::super::super::google::protobuf::NullValue,
+                        ::rsfast::wkt::NullValue,
                     >>::len(self.optional_null_value);
         }
         for v in &self.repeated_duration {
@@ -1062,7 +1002,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         }
         if self.optional_null_value.value() != 0 {
             <::rsfast::scalar::Enum<
-                super::super::super::google::protobuf::NullValue,
+                ::rsfast::wkt::NullValue,
             >>::write(w, self.optional_null_value);
             w.put_slice(&[152, 19]);
         }
@@ -1222,9 +1162,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNullValue(v),
             ) => {
-                <::rsfast::scalar::Enum<
-                    super::super::super::google::protobuf::NullValue,
-                >>::write(w, *v);
+                <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::write(w, *v);
                 w.put_slice(&[192, 7]);
             }
             _ => {}
@@ -4001,7 +3939,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         })?;
                 }
                 1690 => {
-                    let mut v = super::super::super::google::protobuf::BoolValue::default();
+                    let mut v = ::rsfast::wkt::BoolValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4013,7 +3951,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_bool_wrapper.push(v);
                 }
                 1698 => {
-                    let mut v = super::super::super::google::protobuf::Int32Value::default();
+                    let mut v = ::rsfast::wkt::Int32Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4025,7 +3963,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_int32_wrapper.push(v);
                 }
                 1706 => {
-                    let mut v = super::super::super::google::protobuf::Int64Value::default();
+                    let mut v = ::rsfast::wkt::Int64Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4037,7 +3975,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_int64_wrapper.push(v);
                 }
                 1714 => {
-                    let mut v = super::super::super::google::protobuf::UInt32Value::default();
+                    let mut v = ::rsfast::wkt::UInt32Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4049,7 +3987,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_uint32_wrapper.push(v);
                 }
                 1722 => {
-                    let mut v = super::super::super::google::protobuf::UInt64Value::default();
+                    let mut v = ::rsfast::wkt::UInt64Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4061,7 +3999,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_uint64_wrapper.push(v);
                 }
                 1730 => {
-                    let mut v = super::super::super::google::protobuf::FloatValue::default();
+                    let mut v = ::rsfast::wkt::FloatValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4073,7 +4011,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_float_wrapper.push(v);
                 }
                 1738 => {
-                    let mut v = super::super::super::google::protobuf::DoubleValue::default();
+                    let mut v = ::rsfast::wkt::DoubleValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4085,7 +4023,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_double_wrapper.push(v);
                 }
                 1746 => {
-                    let mut v = super::super::super::google::protobuf::StringValue::default();
+                    let mut v = ::rsfast::wkt::StringValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4097,7 +4035,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_string_wrapper.push(v);
                 }
                 1754 => {
-                    let mut v = super::super::super::google::protobuf::BytesValue::default();
+                    let mut v = ::rsfast::wkt::BytesValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4194,7 +4132,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                 }
                 2456 => {
                     self.optional_null_value = <::rsfast::scalar::Enum<
-                        super::super::super::google::protobuf::NullValue,
+                        ::rsfast::wkt::NullValue,
                     >>::read(r)
                         .map_err(|e| {
                             e
@@ -4205,7 +4143,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         })?;
                 }
                 2490 => {
-                    let mut v = super::super::super::google::protobuf::Duration::default();
+                    let mut v = ::rsfast::wkt::Duration::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4217,7 +4155,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_duration.push(v);
                 }
                 2498 => {
-                    let mut v = super::super::super::google::protobuf::Timestamp::default();
+                    let mut v = ::rsfast::wkt::Timestamp::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4229,7 +4167,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_timestamp.push(v);
                 }
                 2506 => {
-                    let mut v = super::super::super::google::protobuf::FieldMask::default();
+                    let mut v = ::rsfast::wkt::FieldMask::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4241,7 +4179,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_fieldmask.push(v);
                 }
                 2594 => {
-                    let mut v = super::super::super::google::protobuf::Struct::default();
+                    let mut v = ::rsfast::wkt::Struct::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4253,7 +4191,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_struct.push(v);
                 }
                 2522 => {
-                    let mut v = super::super::super::google::protobuf::Any::default();
+                    let mut v = ::rsfast::wkt::Any::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4265,7 +4203,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_any.push(v);
                 }
                 2530 => {
-                    let mut v = super::super::super::google::protobuf::Value::default();
+                    let mut v = ::rsfast::wkt::Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4277,7 +4215,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_value.push(v);
                 }
                 2538 => {
-                    let mut v = super::super::super::google::protobuf::ListValue::default();
+                    let mut v = ::rsfast::wkt::ListValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4619,9 +4557,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                 960 => {
                     self.oneof_field = ::core::option::Option::Some(
                         test_all_types_proto3::OneofField::OneofNullValue(
-                            <::rsfast::scalar::Enum<
-                                super::super::super::google::protobuf::NullValue,
-                            >>::read(r)
+                            <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::read(r)
                                 .map_err(|e| {
                                     e
                                         .in_field(
@@ -4783,6 +4719,9 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestAllTypesProto3 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.TestAllTypesProto3";
+}
 /// Nested types of `protobuf_test_messages.editions.proto3.TestAllTypesProto3`.
 #[allow(clippy::module_inception)]
 pub mod test_all_types_proto3 {
@@ -4862,6 +4801,9 @@ pub mod test_all_types_proto3 {
             self.corecursive = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessage";
     }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
@@ -4978,9 +4920,7 @@ pub mod test_all_types_proto3 {
         OneofFloat(f32),
         OneofDouble(f64),
         OneofEnum(::rsfast::OpenEnum<NestedEnum>),
-        OneofNullValue(
-            ::rsfast::OpenEnum<super::super::super::super::google::protobuf::NullValue>,
-        ),
+        OneofNullValue(::rsfast::OpenEnum<::rsfast::wkt::NullValue>),
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -5033,6 +4973,9 @@ impl ::rsfast::Message for ForeignMessage {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ForeignMessage {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.ForeignMessage";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto3 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -5062,6 +5005,9 @@ impl ::rsfast::Message for NullHypothesisProto3 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for NullHypothesisProto3 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.NullHypothesisProto3";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumOnlyProto3 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -5090,6 +5036,9 @@ impl ::rsfast::Message for EnumOnlyProto3 {
     fn clear(&mut self) {
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for EnumOnlyProto3 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.EnumOnlyProto3";
 }
 /// Nested types of `protobuf_test_messages.editions.proto3.EnumOnlyProto3`.
 #[allow(clippy::module_inception)]

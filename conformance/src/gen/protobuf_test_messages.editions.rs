@@ -62,6 +62,9 @@ impl ::rsfast::Message for ComplexMessage {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ComplexMessage {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.ComplexMessage";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct TestAllTypesEdition2023 {
     /// Singular
@@ -3860,6 +3863,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestAllTypesEdition2023 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023";
+}
 impl ::rsfast::Extendable for TestAllTypesEdition2023 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -3957,6 +3963,9 @@ pub mod test_all_types_edition2023 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage";
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct GroupLikeType {
@@ -4042,6 +4051,9 @@ pub mod test_all_types_edition2023 {
             self.group_uint32 = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for GroupLikeType {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType";
     }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
@@ -4170,6 +4182,9 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ForeignMessageEdition2023 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.ForeignMessageEdition2023";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct GroupLikeType {
     pub c: ::core::option::Option<i32>,
@@ -4228,6 +4243,9 @@ impl ::rsfast::Message for GroupLikeType {
         self.c = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for GroupLikeType {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.GroupLikeType";
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
