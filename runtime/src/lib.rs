@@ -28,6 +28,8 @@ extern crate self as rsfast;
 
 pub mod enums;
 mod error;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod extension;
 mod message;
 mod name;
@@ -41,6 +43,8 @@ pub mod wkt;
 mod writer;
 
 pub use bytes;
+#[cfg(feature = "json")]
+pub use serde;
 pub use enums::{Enum, OpenEnum};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use extension::{Extendable, Extension};

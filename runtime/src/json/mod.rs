@@ -1,0 +1,199 @@
+//! The canonical proto3 JSON mapping (feature `json`), through serde.
+//!
+//! Code generated with the `json` option implements `serde::Serialize` and
+//! `serde::Deserialize` for every message: lowerCamel field names on output, both those
+//! and the .proto names on input, 64-bit integers as strings, bytes as base64, enums by
+//! name, the well-known types in their special forms (implemented here, in [`wkt`]).
+//! Any serde format works; the helpers below use `serde_json` and add the parse options
+//! and the type registry that `Any` needs.
+//!
+//! ```ignore
+//! let text = rsfast::json::to_string(&msg)?;
+//! let back: MyMessage = rsfast::json::from_str(&text)?;
+//! let lenient: MyMessage =
+//!     rsfast::json::from_str_with(&text, &rsfast::json::JsonOptions::new().ignore_unknown_fields(true))?;
+//! ```
+
+mod base64;
+pub mod codec;
+mod registry;
+mod wkt;
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+pub use codec::{Codec, EnumName};
+pub use registry::Registry;
+
+/// Parse and print options. Generated `Deserialize` impls see them through
+/// [`from_str_with`] and friends (serde has no other channel for context).
+#[derive(Clone, Debug, Default)]
+pub struct JsonOptions {
+    ignore_unknown_fields: bool,
+    registry: Option<Arc<Registry>>,
+}
+
+impl JsonOptions {
+    pub fn new() -> Self {
+        JsonOptions::default()
+    }
+
+    /// Skip object members that name no field, and enum names the enum does not declare
+    /// (default: they are errors).
+    pub fn ignore_unknown_fields(mut self, ignore: bool) -> Self {
+        self.ignore_unknown_fields = ignore;
+        self
+    }
+
+    /// The message types `Any` may hold, beyond the well-known types.
+    pub fn registry(mut self, registry: Arc<Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+}
+
+thread_local! {
+    static OPTIONS: RefCell<Option<JsonOptions>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `options` visible to the generated code on this thread.
+pub fn with_options<T>(options: &JsonOptions, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<JsonOptions>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OPTIONS.with(|o| *o.borrow_mut() = self.0.take());
+        }
+    }
+    let previous = OPTIONS.with(|o| o.borrow_mut().replace(options.clone()));
+    let _restore = Restore(previous);
+    f()
+}
+
+pub(crate) fn ignoring_unknown_fields() -> bool {
+    OPTIONS.with(|o| o.borrow().as_ref().is_some_and(|o| o.ignore_unknown_fields))
+}
+
+pub(crate) fn registry() -> Option<Arc<Registry>> {
+    OPTIONS.with(|o| o.borrow().as_ref().and_then(|o| o.registry.clone()))
+}
+
+/// Serializes `message` as compact JSON.
+pub fn to_string<T: serde::Serialize + ?Sized>(message: &T) -> Result<String, serde_json::Error> {
+    serde_json::to_string(message)
+}
+
+/// [`to_string`] with options (the registry, for `Any`).
+pub fn to_string_with<T: serde::Serialize + ?Sized>(
+    message: &T,
+    options: &JsonOptions,
+) -> Result<String, serde_json::Error> {
+    with_options(options, || serde_json::to_string(message))
+}
+
+/// Serializes `message` as JSON into `out` (appending).
+pub fn to_writer_with<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    message: &T,
+    options: &JsonOptions,
+) -> Result<(), serde_json::Error> {
+    with_options(options, || serde_json::to_writer(out, message))
+}
+
+/// Parses a message from JSON text.
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    from_slice(text.as_bytes())
+}
+
+/// Parses a message from JSON bytes.
+pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+/// [`from_str`] with options (ignore unknown fields, the registry for `Any`).
+pub fn from_str_with<T: serde::de::DeserializeOwned>(
+    text: &str,
+    options: &JsonOptions,
+) -> Result<T, serde_json::Error> {
+    with_options(options, || serde_json::from_str(text))
+}
+
+/// [`from_slice`] with options.
+pub fn from_slice_with<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    options: &JsonOptions,
+) -> Result<T, serde_json::Error> {
+    with_options(options, || serde_json::from_slice(bytes))
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+#[derive(Debug)]
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Deref for Key<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// Prefixes an error with the JSON member it happened under, so that nested errors
+/// name their path: `optionalNestedMessage: a: invalid type: ...`.
+pub fn in_path<E: de::Error>(error: E, segment: &str) -> E {
+    // serde_json reads its own " at line L column C" suffix back out of custom errors,
+    // so the position survives.
+    E::custom(format_args!("{segment}: {error}"))
+}
+
+/// Generated `Deserialize` impls call this for a member that names no field: an error,
+/// or (ignoring unknown fields) the value is skipped.
+pub fn unknown_field<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    message: &str,
+) -> Result<(), A::Error> {
+    if ignoring_unknown_fields() {
+        map.next_value::<IgnoredAny>()?;
+        Ok(())
+    } else {
+        Err(de::Error::custom(format_args!(
+            "unknown field {key:?} in {message}"
+        )))
+    }
+}
+
+/// The error for a field given twice (by either of its names).
+pub fn duplicate_field<E: de::Error>(field: &str) -> E {
+    E::custom(format_args!("duplicate field {field:?}"))
+}
+
+/// The error for a second member of one oneof.
+pub fn duplicate_oneof<E: de::Error>(oneof: &str) -> E {
+    E::custom(format_args!("more than one field of oneof {oneof:?} is set"))
+}
