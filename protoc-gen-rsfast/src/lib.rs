@@ -39,6 +39,9 @@ pub struct Options {
     pub unknown_fields: bool,
     /// Generate tonic client and server modules for the services (default: false).
     pub grpc: bool,
+    /// Generate serde `Serialize`/`Deserialize` (the canonical JSON mapping) and a
+    /// per-package `register_json_types` (default: false).
+    pub json: bool,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
         Options {
             unknown_fields: true,
             grpc: false,
+            json: false,
         }
     }
 }
@@ -60,6 +64,10 @@ impl Options {
         (
             "grpc",
             "generate tonic client and server code for services (default false)",
+        ),
+        (
+            "json",
+            "generate serde Serialize/Deserialize for the canonical JSON mapping (default false)",
         ),
     ];
 
@@ -96,6 +104,7 @@ impl Options {
         match key {
             "unknown_fields" => self.unknown_fields = flag()?,
             "grpc" => self.grpc = flag()?,
+            "json" => self.json = flag()?,
             _ => {
                 let known: Vec<&str> = Self::KEYS.iter().map(|(name, _)| *name).collect();
                 return Err(Error::new(format!(
@@ -148,6 +157,14 @@ impl Config {
     /// needs `tonic` and `rsfast` with its `tonic` feature.
     pub fn grpc(&mut self, enable: bool) -> &mut Self {
         self.options.grpc = enable;
+        self
+    }
+
+    /// Generate serde `Serialize`/`Deserialize` impls (the canonical proto3 JSON
+    /// mapping) and `register_json_types` per package (default: off). The code needs
+    /// `rsfast` with its `json` feature.
+    pub fn json(&mut self, enable: bool) -> &mut Self {
+        self.options.json = enable;
         self
     }
 

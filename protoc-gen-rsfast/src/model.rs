@@ -41,6 +41,8 @@ pub struct Model {
 pub struct Package {
     /// The proto package, e.g. `grpc.examples.echo`.
     pub name: String,
+    /// Its Rust module path from the root that mirrors the packages.
+    pub module: Vec<String>,
     /// The .proto files it comes from.
     pub files: Vec<String>,
     pub messages: Vec<Message>,
@@ -49,6 +51,8 @@ pub struct Package {
     /// The services to generate gRPC code for: all of the package's with the `grpc`
     /// option, none without it.
     pub services: Vec<Service>,
+    /// Generate `register_json_types`: the `json` option.
+    pub json: bool,
 }
 
 /// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
@@ -124,6 +128,8 @@ pub struct Message {
     pub unknown_fields: bool,
     /// It has extension ranges: it implements `rsfast::Extendable`.
     pub extendable: bool,
+    /// Generate its serde (JSON) impls: the `json` option.
+    pub json: bool,
 }
 
 #[derive(Debug)]
@@ -140,6 +146,8 @@ pub struct Oneof {
 #[derive(Debug)]
 pub struct Field {
     pub proto_name: String,
+    /// The JSON name: the descriptor's `json_name`, or protoc's lowerCamel of the name.
+    pub json_name: String,
     pub rust_name: String,
     /// Variant name when the field is a oneof member.
     pub variant: String,
@@ -203,6 +211,8 @@ pub struct TypePath {
 #[derive(Debug, Clone)]
 pub struct EnumRef {
     pub path: TypePath,
+    /// Full proto name without the leading dot.
+    pub full_name: String,
     /// Undeclared values go to unknown fields (proto2 enums) instead of being kept.
     pub closed: bool,
 }
@@ -210,6 +220,8 @@ pub struct EnumRef {
 #[derive(Debug, Clone)]
 pub struct MessageRef {
     pub path: TypePath,
+    /// Full proto name without the leading dot.
+    pub full_name: String,
     /// Group encoding (start/end tags) instead of a length prefix.
     pub delimited: bool,
     /// Held in a `Box` because it (transitively) contains the message holding it.
@@ -232,6 +244,8 @@ pub enum DefaultValue {
 #[derive(Debug)]
 pub struct Enum {
     pub rust_name: String,
+    /// Generate its JSON name lookup: the `json` option.
+    pub json: bool,
     pub doc: Vec<String>,
     /// Declared values, aliases dropped (first name of each number wins).
     pub values: Vec<EnumValue>,
@@ -312,11 +326,13 @@ pub fn build(
         let module = package_module(name);
         let mut package = Package {
             name: name.to_owned(),
+            module: module.clone(),
             files: files.iter().map(|f| f.name().to_owned()).collect(),
             messages: Vec::new(),
             enums: Vec::new(),
             extensions: Vec::new(),
             services: Vec::new(),
+            json: options.json,
         };
         for file in files {
             let comments = Comments::of(file);
@@ -348,7 +364,9 @@ pub fn build(
             }
             for (i, e) in file.enum_type.iter().enumerate() {
                 let path = vec![path::FILE_ENUM_TYPE, i as i32];
-                package.enums.push(enum_model(e, &comments, &path));
+                package
+                    .enums
+                    .push(enum_model(e, &comments, &path, options.json));
             }
             if options.grpc {
                 package
@@ -398,6 +416,8 @@ fn file_features(file: &FileDescriptorProto) -> Result<Features, Error> {
 struct Resolver<'a> {
     /// The `unknown_fields` option.
     unknown_fields: bool,
+    /// The `json` option.
+    json: bool,
     /// Keyed by full name with a leading dot, as descriptors refer to types.
     types: HashMap<String, TypeInfo<'a>>,
     /// Message full name → message types held without indirection (singular fields and
@@ -414,6 +434,7 @@ impl<'a> Resolver<'a> {
     ) -> Result<Self, Error> {
         let mut r = Resolver {
             unknown_fields: options.unknown_fields,
+            json: options.json,
             types: HashMap::new(),
             inline_edges: HashMap::new(),
             needs_init_check: HashSet::new(),
@@ -682,7 +703,7 @@ impl<'a> Resolver<'a> {
             .map(|(i, e)| {
                 let mut p = path.to_vec();
                 p.extend([path::MESSAGE_ENUM_TYPE, i as i32]);
-                enum_model(e, cx.comments, &p)
+                enum_model(e, cx.comments, &p, self.json)
             })
             .collect();
 
@@ -696,6 +717,7 @@ impl<'a> Resolver<'a> {
             extensions,
             unknown_fields: self.unknown_fields || extendable,
             extendable,
+            json: self.json,
             rust_name: names::upper_camel(m.name()),
             module: module.to_vec(),
             child_module,
@@ -814,6 +836,10 @@ impl<'a> Resolver<'a> {
         };
         Ok(Field {
             proto_name: f.name().to_owned(),
+            json_name: f
+                .json_name
+                .clone()
+                .unwrap_or_else(|| names::json_name(f.name())),
             rust_name: names::field(f.name()),
             variant: names::upper_camel(f.name()),
             number,
@@ -841,6 +867,7 @@ impl<'a> Resolver<'a> {
             Type::Enum => match self.lookup(f.type_name(), file)? {
                 TypeInfo::Enum { path, closed, .. } => Kind::Enum(EnumRef {
                     path: path.clone(),
+                    full_name: f.type_name().trim_start_matches('.').to_owned(),
                     closed: *closed,
                 }),
                 TypeInfo::Message { .. } => {
@@ -853,6 +880,7 @@ impl<'a> Resolver<'a> {
             Type::Message | Type::Group => match self.lookup(f.type_name(), file)? {
                 TypeInfo::Message { path, descriptor } => Kind::Message(MessageRef {
                     path: path.clone(),
+                    full_name: f.type_name().trim_start_matches('.').to_owned(),
                     // Editions express groups as DELIMITED message fields; map entries
                     // are always length-prefixed.
                     delimited: f.r#type() == Type::Group
@@ -963,7 +991,7 @@ fn is_message_type(f: &FieldDescriptorProto) -> bool {
     matches!(f.r#type(), Type::Message | Type::Group)
 }
 
-fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32]) -> Enum {
+fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32], json: bool) -> Enum {
     let mut seen = HashSet::new();
     let values = e
         .value
@@ -982,6 +1010,7 @@ fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32]) -> Enu
         })
         .collect();
     Enum {
+        json,
         rust_name: names::upper_camel(e.name()),
         doc: comments.doc(path),
         values,

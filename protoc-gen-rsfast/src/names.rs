@@ -70,6 +70,24 @@ pub fn package_file(package: &str) -> String {
     }
 }
 
+/// A field's default JSON name, as protoc computes it: underscores dropped, the letter
+/// after each one upper-cased.
+pub fn json_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The package of the well-known types.
 pub const WKT_PACKAGE: &str = "google.protobuf";
 
@@ -215,6 +233,8 @@ mod tests {
         assert_eq!(enum_variant("Corpus", "CORPUS_3D"), "Corpus3d");
         assert_eq!(enum_variant("Corpus", "UNIVERSAL"), "Universal");
         assert_eq!(enum_variant("Kw", "KW_SELF"), "Self_");
+        assert_eq!(json_name("field_name_1"), "fieldName1");
+        assert_eq!(json_name("__field_name13"), "FieldName13");
     }
 
     #[test]

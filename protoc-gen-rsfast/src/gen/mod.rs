@@ -4,6 +4,7 @@
 mod decode;
 mod encode;
 mod grpc;
+mod json;
 mod name;
 mod size;
 mod types;
@@ -37,7 +38,8 @@ pub fn generate(model: &Model) -> Result<Vec<GeneratedFile>, Error> {
 fn package_file(package: &Package) -> Result<String, Error> {
     let items = module_items(&package.messages, &package.enums, &package.extensions);
     let services = grpc::services(package)?;
-    let tokens = quote!(#items #services);
+    let register = json::register_fn(package);
+    let tokens = quote!(#items #register #services);
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
             "internal error: generated code for package {:?} does not parse: {e}\n{}",
@@ -73,7 +75,11 @@ fn module_items(
         }
     });
     let messages = messages.iter().map(message_items);
-    let enums = enums.iter().map(types::enum_items);
+    let enums = enums.iter().map(|e| {
+        let items = types::enum_items(e);
+        let json = json::enum_impl(e);
+        quote!(#items #json)
+    });
     let extensions = extensions.iter().map(types::extension_const);
     quote! {
         #imports
@@ -88,6 +94,7 @@ fn message_items(message: &Message) -> TokenStream {
     let getters = types::getters(message);
     let message_impl = message_impl(message);
     let name_impl = name::name_impl(message);
+    let json = json::message_impls(message);
     let extendable = types::extendable_impl(message);
     let child = types::child_module(message);
     quote! {
@@ -95,6 +102,7 @@ fn message_items(message: &Message) -> TokenStream {
         #getters
         #message_impl
         #name_impl
+        #json
         #extendable
         #child
     }

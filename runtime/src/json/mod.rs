@@ -130,6 +130,32 @@ pub fn from_slice_with<T: serde::de::DeserializeOwned>(
     with_options(options, || serde_json::from_slice(bytes))
 }
 
+/// What generated code implements (with the `json` option) to read a message from a
+/// JSON object; its `Deserialize` impl calls [`deserialize_message`].
+pub trait JsonMessage: Default + crate::Name {
+    /// Merges the members of one JSON object into `self`.
+    fn merge_json<'de, A: MapAccess<'de>>(&mut self, map: A) -> Result<(), A::Error>;
+}
+
+/// Reads a message from a JSON object (`null` and other JSON types are errors).
+pub fn deserialize_message<'de, D: Deserializer<'de>, M: JsonMessage>(
+    deserializer: D,
+) -> Result<M, D::Error> {
+    struct V<M>(std::marker::PhantomData<M>);
+    impl<'de, M: JsonMessage> Visitor<'de> for V<M> {
+        type Value = M;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a JSON object for {}", M::FULL_NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<M, A::Error> {
+            let mut message = M::default();
+            message.merge_json(map)?;
+            Ok(message)
+        }
+    }
+    deserializer.deserialize_map(V(std::marker::PhantomData))
+}
+
 /// An object key, borrowed from the input when it has no escapes.
 #[derive(Debug)]
 pub struct Key<'de>(Cow<'de, str>);

@@ -1,0 +1,315 @@
+//! The `json` option: serde `Serialize` and `Deserialize` per message (the canonical
+//! proto3 JSON mapping, through the codecs in `rsfast::json::codec`), enum name lookup,
+//! and `register_json_types` per package for `Any`.
+//!
+//! Serialize writes lowerCamel names and skips what is not present (implicit fields at
+//! their default, unset optional fields, empty lists and maps). Deserialize matches
+//! member names as bytes against both the JSON and the .proto name of each field,
+//! treats `null` as "not set", and rejects a field given twice and a second oneof member.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{ident, implicit_is_set, type_path, types::value_type};
+use crate::model::{Cardinality, Enum, Field, Kind, Message, Package, Presence, Scalar, TypePath};
+
+const VALUE: &str = "google.protobuf.Value";
+const NULL_VALUE: &str = "google.protobuf.NullValue";
+
+/// The `rsfast::json::codec` codec of one value of `kind`, seen from module `from`.
+fn codec(kind: &Kind, from: &[String]) -> TokenStream {
+    let name = |n: &str| {
+        let n = ident(n);
+        quote!(::rsfast::json::codec::#n)
+    };
+    match kind {
+        Kind::Scalar(s) => name(match s {
+            Scalar::Int32 | Scalar::Sint32 | Scalar::Sfixed32 => "I32",
+            Scalar::Uint32 | Scalar::Fixed32 => "U32",
+            Scalar::Int64 | Scalar::Sint64 | Scalar::Sfixed64 => "I64",
+            Scalar::Uint64 | Scalar::Fixed64 => "U64",
+            Scalar::Bool => "Bool",
+            Scalar::Float => "F32",
+            Scalar::Double => "F64",
+        }),
+        Kind::String => name("Str"),
+        Kind::Bytes => name("Bytes"),
+        Kind::Enum(e) if e.full_name == NULL_VALUE && !e.closed => name("NullValue"),
+        Kind::Enum(e) => {
+            let path = type_path(&e.path, from);
+            if e.closed {
+                quote!(::rsfast::json::codec::ClosedEnum<#path>)
+            } else {
+                quote!(::rsfast::json::codec::Enum<#path>)
+            }
+        }
+        Kind::Message(m) if m.full_name == VALUE && !m.boxed => name("ValueMsg"),
+        Kind::Message(m) => {
+            let path = type_path(&m.path, from);
+            if m.boxed {
+                quote!(::rsfast::json::codec::BoxMsg<#path>)
+            } else {
+                quote!(::rsfast::json::codec::Msg<#path>)
+            }
+        }
+    }
+}
+
+/// `Serialize`, `Deserialize` and `rsfast::json::JsonMessage` for one message.
+pub(super) fn message_impls(message: &Message) -> TokenStream {
+    if !message.json {
+        return TokenStream::new();
+    }
+    let name = ident(&message.rust_name);
+    let serialize = serialize_body(message);
+    let merge = merge_body(message);
+    quote! {
+        impl ::rsfast::serde::Serialize for #name {
+            fn serialize<S: ::rsfast::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                #serialize
+            }
+        }
+        impl<'de> ::rsfast::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                ::rsfast::json::deserialize_message(deserializer)
+            }
+        }
+        impl ::rsfast::json::JsonMessage for #name {
+            fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+                &mut self,
+                mut map: A,
+            ) -> ::core::result::Result<(), A::Error> {
+                #merge
+            }
+        }
+    }
+}
+
+fn serialize_body(message: &Message) -> TokenStream {
+    let from = &message.module;
+    let entry = |field: &Field, wrapper: TokenStream| {
+        let json = &field.json_name;
+        quote!(::rsfast::serde::ser::SerializeMap::serialize_entry(&mut map, #json, &#wrapper)?;)
+    };
+    let fields = message.fields.iter().map(|f| {
+        let name = ident(&f.rust_name);
+        match &f.cardinality {
+            Cardinality::Singular(Presence::Implicit) => {
+                let c = codec(&f.kind, from);
+                let set = implicit_is_set(&f.kind, &quote!(self.#name));
+                let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(&self.#name)));
+                quote!(if #set { #put })
+            }
+            Cardinality::Singular(_) => {
+                let c = codec(&f.kind, from);
+                let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(v)));
+                quote!(if let ::core::option::Option::Some(v) = &self.#name { #put })
+            }
+            Cardinality::Repeated { .. } => {
+                let c = codec(&f.kind, from);
+                let put = entry(f, quote!(::rsfast::json::codec::SerRepeated::<#c>(&self.#name)));
+                quote!(if !self.#name.is_empty() { #put })
+            }
+            Cardinality::Map { key, value } => {
+                let k = value_type(key, from);
+                let c = codec(value, from);
+                let put = entry(f, quote!(::rsfast::json::codec::SerMap::<#k, #c>(&self.#name)));
+                quote!(if !self.#name.is_empty() { #put })
+            }
+        }
+    });
+    let child = ident(&message.child_module);
+    let oneofs = message.oneofs.iter().map(|o| {
+        let name = ident(&o.rust_field);
+        let enum_name = ident(&o.rust_enum);
+        let arms = o.fields.iter().map(|f| {
+            let variant = ident(&f.variant);
+            let c = codec(&f.kind, from);
+            let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(v)));
+            quote!(::core::option::Option::Some(#child::#enum_name::#variant(v)) => { #put })
+        });
+        quote! {
+            match &self.#name {
+                #(#arms)*
+                ::core::option::Option::None => {}
+            }
+        }
+    });
+    let binding = if message.fields.is_empty() && message.oneofs.is_empty() {
+        quote!(map)
+    } else {
+        quote!(mut map)
+    };
+    quote! {
+        let #binding = serializer.serialize_map(::core::option::Option::None)?;
+        #(#fields)*
+        #(#oneofs)*
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+
+/// Match patterns for a field: its JSON name and, when different, its .proto name;
+/// names another field already claimed are left out (protoc forbids real clashes).
+fn patterns(field: &Field, taken: &mut HashSet<String>) -> Vec<Literal> {
+    [&field.json_name, &field.proto_name]
+        .into_iter()
+        .filter(|n| taken.insert((*n).clone()))
+        .map(|n| Literal::string(n))
+        .collect()
+}
+
+fn merge_body(message: &Message) -> TokenStream {
+    let from = &message.module;
+    let mut taken = HashSet::new();
+    let all: Vec<(&Field, Option<&crate::model::Oneof>)> = message
+        .fields
+        .iter()
+        .map(|f| (f, None))
+        .chain(
+            message
+                .oneofs
+                .iter()
+                .flat_map(|o| o.fields.iter().map(move |f| (f, Some(o)))),
+        )
+        .collect();
+    let count = Literal::usize_unsuffixed(all.len());
+    let child = ident(&message.child_module);
+    let arms: Vec<TokenStream> = all
+        .iter()
+        .enumerate()
+        .filter_map(|(index, (f, oneof))| {
+            let pats = patterns(f, &mut taken);
+            if pats.is_empty() {
+                return None;
+            }
+            let index = Literal::usize_unsuffixed(index);
+            let json = &f.json_name;
+            let name = ident(&f.rust_name);
+            let read = |wrapper: TokenStream| {
+                quote! {
+                    map.next_value::<#wrapper>()
+                        .map_err(|e| ::rsfast::json::in_path(e, #json))?
+                }
+            };
+            let store = match (oneof, &f.cardinality) {
+                (Some(o), _) => {
+                    let c = codec(&f.kind, from);
+                    let value = read(quote!(::rsfast::json::codec::Field<#c>));
+                    let field = ident(&o.rust_field);
+                    let enum_name = ident(&o.rust_enum);
+                    let variant = ident(&f.variant);
+                    let oneof_name = o.rust_field.trim_start_matches("r#");
+                    quote! {
+                        if let ::core::option::Option::Some(v) = #value.0 {
+                            if self.#field.is_some() {
+                                return ::core::result::Result::Err(
+                                    ::rsfast::json::duplicate_oneof(#oneof_name),
+                                );
+                            }
+                            self.#field = ::core::option::Option::Some(#child::#enum_name::#variant(v));
+                        }
+                    }
+                }
+                (None, Cardinality::Singular(Presence::Implicit)) => {
+                    let c = codec(&f.kind, from);
+                    let value = read(quote!(::rsfast::json::codec::Field<#c>));
+                    quote! {
+                        if let ::core::option::Option::Some(v) = #value.0 {
+                            self.#name = v;
+                        }
+                    }
+                }
+                (None, Cardinality::Singular(_)) => {
+                    let c = codec(&f.kind, from);
+                    let value = read(quote!(::rsfast::json::codec::Field<#c>));
+                    quote!(self.#name = #value.0;)
+                }
+                (None, Cardinality::Repeated { .. }) => {
+                    let c = codec(&f.kind, from);
+                    let value = read(quote!(::rsfast::json::codec::Repeated<#c>));
+                    quote!(self.#name = #value.0;)
+                }
+                (None, Cardinality::Map { key, value }) => {
+                    let k = value_type(key, from);
+                    let c = codec(value, from);
+                    let value = read(quote!(::rsfast::json::codec::Map<#k, #c>));
+                    quote!(self.#name = #value.0;)
+                }
+            };
+            Some(quote! {
+                #(#pats)|* => {
+                    if ::core::mem::replace(&mut seen[#index], true) {
+                        return ::core::result::Result::Err(::rsfast::json::duplicate_field(#json));
+                    }
+                    #store
+                }
+            })
+        })
+        .collect();
+    let full_name = &message.full_name;
+    let seen = (!arms.is_empty()).then(|| quote!(let mut seen = [false; #count];));
+    quote! {
+        #seen
+        while let ::core::option::Option::Some(key) = map.next_key::<::rsfast::json::Key<'de>>()? {
+            match &*key {
+                #(#arms)*
+                _ => ::rsfast::json::unknown_field(&mut map, &key, #full_name)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+/// `rsfast::json::EnumName` for one enum.
+pub(super) fn enum_impl(e: &Enum) -> TokenStream {
+    if !e.json {
+        return TokenStream::new();
+    }
+    let name = ident(&e.rust_name);
+    quote! {
+        impl ::rsfast::json::EnumName for #name {
+            fn from_name(name: &str) -> ::core::option::Option<Self> {
+                #name::from_str_name(name)
+            }
+        }
+    }
+}
+
+/// `register_json_types`: every message of the package, for `Any` in JSON.
+pub(super) fn register_fn(package: &Package) -> TokenStream {
+    if !package.json {
+        return TokenStream::new();
+    }
+    let from = &package.module;
+    let mut paths = Vec::new();
+    fn collect(messages: &[Message], from: &[String], out: &mut Vec<TokenStream>) {
+        for m in messages {
+            out.push(type_path(
+                &TypePath {
+                    module: m.module.clone(),
+                    name: m.rust_name.clone(),
+                },
+                from,
+            ));
+            collect(&m.messages, from, out);
+        }
+    }
+    collect(&package.messages, from, &mut paths);
+    let doc = format!(
+        " Registers the messages of `{}` for `Any` in JSON.",
+        package.name
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+            #(registry.register::<#paths>();)*
+        }
+    }
+}
