@@ -58,9 +58,11 @@ pub fn handle(request: &ConformanceRequest) -> conformance_response::Result {
         // The runner asks for the testee's own failure list first: it is empty.
         return R::ProtobufPayload(conformance::FailureSet::default().encode_to_vec());
     }
-    let options = JsonOptions::new().registry(registry()).ignore_unknown_fields(
-        request.test_category.known() == Some(TestCategory::JsonIgnoreUnknownParsingTest),
-    );
+    let options = JsonOptions::new()
+        .registry(registry())
+        .ignore_unknown_fields(
+            request.test_category.known() == Some(TestCategory::JsonIgnoreUnknownParsingTest),
+        );
     let io = Io {
         request,
         options: &options,

@@ -249,6 +249,8 @@ pub struct Enum {
     pub doc: Vec<String>,
     /// Declared values, aliases dropped (first name of each number wins).
     pub values: Vec<EnumValue>,
+    /// Every declared name with its number, aliases included (JSON accepts them all).
+    pub all_names: Vec<(String, i32)>,
 }
 
 #[derive(Debug)]
@@ -1010,6 +1012,11 @@ fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32], json: 
         })
         .collect();
     Enum {
+        all_names: e
+            .value
+            .iter()
+            .map(|v| (v.name().to_owned(), v.number()))
+            .collect(),
         json,
         rust_name: names::upper_camel(e.name()),
         doc: comments.doc(path),

@@ -28,9 +28,9 @@ extern crate self as rsfast;
 
 pub mod enums;
 mod error;
+pub mod extension;
 #[cfg(feature = "json")]
 pub mod json;
-pub mod extension;
 mod message;
 mod name;
 mod reader;
@@ -43,14 +43,14 @@ pub mod wkt;
 mod writer;
 
 pub use bytes;
-#[cfg(feature = "json")]
-pub use serde;
 pub use enums::{Enum, OpenEnum};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use extension::{Extendable, Extension};
 pub use message::Message;
 pub use name::Name;
 pub use reader::{Reader, DEFAULT_RECURSION_LIMIT};
+#[cfg(feature = "json")]
+pub use serde;
 pub use unknown::{UnknownFields, UnknownValue};
 pub use writer::Writer;
 

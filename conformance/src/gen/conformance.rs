@@ -1689,8 +1689,16 @@ impl ::core::convert::From<WireFormat> for i32 {
     }
 }
 impl ::rsfast::json::EnumName for WireFormat {
+    /// Any declared name, aliases included.
     fn from_name(name: &str) -> ::core::option::Option<Self> {
-        WireFormat::from_str_name(name)
+        match name {
+            "UNSPECIFIED" => ::rsfast::Enum::from_i32(0),
+            "PROTOBUF" => ::rsfast::Enum::from_i32(1),
+            "JSON" => ::rsfast::Enum::from_i32(2),
+            "JSPB" => ::rsfast::Enum::from_i32(3),
+            "TEXT_FORMAT" => ::rsfast::Enum::from_i32(4),
+            _ => ::core::option::Option::None,
+        }
     }
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1774,8 +1782,17 @@ impl ::core::convert::From<TestCategory> for i32 {
     }
 }
 impl ::rsfast::json::EnumName for TestCategory {
+    /// Any declared name, aliases included.
     fn from_name(name: &str) -> ::core::option::Option<Self> {
-        TestCategory::from_str_name(name)
+        match name {
+            "UNSPECIFIED_TEST" => ::rsfast::Enum::from_i32(0),
+            "BINARY_TEST" => ::rsfast::Enum::from_i32(1),
+            "JSON_TEST" => ::rsfast::Enum::from_i32(2),
+            "JSON_IGNORE_UNKNOWN_PARSING_TEST" => ::rsfast::Enum::from_i32(3),
+            "JSPB_TEST" => ::rsfast::Enum::from_i32(4),
+            "TEXT_FORMAT_TEST" => ::rsfast::Enum::from_i32(5),
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// Registers the messages of `conformance` for `Any` in JSON.

@@ -5990,6 +5990,11 @@ impl ::rsfast::serde::Serialize for TestAllTypesProto2 {
             }
             ::core::option::Option::None => {}
         }
+        ::rsfast::json::serialize_extensions(
+            &mut map,
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        )?;
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
@@ -7982,10 +7987,11 @@ impl ::rsfast::json::JsonMessage for TestAllTypesProto2 {
                     }
                 }
                 _ => {
-                    ::rsfast::json::unknown_field(
+                    ::rsfast::json::extension_or_unknown_field(
                         &mut map,
                         &key,
                         "protobuf_test_messages.editions.proto2.TestAllTypesProto2",
+                        &mut self.unknown_fields,
                     )?
                 }
             }
@@ -8546,7 +8552,12 @@ pub mod test_all_types_proto2 {
             &self,
             serializer: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let map = serializer.serialize_map(::core::option::Option::None)?;
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::json::serialize_extensions(
+                &mut map,
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            )?;
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
@@ -8567,10 +8578,11 @@ pub mod test_all_types_proto2 {
             {
                 match &*key {
                     _ => {
-                        ::rsfast::json::unknown_field(
+                        ::rsfast::json::extension_or_unknown_field(
                             &mut map,
                             &key,
                             "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect",
+                            &mut self.unknown_fields,
                         )?
                     }
                 }
@@ -9076,8 +9088,15 @@ pub mod test_all_types_proto2 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            NestedEnum::from_str_name(name)
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -10045,8 +10064,13 @@ pub mod enum_only_proto2 {
         }
     }
     impl ::rsfast::json::EnumName for Bool {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            Bool::from_str_name(name)
+            match name {
+                "kFalse" => ::rsfast::Enum::from_i32(0),
+                "kTrue" => ::rsfast::Enum::from_i32(1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
 }
@@ -12220,6 +12244,11 @@ impl ::rsfast::serde::Serialize for TestAllRequiredTypesProto2 {
                 &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
             )?;
         }
+        ::rsfast::json::serialize_extensions(
+            &mut map,
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        )?;
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
@@ -12777,10 +12806,11 @@ impl ::rsfast::json::JsonMessage for TestAllRequiredTypesProto2 {
                         .0;
                 }
                 _ => {
-                    ::rsfast::json::unknown_field(
+                    ::rsfast::json::extension_or_unknown_field(
                         &mut map,
                         &key,
                         "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2",
+                        &mut self.unknown_fields,
                     )?
                 }
             }
@@ -13305,7 +13335,12 @@ pub mod test_all_required_types_proto2 {
             &self,
             serializer: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let map = serializer.serialize_map(::core::option::Option::None)?;
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::json::serialize_extensions(
+                &mut map,
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            )?;
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
@@ -13326,10 +13361,11 @@ pub mod test_all_required_types_proto2 {
             {
                 match &*key {
                     _ => {
-                        ::rsfast::json::unknown_field(
+                        ::rsfast::json::extension_or_unknown_field(
                             &mut map,
                             &key,
                             "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect",
+                            &mut self.unknown_fields,
                         )?
                     }
                 }
@@ -13672,8 +13708,15 @@ pub mod test_all_required_types_proto2 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            NestedEnum::from_str_name(name)
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
 }
@@ -14525,8 +14568,14 @@ impl ::core::convert::From<ForeignEnumProto2> for i32 {
     }
 }
 impl ::rsfast::json::EnumName for ForeignEnumProto2 {
+    /// Any declared name, aliases included.
     fn from_name(name: &str) -> ::core::option::Option<Self> {
-        ForeignEnumProto2::from_str_name(name)
+        match name {
+            "FOREIGN_FOO" => ::rsfast::Enum::from_i32(0),
+            "FOREIGN_BAR" => ::rsfast::Enum::from_i32(1),
+            "FOREIGN_BAZ" => ::rsfast::Enum::from_i32(2),
+            _ => ::core::option::Option::None,
+        }
     }
 }
 pub const EXTENSION_INT32: ::rsfast::Extension<
@@ -14570,4 +14619,7 @@ pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
     registry.register::<test_large_oneof::A3>();
     registry.register::<test_large_oneof::A4>();
     registry.register::<test_large_oneof::A5>();
+    registry.register_extension::<::rsfast::json::codec::I32, _, _>(&EXTENSION_INT32);
+    registry
+        .register_extension::<::rsfast::json::codec::Msg<GroupField>, _, _>(&GROUPFIELD);
 }

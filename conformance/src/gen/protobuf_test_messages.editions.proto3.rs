@@ -8722,8 +8722,15 @@ pub mod test_all_types_proto3 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            NestedEnum::from_str_name(name)
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8776,8 +8783,17 @@ pub mod test_all_types_proto3 {
         }
     }
     impl ::rsfast::json::EnumName for AliasedEnum {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            AliasedEnum::from_str_name(name)
+            match name {
+                "ALIAS_FOO" => ::rsfast::Enum::from_i32(0),
+                "ALIAS_BAR" => ::rsfast::Enum::from_i32(1),
+                "ALIAS_BAZ" => ::rsfast::Enum::from_i32(2),
+                "MOO" => ::rsfast::Enum::from_i32(2),
+                "moo" => ::rsfast::Enum::from_i32(2),
+                "bAz" => ::rsfast::Enum::from_i32(2),
+                _ => ::core::option::Option::None,
+            }
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -9096,8 +9112,13 @@ pub mod enum_only_proto3 {
         }
     }
     impl ::rsfast::json::EnumName for Bool {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            Bool::from_str_name(name)
+            match name {
+                "kFalse" => ::rsfast::Enum::from_i32(0),
+                "kTrue" => ::rsfast::Enum::from_i32(1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
 }
@@ -9151,8 +9172,14 @@ impl ::core::convert::From<ForeignEnum> for i32 {
     }
 }
 impl ::rsfast::json::EnumName for ForeignEnum {
+    /// Any declared name, aliases included.
     fn from_name(name: &str) -> ::core::option::Option<Self> {
-        ForeignEnum::from_str_name(name)
+        match name {
+            "FOREIGN_FOO" => ::rsfast::Enum::from_i32(0),
+            "FOREIGN_BAR" => ::rsfast::Enum::from_i32(1),
+            "FOREIGN_BAZ" => ::rsfast::Enum::from_i32(2),
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// Registers the messages of `protobuf_test_messages.editions.proto3` for `Any` in JSON.

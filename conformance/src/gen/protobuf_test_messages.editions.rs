@@ -4837,6 +4837,11 @@ impl ::rsfast::serde::Serialize for TestAllTypesEdition2023 {
             }
             ::core::option::Option::None => {}
         }
+        ::rsfast::json::serialize_extensions(
+            &mut map,
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        )?;
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
@@ -6351,10 +6356,11 @@ impl ::rsfast::json::JsonMessage for TestAllTypesEdition2023 {
                     }
                 }
                 _ => {
-                    ::rsfast::json::unknown_field(
+                    ::rsfast::json::extension_or_unknown_field(
                         &mut map,
                         &key,
                         "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                        &mut self.unknown_fields,
                     )?
                 }
             }
@@ -6768,8 +6774,15 @@ pub mod test_all_types_edition2023 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
         fn from_name(name: &str) -> ::core::option::Option<Self> {
-            NestedEnum::from_str_name(name)
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -7082,8 +7095,14 @@ impl ::core::convert::From<ForeignEnumEdition2023> for i32 {
     }
 }
 impl ::rsfast::json::EnumName for ForeignEnumEdition2023 {
+    /// Any declared name, aliases included.
     fn from_name(name: &str) -> ::core::option::Option<Self> {
-        ForeignEnumEdition2023::from_str_name(name)
+        match name {
+            "FOREIGN_FOO" => ::rsfast::Enum::from_i32(0),
+            "FOREIGN_BAR" => ::rsfast::Enum::from_i32(1),
+            "FOREIGN_BAZ" => ::rsfast::Enum::from_i32(2),
+            _ => ::core::option::Option::None,
+        }
     }
 }
 pub const EXTENSION_INT32: ::rsfast::Extension<
@@ -7106,4 +7125,17 @@ pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
     registry.register::<test_all_types_edition2023::GroupLikeType>();
     registry.register::<ForeignMessageEdition2023>();
     registry.register::<GroupLikeType>();
+    registry.register_extension::<::rsfast::json::codec::I32, _, _>(&EXTENSION_INT32);
+    registry
+        .register_extension::<
+            ::rsfast::json::codec::Msg<GroupLikeType>,
+            _,
+            _,
+        >(&GROUPLIKETYPE);
+    registry
+        .register_extension::<
+            ::rsfast::json::codec::Msg<GroupLikeType>,
+            _,
+            _,
+        >(&DELIMITED_EXT);
 }

@@ -114,13 +114,19 @@ fn serialize_body(message: &Message) -> TokenStream {
             }
             Cardinality::Repeated { .. } => {
                 let c = codec(&f.kind, from);
-                let put = entry(f, quote!(::rsfast::json::codec::SerRepeated::<#c>(&self.#name)));
+                let put = entry(
+                    f,
+                    quote!(::rsfast::json::codec::SerRepeated::<#c>(&self.#name)),
+                );
                 quote!(if !self.#name.is_empty() { #put })
             }
             Cardinality::Map { key, value } => {
                 let k = value_type(key, from);
                 let c = codec(value, from);
-                let put = entry(f, quote!(::rsfast::json::codec::SerMap::<#k, #c>(&self.#name)));
+                let put = entry(
+                    f,
+                    quote!(::rsfast::json::codec::SerMap::<#k, #c>(&self.#name)),
+                );
                 quote!(if !self.#name.is_empty() { #put })
             }
         }
@@ -147,10 +153,25 @@ fn serialize_body(message: &Message) -> TokenStream {
     } else {
         quote!(mut map)
     };
+    let binding = if message.extendable {
+        quote!(mut map)
+    } else {
+        binding
+    };
+    let extensions = message.extendable.then(|| {
+        quote! {
+            ::rsfast::json::serialize_extensions(
+                &mut map,
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            )?;
+        }
+    });
     quote! {
         let #binding = serializer.serialize_map(::core::option::Option::None)?;
         #(#fields)*
         #(#oneofs)*
+        #extensions
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
@@ -255,12 +276,19 @@ fn merge_body(message: &Message) -> TokenStream {
         .collect();
     let full_name = &message.full_name;
     let seen = (!arms.is_empty()).then(|| quote!(let mut seen = [false; #count];));
+    let other = if message.extendable {
+        quote! {
+            ::rsfast::json::extension_or_unknown_field(&mut map, &key, #full_name, &mut self.unknown_fields)?
+        }
+    } else {
+        quote!(::rsfast::json::unknown_field(&mut map, &key, #full_name)?)
+    };
     quote! {
         #seen
         while let ::core::option::Option::Some(key) = map.next_key::<::rsfast::json::Key<'de>>()? {
             match &*key {
                 #(#arms)*
-                _ => ::rsfast::json::unknown_field(&mut map, &key, #full_name)?,
+                _ => #other,
             }
         }
         ::core::result::Result::Ok(())
@@ -273,10 +301,18 @@ pub(super) fn enum_impl(e: &Enum) -> TokenStream {
         return TokenStream::new();
     }
     let name = ident(&e.rust_name);
+    let arms = e.all_names.iter().map(|(text, number)| {
+        let number = Literal::i32_unsuffixed(*number);
+        quote!(#text => ::rsfast::Enum::from_i32(#number),)
+    });
     quote! {
         impl ::rsfast::json::EnumName for #name {
+            /// Any declared name, aliases included.
             fn from_name(name: &str) -> ::core::option::Option<Self> {
-                #name::from_str_name(name)
+                match name {
+                    #(#arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
         }
     }
@@ -302,6 +338,44 @@ pub(super) fn register_fn(package: &Package) -> TokenStream {
         }
     }
     collect(&package.messages, from, &mut paths);
+    let mut extensions = Vec::new();
+    fn collect_extensions<'a>(
+        scope: &'a [crate::model::Extension],
+        messages: &'a [Message],
+        out: &mut Vec<&'a crate::model::Extension>,
+    ) {
+        out.extend(scope);
+        for m in messages {
+            collect_extensions(&m.extensions, &m.messages, out);
+        }
+    }
+    collect_extensions(&package.extensions, &package.messages, &mut extensions);
+    let extensions = extensions.iter().map(|ext| {
+        let path = type_path(
+            &TypePath {
+                module: ext.module.clone(),
+                name: ext.const_name.clone(),
+            },
+            from,
+        );
+        // Extensions read enums as open enums whatever the enum says.
+        let value = match &ext.kind {
+            Kind::Enum(e) => {
+                let path = type_path(&e.path, from);
+                quote!(::rsfast::json::codec::Enum<#path>)
+            }
+            Kind::Message(m) => {
+                let path = type_path(&m.path, from);
+                quote!(::rsfast::json::codec::Msg<#path>)
+            }
+            kind => codec(kind, from),
+        };
+        let c = match ext.repeated {
+            Some(_) => quote!(::rsfast::json::codec::List<#value>),
+            None => value,
+        };
+        quote!(registry.register_extension::<#c, _, _>(&#path);)
+    });
     let doc = format!(
         " Registers the messages of `{}` for `Any` in JSON.",
         package.name
@@ -310,6 +384,7 @@ pub(super) fn register_fn(package: &Package) -> TokenStream {
         #[doc = #doc]
         pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
             #(registry.register::<#paths>();)*
+            #(#extensions)*
         }
     }
 }

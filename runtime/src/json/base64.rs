@@ -23,8 +23,16 @@ impl fmt::Display for Base64<'_> {
             let out = [
                 STANDARD[(n >> 18) as usize & 63],
                 STANDARD[(n >> 12) as usize & 63],
-                if chunk.len() > 1 { STANDARD[(n >> 6) as usize & 63] } else { b'=' },
-                if chunk.len() > 2 { STANDARD[n as usize & 63] } else { b'=' },
+                if chunk.len() > 1 {
+                    STANDARD[(n >> 6) as usize & 63]
+                } else {
+                    b'='
+                },
+                if chunk.len() > 2 {
+                    STANDARD[n as usize & 63]
+                } else {
+                    b'='
+                },
             ];
             buf[len..len + 4].copy_from_slice(&out);
             len += 4;
@@ -52,7 +60,10 @@ fn sextet(c: u8) -> Option<u32> {
 pub(crate) fn decode(text: &str) -> Result<Vec<u8>, &'static str> {
     let mut bytes = text.as_bytes();
     if bytes.len() % 4 == 0 {
-        bytes = bytes.strip_suffix(b"==").or_else(|| bytes.strip_suffix(b"=")).unwrap_or(bytes);
+        bytes = bytes
+            .strip_suffix(b"==")
+            .or_else(|| bytes.strip_suffix(b"="))
+            .unwrap_or(bytes);
     }
     if bytes.len() % 4 == 1 {
         return Err("base64 of impossible length");

@@ -261,7 +261,11 @@ fn parse_decimal(text: &str) -> Option<f64> {
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && text.bytes().any(|b| b.is_ascii_digit())
         && !text.starts_with('+');
-    let value: f64 = if valid { text.parse().ok()? } else { return None };
+    let value: f64 = if valid {
+        text.parse().ok()?
+    } else {
+        return None;
+    };
     value.is_finite().then_some(value)
 }
 
@@ -269,7 +273,8 @@ fn integer<'de, D: Deserializer<'de>, T>(deserializer: D, name: &str) -> Result<
 where
     T: TryFrom<i64> + TryFrom<u64>,
 {
-    let out_of_range = |text: String| de::Error::custom(format!("{text} is out of range for {name}"));
+    let out_of_range =
+        |text: String| de::Error::custom(format!("{text} is out of range for {name}"));
     match deserializer.deserialize_any(IntegerVisitor)? {
         Number::Signed(v) => T::try_from(v).map_err(|_| out_of_range(v.to_string())),
         Number::Unsigned(v) => T::try_from(v).map_err(|_| out_of_range(v.to_string())),
@@ -277,10 +282,12 @@ where
             if v.fract() != 0.0 || !v.is_finite() {
                 return Err(de::Error::custom(format!("{v} is not an integer")));
             }
-            // Beyond ±2^63 no f64 is exact; within, the cast is exact for integral values.
+            // Integral f64s below 2^64 cast exactly. -2^63 itself is refused: a JSON
+            // number that reaches here as a float at that value did not fit an i64
+            // (i64::MIN written as an integer arrives through `visit_i64`).
             if v >= 0.0 && v < 18_446_744_073_709_551_616.0 {
                 T::try_from(v as u64).map_err(|_| out_of_range(v.to_string()))
-            } else if v < 0.0 && v >= -9_223_372_036_854_775_808.0 {
+            } else if v < 0.0 && v > -9_223_372_036_854_775_808.0 {
                 T::try_from(v as i64).map_err(|_| out_of_range(v.to_string()))
             } else {
                 Err(out_of_range(v.to_string()))
@@ -342,7 +349,11 @@ impl<'de> Visitor<'de> for FloatVisitor {
     }
 }
 
-fn serialize_float<S: Serializer>(value: f64, serializer: S, float: Option<f32>) -> Result<S::Ok, S::Error> {
+fn serialize_float<S: Serializer>(
+    value: f64,
+    serializer: S,
+    float: Option<f32>,
+) -> Result<S::Ok, S::Error> {
     if value.is_nan() {
         serializer.serialize_str("NaN")
     } else if value == f64::INFINITY {
@@ -458,7 +469,9 @@ fn enum_value<'de, D: Deserializer<'de>>(
     }
     match d.deserialize_any(V)? {
         Ok(number) if known(number) => Ok(Some(number)),
-        Ok(number) => Err(de::Error::custom(format!("{number} is not a value of this enum"))),
+        Ok(number) => Err(de::Error::custom(format!(
+            "{number} is not a value of this enum"
+        ))),
         Err(name) => match from_name(&name) {
             Some(number) => Ok(Some(number)),
             None if super::ignoring_unknown_fields() => Ok(None),
@@ -498,7 +511,11 @@ impl<E: EnumName> Codec for ClosedEnum<E> {
         serializer.serialize_str(value.as_str_name())
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<E>, D::Error> {
-        let number = enum_value(d, |n| E::from_name(n).map(E::to_i32), |n| E::from_i32(n).is_some())?;
+        let number = enum_value(
+            d,
+            |n| E::from_name(n).map(E::to_i32),
+            |n| E::from_i32(n).is_some(),
+        )?;
         Ok(number.and_then(E::from_i32))
     }
 }
@@ -514,9 +531,7 @@ impl Codec for NullValue {
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         Self::deserialize_field(d)
     }
-    fn deserialize_field<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Self::Value>, D::Error> {
+    fn deserialize_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         match Option::<Element<Enum<crate::wkt::NullValue>>>::deserialize(d)? {
             None => Ok(Some(OpenEnum::default())),
             Some(e) => Ok(e.0),
@@ -562,9 +577,20 @@ impl Codec for ValueMsg {
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         crate::wkt::Value::deserialize(d).map(Some)
     }
-    fn deserialize_field<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Self::Value>, D::Error> {
+    fn deserialize_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         Self::deserialize(d)
+    }
+}
+
+/// A list of values (repeated extensions), as a JSON array.
+#[derive(Debug)]
+pub struct List<C>(PhantomData<C>);
+impl<C: Codec> Codec for List<C> {
+    type Value = Vec<C::Value>;
+    fn serialize<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
+        SerRepeated::<C>(value).serialize(serializer)
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
+        Repeated::<C>::deserialize(d).map(|r| Some(r.0))
     }
 }

@@ -214,6 +214,55 @@ pub fn unknown_field<'de, A: MapAccess<'de>>(
     }
 }
 
+/// Writes the registered extensions present in `unknown` as `"[full.name]": value`
+/// members (what generated `Serialize` impls of extendable messages call).
+pub fn serialize_extensions<M: serde::ser::SerializeMap>(
+    map: &mut M,
+    extendee: &str,
+    unknown: &crate::UnknownFields,
+) -> Result<(), M::Error> {
+    let Some(registry) = registry() else {
+        return Ok(());
+    };
+    for ext in registry.extensions_of(extendee) {
+        if let Some(value) =
+            (ext.to_json)(ext.number, unknown).map_err(serde::ser::Error::custom)?
+        {
+            map.serialize_entry(&format_args!("[{}]", ext.name), &value)?;
+        }
+    }
+    Ok(())
+}
+
+/// For a member that names no field of an extendable message: a registered extension
+/// (`"[full.name]"`) goes to `unknown`, encoded; anything else is [`unknown_field`].
+pub fn extension_or_unknown_field<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    extendee: &str,
+    unknown: &mut crate::UnknownFields,
+) -> Result<(), A::Error> {
+    let entry = key
+        .strip_prefix('[')
+        .and_then(|k| k.strip_suffix(']'))
+        .and_then(|name| {
+            registry().and_then(|r| {
+                r.extensions_of(extendee)
+                    .iter()
+                    .find(|e| e.name == name)
+                    .copied()
+            })
+        });
+    match entry {
+        Some(ext) => {
+            let json = map.next_value::<serde_json::Value>()?;
+            (ext.from_json)(ext.number, json, unknown)
+                .map_err(|e| de::Error::custom(format_args!("{key}: {e}")))
+        }
+        None => unknown_field(map, key, extendee),
+    }
+}
+
 /// The error for a field given twice (by either of its names).
 pub fn duplicate_field<E: de::Error>(field: &str) -> E {
     E::custom(format_args!("duplicate field {field:?}"))
@@ -221,5 +270,7 @@ pub fn duplicate_field<E: de::Error>(field: &str) -> E {
 
 /// The error for a second member of one oneof.
 pub fn duplicate_oneof<E: de::Error>(oneof: &str) -> E {
-    E::custom(format_args!("more than one field of oneof {oneof:?} is set"))
+    E::custom(format_args!(
+        "more than one field of oneof {oneof:?} is set"
+    ))
 }

@@ -333,7 +333,11 @@ fn well_known_registry() -> &'static Registry {
 fn lookup(type_url: &str) -> Result<Entry, String> {
     let name = match type_url.rsplit_once('/') {
         Some((_, name)) if !name.is_empty() => name,
-        _ => return Err(format!("type URL {type_url:?} has no type name after a '/'")),
+        _ => {
+            return Err(format!(
+                "type URL {type_url:?} has no type name after a '/'"
+            ))
+        }
     };
     well_known_registry()
         .get(name)
