@@ -115,6 +115,26 @@ fn grpc_golden_is_up_to_date() {
     );
 }
 
+/// The `json` option's output (serde impls, `register_json_types`) for the test protos
+/// and the well-known-type fields of `test/wkt.proto`; `tests/src/lib.rs` compiles it
+/// and `tests/tests/json.rs` runs it.
+#[test]
+fn json_golden_is_up_to_date() {
+    let protos: Vec<PathBuf> = common::JSON_PROTOS
+        .iter()
+        .map(|p| common::proto_dir().join(p))
+        .collect();
+    let generated = protoc_gen_rsfast::Config::new()
+        .json(true)
+        .generate(&protos, &[common::proto_dir()])
+        .unwrap();
+    check(
+        "tests/golden/json",
+        &golden_dir().join("json"),
+        &common::by_name(generated),
+    );
+}
+
 /// Compares the `.rs` files in `dir` with `generated`; with `RSFAST_BLESS=1`, rewrites them.
 fn check(label: &str, dir: &Path, generated: &BTreeMap<String, String>) {
     let goldens = read_goldens(dir);

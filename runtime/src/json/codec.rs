@@ -285,7 +285,7 @@ where
             // Integral f64s below 2^64 cast exactly. -2^63 itself is refused: a JSON
             // number that reaches here as a float at that value did not fit an i64
             // (i64::MIN written as an integer arrives through `visit_i64`).
-            if v >= 0.0 && v < 18_446_744_073_709_551_616.0 {
+            if (0.0..18_446_744_073_709_551_616.0).contains(&v) {
                 T::try_from(v as u64).map_err(|_| out_of_range(v.to_string()))
             } else if v < 0.0 && v > -9_223_372_036_854_775_808.0 {
                 T::try_from(v as i64).map_err(|_| out_of_range(v.to_string()))
