@@ -8576,16 +8576,12 @@ pub mod test_all_types_proto2 {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::extension_or_unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect",
-                            &mut self.unknown_fields,
-                        )?
-                    }
-                }
+                ::rsfast::json::extension_or_unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect",
+                    &mut self.unknown_fields,
+                )?;
             }
             ::core::result::Result::Ok(())
         }
@@ -9933,15 +9929,11 @@ impl ::rsfast::json::JsonMessage for NullHypothesisProto2 {
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
-            match &*key {
-                _ => {
-                    ::rsfast::json::unknown_field(
-                        &mut map,
-                        &key,
-                        "protobuf_test_messages.editions.proto2.NullHypothesisProto2",
-                    )?
-                }
-            }
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto2.NullHypothesisProto2",
+            )?;
         }
         ::core::result::Result::Ok(())
     }
@@ -10002,15 +9994,11 @@ impl ::rsfast::json::JsonMessage for EnumOnlyProto2 {
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
-            match &*key {
-                _ => {
-                    ::rsfast::json::unknown_field(
-                        &mut map,
-                        &key,
-                        "protobuf_test_messages.editions.proto2.EnumOnlyProto2",
-                    )?
-                }
-            }
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto2.EnumOnlyProto2",
+            )?;
         }
         ::core::result::Result::Ok(())
     }
@@ -13359,16 +13347,12 @@ pub mod test_all_required_types_proto2 {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::extension_or_unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect",
-                            &mut self.unknown_fields,
-                        )?
-                    }
-                }
+                ::rsfast::json::extension_or_unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect",
+                    &mut self.unknown_fields,
+                )?;
             }
             ::core::result::Result::Ok(())
         }
@@ -14219,15 +14203,11 @@ pub mod test_large_oneof {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestLargeOneof.A1",
-                        )?
-                    }
-                }
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A1",
+                )?;
             }
             ::core::result::Result::Ok(())
         }
@@ -14288,15 +14268,11 @@ pub mod test_large_oneof {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestLargeOneof.A2",
-                        )?
-                    }
-                }
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A2",
+                )?;
             }
             ::core::result::Result::Ok(())
         }
@@ -14357,15 +14333,11 @@ pub mod test_large_oneof {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestLargeOneof.A3",
-                        )?
-                    }
-                }
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A3",
+                )?;
             }
             ::core::result::Result::Ok(())
         }
@@ -14426,15 +14398,11 @@ pub mod test_large_oneof {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestLargeOneof.A4",
-                        )?
-                    }
-                }
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A4",
+                )?;
             }
             ::core::result::Result::Ok(())
         }
@@ -14495,15 +14463,11 @@ pub mod test_large_oneof {
             while let ::core::option::Option::Some(key) = map
                 .next_key::<::rsfast::json::Key<'de>>()?
             {
-                match &*key {
-                    _ => {
-                        ::rsfast::json::unknown_field(
-                            &mut map,
-                            &key,
-                            "protobuf_test_messages.editions.proto2.TestLargeOneof.A5",
-                        )?
-                    }
-                }
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A5",
+                )?;
             }
             ::core::result::Result::Ok(())
         }

@@ -8981,15 +8981,11 @@ impl ::rsfast::json::JsonMessage for NullHypothesisProto3 {
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
-            match &*key {
-                _ => {
-                    ::rsfast::json::unknown_field(
-                        &mut map,
-                        &key,
-                        "protobuf_test_messages.editions.proto3.NullHypothesisProto3",
-                    )?
-                }
-            }
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto3.NullHypothesisProto3",
+            )?;
         }
         ::core::result::Result::Ok(())
     }
@@ -9050,15 +9046,11 @@ impl ::rsfast::json::JsonMessage for EnumOnlyProto3 {
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
-            match &*key {
-                _ => {
-                    ::rsfast::json::unknown_field(
-                        &mut map,
-                        &key,
-                        "protobuf_test_messages.editions.proto3.EnumOnlyProto3",
-                    )?
-                }
-            }
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto3.EnumOnlyProto3",
+            )?;
         }
         ::core::result::Result::Ok(())
     }

@@ -283,13 +283,20 @@ fn merge_body(message: &Message) -> TokenStream {
     } else {
         quote!(::rsfast::json::unknown_field(&mut map, &key, #full_name)?)
     };
-    quote! {
-        #seen
-        while let ::core::option::Option::Some(key) = map.next_key::<::rsfast::json::Key<'de>>()? {
+    let dispatch = if arms.is_empty() {
+        quote!(#other;)
+    } else {
+        quote! {
             match &*key {
                 #(#arms)*
                 _ => #other,
             }
+        }
+    };
+    quote! {
+        #seen
+        while let ::core::option::Option::Some(key) = map.next_key::<::rsfast::json::Key<'de>>()? {
+            #dispatch
         }
         ::core::result::Result::Ok(())
     }

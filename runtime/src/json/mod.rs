@@ -3,15 +3,20 @@
 //! Code generated with the `json` option implements `serde::Serialize` and
 //! `serde::Deserialize` for every message: lowerCamel field names on output, both those
 //! and the .proto names on input, 64-bit integers as strings, bytes as base64, enums by
-//! name, the well-known types in their special forms (implemented here, in [`wkt`]).
+//! name, the well-known types in their special forms (implemented in this module).
 //! Any serde format works; the helpers below use `serde_json` and add the parse options
 //! and the type registry that `Any` needs.
 //!
-//! ```ignore
-//! let text = rsfast::json::to_string(&msg)?;
-//! let back: MyMessage = rsfast::json::from_str(&text)?;
-//! let lenient: MyMessage =
-//!     rsfast::json::from_str_with(&text, &rsfast::json::JsonOptions::new().ignore_unknown_fields(true))?;
+//! ```
+//! use rsfast::json::{self, JsonOptions};
+//! use rsfast::wkt::{Duration, Struct};
+//! // Generated messages work the same way; here, well-known types.
+//! let took: Duration = json::from_str("\"1.5s\"")?;
+//! assert_eq!(json::to_string(&took)?, "\"1.500s\"");
+//! let lenient = JsonOptions::new().ignore_unknown_fields(true);
+//! let attributes: Struct = json::from_str_with(r#"{"a": [1, null]}"#, &lenient)?;
+//! assert_eq!(attributes.fields.len(), 1);
+//! # Ok::<(), serde_json::Error>(())
 //! ```
 
 mod base64;

@@ -6182,9 +6182,7 @@ impl ::rsfast::json::JsonMessage for Empty {
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
-            match &*key {
-                _ => ::rsfast::json::unknown_field(&mut map, &key, "rsfast.test.Empty")?,
-            }
+            ::rsfast::json::unknown_field(&mut map, &key, "rsfast.test.Empty")?;
         }
         ::core::result::Result::Ok(())
     }
