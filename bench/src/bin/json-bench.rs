@@ -17,29 +17,36 @@ const SAMPLES: usize = 7;
 const BEGIN: &str = "<!-- json-bench: begin -->";
 const END: &str = "<!-- json-bench: end -->";
 
-/// Median time per pass over all payloads.
-fn measure(mut pass: impl FnMut()) -> Duration {
-    pass(); // warm up
-    let start = Instant::now();
-    let mut calibration = 0u32;
-    while start.elapsed() < SAMPLE_TIME / 4 && calibration < 1_000_000 {
-        pass();
-        calibration += 1;
+/// Median time per pass over all payloads of `a` and of `b`, their samples interleaved
+/// so that drift in machine load (2 shared cores) hits both alike.
+fn measure_pair(mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
+    let iterations = |pass: &mut dyn FnMut()| {
+        pass(); // warm up
+        let start = Instant::now();
+        let mut calibration = 0u32;
+        while start.elapsed() < SAMPLE_TIME / 4 && calibration < 1_000_000 {
+            pass();
+            calibration += 1;
+        }
+        let per_pass = start.elapsed() / calibration.max(1);
+        (SAMPLE_TIME.as_nanos() / per_pass.as_nanos().max(1)).clamp(1, 10_000_000) as u32
+    };
+    let (na, nb) = (iterations(&mut a), iterations(&mut b));
+    let sample = |pass: &mut dyn FnMut(), n: u32| {
+        let t = Instant::now();
+        for _ in 0..n {
+            pass();
+        }
+        t.elapsed() / n
+    };
+    let (mut sa, mut sb) = (Vec::new(), Vec::new());
+    for _ in 0..SAMPLES {
+        sa.push(sample(&mut a, na));
+        sb.push(sample(&mut b, nb));
     }
-    let per_pass = start.elapsed() / calibration.max(1);
-    let iterations =
-        (SAMPLE_TIME.as_nanos() / per_pass.as_nanos().max(1)).clamp(1, 10_000_000) as u32;
-    let mut samples: Vec<Duration> = (0..SAMPLES)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..iterations {
-                pass();
-            }
-            t.elapsed() / iterations
-        })
-        .collect();
-    samples.sort();
-    samples[SAMPLES / 2]
+    sa.sort();
+    sb.sort();
+    (sa[SAMPLES / 2], sb[SAMPLES / 2])
 }
 
 struct Row {
@@ -85,36 +92,46 @@ where
         );
     }
     let json_bytes = texts.iter().map(Vec::len).sum();
-    let mut buf = Vec::with_capacity(json_bytes * 2);
-    let encode_r = measure(|| {
-        for m in &ours {
-            buf.clear();
-            serde_json::to_writer(&mut buf, black_box(m)).unwrap();
-        }
-        black_box(&buf);
-    });
-    let encode_p = measure(|| {
-        for m in &theirs {
-            buf.clear();
-            serde_json::to_writer(&mut buf, black_box(m)).unwrap();
-        }
-        black_box(&buf);
-    });
-    let decode_r = measure(|| {
-        for t in &texts {
-            black_box(serde_json::from_slice::<R>(black_box(t)).unwrap());
-        }
-    });
-    let decode_p = measure(|| {
-        for t in &texts {
-            black_box(serde_json::from_slice::<P>(black_box(t)).unwrap());
-        }
-    });
+    if std::env::var_os("JSON_BENCH_SHOW").is_some() {
+        let theirs_bytes: usize = theirs.iter().map(|m| serde_json::to_vec(m).unwrap().len()).sum();
+        eprintln!("{workload}: rsfast {json_bytes} bytes, pbjson {theirs_bytes} bytes");
+        eprintln!("rsfast: {}", String::from_utf8_lossy(&texts[0]).chars().take(600).collect::<String>());
+        eprintln!("pbjson: {}", serde_json::to_string(&theirs[0]).unwrap().chars().take(600).collect::<String>());
+    }
+    let (mut buf_r, mut buf_p) = (Vec::with_capacity(json_bytes * 2), Vec::with_capacity(json_bytes * 2));
+    let encode = measure_pair(
+        || {
+            for m in &ours {
+                buf_r.clear();
+                serde_json::to_writer(&mut buf_r, black_box(m)).unwrap();
+            }
+            black_box(&buf_r);
+        },
+        || {
+            for m in &theirs {
+                buf_p.clear();
+                serde_json::to_writer(&mut buf_p, black_box(m)).unwrap();
+            }
+            black_box(&buf_p);
+        },
+    );
+    let decode = measure_pair(
+        || {
+            for t in &texts {
+                black_box(serde_json::from_slice::<R>(black_box(t)).unwrap());
+            }
+        },
+        || {
+            for t in &texts {
+                black_box(serde_json::from_slice::<P>(black_box(t)).unwrap());
+            }
+        },
+    );
     Row {
         workload,
         json_bytes,
-        encode: (encode_r, encode_p),
-        decode: (decode_r, decode_p),
+        encode,
+        decode,
     }
 }
 

@@ -306,7 +306,8 @@ macro_rules! int_codec {
             fn serialize<S: Serializer>(value: &$t, serializer: S) -> Result<S::Ok, S::Error> {
                 if $quoted {
                     // 64-bit integers are strings: JavaScript numbers lose precision.
-                    serializer.collect_str(value)
+                    let mut buf = [0u8; 20];
+                    serializer.serialize_str(decimal(*value as i128, &mut buf))
                 } else {
                     value.serialize(serializer)
                 }
@@ -317,6 +318,28 @@ macro_rules! int_codec {
         }
     };
 }
+/// `value` in decimal, written into `buf` (no formatting machinery: this is on the
+/// encode path of every 64-bit field).
+fn decimal(value: i128, buf: &mut [u8; 20]) -> &str {
+    let negative = value < 0;
+    // Every i64 and u64 magnitude fits a u64, whose arithmetic is cheaper than i128's.
+    let mut n = value.unsigned_abs() as u64;
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    core::str::from_utf8(&buf[i..]).expect("digits are ASCII")
+}
+
 int_codec!(I32, i32, "int32", quoted: false);
 int_codec!(U32, u32, "uint32", quoted: false);
 int_codec!(I64, i64, "int64", quoted: true);
