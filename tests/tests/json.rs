@@ -10,8 +10,12 @@ use rsfast::{Extendable, Message, OpenEnum};
 use rsfast_tests::rsfast_json::rsfast::{test, test2};
 use serde_json::{json, Value};
 
-fn to_value<T: rsfast::serde::Serialize>(message: &T) -> Value {
-    serde_json::from_str(&json::to_string(message).unwrap()).unwrap()
+/// The message's JSON as a value, after checking that the direct writer
+/// (`json::to_string`) and the `Serialize` impl (through serde_json) write the same text.
+fn to_value<T: rsfast::serde::Serialize + json::JsonWrite>(message: &T) -> Value {
+    let direct = json::to_string(message).unwrap();
+    assert_eq!(direct, serde_json::to_string(message).unwrap());
+    serde_json::from_str(&direct).unwrap()
 }
 
 #[test]
@@ -283,6 +287,10 @@ fn any_resolves_registered_messages() {
         ..Default::default()
     };
     let text = json::to_string_with(&event, &options).unwrap();
+    assert_eq!(
+        text,
+        json::with_options(&options, || serde_json::to_string(&event).unwrap())
+    );
     assert_eq!(
         serde_json::from_str::<Value>(&text).unwrap(),
         json!({"detail": {"@type": "type.googleapis.com/rsfast.test.Scalars", "fInt64": "5", "fString": "s"}})

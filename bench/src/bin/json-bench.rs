@@ -93,12 +93,31 @@ where
     }
     let json_bytes = texts.iter().map(Vec::len).sum();
     if std::env::var_os("JSON_BENCH_SHOW").is_some() {
-        let theirs_bytes: usize = theirs.iter().map(|m| serde_json::to_vec(m).unwrap().len()).sum();
+        let theirs_bytes: usize = theirs
+            .iter()
+            .map(|m| serde_json::to_vec(m).unwrap().len())
+            .sum();
         eprintln!("{workload}: rsfast {json_bytes} bytes, pbjson {theirs_bytes} bytes");
-        eprintln!("rsfast: {}", String::from_utf8_lossy(&texts[0]).chars().take(600).collect::<String>());
-        eprintln!("pbjson: {}", serde_json::to_string(&theirs[0]).unwrap().chars().take(600).collect::<String>());
+        eprintln!(
+            "rsfast: {}",
+            String::from_utf8_lossy(&texts[0])
+                .chars()
+                .take(600)
+                .collect::<String>()
+        );
+        eprintln!(
+            "pbjson: {}",
+            serde_json::to_string(&theirs[0])
+                .unwrap()
+                .chars()
+                .take(600)
+                .collect::<String>()
+        );
     }
-    let (mut buf_r, mut buf_p) = (Vec::with_capacity(json_bytes * 2), Vec::with_capacity(json_bytes * 2));
+    let (mut buf_r, mut buf_p) = (
+        Vec::with_capacity(json_bytes * 2),
+        Vec::with_capacity(json_bytes * 2),
+    );
     let encode = measure_pair(
         || {
             for m in &ours {

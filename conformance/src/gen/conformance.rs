@@ -119,6 +119,34 @@ impl ::rsfast::serde::Serialize for TestStatus {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for TestStatus {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.name.is_empty() {
+            w.key(b"\"name\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(&self.name, w)?;
+        }
+        if !self.failure_message.is_empty() {
+            w.key(b"\"failureMessage\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.failure_message,
+                w,
+            )?;
+        }
+        if !self.matched_name.is_empty() {
+            w.key(b"\"matchedName\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.matched_name,
+                w,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for TestStatus {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -264,6 +292,23 @@ impl ::rsfast::serde::Serialize for FailureSet {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for FailureSet {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.test.is_empty() {
+            w.key(b"\"test\":");
+            w.list(
+                &self.test,
+                <::rsfast::json::codec::Msg<TestStatus> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for FailureSet {
@@ -659,6 +704,75 @@ impl ::rsfast::serde::Serialize for ConformanceRequest {
             ::core::option::Option::None => {}
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ConformanceRequest {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.requested_output_format.value() != 0 {
+            w.key(b"\"requestedOutputFormat\":");
+            <::rsfast::json::codec::Enum<
+                WireFormat,
+            > as ::rsfast::json::Codec>::write(&self.requested_output_format, w)?;
+        }
+        if !self.message_type.is_empty() {
+            w.key(b"\"messageType\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.message_type,
+                w,
+            )?;
+        }
+        if self.test_category.value() != 0 {
+            w.key(b"\"testCategory\":");
+            <::rsfast::json::codec::Enum<
+                TestCategory,
+            > as ::rsfast::json::Codec>::write(&self.test_category, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
+            w.key(b"\"jspbEncodingOptions\":");
+            <::rsfast::json::codec::Msg<
+                JspbEncodingConfig,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.print_unknown_fields {
+            w.key(b"\"printUnknownFields\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.print_unknown_fields,
+                w,
+            )?;
+        }
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::ProtobufPayload(v),
+            ) => {
+                w.key(b"\"protobufPayload\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JsonPayload(v),
+            ) => {
+                w.key(b"\"jsonPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JspbPayload(v),
+            ) => {
+                w.key(b"\"jspbPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::TextPayload(v),
+            ) => {
+                w.key(b"\"textPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for ConformanceRequest {
@@ -1231,6 +1345,71 @@ impl ::rsfast::serde::Serialize for ConformanceResponse {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for ConformanceResponse {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        match &self.result {
+            ::core::option::Option::Some(
+                conformance_response::Result::ParseError(v),
+            ) => {
+                w.key(b"\"parseError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::SerializeError(v),
+            ) => {
+                w.key(b"\"serializeError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TimeoutError(v),
+            ) => {
+                w.key(b"\"timeoutError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::RuntimeError(v),
+            ) => {
+                w.key(b"\"runtimeError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::ProtobufPayload(v),
+            ) => {
+                w.key(b"\"protobufPayload\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JsonPayload(v),
+            ) => {
+                w.key(b"\"jsonPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                w.key(b"\"skipped\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JspbPayload(v),
+            ) => {
+                w.key(b"\"jspbPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TextPayload(v),
+            ) => {
+                w.key(b"\"textPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for ConformanceResponse {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1580,6 +1759,23 @@ impl ::rsfast::serde::Serialize for JspbEncodingConfig {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for JspbEncodingConfig {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.use_jspb_array_any_format {
+            w.key(b"\"useJspbArrayAnyFormat\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.use_jspb_array_any_format,
+                w,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for JspbEncodingConfig {

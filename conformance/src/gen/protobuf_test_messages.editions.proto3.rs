@@ -6116,6 +6116,1100 @@ impl ::rsfast::serde::Serialize for TestAllTypesProto3 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for TestAllTypesProto3 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.optional_int32 != 0 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.optional_int32,
+                w,
+            )?;
+        }
+        if self.optional_int64 != 0 {
+            w.key(b"\"optionalInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.optional_int64,
+                w,
+            )?;
+        }
+        if self.optional_uint32 != 0 {
+            w.key(b"\"optionalUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(
+                &self.optional_uint32,
+                w,
+            )?;
+        }
+        if self.optional_uint64 != 0 {
+            w.key(b"\"optionalUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(
+                &self.optional_uint64,
+                w,
+            )?;
+        }
+        if self.optional_sint32 != 0 {
+            w.key(b"\"optionalSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.optional_sint32,
+                w,
+            )?;
+        }
+        if self.optional_sint64 != 0 {
+            w.key(b"\"optionalSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.optional_sint64,
+                w,
+            )?;
+        }
+        if self.optional_fixed32 != 0 {
+            w.key(b"\"optionalFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(
+                &self.optional_fixed32,
+                w,
+            )?;
+        }
+        if self.optional_fixed64 != 0 {
+            w.key(b"\"optionalFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(
+                &self.optional_fixed64,
+                w,
+            )?;
+        }
+        if self.optional_sfixed32 != 0 {
+            w.key(b"\"optionalSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.optional_sfixed32,
+                w,
+            )?;
+        }
+        if self.optional_sfixed64 != 0 {
+            w.key(b"\"optionalSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.optional_sfixed64,
+                w,
+            )?;
+        }
+        if self.optional_float.to_bits() != 0 {
+            w.key(b"\"optionalFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(
+                &self.optional_float,
+                w,
+            )?;
+        }
+        if self.optional_double.to_bits() != 0 {
+            w.key(b"\"optionalDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(
+                &self.optional_double,
+                w,
+            )?;
+        }
+        if self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.optional_bool,
+                w,
+            )?;
+        }
+        if !self.optional_string.is_empty() {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.optional_string,
+                w,
+            )?;
+        }
+        if !self.optional_bytes.is_empty() {
+            w.key(b"\"optionalBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(
+                &self.optional_bytes,
+                w,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            w.key(b"\"optionalNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_types_proto3::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            w.key(b"\"optionalForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.optional_nested_enum.value() != 0 {
+            w.key(b"\"optionalNestedEnum\":");
+            <::rsfast::json::codec::Enum<
+                test_all_types_proto3::NestedEnum,
+            > as ::rsfast::json::Codec>::write(&self.optional_nested_enum, w)?;
+        }
+        if self.optional_foreign_enum.value() != 0 {
+            w.key(b"\"optionalForeignEnum\":");
+            <::rsfast::json::codec::Enum<
+                ForeignEnum,
+            > as ::rsfast::json::Codec>::write(&self.optional_foreign_enum, w)?;
+        }
+        if self.optional_aliased_enum.value() != 0 {
+            w.key(b"\"optionalAliasedEnum\":");
+            <::rsfast::json::codec::Enum<
+                test_all_types_proto3::AliasedEnum,
+            > as ::rsfast::json::Codec>::write(&self.optional_aliased_enum, w)?;
+        }
+        if !self.optional_string_piece.is_empty() {
+            w.key(b"\"optionalStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.optional_string_piece,
+                w,
+            )?;
+        }
+        if !self.optional_cord.is_empty() {
+            w.key(b"\"optionalCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.optional_cord,
+                w,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllTypesProto3,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            w.key(b"\"repeatedInt64\":");
+            w.list(
+                &self.repeated_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            w.key(b"\"repeatedUint32\":");
+            w.list(
+                &self.repeated_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            w.key(b"\"repeatedUint64\":");
+            w.list(
+                &self.repeated_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            w.key(b"\"repeatedSint32\":");
+            w.list(
+                &self.repeated_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            w.key(b"\"repeatedSint64\":");
+            w.list(
+                &self.repeated_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            w.key(b"\"repeatedFixed32\":");
+            w.list(
+                &self.repeated_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            w.key(b"\"repeatedFixed64\":");
+            w.list(
+                &self.repeated_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            w.key(b"\"repeatedSfixed32\":");
+            w.list(
+                &self.repeated_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            w.key(b"\"repeatedSfixed64\":");
+            w.list(
+                &self.repeated_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            w.key(b"\"repeatedFloat\":");
+            w.list(
+                &self.repeated_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            w.key(b"\"repeatedDouble\":");
+            w.list(
+                &self.repeated_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            w.key(b"\"repeatedBool\":");
+            w.list(
+                &self.repeated_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            w.key(b"\"repeatedString\":");
+            w.list(
+                &self.repeated_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            w.key(b"\"repeatedBytes\":");
+            w.list(
+                &self.repeated_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            w.key(b"\"repeatedNestedMessage\":");
+            w.list(
+                &self.repeated_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto3::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            w.key(b"\"repeatedForeignMessage\":");
+            w.list(
+                &self.repeated_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            w.key(b"\"repeatedNestedEnum\":");
+            w.list(
+                &self.repeated_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            w.key(b"\"repeatedForeignEnum\":");
+            w.list(
+                &self.repeated_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            w.key(b"\"repeatedStringPiece\":");
+            w.list(
+                &self.repeated_string_piece,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            w.key(b"\"repeatedCord\":");
+            w.list(
+                &self.repeated_cord,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            w.key(b"\"packedInt32\":");
+            w.list(
+                &self.packed_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            w.key(b"\"packedInt64\":");
+            w.list(
+                &self.packed_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            w.key(b"\"packedUint32\":");
+            w.list(
+                &self.packed_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            w.key(b"\"packedUint64\":");
+            w.list(
+                &self.packed_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            w.key(b"\"packedSint32\":");
+            w.list(
+                &self.packed_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            w.key(b"\"packedSint64\":");
+            w.list(
+                &self.packed_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            w.key(b"\"packedFixed32\":");
+            w.list(
+                &self.packed_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            w.key(b"\"packedFixed64\":");
+            w.list(
+                &self.packed_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            w.key(b"\"packedSfixed32\":");
+            w.list(
+                &self.packed_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            w.key(b"\"packedSfixed64\":");
+            w.list(
+                &self.packed_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            w.key(b"\"packedFloat\":");
+            w.list(
+                &self.packed_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            w.key(b"\"packedDouble\":");
+            w.list(
+                &self.packed_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            w.key(b"\"packedNestedEnum\":");
+            w.list(
+                &self.packed_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            w.key(b"\"unpackedInt64\":");
+            w.list(
+                &self.unpacked_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            w.key(b"\"unpackedUint32\":");
+            w.list(
+                &self.unpacked_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            w.key(b"\"unpackedUint64\":");
+            w.list(
+                &self.unpacked_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            w.key(b"\"unpackedSint32\":");
+            w.list(
+                &self.unpacked_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            w.key(b"\"unpackedFixed32\":");
+            w.list(
+                &self.unpacked_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            w.key(b"\"unpackedFixed64\":");
+            w.list(
+                &self.unpacked_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            w.key(b"\"unpackedSfixed32\":");
+            w.list(
+                &self.unpacked_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            w.key(b"\"unpackedSfixed64\":");
+            w.list(
+                &self.unpacked_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            w.key(b"\"unpackedFloat\":");
+            w.list(
+                &self.unpacked_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            w.key(b"\"unpackedBool\":");
+            w.list(
+                &self.unpacked_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            w.key(b"\"unpackedNestedEnum\":");
+            w.list(
+                &self.unpacked_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            w.key(b"\"mapInt32Int32\":");
+            w.map(
+                &self.map_int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            w.key(b"\"mapInt64Int64\":");
+            w.map(
+                &self.map_int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            w.key(b"\"mapUint32Uint32\":");
+            w.map(
+                &self.map_uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            w.key(b"\"mapUint64Uint64\":");
+            w.map(
+                &self.map_uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            w.key(b"\"mapSint32Sint32\":");
+            w.map(
+                &self.map_sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            w.key(b"\"mapSint64Sint64\":");
+            w.map(
+                &self.map_sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            w.key(b"\"mapFixed32Fixed32\":");
+            w.map(
+                &self.map_fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            w.key(b"\"mapFixed64Fixed64\":");
+            w.map(
+                &self.map_fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            w.key(b"\"mapSfixed32Sfixed32\":");
+            w.map(
+                &self.map_sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            w.key(b"\"mapSfixed64Sfixed64\":");
+            w.map(
+                &self.map_sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            w.key(b"\"mapInt32Float\":");
+            w.map(
+                &self.map_int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            w.key(b"\"mapInt32Double\":");
+            w.map(
+                &self.map_int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            w.key(b"\"mapBoolBool\":");
+            w.map(
+                &self.map_bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            w.key(b"\"mapStringString\":");
+            w.map(
+                &self.map_string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            w.key(b"\"mapStringBytes\":");
+            w.map(
+                &self.map_string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            w.key(b"\"mapStringNestedMessage\":");
+            w.map(
+                &self.map_string_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto3::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            w.key(b"\"mapStringForeignMessage\":");
+            w.map(
+                &self.map_string_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            w.key(b"\"mapStringNestedEnum\":");
+            w.map(
+                &self.map_string_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            w.key(b"\"mapStringForeignEnum\":");
+            w.map(
+                &self.map_string_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
+            w.key(b"\"optionalBoolWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::BoolValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
+            w.key(b"\"optionalInt32Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Int32Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
+            w.key(b"\"optionalInt64Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Int64Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
+            w.key(b"\"optionalUint32Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::UInt32Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
+            w.key(b"\"optionalUint64Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::UInt64Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
+            w.key(b"\"optionalFloatWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::FloatValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
+            w.key(b"\"optionalDoubleWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::DoubleValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
+            w.key(b"\"optionalStringWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::StringValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
+            w.key(b"\"optionalBytesWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::BytesValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_bool_wrapper.is_empty() {
+            w.key(b"\"repeatedBoolWrapper\":");
+            w.list(
+                &self.repeated_bool_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::BoolValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int32_wrapper.is_empty() {
+            w.key(b"\"repeatedInt32Wrapper\":");
+            w.list(
+                &self.repeated_int32_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Int32Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64_wrapper.is_empty() {
+            w.key(b"\"repeatedInt64Wrapper\":");
+            w.list(
+                &self.repeated_int64_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Int64Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32_wrapper.is_empty() {
+            w.key(b"\"repeatedUint32Wrapper\":");
+            w.list(
+                &self.repeated_uint32_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::UInt32Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64_wrapper.is_empty() {
+            w.key(b"\"repeatedUint64Wrapper\":");
+            w.list(
+                &self.repeated_uint64_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::UInt64Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float_wrapper.is_empty() {
+            w.key(b"\"repeatedFloatWrapper\":");
+            w.list(
+                &self.repeated_float_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::FloatValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double_wrapper.is_empty() {
+            w.key(b"\"repeatedDoubleWrapper\":");
+            w.list(
+                &self.repeated_double_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::DoubleValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_wrapper.is_empty() {
+            w.key(b"\"repeatedStringWrapper\":");
+            w.list(
+                &self.repeated_string_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::StringValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes_wrapper.is_empty() {
+            w.key(b"\"repeatedBytesWrapper\":");
+            w.list(
+                &self.repeated_bytes_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::BytesValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_duration {
+            w.key(b"\"optionalDuration\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Duration,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_timestamp {
+            w.key(b"\"optionalTimestamp\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Timestamp,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_field_mask {
+            w.key(b"\"optionalFieldMask\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::FieldMask,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_struct {
+            w.key(b"\"optionalStruct\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Struct,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_any {
+            w.key(b"\"optionalAny\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Any,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_value {
+            w.key(b"\"optionalValue\":");
+            <::rsfast::json::codec::ValueMsg as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.optional_null_value.value() != 0 {
+            w.key(b"\"optionalNullValue\":");
+            <::rsfast::json::codec::NullValue as ::rsfast::json::Codec>::write(
+                &self.optional_null_value,
+                w,
+            )?;
+        }
+        if !self.repeated_duration.is_empty() {
+            w.key(b"\"repeatedDuration\":");
+            w.list(
+                &self.repeated_duration,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Duration,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_timestamp.is_empty() {
+            w.key(b"\"repeatedTimestamp\":");
+            w.list(
+                &self.repeated_timestamp,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Timestamp,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fieldmask.is_empty() {
+            w.key(b"\"repeatedFieldmask\":");
+            w.list(
+                &self.repeated_fieldmask,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::FieldMask,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_struct.is_empty() {
+            w.key(b"\"repeatedStruct\":");
+            w.list(
+                &self.repeated_struct,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Struct,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_any.is_empty() {
+            w.key(b"\"repeatedAny\":");
+            w.list(
+                &self.repeated_any,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Any,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_value.is_empty() {
+            w.key(b"\"repeatedValue\":");
+            w.list(
+                &self.repeated_value,
+                <::rsfast::json::codec::ValueMsg as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_list_value.is_empty() {
+            w.key(b"\"repeatedListValue\":");
+            w.list(
+                &self.repeated_list_value,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::ListValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if self.fieldname1 != 0 {
+            w.key(b"\"fieldname1\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.fieldname1,
+                w,
+            )?;
+        }
+        if self.field_name2 != 0 {
+            w.key(b"\"fieldName2\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name2,
+                w,
+            )?;
+        }
+        if self.field_name3 != 0 {
+            w.key(b"\"FieldName3\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name3,
+                w,
+            )?;
+        }
+        if self.field_name4 != 0 {
+            w.key(b"\"fieldName4\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name4,
+                w,
+            )?;
+        }
+        if self.field0name5 != 0 {
+            w.key(b"\"field0name5\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field0name5,
+                w,
+            )?;
+        }
+        if self.field_0_name6 != 0 {
+            w.key(b"\"field0Name6\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_0_name6,
+                w,
+            )?;
+        }
+        if self.field_name7 != 0 {
+            w.key(b"\"fieldName7\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name7,
+                w,
+            )?;
+        }
+        if self.field_name8 != 0 {
+            w.key(b"\"FieldName8\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name8,
+                w,
+            )?;
+        }
+        if self.field_name9 != 0 {
+            w.key(b"\"fieldName9\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name9,
+                w,
+            )?;
+        }
+        if self.field_name10 != 0 {
+            w.key(b"\"FieldName10\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name10,
+                w,
+            )?;
+        }
+        if self.field_name11 != 0 {
+            w.key(b"\"FIELDNAME11\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name11,
+                w,
+            )?;
+        }
+        if self.field_name12 != 0 {
+            w.key(b"\"FIELDName12\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name12,
+                w,
+            )?;
+        }
+        if self.field_name13 != 0 {
+            w.key(b"\"FieldName13\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name13,
+                w,
+            )?;
+        }
+        if self.field_name14 != 0 {
+            w.key(b"\"FieldName14\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name14,
+                w,
+            )?;
+        }
+        if self.field_name15 != 0 {
+            w.key(b"\"fieldName15\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name15,
+                w,
+            )?;
+        }
+        if self.field_name16 != 0 {
+            w.key(b"\"fieldName16\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name16,
+                w,
+            )?;
+        }
+        if self.field_name17 != 0 {
+            w.key(b"\"fieldName17\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name17,
+                w,
+            )?;
+        }
+        if self.field_name18 != 0 {
+            w.key(b"\"FieldName18\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name18,
+                w,
+            )?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint32(v),
+            ) => {
+                w.key(b"\"oneofUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNestedMessage(v),
+            ) => {
+                w.key(b"\"oneofNestedMessage\":");
+                <::rsfast::json::codec::BoxMsg<
+                    test_all_types_proto3::NestedMessage,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofString(v),
+            ) => {
+                w.key(b"\"oneofString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBytes(v),
+            ) => {
+                w.key(b"\"oneofBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBool(v),
+            ) => {
+                w.key(b"\"oneofBool\":");
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint64(v),
+            ) => {
+                w.key(b"\"oneofUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofFloat(v),
+            ) => {
+                w.key(b"\"oneofFloat\":");
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofDouble(v),
+            ) => {
+                w.key(b"\"oneofDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofEnum(v),
+            ) => {
+                w.key(b"\"oneofEnum\":");
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNullValue(v),
+            ) => {
+                w.key(b"\"oneofNullValue\":");
+                <::rsfast::json::codec::NullValue as ::rsfast::json::Codec>::write(
+                    v,
+                    w,
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllTypesProto3 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -8607,6 +9701,29 @@ pub mod test_all_types_proto3 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if self.a != 0 {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                    &self.a,
+                    w,
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllTypesProto3,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -8880,6 +9997,20 @@ impl ::rsfast::serde::Serialize for ForeignMessage {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for ForeignMessage {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.c != 0 {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(&self.c, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for ForeignMessage {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -8966,6 +10097,16 @@ impl ::rsfast::serde::Serialize for NullHypothesisProto3 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for NullHypothesisProto3 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for NullHypothesisProto3 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -9029,6 +10170,16 @@ impl ::rsfast::serde::Serialize for EnumOnlyProto3 {
     ) -> ::core::result::Result<S::Ok, S::Error> {
         let map = serializer.serialize_map(::core::option::Option::None)?;
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for EnumOnlyProto3 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for EnumOnlyProto3 {

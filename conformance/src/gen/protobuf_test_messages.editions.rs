@@ -81,6 +81,20 @@ impl ::rsfast::serde::Serialize for ComplexMessage {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for ComplexMessage {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.d {
+            w.key(b"\"d\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for ComplexMessage {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4845,6 +4859,684 @@ impl ::rsfast::serde::Serialize for TestAllTypesEdition2023 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for TestAllTypesEdition2023 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            w.key(b"\"optionalInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            w.key(b"\"optionalUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            w.key(b"\"optionalUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            w.key(b"\"optionalSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            w.key(b"\"optionalSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            w.key(b"\"optionalFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            w.key(b"\"optionalFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            w.key(b"\"optionalSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            w.key(b"\"optionalSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            w.key(b"\"optionalFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            w.key(b"\"optionalDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            w.key(b"\"optionalBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            w.key(b"\"optionalNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_types_edition2023::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            w.key(b"\"optionalForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageEdition2023,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            w.key(b"\"optionalNestedEnum\":");
+            <::rsfast::json::codec::Enum<
+                test_all_types_edition2023::NestedEnum,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            w.key(b"\"optionalForeignEnum\":");
+            <::rsfast::json::codec::Enum<
+                ForeignEnumEdition2023,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            w.key(b"\"optionalStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            w.key(b"\"optionalCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllTypesEdition2023,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            w.key(b"\"repeatedInt64\":");
+            w.list(
+                &self.repeated_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            w.key(b"\"repeatedUint32\":");
+            w.list(
+                &self.repeated_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            w.key(b"\"repeatedUint64\":");
+            w.list(
+                &self.repeated_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            w.key(b"\"repeatedSint32\":");
+            w.list(
+                &self.repeated_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            w.key(b"\"repeatedSint64\":");
+            w.list(
+                &self.repeated_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            w.key(b"\"repeatedFixed32\":");
+            w.list(
+                &self.repeated_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            w.key(b"\"repeatedFixed64\":");
+            w.list(
+                &self.repeated_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            w.key(b"\"repeatedSfixed32\":");
+            w.list(
+                &self.repeated_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            w.key(b"\"repeatedSfixed64\":");
+            w.list(
+                &self.repeated_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            w.key(b"\"repeatedFloat\":");
+            w.list(
+                &self.repeated_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            w.key(b"\"repeatedDouble\":");
+            w.list(
+                &self.repeated_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            w.key(b"\"repeatedBool\":");
+            w.list(
+                &self.repeated_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            w.key(b"\"repeatedString\":");
+            w.list(
+                &self.repeated_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            w.key(b"\"repeatedBytes\":");
+            w.list(
+                &self.repeated_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            w.key(b"\"repeatedNestedMessage\":");
+            w.list(
+                &self.repeated_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_edition2023::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            w.key(b"\"repeatedForeignMessage\":");
+            w.list(
+                &self.repeated_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            w.key(b"\"repeatedNestedEnum\":");
+            w.list(
+                &self.repeated_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            w.key(b"\"repeatedForeignEnum\":");
+            w.list(
+                &self.repeated_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnumEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            w.key(b"\"repeatedStringPiece\":");
+            w.list(
+                &self.repeated_string_piece,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            w.key(b"\"repeatedCord\":");
+            w.list(
+                &self.repeated_cord,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            w.key(b"\"packedInt32\":");
+            w.list(
+                &self.packed_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            w.key(b"\"packedInt64\":");
+            w.list(
+                &self.packed_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            w.key(b"\"packedUint32\":");
+            w.list(
+                &self.packed_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            w.key(b"\"packedUint64\":");
+            w.list(
+                &self.packed_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            w.key(b"\"packedSint32\":");
+            w.list(
+                &self.packed_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            w.key(b"\"packedSint64\":");
+            w.list(
+                &self.packed_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            w.key(b"\"packedFixed32\":");
+            w.list(
+                &self.packed_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            w.key(b"\"packedFixed64\":");
+            w.list(
+                &self.packed_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            w.key(b"\"packedSfixed32\":");
+            w.list(
+                &self.packed_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            w.key(b"\"packedSfixed64\":");
+            w.list(
+                &self.packed_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            w.key(b"\"packedFloat\":");
+            w.list(
+                &self.packed_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            w.key(b"\"packedDouble\":");
+            w.list(
+                &self.packed_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            w.key(b"\"packedNestedEnum\":");
+            w.list(
+                &self.packed_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            w.key(b"\"unpackedInt64\":");
+            w.list(
+                &self.unpacked_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            w.key(b"\"unpackedUint32\":");
+            w.list(
+                &self.unpacked_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            w.key(b"\"unpackedUint64\":");
+            w.list(
+                &self.unpacked_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            w.key(b"\"unpackedSint32\":");
+            w.list(
+                &self.unpacked_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            w.key(b"\"unpackedFixed32\":");
+            w.list(
+                &self.unpacked_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            w.key(b"\"unpackedFixed64\":");
+            w.list(
+                &self.unpacked_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            w.key(b"\"unpackedSfixed32\":");
+            w.list(
+                &self.unpacked_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            w.key(b"\"unpackedSfixed64\":");
+            w.list(
+                &self.unpacked_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            w.key(b"\"unpackedFloat\":");
+            w.list(
+                &self.unpacked_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            w.key(b"\"unpackedBool\":");
+            w.list(
+                &self.unpacked_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            w.key(b"\"unpackedNestedEnum\":");
+            w.list(
+                &self.unpacked_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            w.key(b"\"mapInt32Int32\":");
+            w.map(
+                &self.map_int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            w.key(b"\"mapInt64Int64\":");
+            w.map(
+                &self.map_int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            w.key(b"\"mapUint32Uint32\":");
+            w.map(
+                &self.map_uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            w.key(b"\"mapUint64Uint64\":");
+            w.map(
+                &self.map_uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            w.key(b"\"mapSint32Sint32\":");
+            w.map(
+                &self.map_sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            w.key(b"\"mapSint64Sint64\":");
+            w.map(
+                &self.map_sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            w.key(b"\"mapFixed32Fixed32\":");
+            w.map(
+                &self.map_fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            w.key(b"\"mapFixed64Fixed64\":");
+            w.map(
+                &self.map_fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            w.key(b"\"mapSfixed32Sfixed32\":");
+            w.map(
+                &self.map_sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            w.key(b"\"mapSfixed64Sfixed64\":");
+            w.map(
+                &self.map_sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            w.key(b"\"mapInt32Float\":");
+            w.map(
+                &self.map_int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            w.key(b"\"mapInt32Double\":");
+            w.map(
+                &self.map_int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            w.key(b"\"mapBoolBool\":");
+            w.map(
+                &self.map_bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            w.key(b"\"mapStringString\":");
+            w.map(
+                &self.map_string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            w.key(b"\"mapStringBytes\":");
+            w.map(
+                &self.map_string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            w.key(b"\"mapStringNestedMessage\":");
+            w.map(
+                &self.map_string_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_edition2023::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            w.key(b"\"mapStringForeignMessage\":");
+            w.map(
+                &self.map_string_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            w.key(b"\"mapStringNestedEnum\":");
+            w.map(
+                &self.map_string_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            w.key(b"\"mapStringForeignEnum\":");
+            w.map(
+                &self.map_string_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnumEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.groupliketype {
+            w.key(b"\"groupliketype\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_edition2023::GroupLikeType,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.delimited_field {
+            w.key(b"\"delimitedField\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_edition2023::GroupLikeType,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint32(v),
+            ) => {
+                w.key(b"\"oneofUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofNestedMessage(v),
+            ) => {
+                w.key(b"\"oneofNestedMessage\":");
+                <::rsfast::json::codec::BoxMsg<
+                    test_all_types_edition2023::NestedMessage,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofString(v),
+            ) => {
+                w.key(b"\"oneofString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBytes(v),
+            ) => {
+                w.key(b"\"oneofBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBool(v),
+            ) => {
+                w.key(b"\"oneofBool\":");
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint64(v),
+            ) => {
+                w.key(b"\"oneofUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofFloat(v),
+            ) => {
+                w.key(b"\"oneofFloat\":");
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofDouble(v),
+            ) => {
+                w.key(b"\"oneofDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofEnum(v),
+            ) => {
+                w.key(b"\"oneofEnum\":");
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllTypesEdition2023 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -6493,6 +7185,26 @@ pub mod test_all_types_edition2023 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllTypesEdition2023,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -6662,6 +7374,24 @@ pub mod test_all_types_edition2023 {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for GroupLikeType {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for GroupLikeType {
@@ -6877,6 +7607,20 @@ impl ::rsfast::serde::Serialize for ForeignMessageEdition2023 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for ForeignMessageEdition2023 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.c {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for ForeignMessageEdition2023 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -6995,6 +7739,20 @@ impl ::rsfast::serde::Serialize for GroupLikeType {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for GroupLikeType {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.c {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for GroupLikeType {

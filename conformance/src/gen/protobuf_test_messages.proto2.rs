@@ -5998,6 +5998,838 @@ impl ::rsfast::serde::Serialize for TestAllTypesProto2 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for TestAllTypesProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            w.key(b"\"optionalInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            w.key(b"\"optionalUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            w.key(b"\"optionalUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            w.key(b"\"optionalSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            w.key(b"\"optionalSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            w.key(b"\"optionalFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            w.key(b"\"optionalFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            w.key(b"\"optionalSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            w.key(b"\"optionalSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            w.key(b"\"optionalFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            w.key(b"\"optionalDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            w.key(b"\"optionalBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            w.key(b"\"optionalNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_types_proto2::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            w.key(b"\"optionalForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            w.key(b"\"optionalNestedEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                test_all_types_proto2::NestedEnum,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            w.key(b"\"optionalForeignEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                ForeignEnumProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            w.key(b"\"optionalStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            w.key(b"\"optionalCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllTypesProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            w.key(b"\"repeatedInt64\":");
+            w.list(
+                &self.repeated_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            w.key(b"\"repeatedUint32\":");
+            w.list(
+                &self.repeated_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            w.key(b"\"repeatedUint64\":");
+            w.list(
+                &self.repeated_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            w.key(b"\"repeatedSint32\":");
+            w.list(
+                &self.repeated_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            w.key(b"\"repeatedSint64\":");
+            w.list(
+                &self.repeated_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            w.key(b"\"repeatedFixed32\":");
+            w.list(
+                &self.repeated_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            w.key(b"\"repeatedFixed64\":");
+            w.list(
+                &self.repeated_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            w.key(b"\"repeatedSfixed32\":");
+            w.list(
+                &self.repeated_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            w.key(b"\"repeatedSfixed64\":");
+            w.list(
+                &self.repeated_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            w.key(b"\"repeatedFloat\":");
+            w.list(
+                &self.repeated_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            w.key(b"\"repeatedDouble\":");
+            w.list(
+                &self.repeated_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            w.key(b"\"repeatedBool\":");
+            w.list(
+                &self.repeated_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            w.key(b"\"repeatedString\":");
+            w.list(
+                &self.repeated_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            w.key(b"\"repeatedBytes\":");
+            w.list(
+                &self.repeated_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            w.key(b"\"repeatedNestedMessage\":");
+            w.list(
+                &self.repeated_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            w.key(b"\"repeatedForeignMessage\":");
+            w.list(
+                &self.repeated_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            w.key(b"\"repeatedNestedEnum\":");
+            w.list(
+                &self.repeated_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            w.key(b"\"repeatedForeignEnum\":");
+            w.list(
+                &self.repeated_foreign_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    ForeignEnumProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            w.key(b"\"repeatedStringPiece\":");
+            w.list(
+                &self.repeated_string_piece,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            w.key(b"\"repeatedCord\":");
+            w.list(
+                &self.repeated_cord,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            w.key(b"\"packedInt32\":");
+            w.list(
+                &self.packed_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            w.key(b"\"packedInt64\":");
+            w.list(
+                &self.packed_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            w.key(b"\"packedUint32\":");
+            w.list(
+                &self.packed_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            w.key(b"\"packedUint64\":");
+            w.list(
+                &self.packed_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            w.key(b"\"packedSint32\":");
+            w.list(
+                &self.packed_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            w.key(b"\"packedSint64\":");
+            w.list(
+                &self.packed_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            w.key(b"\"packedFixed32\":");
+            w.list(
+                &self.packed_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            w.key(b"\"packedFixed64\":");
+            w.list(
+                &self.packed_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            w.key(b"\"packedSfixed32\":");
+            w.list(
+                &self.packed_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            w.key(b"\"packedSfixed64\":");
+            w.list(
+                &self.packed_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            w.key(b"\"packedFloat\":");
+            w.list(
+                &self.packed_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            w.key(b"\"packedDouble\":");
+            w.list(
+                &self.packed_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            w.key(b"\"packedNestedEnum\":");
+            w.list(
+                &self.packed_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            w.key(b"\"unpackedInt64\":");
+            w.list(
+                &self.unpacked_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            w.key(b"\"unpackedUint32\":");
+            w.list(
+                &self.unpacked_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            w.key(b"\"unpackedUint64\":");
+            w.list(
+                &self.unpacked_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            w.key(b"\"unpackedSint32\":");
+            w.list(
+                &self.unpacked_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            w.key(b"\"unpackedFixed32\":");
+            w.list(
+                &self.unpacked_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            w.key(b"\"unpackedFixed64\":");
+            w.list(
+                &self.unpacked_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            w.key(b"\"unpackedSfixed32\":");
+            w.list(
+                &self.unpacked_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            w.key(b"\"unpackedSfixed64\":");
+            w.list(
+                &self.unpacked_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            w.key(b"\"unpackedFloat\":");
+            w.list(
+                &self.unpacked_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            w.key(b"\"unpackedBool\":");
+            w.list(
+                &self.unpacked_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            w.key(b"\"unpackedNestedEnum\":");
+            w.list(
+                &self.unpacked_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            w.key(b"\"mapInt32Int32\":");
+            w.map(
+                &self.map_int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            w.key(b"\"mapInt64Int64\":");
+            w.map(
+                &self.map_int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            w.key(b"\"mapUint32Uint32\":");
+            w.map(
+                &self.map_uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            w.key(b"\"mapUint64Uint64\":");
+            w.map(
+                &self.map_uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            w.key(b"\"mapSint32Sint32\":");
+            w.map(
+                &self.map_sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            w.key(b"\"mapSint64Sint64\":");
+            w.map(
+                &self.map_sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            w.key(b"\"mapFixed32Fixed32\":");
+            w.map(
+                &self.map_fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            w.key(b"\"mapFixed64Fixed64\":");
+            w.map(
+                &self.map_fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            w.key(b"\"mapSfixed32Sfixed32\":");
+            w.map(
+                &self.map_sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            w.key(b"\"mapSfixed64Sfixed64\":");
+            w.map(
+                &self.map_sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_bool.is_empty() {
+            w.key(b"\"mapInt32Bool\":");
+            w.map(
+                &self.map_int32_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            w.key(b"\"mapInt32Float\":");
+            w.map(
+                &self.map_int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            w.key(b"\"mapInt32Double\":");
+            w.map(
+                &self.map_int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_nested_message.is_empty() {
+            w.key(b"\"mapInt32NestedMessage\":");
+            w.map(
+                &self.map_int32_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            w.key(b"\"mapBoolBool\":");
+            w.map(
+                &self.map_bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            w.key(b"\"mapStringString\":");
+            w.map(
+                &self.map_string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            w.key(b"\"mapStringBytes\":");
+            w.map(
+                &self.map_string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            w.key(b"\"mapStringNestedMessage\":");
+            w.map(
+                &self.map_string_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            w.key(b"\"mapStringForeignMessage\":");
+            w.map(
+                &self.map_string_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            w.key(b"\"mapStringNestedEnum\":");
+            w.map(
+                &self.map_string_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            w.key(b"\"mapStringForeignEnum\":");
+            w.map(
+                &self.map_string_foreign_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    ForeignEnumProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_proto2::Data,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
+            w.key(b"\"multiwordgroupfield\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_proto2::MultiWordGroupField,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            w.key(b"\"defaultInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            w.key(b"\"defaultInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            w.key(b"\"defaultUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            w.key(b"\"defaultUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            w.key(b"\"defaultSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            w.key(b"\"defaultSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            w.key(b"\"defaultFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            w.key(b"\"defaultFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            w.key(b"\"defaultSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            w.key(b"\"defaultSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            w.key(b"\"defaultFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            w.key(b"\"defaultDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            w.key(b"\"defaultBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            w.key(b"\"defaultString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            w.key(b"\"defaultBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.fieldname1 {
+            w.key(b"\"fieldname1\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name2 {
+            w.key(b"\"fieldName2\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name3 {
+            w.key(b"\"FieldName3\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name4 {
+            w.key(b"\"fieldName4\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field0name5 {
+            w.key(b"\"field0name5\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_0_name6 {
+            w.key(b"\"field0Name6\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name7 {
+            w.key(b"\"fieldName7\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name8 {
+            w.key(b"\"FieldName8\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name9 {
+            w.key(b"\"fieldName9\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name10 {
+            w.key(b"\"FieldName10\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name11 {
+            w.key(b"\"FIELDNAME11\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name12 {
+            w.key(b"\"FIELDName12\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name13 {
+            w.key(b"\"FieldName13\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name14 {
+            w.key(b"\"FieldName14\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name15 {
+            w.key(b"\"fieldName15\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name16 {
+            w.key(b"\"fieldName16\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name17 {
+            w.key(b"\"fieldName17\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name18 {
+            w.key(b"\"FieldName18\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.message_set_correct {
+            w.key(b"\"messageSetCorrect\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_proto2::MessageSetCorrect,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint32(v),
+            ) => {
+                w.key(b"\"oneofUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofNestedMessage(v),
+            ) => {
+                w.key(b"\"oneofNestedMessage\":");
+                <::rsfast::json::codec::BoxMsg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofString(v),
+            ) => {
+                w.key(b"\"oneofString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBytes(v),
+            ) => {
+                w.key(b"\"oneofBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBool(v),
+            ) => {
+                w.key(b"\"oneofBool\":");
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint64(v),
+            ) => {
+                w.key(b"\"oneofUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofFloat(v),
+            ) => {
+                w.key(b"\"oneofFloat\":");
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofDouble(v),
+            ) => {
+                w.key(b"\"oneofDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofEnum(v),
+            ) => {
+                w.key(b"\"oneofEnum\":");
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllTypesProto2 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -8124,6 +8956,26 @@ pub mod test_all_types_proto2 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllTypesProto2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -8293,6 +9145,24 @@ pub mod test_all_types_proto2 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for Data {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for Data {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -8459,6 +9329,24 @@ pub mod test_all_types_proto2 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for MultiWordGroupField {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MultiWordGroupField {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -8559,6 +9447,17 @@ pub mod test_all_types_proto2 {
                 &self.unknown_fields,
             )?;
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrect {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrect {
@@ -8670,6 +9569,20 @@ pub mod test_all_types_proto2 {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension1 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.str {
+                w.key(b"\"str\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension1 {
@@ -8790,6 +9703,20 @@ pub mod test_all_types_proto2 {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension2 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.i {
+                w.key(b"\"i\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension2 {
@@ -8942,6 +9869,27 @@ pub mod test_all_types_proto2 {
                 ::core::option::Option::None => {}
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for ExtensionWithOneof {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            match &self.oneof_field {
+                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                    w.key(b"\"a\":");
+                    <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+                }
+                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                    w.key(b"\"b\":");
+                    <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+                }
+                ::core::option::Option::None => {}
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for ExtensionWithOneof {
@@ -9187,6 +10135,20 @@ impl ::rsfast::serde::Serialize for ForeignMessageProto2 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for ForeignMessageProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.c {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for ForeignMessageProto2 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -9338,6 +10300,24 @@ impl ::rsfast::serde::Serialize for GroupField {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for GroupField {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.group_int32 {
+            w.key(b"\"groupInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.group_uint32 {
+            w.key(b"\"groupUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for GroupField {
@@ -9634,6 +10614,47 @@ impl ::rsfast::serde::Serialize for UnknownToTestAllTypes {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for UnknownToTestAllTypes {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.nested_message {
+            w.key(b"\"nestedMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optionalgroup {
+            w.key(b"\"optionalgroup\":");
+            <::rsfast::json::codec::Msg<
+                unknown_to_test_all_types::OptionalGroup,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for UnknownToTestAllTypes {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -9830,6 +10851,20 @@ pub mod unknown_to_test_all_types {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for OptionalGroup {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for OptionalGroup {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -9914,6 +10949,16 @@ impl ::rsfast::serde::Serialize for NullHypothesisProto2 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for NullHypothesisProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for NullHypothesisProto2 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -9977,6 +11022,16 @@ impl ::rsfast::serde::Serialize for EnumOnlyProto2 {
     ) -> ::core::result::Result<S::Ok, S::Error> {
         let map = serializer.serialize_map(::core::option::Option::None)?;
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for EnumOnlyProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for EnumOnlyProto2 {
@@ -10138,6 +11193,20 @@ impl ::rsfast::serde::Serialize for OneStringProto2 {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for OneStringProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for OneStringProto2 {
@@ -10323,6 +11392,31 @@ impl ::rsfast::serde::Serialize for ProtoWithKeywords {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ProtoWithKeywords {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.inline {
+            w.key(b"\"inline\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.concept {
+            w.key(b"\"concept\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.requires.is_empty() {
+            w.key(b"\"requires\":");
+            w.list(
+                &self.requires,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for ProtoWithKeywords {
@@ -12240,6 +13334,187 @@ impl ::rsfast::serde::Serialize for TestAllRequiredTypesProto2 {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for TestAllRequiredTypesProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.required_int32 {
+            w.key(b"\"requiredInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_int64 {
+            w.key(b"\"requiredInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint32 {
+            w.key(b"\"requiredUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint64 {
+            w.key(b"\"requiredUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint32 {
+            w.key(b"\"requiredSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint64 {
+            w.key(b"\"requiredSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed32 {
+            w.key(b"\"requiredFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed64 {
+            w.key(b"\"requiredFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed32 {
+            w.key(b"\"requiredSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed64 {
+            w.key(b"\"requiredSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_float {
+            w.key(b"\"requiredFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_double {
+            w.key(b"\"requiredDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bool {
+            w.key(b"\"requiredBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string {
+            w.key(b"\"requiredString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bytes {
+            w.key(b"\"requiredBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_message {
+            w.key(b"\"requiredNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_required_types_proto2::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_message {
+            w.key(b"\"requiredForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_enum {
+            w.key(b"\"requiredNestedEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                test_all_required_types_proto2::NestedEnum,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_enum {
+            w.key(b"\"requiredForeignEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                ForeignEnumProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string_piece {
+            w.key(b"\"requiredStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_cord {
+            w.key(b"\"requiredCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllRequiredTypesProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
+            w.key(b"\"optionalRecursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllRequiredTypesProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Msg<
+                test_all_required_types_proto2::Data,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            w.key(b"\"defaultInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            w.key(b"\"defaultInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            w.key(b"\"defaultUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            w.key(b"\"defaultUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            w.key(b"\"defaultSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            w.key(b"\"defaultSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            w.key(b"\"defaultFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            w.key(b"\"defaultFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            w.key(b"\"defaultSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            w.key(b"\"defaultSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            w.key(b"\"defaultFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            w.key(b"\"defaultDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            w.key(b"\"defaultBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            w.key(b"\"defaultString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            w.key(b"\"defaultBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllRequiredTypesProto2 {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -13012,6 +14287,32 @@ pub mod test_all_required_types_proto2 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllRequiredTypesProto2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.optional_corecursive {
+                w.key(b"\"optionalCorecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllRequiredTypesProto2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13230,6 +14531,24 @@ pub mod test_all_required_types_proto2 {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for Data {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for Data {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13330,6 +14649,17 @@ pub mod test_all_required_types_proto2 {
                 &self.unknown_fields,
             )?;
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrect {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrect {
@@ -13457,6 +14787,20 @@ pub mod test_all_required_types_proto2 {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension1 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.str {
+                w.key(b"\"str\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension1 {
@@ -13593,6 +14937,20 @@ pub mod test_all_required_types_proto2 {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension2 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.i {
+                w.key(b"\"i\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension2 {
@@ -13988,6 +15346,49 @@ impl ::rsfast::serde::Serialize for TestLargeOneof {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for TestLargeOneof {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        match &self.large_oneof {
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                w.key(b"\"a1\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A1,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                w.key(b"\"a2\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                w.key(b"\"a3\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A3,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                w.key(b"\"a4\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A4,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                w.key(b"\"a5\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A5,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for TestLargeOneof {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -14188,6 +15589,16 @@ pub mod test_large_oneof {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for A1 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for A1 {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14251,6 +15662,16 @@ pub mod test_large_oneof {
         ) -> ::core::result::Result<S::Ok, S::Error> {
             let map = serializer.serialize_map(::core::option::Option::None)?;
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A2 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for A2 {
@@ -14318,6 +15739,16 @@ pub mod test_large_oneof {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for A3 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for A3 {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14383,6 +15814,16 @@ pub mod test_large_oneof {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for A4 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for A4 {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14446,6 +15887,16 @@ pub mod test_large_oneof {
         ) -> ::core::result::Result<S::Ok, S::Error> {
             let map = serializer.serialize_map(::core::option::Option::None)?;
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A5 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for A5 {

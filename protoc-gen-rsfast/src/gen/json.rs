@@ -64,6 +64,7 @@ pub(super) fn message_impls(message: &Message) -> TokenStream {
     }
     let name = ident(&message.rust_name);
     let serialize = serialize_body(message);
+    let write = write_body(message);
     let merge = merge_body(message);
     quote! {
         impl ::rsfast::serde::Serialize for #name {
@@ -72,6 +73,14 @@ pub(super) fn message_impls(message: &Message) -> TokenStream {
                 serializer: S,
             ) -> ::core::result::Result<S::Ok, S::Error> {
                 #serialize
+            }
+        }
+        impl ::rsfast::json::JsonWrite for #name {
+            fn write_json(
+                &self,
+                w: &mut ::rsfast::json::JsonWriter<'_>,
+            ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+                #write
             }
         }
         impl<'de> ::rsfast::serde::Deserialize<'de> for #name {
@@ -173,6 +182,96 @@ fn serialize_body(message: &Message) -> TokenStream {
         #(#oneofs)*
         #extensions
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+
+/// `"name":` as bytes, escaped for JSON once, here.
+fn quoted_key(json_name: &str) -> Literal {
+    let mut key = String::from("\"");
+    for c in json_name.chars() {
+        match c {
+            '"' => key.push_str("\\\""),
+            '\\' => key.push_str("\\\\"),
+            c if (c as u32) < 0x20 => key.push_str(&format!("\\u{:04x}", c as u32)),
+            c => key.push(c),
+        }
+    }
+    key.push_str("\":");
+    Literal::byte_string(key.as_bytes())
+}
+
+/// The direct writer's version of [`serialize_body`]: the same members, same order.
+fn write_body(message: &Message) -> TokenStream {
+    let from = &message.module;
+    let member = |field: &Field, write: TokenStream| {
+        let key = quoted_key(&field.json_name);
+        quote! {
+            w.key(#key);
+            #write
+        }
+    };
+    let fields = message.fields.iter().map(|f| {
+        let name = ident(&f.rust_name);
+        match &f.cardinality {
+            Cardinality::Singular(Presence::Implicit) => {
+                let c = codec(&f.kind, from);
+                let set = implicit_is_set(&f.kind, &quote!(self.#name));
+                let put = member(
+                    f,
+                    quote!(<#c as ::rsfast::json::Codec>::write(&self.#name, w)?;),
+                );
+                quote!(if #set { #put })
+            }
+            Cardinality::Singular(_) => {
+                let c = codec(&f.kind, from);
+                let put = member(f, quote!(<#c as ::rsfast::json::Codec>::write(v, w)?;));
+                quote!(if let ::core::option::Option::Some(v) = &self.#name { #put })
+            }
+            Cardinality::Repeated { .. } => {
+                let c = codec(&f.kind, from);
+                let put = member(
+                    f,
+                    quote!(w.list(&self.#name, <#c as ::rsfast::json::Codec>::write)?;),
+                );
+                quote!(if !self.#name.is_empty() { #put })
+            }
+            Cardinality::Map { value, .. } => {
+                let c = codec(value, from);
+                let put = member(
+                    f,
+                    quote!(w.map(&self.#name, <#c as ::rsfast::json::Codec>::write)?;),
+                );
+                quote!(if !self.#name.is_empty() { #put })
+            }
+        }
+    });
+    let child = ident(&message.child_module);
+    let oneofs = message.oneofs.iter().map(|o| {
+        let name = ident(&o.rust_field);
+        let enum_name = ident(&o.rust_enum);
+        let arms = o.fields.iter().map(|f| {
+            let variant = ident(&f.variant);
+            let c = codec(&f.kind, from);
+            let put = member(f, quote!(<#c as ::rsfast::json::Codec>::write(v, w)?;));
+            quote!(::core::option::Option::Some(#child::#enum_name::#variant(v)) => { #put })
+        });
+        quote! {
+            match &self.#name {
+                #(#arms)*
+                ::core::option::Option::None => {}
+            }
+        }
+    });
+    let extensions = message
+        .extendable
+        .then(|| quote!(w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;));
+    quote! {
+        let object = w.begin_object();
+        #(#fields)*
+        #(#oneofs)*
+        #extensions
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::base64;
+use super::write::{self, Error, JsonWrite, JsonWriter};
 use crate::OpenEnum;
 
 /// How one protobuf value kind reads and writes JSON.
@@ -20,6 +21,9 @@ pub trait Codec: Sized {
     type Value;
 
     fn serialize<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error>;
+
+    /// Writes the value with the direct writer (the same JSON as `serialize`).
+    fn write(value: &Self::Value, w: &mut JsonWriter<'_>) -> Result<(), Error>;
 
     /// One value (a field's, a list element, a map value). `Ok(None)`: an enum name the
     /// schema does not know, skipped because unknown fields are ignored. JSON `null` is
@@ -172,6 +176,8 @@ impl<'de, K: MapKey, C: Codec> Deserialize<'de> for Map<K, C> {
 /// Map key types: written and read as JSON object keys (strings).
 pub trait MapKey: Sized + Eq + Hash {
     fn serialize_key<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+    /// Writes the key as a JSON string.
+    fn write_key(&self, w: &mut JsonWriter<'_>);
     fn parse_key(text: &str) -> Option<Self>;
 }
 
@@ -180,6 +186,9 @@ macro_rules! int_keys {
         impl MapKey for $t {
             fn serialize_key<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
+            }
+            fn write_key(&self, w: &mut JsonWriter<'_>) {
+                write::quoted_decimal(w, *self as i128);
             }
             fn parse_key(text: &str) -> Option<Self> {
                 if text.starts_with('+') {
@@ -196,6 +205,9 @@ impl MapKey for bool {
     fn serialize_key<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(if *self { "true" } else { "false" })
     }
+    fn write_key(&self, w: &mut JsonWriter<'_>) {
+        w.raw(if *self { "\"true\"" } else { "\"false\"" });
+    }
     fn parse_key(text: &str) -> Option<Self> {
         match text {
             "true" => Some(true),
@@ -208,6 +220,9 @@ impl MapKey for bool {
 impl MapKey for String {
     fn serialize_key<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self)
+    }
+    fn write_key(&self, w: &mut JsonWriter<'_>) {
+        w.string(self);
     }
     fn parse_key(text: &str) -> Option<Self> {
         Some(text.to_owned())
@@ -312,6 +327,14 @@ macro_rules! int_codec {
                     value.serialize(serializer)
                 }
             }
+            fn write(value: &$t, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+                if $quoted {
+                    write::quoted_decimal(w, *value as i128);
+                } else {
+                    write::decimal(w, *value as i128);
+                }
+                Ok(())
+            }
             fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
                 integer(d, $name).map(Some)
             }
@@ -320,7 +343,7 @@ macro_rules! int_codec {
 }
 /// `value` in decimal, written into `buf` (no formatting machinery: this is on the
 /// encode path of every 64-bit field).
-fn decimal(value: i128, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn decimal(value: i128, buf: &mut [u8; 20]) -> &str {
     let negative = value < 0;
     // Every i64 and u64 magnitude fits a u64, whose arithmetic is cheaper than i128's.
     let mut n = value.unsigned_abs() as u64;
@@ -398,6 +421,10 @@ impl Codec for F64 {
     fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
         serialize_float(*value, serializer, None)
     }
+    fn write(value: &f64, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.f64(*value);
+        Ok(())
+    }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         d.deserialize_any(FloatVisitor).map(Some)
     }
@@ -410,6 +437,10 @@ impl Codec for F32 {
     type Value = f32;
     fn serialize<S: Serializer>(value: &f32, serializer: S) -> Result<S::Ok, S::Error> {
         serialize_float(f64::from(*value), serializer, Some(*value))
+    }
+    fn write(value: &f32, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.f32(*value);
+        Ok(())
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
         let v = d.deserialize_any(FloatVisitor)?;
@@ -429,6 +460,10 @@ impl Codec for Bool {
     fn serialize<S: Serializer>(value: &bool, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_bool(*value)
     }
+    fn write(value: &bool, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.raw(if *value { "true" } else { "false" });
+        Ok(())
+    }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
         bool::deserialize(d).map(Some)
     }
@@ -442,6 +477,10 @@ impl Codec for Str {
     fn serialize<S: Serializer>(value: &String, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(value)
     }
+    fn write(value: &String, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.string(value);
+        Ok(())
+    }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         String::deserialize(d).map(Some)
     }
@@ -454,6 +493,10 @@ impl Codec for Bytes {
     type Value = Vec<u8>;
     fn serialize<S: Serializer>(value: &Vec<u8>, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&base64::Base64(value))
+    }
+    fn write(value: &Vec<u8>, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.bytes(value);
+        Ok(())
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         let text = super::Key::deserialize(d)?;
@@ -519,6 +562,14 @@ impl<E: EnumName> Codec for Enum<E> {
             None => serializer.serialize_i32(value.value()),
         }
     }
+    fn write(value: &OpenEnum<E>, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        // Enum value names are identifiers: nothing to escape.
+        match value.known() {
+            Some(e) => w.plain_string(e.as_str_name()),
+            None => write::decimal(w, i128::from(value.value())),
+        }
+        Ok(())
+    }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OpenEnum<E>>, D::Error> {
         let number = enum_value(d, |n| E::from_name(n).map(E::to_i32), |_| true)?;
         Ok(number.map(OpenEnum::from_i32))
@@ -532,6 +583,10 @@ impl<E: EnumName> Codec for ClosedEnum<E> {
     type Value = E;
     fn serialize<S: Serializer>(value: &E, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(value.as_str_name())
+    }
+    fn write(value: &E, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.plain_string(value.as_str_name());
+        Ok(())
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<E>, D::Error> {
         let number = enum_value(
@@ -551,6 +606,10 @@ impl Codec for NullValue {
     fn serialize<S: Serializer>(_: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_unit()
     }
+    fn write(_: &Self::Value, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.raw("null");
+        Ok(())
+    }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         Self::deserialize_field(d)
     }
@@ -566,10 +625,13 @@ impl Codec for NullValue {
 /// `Serialize`/`Deserialize`.
 #[derive(Debug)]
 pub struct Msg<M>(PhantomData<M>);
-impl<M: Serialize + for<'de> Deserialize<'de>> Codec for Msg<M> {
+impl<M: Serialize + JsonWrite + for<'de> Deserialize<'de>> Codec for Msg<M> {
     type Value = M;
     fn serialize<S: Serializer>(value: &M, serializer: S) -> Result<S::Ok, S::Error> {
         value.serialize(serializer)
+    }
+    fn write(value: &M, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        value.write_json(w)
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<M>, D::Error> {
         M::deserialize(d).map(Some)
@@ -579,10 +641,13 @@ impl<M: Serialize + for<'de> Deserialize<'de>> Codec for Msg<M> {
 /// Boxed message fields (recursive types).
 #[derive(Debug)]
 pub struct BoxMsg<M>(PhantomData<M>);
-impl<M: Serialize + for<'de> Deserialize<'de>> Codec for BoxMsg<M> {
+impl<M: Serialize + JsonWrite + for<'de> Deserialize<'de>> Codec for BoxMsg<M> {
     type Value = Box<M>;
     fn serialize<S: Serializer>(value: &Box<M>, serializer: S) -> Result<S::Ok, S::Error> {
         value.serialize(serializer)
+    }
+    fn write(value: &Box<M>, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        value.write_json(w)
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<M>>, D::Error> {
         M::deserialize(d).map(|m| Some(Box::new(m)))
@@ -596,6 +661,9 @@ impl Codec for ValueMsg {
     type Value = crate::wkt::Value;
     fn serialize<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
         value.serialize(serializer)
+    }
+    fn write(value: &Self::Value, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.serde(value)
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         crate::wkt::Value::deserialize(d).map(Some)
@@ -612,6 +680,9 @@ impl<C: Codec> Codec for List<C> {
     type Value = Vec<C::Value>;
     fn serialize<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
         SerRepeated::<C>(value).serialize(serializer)
+    }
+    fn write(value: &Self::Value, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.list(value, C::write)
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self::Value>, D::Error> {
         Repeated::<C>::deserialize(d).map(|r| Some(r.0))

@@ -23,6 +23,7 @@ mod base64;
 pub mod codec;
 mod registry;
 mod wkt;
+mod write;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -34,6 +35,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 
 pub use codec::{Codec, EnumName};
 pub use registry::Registry;
+pub use write::{Error, JsonWrite, JsonWriter, ObjectState};
 
 /// Parse and print options. Generated `Deserialize` impls see them through
 /// [`from_str_with`] and friends (serde has no other channel for context).
@@ -87,26 +89,35 @@ pub(crate) fn registry() -> Option<Arc<Registry>> {
     OPTIONS.with(|o| o.borrow().as_ref().and_then(|o| o.registry.clone()))
 }
 
-/// Serializes `message` as compact JSON.
-pub fn to_string<T: serde::Serialize + ?Sized>(message: &T) -> Result<String, serde_json::Error> {
-    serde_json::to_string(message)
+/// `message` as compact JSON, through the direct writer.
+pub fn to_vec<T: JsonWrite + ?Sized>(message: &T) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    message.write_json(&mut JsonWriter::new(&mut out))?;
+    Ok(out)
 }
 
-/// [`to_string`] with options (the registry, for `Any`).
-pub fn to_string_with<T: serde::Serialize + ?Sized>(
+/// `message` as compact JSON text.
+pub fn to_string<T: JsonWrite + ?Sized>(message: &T) -> Result<String, Error> {
+    let bytes = to_vec(message)?;
+    // The writer writes only valid UTF-8 (escaped strings, ASCII otherwise).
+    Ok(String::from_utf8(bytes).expect("JSON output is UTF-8"))
+}
+
+/// [`to_string`] with options (the registry, for `Any` and extensions).
+pub fn to_string_with<T: JsonWrite + ?Sized>(
     message: &T,
     options: &JsonOptions,
-) -> Result<String, serde_json::Error> {
-    with_options(options, || serde_json::to_string(message))
+) -> Result<String, Error> {
+    with_options(options, || to_string(message))
 }
 
-/// Serializes `message` as JSON into `out` (appending).
-pub fn to_writer_with<T: serde::Serialize + ?Sized>(
+/// Appends `message` as JSON to `out`, with options.
+pub fn to_writer_with<T: JsonWrite + ?Sized>(
     out: &mut Vec<u8>,
     message: &T,
     options: &JsonOptions,
-) -> Result<(), serde_json::Error> {
-    with_options(options, || serde_json::to_writer(out, message))
+) -> Result<(), Error> {
+    with_options(options, || message.write_json(&mut JsonWriter::new(out)))
 }
 
 /// Parses a message from JSON text.

@@ -398,3 +398,33 @@ impl<'de> Deserialize<'de> for wkt::Any {
         })
     }
 }
+
+/// The well-known types write through their `Serialize` impls.
+macro_rules! write_through_serde {
+    ($($t:ident),* $(,)?) => {$(
+        impl super::JsonWrite for wkt::$t {
+            fn write_json(&self, w: &mut super::JsonWriter<'_>) -> Result<(), super::write::Error> {
+                w.serde(self)
+            }
+        }
+    )*};
+}
+write_through_serde!(
+    Any,
+    Timestamp,
+    Duration,
+    FieldMask,
+    Struct,
+    Value,
+    ListValue,
+    Empty,
+    DoubleValue,
+    FloatValue,
+    Int64Value,
+    UInt64Value,
+    Int32Value,
+    UInt32Value,
+    BoolValue,
+    StringValue,
+    BytesValue,
+);

@@ -86,6 +86,24 @@ impl ::rsfast::serde::Serialize for Point {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Point {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.x != 0 {
+            w.key(b"\"x\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(&self.x, w)?;
+        }
+        if self.y != 0 {
+            w.key(b"\"y\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(&self.y, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Point {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,

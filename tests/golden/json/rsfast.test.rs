@@ -379,6 +379,127 @@ impl ::rsfast::serde::Serialize for Scalars {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Scalars {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.f_int32 != 0 {
+            w.key(b"\"fInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.f_int32,
+                w,
+            )?;
+        }
+        if self.f_int64 != 0 {
+            w.key(b"\"fInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.f_int64,
+                w,
+            )?;
+        }
+        if self.f_uint32 != 0 {
+            w.key(b"\"fUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(
+                &self.f_uint32,
+                w,
+            )?;
+        }
+        if self.f_uint64 != 0 {
+            w.key(b"\"fUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(
+                &self.f_uint64,
+                w,
+            )?;
+        }
+        if self.f_sint32 != 0 {
+            w.key(b"\"fSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.f_sint32,
+                w,
+            )?;
+        }
+        if self.f_sint64 != 0 {
+            w.key(b"\"fSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.f_sint64,
+                w,
+            )?;
+        }
+        if self.f_fixed32 != 0 {
+            w.key(b"\"fFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(
+                &self.f_fixed32,
+                w,
+            )?;
+        }
+        if self.f_fixed64 != 0 {
+            w.key(b"\"fFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(
+                &self.f_fixed64,
+                w,
+            )?;
+        }
+        if self.f_sfixed32 != 0 {
+            w.key(b"\"fSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.f_sfixed32,
+                w,
+            )?;
+        }
+        if self.f_sfixed64 != 0 {
+            w.key(b"\"fSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.f_sfixed64,
+                w,
+            )?;
+        }
+        if self.f_float.to_bits() != 0 {
+            w.key(b"\"fFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(
+                &self.f_float,
+                w,
+            )?;
+        }
+        if self.f_double.to_bits() != 0 {
+            w.key(b"\"fDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(
+                &self.f_double,
+                w,
+            )?;
+        }
+        if self.f_bool {
+            w.key(b"\"fBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.f_bool,
+                w,
+            )?;
+        }
+        if !self.f_string.is_empty() {
+            w.key(b"\"fString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.f_string,
+                w,
+            )?;
+        }
+        if !self.f_bytes.is_empty() {
+            w.key(b"\"fBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(
+                &self.f_bytes,
+                w,
+            )?;
+        }
+        if self.f_enum.value() != 0 {
+            w.key(b"\"fEnum\":");
+            <::rsfast::json::codec::Enum<
+                Color,
+            > as ::rsfast::json::Codec>::write(&self.f_enum, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Scalars {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1154,6 +1275,80 @@ impl ::rsfast::serde::Serialize for Optionals {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for Optionals {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.o_int32 {
+            w.key(b"\"oInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_int64 {
+            w.key(b"\"oInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_uint32 {
+            w.key(b"\"oUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_uint64 {
+            w.key(b"\"oUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_sint32 {
+            w.key(b"\"oSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_sint64 {
+            w.key(b"\"oSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_fixed32 {
+            w.key(b"\"oFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_fixed64 {
+            w.key(b"\"oFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_sfixed32 {
+            w.key(b"\"oSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_sfixed64 {
+            w.key(b"\"oSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_float {
+            w.key(b"\"oFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_double {
+            w.key(b"\"oDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_bool {
+            w.key(b"\"oBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_string {
+            w.key(b"\"oString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_bytes {
+            w.key(b"\"oBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.o_enum {
+            w.key(b"\"oEnum\":");
+            <::rsfast::json::codec::Enum<Color> as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for Optionals {
@@ -1985,6 +2180,165 @@ impl ::rsfast::serde::Serialize for Repeated {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Repeated {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.r_int32.is_empty() {
+            w.key(b"\"rInt32\":");
+            w.list(
+                &self.r_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_int64.is_empty() {
+            w.key(b"\"rInt64\":");
+            w.list(
+                &self.r_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_uint32.is_empty() {
+            w.key(b"\"rUint32\":");
+            w.list(
+                &self.r_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_uint64.is_empty() {
+            w.key(b"\"rUint64\":");
+            w.list(
+                &self.r_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_sint32.is_empty() {
+            w.key(b"\"rSint32\":");
+            w.list(
+                &self.r_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_sint64.is_empty() {
+            w.key(b"\"rSint64\":");
+            w.list(
+                &self.r_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_fixed32.is_empty() {
+            w.key(b"\"rFixed32\":");
+            w.list(
+                &self.r_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_fixed64.is_empty() {
+            w.key(b"\"rFixed64\":");
+            w.list(
+                &self.r_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_sfixed32.is_empty() {
+            w.key(b"\"rSfixed32\":");
+            w.list(
+                &self.r_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_sfixed64.is_empty() {
+            w.key(b"\"rSfixed64\":");
+            w.list(
+                &self.r_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_float.is_empty() {
+            w.key(b"\"rFloat\":");
+            w.list(
+                &self.r_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_double.is_empty() {
+            w.key(b"\"rDouble\":");
+            w.list(
+                &self.r_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_bool.is_empty() {
+            w.key(b"\"rBool\":");
+            w.list(
+                &self.r_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_string.is_empty() {
+            w.key(b"\"rString\":");
+            w.list(
+                &self.r_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_bytes.is_empty() {
+            w.key(b"\"rBytes\":");
+            w.list(
+                &self.r_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_enum.is_empty() {
+            w.key(b"\"rEnum\":");
+            w.list(
+                &self.r_enum,
+                <::rsfast::json::codec::Enum<Color> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.r_message.is_empty() {
+            w.key(b"\"rMessage\":");
+            w.list(
+                &self.r_message,
+                <::rsfast::json::codec::Msg<
+                    repeated::Nested,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_enum.is_empty() {
+            w.key(b"\"unpackedEnum\":");
+            w.list(
+                &self.unpacked_enum,
+                <::rsfast::json::codec::Enum<Color> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Repeated {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2384,6 +2738,30 @@ pub mod repeated {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for Nested {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if self.a != 0 {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                    &self.a,
+                    w,
+                )?;
+            }
+            if !self.b.is_empty() {
+                w.key(b"\"b\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                    &self.b,
+                    w,
+                )?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for Nested {
@@ -3665,6 +4043,144 @@ impl ::rsfast::serde::Serialize for Maps {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Maps {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.int32_int32.is_empty() {
+            w.key(b"\"int32Int32\":");
+            w.map(
+                &self.int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.int64_int64.is_empty() {
+            w.key(b"\"int64Int64\":");
+            w.map(
+                &self.int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.uint32_uint32.is_empty() {
+            w.key(b"\"uint32Uint32\":");
+            w.map(
+                &self.uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.uint64_uint64.is_empty() {
+            w.key(b"\"uint64Uint64\":");
+            w.map(
+                &self.uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.sint32_sint32.is_empty() {
+            w.key(b"\"sint32Sint32\":");
+            w.map(
+                &self.sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.sint64_sint64.is_empty() {
+            w.key(b"\"sint64Sint64\":");
+            w.map(
+                &self.sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.fixed32_fixed32.is_empty() {
+            w.key(b"\"fixed32Fixed32\":");
+            w.map(
+                &self.fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.fixed64_fixed64.is_empty() {
+            w.key(b"\"fixed64Fixed64\":");
+            w.map(
+                &self.fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.sfixed32_sfixed32.is_empty() {
+            w.key(b"\"sfixed32Sfixed32\":");
+            w.map(
+                &self.sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.sfixed64_sfixed64.is_empty() {
+            w.key(b"\"sfixed64Sfixed64\":");
+            w.map(
+                &self.sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.bool_bool.is_empty() {
+            w.key(b"\"boolBool\":");
+            w.map(
+                &self.bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.string_string.is_empty() {
+            w.key(b"\"stringString\":");
+            w.map(
+                &self.string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.string_bytes.is_empty() {
+            w.key(b"\"stringBytes\":");
+            w.map(
+                &self.string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.int32_float.is_empty() {
+            w.key(b"\"int32Float\":");
+            w.map(
+                &self.int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.int32_double.is_empty() {
+            w.key(b"\"int32Double\":");
+            w.map(
+                &self.int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.string_enum.is_empty() {
+            w.key(b"\"stringEnum\":");
+            w.map(
+                &self.string_enum,
+                <::rsfast::json::codec::Enum<Color> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.string_message.is_empty() {
+            w.key(b"\"stringMessage\":");
+            w.map(
+                &self.string_message,
+                <::rsfast::json::codec::Msg<Scalars> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.uint64_foreign.is_empty() {
+            w.key(b"\"uint64Foreign\":");
+            w.map(
+                &self.uint64_foreign,
+                <::rsfast::json::codec::Msg<
+                    other::Point,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Maps {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4260,6 +4776,75 @@ impl ::rsfast::serde::Serialize for Oneofs {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Oneofs {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.name.is_empty() {
+            w.key(b"\"name\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(&self.name, w)?;
+        }
+        if self.between != 0 {
+            w.key(b"\"between\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.between,
+                w,
+            )?;
+        }
+        match &self.choice {
+            ::core::option::Option::Some(oneofs::Choice::CInt32(v)) => {
+                w.key(b"\"cInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Choice::CString(v)) => {
+                w.key(b"\"cString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Choice::CBytes(v)) => {
+                w.key(b"\"cBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Choice::CMessage(v)) => {
+                w.key(b"\"cMessage\":");
+                <::rsfast::json::codec::Msg<
+                    Scalars,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Choice::CEnum(v)) => {
+                w.key(b"\"cEnum\":");
+                <::rsfast::json::codec::Enum<
+                    Color,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Choice::CSelf(v)) => {
+                w.key(b"\"cSelf\":");
+                <::rsfast::json::codec::BoxMsg<
+                    Oneofs,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Choice::CDouble(v)) => {
+                w.key(b"\"cDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        match &self.second {
+            ::core::option::Option::Some(oneofs::Second::SUint64(v)) => {
+                w.key(b"\"sUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(oneofs::Second::SSint32(v)) => {
+                w.key(b"\"sSint32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Oneofs {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4748,6 +5333,45 @@ impl ::rsfast::serde::Serialize for Tree {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Tree {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.value != 0 {
+            w.key(b"\"value\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.value,
+                w,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.left {
+            w.key(b"\"left\":");
+            <::rsfast::json::codec::BoxMsg<Tree> as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.right {
+            w.key(b"\"right\":");
+            <::rsfast::json::codec::BoxMsg<Tree> as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.children.is_empty() {
+            w.key(b"\"children\":");
+            w.list(
+                &self.children,
+                <::rsfast::json::codec::Msg<Tree> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.named.is_empty() {
+            w.key(b"\"named\":");
+            w.map(
+                &self.named,
+                <::rsfast::json::codec::Msg<Tree> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Tree {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4936,6 +5560,27 @@ impl ::rsfast::serde::Serialize for Ping {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Ping {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.pong {
+            w.key(b"\"pong\":");
+            <::rsfast::json::codec::BoxMsg<Pong> as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.depth != 0 {
+            w.key(b"\"depth\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.depth,
+                w,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Ping {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5055,6 +5700,20 @@ impl ::rsfast::serde::Serialize for Pong {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for Pong {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.ping {
+            w.key(b"\"ping\":");
+            <::rsfast::json::codec::BoxMsg<Ping> as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for Pong {
@@ -5261,6 +5920,58 @@ impl ::rsfast::serde::Serialize for Keywords {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for Keywords {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.r#type != 0 {
+            w.key(b"\"type\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.r#type,
+                w,
+            )?;
+        }
+        if !self.self_.is_empty() {
+            w.key(b"\"self\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.self_,
+                w,
+            )?;
+        }
+        if self.r#match {
+            w.key(b"\"match\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.r#match,
+                w,
+            )?;
+        }
+        if self.r#async != 0 {
+            w.key(b"\"async\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.r#async,
+                w,
+            )?;
+        }
+        if !self.unknown_fields_.is_empty() {
+            w.key(b"\"unknownFields\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.unknown_fields_,
+                w,
+            )?;
+        }
+        if self.crate_ != 0 {
+            w.key(b"\"crate\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.crate_,
+                w,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for Keywords {
@@ -5534,6 +6245,40 @@ impl ::rsfast::serde::Serialize for Outer {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Outer {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.middle {
+            w.key(b"\"middle\":");
+            <::rsfast::json::codec::Msg<
+                outer::Middle,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.level.value() != 0 {
+            w.key(b"\"level\":");
+            <::rsfast::json::codec::Enum<
+                outer::middle::inner::Level,
+            > as ::rsfast::json::Codec>::write(&self.level, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.point {
+            w.key(b"\"point\":");
+            <::rsfast::json::codec::Msg<
+                other::Point,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.shape.value() != 0 {
+            w.key(b"\"shape\":");
+            <::rsfast::json::codec::Enum<
+                other::Shape,
+            > as ::rsfast::json::Codec>::write(&self.shape, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Outer {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5725,6 +6470,31 @@ pub mod outer {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for Middle {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.inner {
+                w.key(b"\"inner\":");
+                <::rsfast::json::codec::Msg<
+                    middle::Inner,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if !self.inners.is_empty() {
+                w.key(b"\"inners\":");
+                w.list(
+                    &self.inners,
+                    <::rsfast::json::codec::Msg<
+                        middle::Inner,
+                    > as ::rsfast::json::Codec>::write,
+                )?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for Middle {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -5878,6 +6648,29 @@ pub mod outer {
                     )?;
                 }
                 ::rsfast::serde::ser::SerializeMap::end(map)
+            }
+        }
+        impl ::rsfast::json::JsonWrite for Inner {
+            fn write_json(
+                &self,
+                w: &mut ::rsfast::json::JsonWriter<'_>,
+            ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+                let object = w.begin_object();
+                if self.level.value() != 0 {
+                    w.key(b"\"level\":");
+                    <::rsfast::json::codec::Enum<
+                        inner::Level,
+                    > as ::rsfast::json::Codec>::write(&self.level, w)?;
+                }
+                if !self.note.is_empty() {
+                    w.key(b"\"note\":");
+                    <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                        &self.note,
+                        w,
+                    )?;
+                }
+                w.end_object(object);
+                ::core::result::Result::Ok(())
             }
         }
         impl<'de> ::rsfast::serde::Deserialize<'de> for Inner {
@@ -6080,6 +6873,20 @@ impl ::rsfast::serde::Serialize for Documented {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Documented {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.a != 0 {
+            w.key(b"\"a\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(&self.a, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Documented {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -6165,6 +6972,16 @@ impl ::rsfast::serde::Serialize for Empty {
     ) -> ::core::result::Result<S::Ok, S::Error> {
         let map = serializer.serialize_map(::core::option::Option::None)?;
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for Empty {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for Empty {

@@ -466,6 +466,107 @@ impl ::rsfast::serde::Serialize for Event {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Event {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.name.is_empty() {
+            w.key(b"\"name\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(&self.name, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.at {
+            w.key(b"\"at\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Timestamp,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.took {
+            w.key(b"\"took\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Duration,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.mask {
+            w.key(b"\"mask\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::FieldMask,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.attributes {
+            w.key(b"\"attributes\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Struct,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.value {
+            w.key(b"\"value\":");
+            <::rsfast::json::codec::ValueMsg as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.list {
+            w.key(b"\"list\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::ListValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.detail {
+            w.key(b"\"detail\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Any,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.nothing {
+            w.key(b"\"nothing\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Empty,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.count {
+            w.key(b"\"count\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Int64Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.label {
+            w.key(b"\"label\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::StringValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.flag {
+            w.key(b"\"flag\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::BoolValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.null_value.value() != 0 {
+            w.key(b"\"nullValue\":");
+            <::rsfast::json::codec::NullValue as ::rsfast::json::Codec>::write(
+                &self.null_value,
+                w,
+            )?;
+        }
+        if !self.history.is_empty() {
+            w.key(b"\"history\":");
+            w.list(
+                &self.history,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Timestamp,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.values.is_empty() {
+            w.key(b"\"values\":");
+            w.map(
+                &self.values,
+                <::rsfast::json::codec::ValueMsg as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Event {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,

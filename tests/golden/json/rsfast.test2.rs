@@ -657,6 +657,104 @@ impl ::rsfast::serde::Serialize for Defaults {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Defaults {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.d_int32 {
+            w.key(b"\"dInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_int64 {
+            w.key(b"\"dInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_uint32 {
+            w.key(b"\"dUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_uint64 {
+            w.key(b"\"dUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_sint32 {
+            w.key(b"\"dSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_sint64 {
+            w.key(b"\"dSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_fixed32 {
+            w.key(b"\"dFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_fixed64 {
+            w.key(b"\"dFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_sfixed32 {
+            w.key(b"\"dSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_sfixed64 {
+            w.key(b"\"dSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_float {
+            w.key(b"\"dFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_double {
+            w.key(b"\"dDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_bool {
+            w.key(b"\"dBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_string {
+            w.key(b"\"dString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_bytes {
+            w.key(b"\"dBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_enum {
+            w.key(b"\"dEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                Kind,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_inf {
+            w.key(b"\"dInf\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_neg_inf {
+            w.key(b"\"dNegInf\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d_nan {
+            w.key(b"\"dNan\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.no_default {
+            w.key(b"\"noDefault\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.enum_no_default {
+            w.key(b"\"enumNoDefault\":");
+            <::rsfast::json::codec::ClosedEnum<
+                Kind,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Defaults {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1137,6 +1235,37 @@ impl ::rsfast::serde::Serialize for Required {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Required {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.id {
+            w.key(b"\"id\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.key(b"\"name\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.child {
+            w.key(b"\"child\":");
+            <::rsfast::json::codec::BoxMsg<
+                Required,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.children.is_empty() {
+            w.key(b"\"children\":");
+            w.list(
+                &self.children,
+                <::rsfast::json::codec::Msg<Required> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Required {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1443,6 +1572,42 @@ impl ::rsfast::serde::Serialize for HasRequired {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for HasRequired {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.single {
+            w.key(b"\"single\":");
+            <::rsfast::json::codec::Msg<
+                Required,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.by_name.is_empty() {
+            w.key(b"\"byName\":");
+            w.map(
+                &self.by_name,
+                <::rsfast::json::codec::Msg<Required> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        match &self.pick {
+            ::core::option::Option::Some(has_required::Pick::Picked(v)) => {
+                w.key(b"\"picked\":");
+                <::rsfast::json::codec::Msg<
+                    Required,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(has_required::Pick::Other(v)) => {
+                w.key(b"\"other\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for HasRequired {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1682,6 +1847,35 @@ impl ::rsfast::serde::Serialize for Groups {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Groups {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Msg<
+                groups::Data,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.item.is_empty() {
+            w.key(b"\"item\":");
+            w.list(
+                &self.item,
+                <::rsfast::json::codec::Msg<
+                    groups::Item,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.after {
+            w.key(b"\"after\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Groups {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1854,6 +2048,24 @@ pub mod groups {
             ::rsfast::serde::ser::SerializeMap::end(map)
         }
     }
+    impl ::rsfast::json::JsonWrite for Data {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.b {
+                w.key(b"\"b\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
     impl<'de> ::rsfast::serde::Deserialize<'de> for Data {
         fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
             deserializer: D,
@@ -2007,6 +2219,26 @@ pub mod groups {
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for Item {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.x {
+                w.key(b"\"x\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.nested {
+                w.key(b"\"nested\":");
+                <::rsfast::json::codec::Msg<
+                    super::Groups,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
         }
     }
     impl<'de> ::rsfast::serde::Deserialize<'de> for Item {
@@ -2344,6 +2576,58 @@ impl ::rsfast::serde::Serialize for Closed {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Closed {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.single {
+            w.key(b"\"single\":");
+            <::rsfast::json::codec::ClosedEnum<
+                Kind,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.list.is_empty() {
+            w.key(b"\"list\":");
+            w.list(
+                &self.list,
+                <::rsfast::json::codec::ClosedEnum<Kind> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_list.is_empty() {
+            w.key(b"\"packedList\":");
+            w.list(
+                &self.packed_list,
+                <::rsfast::json::codec::ClosedEnum<Kind> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.by_id.is_empty() {
+            w.key(b"\"byId\":");
+            w.map(
+                &self.by_id,
+                <::rsfast::json::codec::ClosedEnum<
+                    Level,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        match &self.choice {
+            ::core::option::Option::Some(closed::Choice::OneKind(v)) => {
+                w.key(b"\"oneKind\":");
+                <::rsfast::json::codec::ClosedEnum<
+                    Kind,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(closed::Choice::OneName(v)) => {
+                w.key(b"\"oneName\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Closed {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2627,6 +2911,44 @@ impl ::rsfast::serde::Serialize for Packed {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Packed {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.plain.is_empty() {
+            w.key(b"\"plain\":");
+            w.list(
+                &self.plain,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed.is_empty() {
+            w.key(b"\"packed\":");
+            w.list(
+                &self.packed,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed.is_empty() {
+            w.key(b"\"packedFixed\":");
+            w.list(
+                &self.packed_fixed,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Packed {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2781,6 +3103,21 @@ impl ::rsfast::serde::Serialize for Extendable {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for Extendable {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.a {
+            w.key(b"\"a\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for Extendable {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2904,6 +3241,20 @@ impl ::rsfast::serde::Serialize for ExtGroup {
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
+impl ::rsfast::json::JsonWrite for ExtGroup {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.g {
+            w.key(b"\"g\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
 impl<'de> ::rsfast::serde::Deserialize<'de> for ExtGroup {
     fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3018,6 +3369,20 @@ impl ::rsfast::serde::Serialize for ExtensionHolder {
             )?;
         }
         ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ExtensionHolder {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.x {
+            w.key(b"\"x\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
     }
 }
 impl<'de> ::rsfast::serde::Deserialize<'de> for ExtensionHolder {
