@@ -1,7 +1,9 @@
 //! JSON throughput: rsfast's generated serde impls (the `json` option) against prost's
 //! types with pbjson's, through the same serde_json, on GoogleMessage1 (proto3) and
-//! three of buffa's shapes. Both sides read the same JSON text and their results are
-//! checked equal (as binary) before anything is timed.
+//! three of buffa's shapes. rsfast encodes with its direct writer (`rsfast::json::to_vec`,
+//! into a reused buffer), prost+pbjson with `serde_json::to_writer`; both decode with
+//! `serde_json::from_slice`. Both sides read the same JSON text and their results are
+//! checked equal before anything is timed.
 //!
 //! `cargo run --release -p rsfast-bench --bin json-bench [-- --write]`: prints a markdown
 //! table; `--write` also puts it in BENCHMARKS.md between the JSON markers.
@@ -59,7 +61,11 @@ struct Row {
 
 fn run<R, P>(workload: &'static str, file: &str, message: &str) -> Row
 where
-    R: rsfast::Message + PartialEq + serde::Serialize + serde::de::DeserializeOwned,
+    R: rsfast::Message
+        + PartialEq
+        + serde::Serialize
+        + rsfast::json::JsonWrite
+        + serde::de::DeserializeOwned,
     P: prost::Message + Default + PartialEq + serde::Serialize + serde::de::DeserializeOwned,
 {
     let data = Dataset::load(file, message);
@@ -122,7 +128,9 @@ where
         || {
             for m in &ours {
                 buf_r.clear();
-                serde_json::to_writer(&mut buf_r, black_box(m)).unwrap();
+                black_box(m)
+                    .write_json(&mut rsfast::json::JsonWriter::new(&mut buf_r))
+                    .unwrap();
             }
             black_box(&buf_r);
         },
@@ -210,9 +218,11 @@ fn main() {
         let old = std::fs::read_to_string(&path).unwrap_or_default();
         let section = format!(
             "{BEGIN}\n## JSON (rsfast `json` option vs prost + pbjson)\n\n\
-             Both through serde_json 1, same JSON text in (rsfast's canonical output, which \
-             pbjson reads back to the same message), MB/s of JSON text, median of {SAMPLES} \
-             samples. `cargo run --release -p rsfast-bench --bin json-bench -- --write`\n\n{table}{END}\n"
+             Encode: rsfast's direct writer (`rsfast::json::to_vec` into a reused buffer) vs \
+             pbjson through `serde_json::to_writer`; decode: both `serde_json::from_slice` of \
+             the same text (rsfast's canonical output, which pbjson reads back to the same \
+             message). MB/s of JSON text, median of {SAMPLES} interleaved samples, 2 shared \
+             cores. `cargo run --release -p rsfast-bench --bin json-bench -- --write`\n\n{table}{END}\n"
         );
         let new = match (old.find(BEGIN), old.find(END)) {
             (Some(b), Some(e)) => format!(

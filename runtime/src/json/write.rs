@@ -50,6 +50,20 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
+/// Whether any of the eight bytes of `word` needs an escape (SWAR: a byte below 0x20,
+/// or equal to `"` or `\`; bytes of multi-byte UTF-8 have the high bit and never match).
+#[inline]
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Exact "any byte below n" and "any zero byte" tests (n <= 0x80).
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    (below_space | quote | backslash) != 0
+}
+
 impl<'a> JsonWriter<'a> {
     pub fn new(buf: &'a mut Vec<u8>) -> Self {
         JsonWriter { buf, sep: b'{' }
@@ -95,11 +109,22 @@ impl<'a> JsonWriter<'a> {
         self.buf.reserve(bytes.len() + 2);
         self.buf.push(b'"');
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Eight bytes at a time while none needs an escape (the common case).
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if !word_needs_escape(word) {
+                    i += 8;
+                    continue;
+                }
+            }
+            let b = bytes[i];
+            i += 1;
             if !needs_escape(b) {
                 continue;
             }
-            self.buf.extend_from_slice(&bytes[start..i]);
+            self.buf.extend_from_slice(&bytes[start..i - 1]);
             match b {
                 b'"' => self.buf.extend_from_slice(b"\\\""),
                 b'\\' => self.buf.extend_from_slice(b"\\\\"),
@@ -115,7 +140,7 @@ impl<'a> JsonWriter<'a> {
                     self.buf.push(HEX[usize::from(b & 15)]);
                 }
             }
-            start = i + 1;
+            start = i;
         }
         self.buf.extend_from_slice(&bytes[start..]);
         self.buf.push(b'"');
@@ -246,12 +271,42 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_like_serde_json() {
-        for s in ["", "plain", "q\"b\\", "\n\r\t\u{8}\u{c}\u{1}\u{1f}", "é✓"] {
+        for s in [
+            "",
+            "plain",
+            "q\"b\\",
+            "\n\r\t\u{8}\u{c}\u{1}\u{1f}",
+            "é✓",
+            "a long run of plain text, then \"a quote\" and a \\ and a \n newline!",
+            "12345678\"2345678\\2345678\u{7f}\u{0}é✓ and more text after it",
+        ] {
             let mut buf = Vec::new();
             JsonWriter::new(&mut buf).string(s);
             assert_eq!(
                 String::from_utf8(buf).unwrap(),
                 serde_json::to_string(s).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn word_check_agrees_with_the_byte_check() {
+        let interesting = [
+            0u8, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xc3, 0xff, b'!', b'#',
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let bytes: [u8; 8] = core::array::from_fn(|i| {
+                interesting[((state >> (i * 5)) % interesting.len() as u64) as usize]
+            });
+            let word = u64::from_le_bytes(bytes);
+            assert_eq!(
+                word_needs_escape(word),
+                bytes.iter().any(|&b| needs_escape(b)),
+                "{bytes:?}"
             );
         }
     }
