@@ -95,7 +95,7 @@ struct Io<'a> {
 impl Io<'_> {
     fn round_trip<M>(&self) -> conformance_response::Result
     where
-        M: Message + serde::Serialize + serde::de::DeserializeOwned,
+        M: Message + rsfast::json::JsonWrite + rsfast::serde::de::DeserializeOwned,
     {
         use conformance_response::Result as R;
         let message = match &self.request.payload {
