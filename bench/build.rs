@@ -41,6 +41,7 @@ fn main() {
     // rsfast.
     let rsfast_out = fresh_dir(&out.join("rsfast"));
     protoc_gen_rsfast::Config::new()
+        .json(true)
         .out_dir(&rsfast_out)
         .compile(&paths, &includes)
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
@@ -51,6 +52,13 @@ fn main() {
         .out_dir(&prost_out)
         .compile_fds(fds.clone())
         .unwrap_or_else(|e| panic!("prost-build: {e}"));
+    // pbjson: serde impls for prost's types (`<package>.serde.rs` beside them).
+    pbjson_build::Builder::new()
+        .register_descriptors(&prost::Message::encode_to_vec(&fds))
+        .unwrap_or_else(|e| panic!("pbjson-build: {e}"))
+        .out_dir(&prost_out)
+        .build(&[".benchmarks.proto3", ".bench"])
+        .unwrap_or_else(|e| panic!("pbjson-build: {e}"));
 
     // buffa, from the same descriptors (written as a FileDescriptorSet file).
     let buffa_out = fresh_dir(&out.join("buffa"));

@@ -43,14 +43,19 @@ pub mod prost_gen {
         pub mod proto2 {
             include!(concat!(env!("OUT_DIR"), "/prost/benchmarks.proto2.rs"));
         }
-        /// `benchmarks.proto3`
+        /// `benchmarks.proto3`, with pbjson's serde impls
         pub mod proto3 {
             include!(concat!(env!("OUT_DIR"), "/prost/benchmarks.proto3.rs"));
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/prost/benchmarks.proto3.serde.rs"
+            ));
         }
     }
-    /// `bench`
+    /// `bench`, with pbjson's serde impls
     pub mod bench {
         include!(concat!(env!("OUT_DIR"), "/prost/bench.rs"));
+        include!(concat!(env!("OUT_DIR"), "/prost/bench.serde.rs"));
     }
     /// `depth`
     pub mod depth {

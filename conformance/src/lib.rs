@@ -9,13 +9,6 @@ pub mod conformance {
 }
 
 #[allow(clippy::all, missing_debug_implementations)]
-pub mod google {
-    pub mod protobuf {
-        include!("gen/google.protobuf.rs");
-    }
-}
-
-#[allow(clippy::all, missing_debug_implementations)]
 pub mod protobuf_test_messages {
     pub mod proto2 {
         include!("gen/protobuf_test_messages.proto2.rs");
@@ -34,8 +27,28 @@ pub mod protobuf_test_messages {
     }
 }
 
+use std::sync::{Arc, OnceLock};
+
 use conformance::{conformance_request::Payload, conformance_response, ConformanceRequest};
+use conformance::{TestCategory, WireFormat};
+use rsfast::json::{JsonOptions, Registry};
 use rsfast::Message;
+
+/// The test messages, for `Any` in JSON.
+fn registry() -> Arc<Registry> {
+    static REGISTRY: OnceLock<Arc<Registry>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut registry = Registry::new();
+            protobuf_test_messages::proto2::register_json_types(&mut registry);
+            protobuf_test_messages::proto3::register_json_types(&mut registry);
+            protobuf_test_messages::editions::register_json_types(&mut registry);
+            protobuf_test_messages::editions::proto2::register_json_types(&mut registry);
+            protobuf_test_messages::editions::proto3::register_json_types(&mut registry);
+            Arc::new(registry)
+        })
+        .clone()
+}
 
 /// Answers one conformance request.
 pub fn handle(request: &ConformanceRequest) -> conformance_response::Result {
@@ -45,35 +58,66 @@ pub fn handle(request: &ConformanceRequest) -> conformance_response::Result {
         // The runner asks for the testee's own failure list first: it is empty.
         return R::ProtobufPayload(conformance::FailureSet::default().encode_to_vec());
     }
-    let Some(Payload::ProtobufPayload(payload)) = &request.payload else {
-        return R::Skipped("only the binary wire format is implemented".to_owned());
+    let options = JsonOptions::new()
+        .registry(registry())
+        .ignore_unknown_fields(
+            request.test_category.known() == Some(TestCategory::JsonIgnoreUnknownParsingTest),
+        );
+    let io = Io {
+        request,
+        options: &options,
     };
-    if request.requested_output_format.known() != Some(conformance::WireFormat::Protobuf) {
-        return R::Skipped("only the binary wire format is implemented".to_owned());
-    }
     match request.message_type.as_str() {
         "protobuf_test_messages.proto3.TestAllTypesProto3" => {
-            round_trip::<t::proto3::TestAllTypesProto3>(payload)
+            io.round_trip::<t::proto3::TestAllTypesProto3>()
         }
         "protobuf_test_messages.proto2.TestAllTypesProto2" => {
-            round_trip::<t::proto2::TestAllTypesProto2>(payload)
+            io.round_trip::<t::proto2::TestAllTypesProto2>()
         }
         "protobuf_test_messages.editions.TestAllTypesEdition2023" => {
-            round_trip::<t::editions::TestAllTypesEdition2023>(payload)
+            io.round_trip::<t::editions::TestAllTypesEdition2023>()
         }
         "protobuf_test_messages.editions.proto2.TestAllTypesProto2" => {
-            round_trip::<t::editions::proto2::TestAllTypesProto2>(payload)
+            io.round_trip::<t::editions::proto2::TestAllTypesProto2>()
         }
         "protobuf_test_messages.editions.proto3.TestAllTypesProto3" => {
-            round_trip::<t::editions::proto3::TestAllTypesProto3>(payload)
+            io.round_trip::<t::editions::proto3::TestAllTypesProto3>()
         }
         other => R::RuntimeError(format!("unknown message type {other}")),
     }
 }
 
-fn round_trip<M: Message>(payload: &[u8]) -> conformance_response::Result {
-    match M::decode(payload) {
-        Ok(message) => conformance_response::Result::ProtobufPayload(message.encode_to_vec()),
-        Err(e) => conformance_response::Result::ParseError(e.to_string()),
+struct Io<'a> {
+    request: &'a ConformanceRequest,
+    options: &'a JsonOptions,
+}
+
+impl Io<'_> {
+    fn round_trip<M>(&self) -> conformance_response::Result
+    where
+        M: Message + rsfast::json::JsonWrite + rsfast::serde::de::DeserializeOwned,
+    {
+        use conformance_response::Result as R;
+        let message = match &self.request.payload {
+            Some(Payload::ProtobufPayload(bytes)) => match M::decode(bytes) {
+                Ok(m) => m,
+                Err(e) => return R::ParseError(e.to_string()),
+            },
+            Some(Payload::JsonPayload(text)) => {
+                match rsfast::json::from_str_with::<M>(text, self.options) {
+                    Ok(m) => m,
+                    Err(e) => return R::ParseError(e.to_string()),
+                }
+            }
+            _ => return R::Skipped("only binary and JSON input are implemented".to_owned()),
+        };
+        match self.request.requested_output_format.known() {
+            Some(WireFormat::Protobuf) => R::ProtobufPayload(message.encode_to_vec()),
+            Some(WireFormat::Json) => match rsfast::json::to_string_with(&message, self.options) {
+                Ok(text) => R::JsonPayload(text),
+                Err(e) => R::SerializeError(e.to_string()),
+            },
+            _ => R::Skipped("only binary and JSON output are implemented".to_owned()),
+        }
     }
 }

@@ -37,6 +37,7 @@ pub use options::{BytesType, FloatEq, MapType, OptionKey, Options, Scope};
 pub const OPTIONS_PROTO: &str = include_str!("../../proto/rsfast/options.proto");
 /// The name `.proto` files import [`OPTIONS_PROTO`] by.
 pub const OPTIONS_PROTO_NAME: &str = "rsfast/options.proto";
+pub use names::{WKT_FILES, WKT_PACKAGE};
 
 /// Generates Rust for `files_to_generate` (names as in the descriptors) out of `files`,
 /// which must also hold every imported file. What the plugin and [`Config`] both call.
@@ -70,6 +71,20 @@ impl protox::file::FileResolver for EmbeddedOptionsProto {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
         if name == OPTIONS_PROTO_NAME {
             protox::file::File::from_source(name, OPTIONS_PROTO)
+        } else {
+            Err(protox::Error::file_not_found(name))
+        }
+    }
+}
+
+/// Resolves `google/protobuf/descriptor.proto` (only) from protox's built-in copy.
+#[derive(Debug)]
+struct ProtoxDescriptorProto(protox::file::GoogleFileResolver);
+
+impl protox::file::FileResolver for ProtoxDescriptorProto {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        if name == "google/protobuf/descriptor.proto" {
+            self.0.open_file(name)
         } else {
             Err(protox::Error::file_not_found(name))
         }
@@ -217,6 +232,14 @@ impl Config {
         self
     }
 
+    /// Generate serde `Serialize`/`Deserialize` impls (the canonical proto3 JSON
+    /// mapping) and `register_json_types` per package (default: off). The code needs
+    /// `rsfast` with its `json` feature.
+    pub fn json(&mut self, enable: bool) -> &mut Self {
+        self.options.json = enable;
+        self
+    }
+
     /// Applies options written as a plugin parameter (`"unknown_fields=false"`), so a
     /// build script and a protoc invocation can share one string.
     pub fn parameter(&mut self, parameter: &str) -> Result<&mut Self, Error> {
@@ -260,16 +283,20 @@ impl Config {
         protos: &[impl AsRef<Path>],
         includes: &[impl AsRef<Path>],
     ) -> Result<(Vec<FileDescriptorProto>, Vec<String>), Error> {
-        // protox's own well-known types and rsfast/options.proto first: a newer
-        // descriptor.proto on the include path may use syntax protox does not parse.
+        // protox's own descriptor.proto first (a newer one on the include path may use
+        // syntax protox does not parse), then rsfast/options.proto, the include paths
+        // (their well-known types keep their comments), and protox's well-known types.
         let mut resolver = protox::file::ChainFileResolver::new();
-        resolver.add(protox::file::GoogleFileResolver::new());
+        resolver.add(ProtoxDescriptorProto(
+            protox::file::GoogleFileResolver::new(),
+        ));
         resolver.add(EmbeddedOptionsProto);
         for include in includes {
             resolver.add(protox::file::IncludeFileResolver::new(
                 include.as_ref().to_owned(),
             ));
         }
+        resolver.add(protox::file::GoogleFileResolver::new());
         let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler.include_source_info(true);
         compiler.open_files(protos.iter().map(AsRef::as_ref))?;

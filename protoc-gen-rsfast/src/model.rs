@@ -43,6 +43,8 @@ pub struct Model {
 pub struct Package {
     /// The proto package, e.g. `grpc.examples.echo`.
     pub name: String,
+    /// Its Rust module path from the root that mirrors the packages.
+    pub module: Vec<String>,
     /// The .proto files it comes from.
     pub files: Vec<String>,
     pub messages: Vec<Message>,
@@ -56,6 +58,8 @@ pub struct Package {
     pub file_descriptor_set: Option<Vec<u8>>,
     /// Write a benchmark file for its messages (the `benches` option of any of its files).
     pub benches: bool,
+    /// Generate `register_json_types`: the `json` option.
+    pub json: bool,
 }
 
 /// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
@@ -131,6 +135,8 @@ pub struct Message {
     pub unknown_fields: bool,
     /// It has extension ranges: it implements `rsfast::Extendable`.
     pub extendable: bool,
+    /// Generate its serde (JSON) impls: the `json` option.
+    pub json: bool,
     /// Which equality traits it implements, and how.
     pub eq: MessageEq,
     /// A hand-written readable `Debug` instead of the derived one.
@@ -178,6 +184,8 @@ pub struct Oneof {
 #[derive(Debug)]
 pub struct Field {
     pub proto_name: String,
+    /// The JSON name: the descriptor's `json_name`, or protoc's lowerCamel of the name.
+    pub json_name: String,
     pub rust_name: String,
     /// Variant name when the field is a oneof member.
     pub variant: String,
@@ -195,6 +203,8 @@ pub struct Field {
     pub attributes: Vec<String>,
 }
 
+// Built once per field per run: boxing the map's kinds would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Cardinality {
     Singular(Presence),
@@ -247,6 +257,8 @@ pub struct TypePath {
 #[derive(Debug, Clone)]
 pub struct EnumRef {
     pub path: TypePath,
+    /// Full proto name without the leading dot.
+    pub full_name: String,
     /// Undeclared values go to unknown fields (proto2 enums) instead of being kept.
     pub closed: bool,
     /// The variants of its declared values (aliases dropped), for populate.
@@ -256,6 +268,8 @@ pub struct EnumRef {
 #[derive(Debug, Clone)]
 pub struct MessageRef {
     pub path: TypePath,
+    /// Full proto name without the leading dot.
+    pub full_name: String,
     /// Group encoding (start/end tags) instead of a length prefix.
     pub delimited: bool,
     /// Held in a `Box` because it (transitively) contains the message holding it.
@@ -278,11 +292,15 @@ pub enum DefaultValue {
 #[derive(Debug)]
 pub struct Enum {
     pub rust_name: String,
+    /// Generate its JSON name lookup: the `json` option.
+    pub json: bool,
     pub doc: Vec<String>,
     /// Declared values, aliases dropped (first name of each number wins).
     pub values: Vec<EnumValue>,
     /// Extra attributes (`type_attribute`).
     pub attributes: Vec<String>,
+    /// Every declared name with its number, aliases included (JSON accepts them all).
+    pub all_names: Vec<(String, i32)>,
 }
 
 #[derive(Debug)]
@@ -339,7 +357,13 @@ pub fn build(
     to_generate: &[String],
     options: &Options,
 ) -> Result<Model, Error> {
-    let resolver = Resolver::new(files, options)?;
+    // The well-known types come from `rsfast::wkt` unless they are what is generated.
+    let wkt_from_runtime = !to_generate.iter().any(|name| {
+        files
+            .iter()
+            .any(|f| f.name() == name && f.package() == names::WKT_PACKAGE)
+    });
+    let resolver = Resolver::new(files, options, wkt_from_runtime)?;
     let mut by_package: BTreeMap<&str, Vec<&FileDescriptorProto>> = BTreeMap::new();
     for name in to_generate {
         let file = files
@@ -356,6 +380,7 @@ pub fn build(
         let module = package_module(name);
         let mut package = Package {
             name: name.to_owned(),
+            module: module.clone(),
             files: files.iter().map(|f| f.name().to_owned()).collect(),
             messages: Vec::new(),
             enums: Vec::new(),
@@ -367,6 +392,7 @@ pub fn build(
                 None
             },
             benches: false,
+            json: options.json,
         };
         for file in files {
             let comments = Comments::of(file);
@@ -407,7 +433,7 @@ pub fn build(
                     .collect();
                 package
                     .enums
-                    .push(enum_model(e, &comments, &path, attributes));
+                    .push(enum_model(e, &comments, &path, attributes, options.json));
             }
             if file_options.grpc {
                 package
@@ -523,6 +549,8 @@ struct Resolver<'a> {
     message_options: HashMap<String, Options>,
     /// Equality traits per message, keyed like `message_options`.
     eq: HashMap<String, MessageEq>,
+    /// The `json` option (a parameter: every message of a build has serde impls or none).
+    json: bool,
     /// Keyed by full name with a leading dot, as descriptors refer to types.
     types: HashMap<String, TypeInfo<'a>>,
     /// Message full name → message types held without indirection (singular fields and
@@ -532,18 +560,27 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(files: &'a [FileDescriptorProto], options: &Options) -> Result<Self, Error> {
+    fn new(
+        files: &'a [FileDescriptorProto],
+        options: &Options,
+        wkt_from_runtime: bool,
+    ) -> Result<Self, Error> {
         let mut r = Resolver {
             file_options: HashMap::new(),
             message_options: HashMap::new(),
             eq: HashMap::new(),
+            json: options.json,
             types: HashMap::new(),
             inline_edges: HashMap::new(),
             needs_init_check: HashSet::new(),
         };
         for file in files {
             let features = file_features(file)?;
-            let module = package_module(file.package());
+            let module = if wkt_from_runtime && names::is_wkt_file(file.name()) {
+                names::wkt_module()
+            } else {
+                package_module(file.package())
+            };
             let prefix = if file.package().is_empty() {
                 String::new()
             } else {
@@ -940,7 +977,7 @@ impl<'a> Resolver<'a> {
                 let attributes = Options::matching(&options.type_attributes, &enum_name)
                     .map(str::to_owned)
                     .collect();
-                enum_model(e, cx.comments, &p, attributes)
+                enum_model(e, cx.comments, &p, attributes, self.json)
             })
             .collect();
 
@@ -983,6 +1020,7 @@ impl<'a> Resolver<'a> {
                 Populate::Off
             },
             tests: options.tests,
+            json: self.json,
             rust_name: names::upper_camel(m.name()),
             module: module.to_vec(),
             child_module,
@@ -1111,6 +1149,10 @@ impl<'a> Resolver<'a> {
         };
         Ok(Field {
             proto_name: f.name().to_owned(),
+            json_name: f
+                .json_name
+                .clone()
+                .unwrap_or_else(|| names::json_name(f.name())),
             rust_name: names::field(f.name()),
             variant: names::upper_camel(f.name()),
             number,
@@ -1145,6 +1187,7 @@ impl<'a> Resolver<'a> {
                     descriptor,
                 } => Kind::Enum(EnumRef {
                     path: path.clone(),
+                    full_name: f.type_name().trim_start_matches('.').to_owned(),
                     closed: *closed,
                     variants: {
                         let mut seen = HashSet::new();
@@ -1166,6 +1209,7 @@ impl<'a> Resolver<'a> {
             Type::Message | Type::Group => match self.lookup(f.type_name(), file)? {
                 TypeInfo::Message { path, descriptor } => Kind::Message(MessageRef {
                     path: path.clone(),
+                    full_name: f.type_name().trim_start_matches('.').to_owned(),
                     // Editions express groups as DELIMITED message fields; map entries
                     // are always length-prefixed.
                     delimited: f.r#type() == Type::Group
@@ -1281,6 +1325,7 @@ fn enum_model(
     comments: &Comments,
     path: &[i32],
     attributes: Vec<String>,
+    json: bool,
 ) -> Enum {
     let mut seen = HashSet::new();
     let values = e
@@ -1300,6 +1345,12 @@ fn enum_model(
         })
         .collect();
     Enum {
+        all_names: e
+            .value
+            .iter()
+            .map(|v| (v.name().to_owned(), v.number()))
+            .collect(),
+        json,
         rust_name: names::upper_camel(e.name()),
         doc: comments.doc(path),
         values,

@@ -38,6 +38,9 @@ pub struct Options {
     /// Embed each package's encoded `FileDescriptorSet` (its files and their imports) as
     /// `FILE_DESCRIPTOR_SET`, for gRPC server reflection (default: false).
     pub file_descriptor_set: bool,
+    /// Generate serde `Serialize`/`Deserialize` (the canonical JSON mapping) and a
+    /// per-package `register_json_types` (default: false).
+    pub json: bool,
 }
 
 /// How messages with float fields implement `eq`.
@@ -114,6 +117,7 @@ impl Default for Options {
             benches: false,
             grpc: false,
             file_descriptor_set: false,
+            json: false,
         }
     }
 }
@@ -210,6 +214,12 @@ impl Options {
             narrowest: Scope::Parameter,
             values: "true | false (default false)",
             meaning: "embed the package's encoded FileDescriptorSet (with imports) as FILE_DESCRIPTOR_SET",
+        },
+        OptionKey {
+            name: "json",
+            narrowest: Scope::Parameter,
+            values: "true | false (default false)",
+            meaning: "serde Serialize/Deserialize for the canonical JSON mapping, and register_json_types (rsfast feature `json`)",
         },
     ];
 
@@ -324,6 +334,7 @@ impl Options {
             "benches" => self.benches = flag()?,
             "grpc" => self.grpc = flag()?,
             "file_descriptor_set" => self.file_descriptor_set = flag()?,
+            "json" => self.json = flag()?,
             _ => unreachable!("every key in KEYS is handled"),
         }
         Ok(())

@@ -23,12 +23,18 @@
 //! assert_eq!(msg.encode_to_vec(), bytes); // unknown fields survive
 //! ```
 
+// Generated code (the well-known types here included) names the runtime `::rsfast`.
+extern crate self as rsfast;
+
 pub mod debug;
 pub mod enums;
 pub mod eq;
 mod error;
 pub mod extension;
+#[cfg(feature = "json")]
+pub mod json;
 mod message;
+mod name;
 #[cfg(feature = "populate")]
 pub mod populate;
 mod reader;
@@ -39,6 +45,7 @@ pub mod testgen;
 pub mod tonic;
 mod unknown;
 pub mod wire;
+pub mod wkt;
 mod writer;
 
 pub use bytes;
@@ -46,7 +53,10 @@ pub use enums::{Enum, OpenEnum};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use extension::{Extendable, Extension};
 pub use message::Message;
+pub use name::Name;
 pub use reader::{Reader, DEFAULT_RECURSION_LIMIT};
+#[cfg(feature = "json")]
+pub use serde;
 pub use unknown::{UnknownFields, UnknownValue};
 pub use writer::Writer;
 

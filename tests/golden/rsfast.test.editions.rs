@@ -330,6 +330,9 @@ impl ::rsfast::Message for Editions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for Editions {
+    const FULL_NAME: &'static str = "rsfast.test.editions.Editions";
+}
 /// Nested types of `rsfast.test.editions.Editions`.
 #[allow(clippy::module_inception)]
 pub mod editions {
@@ -389,6 +392,9 @@ pub mod editions {
             self.a = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for Child {
+        const FULL_NAME: &'static str = "rsfast.test.editions.Editions.Child";
     }
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
@@ -467,6 +473,9 @@ impl ::rsfast::Message for Implicit {
         self.c = ::core::default::Default::default();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Implicit {
+    const FULL_NAME: &'static str = "rsfast.test.editions.Implicit";
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]

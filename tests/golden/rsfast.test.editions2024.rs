@@ -122,3 +122,6 @@ impl ::rsfast::Message for Node {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Node {
+    const FULL_NAME: &'static str = "rsfast.test.editions2024.Node";
+}

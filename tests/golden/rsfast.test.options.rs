@@ -308,6 +308,9 @@ impl ::rsfast::Message for Blob {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Blob {
+    const FULL_NAME: &'static str = "rsfast.test.options.Blob";
+}
 /// Nested types of `rsfast.test.options.Blob`.
 #[allow(clippy::module_inception)]
 pub mod blob {
@@ -556,6 +559,9 @@ impl ::rsfast::Message for Legacy {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Legacy {
+    const FULL_NAME: &'static str = "rsfast.test.options.Legacy";
+}
 impl ::core::fmt::Debug for Legacy {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Legacy");
@@ -627,6 +633,9 @@ pub mod legacy {
             self.body.clear();
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for Part {
+        const FULL_NAME: &'static str = "rsfast.test.options.Legacy.Part";
     }
     impl ::core::fmt::Debug for Part {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -701,6 +710,9 @@ impl ::rsfast::Message for Measurement {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Measurement {
+    const FULL_NAME: &'static str = "rsfast.test.options.Measurement";
+}
 /// Holds a message without Eq, so it has none either; keeps unknown fields whatever
 /// the preset.
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -767,6 +779,9 @@ impl ::rsfast::Message for Envelope {
         self.note.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Envelope {
+    const FULL_NAME: &'static str = "rsfast.test.options.Envelope";
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]

@@ -60,6 +60,9 @@ impl ::rsfast::Message for Point {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Point {
+    const FULL_NAME: &'static str = "rsfast.test.other.Point";
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum Shape {

@@ -243,6 +243,9 @@ impl ::rsfast::Message for Scalars {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Scalars {
+    const FULL_NAME: &'static str = "rsfast.test.Scalars";
+}
 /// proto3 `optional`: explicit presence.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Optionals {
@@ -612,6 +615,9 @@ impl ::rsfast::Message for Optionals {
         self.o_enum = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Optionals {
+    const FULL_NAME: &'static str = "rsfast.test.Optionals";
 }
 /// Repeated fields: packed by default in proto3, and explicitly unpacked.
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -1002,6 +1008,9 @@ impl ::rsfast::Message for Repeated {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Repeated {
+    const FULL_NAME: &'static str = "rsfast.test.Repeated";
+}
 /// Nested types of `rsfast.test.Repeated`.
 #[allow(clippy::module_inception)]
 pub mod repeated {
@@ -1068,6 +1077,9 @@ pub mod repeated {
             self.b.clear();
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for Nested {
+        const FULL_NAME: &'static str = "rsfast.test.Repeated.Nested";
     }
 }
 /// Maps with every legal key type and several value types.
@@ -2095,6 +2107,9 @@ impl ::rsfast::Message for Maps {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Maps {
+    const FULL_NAME: &'static str = "rsfast.test.Maps";
+}
 /// Oneofs, including messages, a recursive member and an enum.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Oneofs {
@@ -2321,6 +2336,9 @@ impl ::rsfast::Message for Oneofs {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Oneofs {
+    const FULL_NAME: &'static str = "rsfast.test.Oneofs";
+}
 /// Nested types of `rsfast.test.Oneofs`.
 #[allow(clippy::module_inception)]
 pub mod oneofs {
@@ -2489,6 +2507,9 @@ impl ::rsfast::Message for Tree {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Tree {
+    const FULL_NAME: &'static str = "rsfast.test.Tree";
+}
 /// Mutual recursion across two messages.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Ping {
@@ -2551,6 +2572,9 @@ impl ::rsfast::Message for Ping {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Ping {
+    const FULL_NAME: &'static str = "rsfast.test.Ping";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Pong {
     pub ping: ::core::option::Option<::std::boxed::Box<Ping>>,
@@ -2598,6 +2622,9 @@ impl ::rsfast::Message for Pong {
         self.ping = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Pong {
+    const FULL_NAME: &'static str = "rsfast.test.Pong";
 }
 /// Field names that are Rust keywords, and out-of-order numbers.
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -2711,6 +2738,9 @@ impl ::rsfast::Message for Keywords {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Keywords {
+    const FULL_NAME: &'static str = "rsfast.test.Keywords";
+}
 /// Nesting three levels deep, with nested enums.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Outer {
@@ -2809,6 +2839,9 @@ impl ::rsfast::Message for Outer {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Outer {
+    const FULL_NAME: &'static str = "rsfast.test.Outer";
+}
 /// Nested types of `rsfast.test.Outer`.
 #[allow(clippy::module_inception)]
 pub mod outer {
@@ -2881,6 +2914,9 @@ pub mod outer {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for Middle {
+        const FULL_NAME: &'static str = "rsfast.test.Outer.Middle";
+    }
     /// Nested types of `rsfast.test.Outer.Middle`.
     #[allow(clippy::module_inception)]
     pub mod middle {
@@ -2946,6 +2982,9 @@ pub mod outer {
                 self.note.clear();
                 self.unknown_fields.clear();
             }
+        }
+        impl ::rsfast::Name for Inner {
+            const FULL_NAME: &'static str = "rsfast.test.Outer.Middle.Inner";
         }
         /// Nested types of `rsfast.test.Outer.Middle.Inner`.
         #[allow(clippy::module_inception)]
@@ -3055,6 +3094,9 @@ impl ::rsfast::Message for Documented {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Documented {
+    const FULL_NAME: &'static str = "rsfast.test.Documented";
+}
 /// An empty message.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Empty {
@@ -3084,6 +3126,9 @@ impl ::rsfast::Message for Empty {
     fn clear(&mut self) {
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Empty {
+    const FULL_NAME: &'static str = "rsfast.test.Empty";
 }
 /// A top-level enum; values share the enum's prefix, which is stripped in Rust.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -498,6 +498,9 @@ impl ::rsfast::Message for Defaults {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Defaults {
+    const FULL_NAME: &'static str = "rsfast.test2.Defaults";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Required {
     pub id: ::core::option::Option<i32>,
@@ -629,6 +632,9 @@ impl ::rsfast::Message for Required {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for Required {
+    const FULL_NAME: &'static str = "rsfast.test2.Required";
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct HasRequired {
@@ -803,6 +809,9 @@ impl ::rsfast::Message for HasRequired {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for HasRequired {
+    const FULL_NAME: &'static str = "rsfast.test2.HasRequired";
+}
 /// Nested types of `rsfast.test2.HasRequired`.
 #[allow(clippy::module_inception)]
 pub mod has_required {
@@ -897,6 +906,9 @@ impl ::rsfast::Message for Groups {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Groups {
+    const FULL_NAME: &'static str = "rsfast.test2.Groups";
+}
 /// Nested types of `rsfast.test2.Groups`.
 #[allow(clippy::module_inception)]
 pub mod groups {
@@ -975,6 +987,9 @@ pub mod groups {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "rsfast.test2.Groups.Data";
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Item {
         pub x: ::core::option::Option<i32>,
@@ -1046,6 +1061,9 @@ pub mod groups {
             self.nested = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for Item {
+        const FULL_NAME: &'static str = "rsfast.test2.Groups.Item";
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -1259,6 +1277,9 @@ impl ::rsfast::Message for Closed {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Closed {
+    const FULL_NAME: &'static str = "rsfast.test2.Closed";
+}
 /// Nested types of `rsfast.test2.Closed`.
 #[allow(clippy::module_inception)]
 pub mod closed {
@@ -1360,6 +1381,9 @@ impl ::rsfast::Message for Packed {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Packed {
+    const FULL_NAME: &'static str = "rsfast.test2.Packed";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct Extendable {
     pub a: ::core::option::Option<i32>,
@@ -1412,6 +1436,9 @@ impl ::rsfast::Message for Extendable {
         self.a = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Extendable {
+    const FULL_NAME: &'static str = "rsfast.test2.Extendable";
 }
 impl ::rsfast::Extendable for Extendable {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -1474,6 +1501,9 @@ impl ::rsfast::Message for ExtGroup {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ExtGroup {
+    const FULL_NAME: &'static str = "rsfast.test2.ExtGroup";
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct ExtensionHolder {
     pub x: ::core::option::Option<i32>,
@@ -1528,6 +1558,9 @@ impl ::rsfast::Message for ExtensionHolder {
         self.x = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for ExtensionHolder {
+    const FULL_NAME: &'static str = "rsfast.test2.ExtensionHolder";
 }
 /// Nested types of `rsfast.test2.ExtensionHolder`.
 #[allow(clippy::module_inception)]

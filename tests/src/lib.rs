@@ -91,6 +91,24 @@ pub mod slick_gen {
     }
 }
 
+/// rsfast's generated code with the `json` option, from `tests/golden/json/`.
+pub mod rsfast_json {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/json/rsfast.test.rs");
+            pub mod other {
+                include!("../golden/json/rsfast.test.other.rs");
+            }
+            pub mod wkt {
+                include!("../golden/json/rsfast.test.wkt.rs");
+            }
+        }
+        pub mod test2 {
+            include!("../golden/json/rsfast.test2.rs");
+        }
+    }
+}
+
 /// prost's generated code for the same protos.
 #[allow(clippy::all, missing_debug_implementations)]
 pub mod prost_gen {

@@ -61,6 +61,25 @@ fn bootstrap_descriptor_types_are_up_to_date() {
     );
 }
 
+/// The runtime's well-known types (`rsfast::wkt`) are what rsfast generates today from
+/// Google's .proto files.
+#[test]
+fn well_known_types_are_up_to_date() {
+    let protos: Vec<PathBuf> = protoc_gen_rsfast::WKT_FILES
+        .iter()
+        .map(|p| common::proto_dir().join(p))
+        .collect();
+    let generated = protoc_gen_rsfast::Config::new()
+        .generate(&protos, &[common::proto_dir()])
+        .unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/wkt/generated");
+    check(
+        "runtime/src/wkt/generated",
+        &dir,
+        &common::by_name(generated),
+    );
+}
+
 /// The conformance testee's messages are what rsfast generates today.
 #[test]
 fn conformance_messages_are_up_to_date() {
@@ -71,15 +90,9 @@ fn conformance_messages_are_up_to_date() {
         "google/protobuf/test_messages_edition2023.proto",
         "google/protobuf/test_messages_proto2_editions.proto",
         "google/protobuf/test_messages_proto3_editions.proto",
-        "google/protobuf/any.proto",
-        "google/protobuf/duration.proto",
-        "google/protobuf/field_mask.proto",
-        "google/protobuf/struct.proto",
-        "google/protobuf/timestamp.proto",
-        "google/protobuf/wrappers.proto",
     ];
     let includes = [common::proto_dir().join("conformance"), common::proto_dir()];
-    let generated = common::generate_through_protoc(&protos, &includes, "");
+    let generated = common::generate_through_protoc(&protos, &includes, "json");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/src/gen");
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }
@@ -163,6 +176,26 @@ fn file_descriptor_set_golden_is_up_to_date() {
     check(
         "tests/golden/file_descriptor_set",
         &golden_dir().join("file_descriptor_set"),
+        &common::by_name(generated),
+    );
+}
+
+/// The `json` option's output (serde impls, `register_json_types`) for the test protos
+/// and the well-known-type fields of `test/wkt.proto`; `tests/src/lib.rs` compiles it
+/// and `tests/tests/json.rs` runs it.
+#[test]
+fn json_golden_is_up_to_date() {
+    let protos: Vec<PathBuf> = common::JSON_PROTOS
+        .iter()
+        .map(|p| common::proto_dir().join(p))
+        .collect();
+    let generated = protoc_gen_rsfast::Config::new()
+        .json(true)
+        .generate(&protos, &[common::proto_dir()])
+        .unwrap();
+    check(
+        "tests/golden/json",
+        &golden_dir().join("json"),
         &common::by_name(generated),
     );
 }

@@ -82,6 +82,148 @@ impl ::rsfast::Message for TestStatus {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestStatus {
+    const FULL_NAME: &'static str = "conformance.TestStatus";
+}
+impl ::rsfast::serde::Serialize for TestStatus {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if !self.name.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "name",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(&self.name),
+            )?;
+        }
+        if !self.failure_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "failureMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Str,
+                >(&self.failure_message),
+            )?;
+        }
+        if !self.matched_name.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "matchedName",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Str,
+                >(&self.matched_name),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for TestStatus {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.name.is_empty() {
+            w.key(b"\"name\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(&self.name, w)?;
+        }
+        if !self.failure_message.is_empty() {
+            w.key(b"\"failureMessage\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.failure_message,
+                w,
+            )?;
+        }
+        if !self.matched_name.is_empty() {
+            w.key(b"\"matchedName\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.matched_name,
+                w,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for TestStatus {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for TestStatus {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 3];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "name" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("name"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "name"))?
+                        .0
+                    {
+                        self.name = v;
+                    }
+                }
+                "failureMessage" | "failure_message" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("failureMessage"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "failureMessage"))?
+                        .0
+                    {
+                        self.failure_message = v;
+                    }
+                }
+                "matchedName" | "matched_name" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("matchedName"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "matchedName"))?
+                        .0
+                    {
+                        self.matched_name = v;
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "conformance.TestStatus",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -129,6 +271,88 @@ impl ::rsfast::Message for FailureSet {
     fn clear(&mut self) {
         self.test.clear();
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for FailureSet {
+    const FULL_NAME: &'static str = "conformance.FailureSet";
+}
+impl ::rsfast::serde::Serialize for FailureSet {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if !self.test.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "test",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<TestStatus>,
+                >(&self.test),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for FailureSet {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if !self.test.is_empty() {
+            w.key(b"\"test\":");
+            w.list(
+                &self.test,
+                <::rsfast::json::codec::Msg<TestStatus> as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for FailureSet {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for FailureSet {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "test" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("test"),
+                        );
+                    }
+                    self.test = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<TestStatus>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "test"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "conformance.FailureSet",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
     }
 }
 /// Represents a single test case's input.  The testee should:
@@ -384,6 +608,378 @@ impl ::rsfast::Message for ConformanceRequest {
         self.print_unknown_fields = ::core::default::Default::default();
         self.payload = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for ConformanceRequest {
+    const FULL_NAME: &'static str = "conformance.ConformanceRequest";
+}
+impl ::rsfast::serde::Serialize for ConformanceRequest {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if self.requested_output_format.value() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requestedOutputFormat",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<WireFormat>,
+                >(&self.requested_output_format),
+            )?;
+        }
+        if !self.message_type.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "messageType",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Str,
+                >(&self.message_type),
+            )?;
+        }
+        if self.test_category.value() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "testCategory",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<TestCategory>,
+                >(&self.test_category),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "jspbEncodingOptions",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<JspbEncodingConfig>,
+                >(v),
+            )?;
+        }
+        if self.print_unknown_fields {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "printUnknownFields",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.print_unknown_fields),
+            )?;
+        }
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::ProtobufPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "protobufPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JsonPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "jsonPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JspbPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "jspbPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::TextPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "textPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ConformanceRequest {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.requested_output_format.value() != 0 {
+            w.key(b"\"requestedOutputFormat\":");
+            <::rsfast::json::codec::Enum<
+                WireFormat,
+            > as ::rsfast::json::Codec>::write(&self.requested_output_format, w)?;
+        }
+        if !self.message_type.is_empty() {
+            w.key(b"\"messageType\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.message_type,
+                w,
+            )?;
+        }
+        if self.test_category.value() != 0 {
+            w.key(b"\"testCategory\":");
+            <::rsfast::json::codec::Enum<
+                TestCategory,
+            > as ::rsfast::json::Codec>::write(&self.test_category, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
+            w.key(b"\"jspbEncodingOptions\":");
+            <::rsfast::json::codec::Msg<
+                JspbEncodingConfig,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.print_unknown_fields {
+            w.key(b"\"printUnknownFields\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.print_unknown_fields,
+                w,
+            )?;
+        }
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::ProtobufPayload(v),
+            ) => {
+                w.key(b"\"protobufPayload\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JsonPayload(v),
+            ) => {
+                w.key(b"\"jsonPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JspbPayload(v),
+            ) => {
+                w.key(b"\"jspbPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::TextPayload(v),
+            ) => {
+                w.key(b"\"textPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ConformanceRequest {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ConformanceRequest {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 9];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "requestedOutputFormat" | "requested_output_format" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requestedOutputFormat"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<WireFormat>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "requestedOutputFormat",
+                        ))?
+                        .0
+                    {
+                        self.requested_output_format = v;
+                    }
+                }
+                "messageType" | "message_type" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("messageType"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "messageType"))?
+                        .0
+                    {
+                        self.message_type = v;
+                    }
+                }
+                "testCategory" | "test_category" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("testCategory"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<TestCategory>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "testCategory"))?
+                        .0
+                    {
+                        self.test_category = v;
+                    }
+                }
+                "jspbEncodingOptions" | "jspb_encoding_options" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("jspbEncodingOptions"),
+                        );
+                    }
+                    self.jspb_encoding_options = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<JspbEncodingConfig>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "jspbEncodingOptions"))?
+                        .0;
+                }
+                "printUnknownFields" | "print_unknown_fields" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("printUnknownFields"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "printUnknownFields"))?
+                        .0
+                    {
+                        self.print_unknown_fields = v;
+                    }
+                }
+                "protobufPayload" | "protobuf_payload" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("protobufPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "protobufPayload"))?
+                        .0
+                    {
+                        if self.payload.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("payload"),
+                            );
+                        }
+                        self.payload = ::core::option::Option::Some(
+                            conformance_request::Payload::ProtobufPayload(v),
+                        );
+                    }
+                }
+                "jsonPayload" | "json_payload" => {
+                    if ::core::mem::replace(&mut seen[6], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("jsonPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "jsonPayload"))?
+                        .0
+                    {
+                        if self.payload.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("payload"),
+                            );
+                        }
+                        self.payload = ::core::option::Option::Some(
+                            conformance_request::Payload::JsonPayload(v),
+                        );
+                    }
+                }
+                "jspbPayload" | "jspb_payload" => {
+                    if ::core::mem::replace(&mut seen[7], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("jspbPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "jspbPayload"))?
+                        .0
+                    {
+                        if self.payload.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("payload"),
+                            );
+                        }
+                        self.payload = ::core::option::Option::Some(
+                            conformance_request::Payload::JspbPayload(v),
+                        );
+                    }
+                }
+                "textPayload" | "text_payload" => {
+                    if ::core::mem::replace(&mut seen[8], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("textPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "textPayload"))?
+                        .0
+                    {
+                        if self.payload.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("payload"),
+                            );
+                        }
+                        self.payload = ::core::option::Option::Some(
+                            conformance_request::Payload::TextPayload(v),
+                        );
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "conformance.ConformanceRequest",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
     }
 }
 /// Nested types of `conformance.ConformanceRequest`.
@@ -655,6 +1251,401 @@ impl ::rsfast::Message for ConformanceResponse {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ConformanceResponse {
+    const FULL_NAME: &'static str = "conformance.ConformanceResponse";
+}
+impl ::rsfast::serde::Serialize for ConformanceResponse {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        match &self.result {
+            ::core::option::Option::Some(
+                conformance_response::Result::ParseError(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "parseError",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::SerializeError(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "serializeError",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TimeoutError(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "timeoutError",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::RuntimeError(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "runtimeError",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::ProtobufPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "protobufPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JsonPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "jsonPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "skipped",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JspbPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "jspbPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TextPayload(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "textPayload",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ConformanceResponse {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        match &self.result {
+            ::core::option::Option::Some(
+                conformance_response::Result::ParseError(v),
+            ) => {
+                w.key(b"\"parseError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::SerializeError(v),
+            ) => {
+                w.key(b"\"serializeError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TimeoutError(v),
+            ) => {
+                w.key(b"\"timeoutError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::RuntimeError(v),
+            ) => {
+                w.key(b"\"runtimeError\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::ProtobufPayload(v),
+            ) => {
+                w.key(b"\"protobufPayload\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JsonPayload(v),
+            ) => {
+                w.key(b"\"jsonPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                w.key(b"\"skipped\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JspbPayload(v),
+            ) => {
+                w.key(b"\"jspbPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TextPayload(v),
+            ) => {
+                w.key(b"\"textPayload\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ConformanceResponse {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ConformanceResponse {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 9];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "parseError" | "parse_error" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("parseError"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "parseError"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::ParseError(v),
+                        );
+                    }
+                }
+                "serializeError" | "serialize_error" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("serializeError"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "serializeError"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::SerializeError(v),
+                        );
+                    }
+                }
+                "timeoutError" | "timeout_error" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("timeoutError"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "timeoutError"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::TimeoutError(v),
+                        );
+                    }
+                }
+                "runtimeError" | "runtime_error" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("runtimeError"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "runtimeError"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::RuntimeError(v),
+                        );
+                    }
+                }
+                "protobufPayload" | "protobuf_payload" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("protobufPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "protobufPayload"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::ProtobufPayload(v),
+                        );
+                    }
+                }
+                "jsonPayload" | "json_payload" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("jsonPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "jsonPayload"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::JsonPayload(v),
+                        );
+                    }
+                }
+                "skipped" => {
+                    if ::core::mem::replace(&mut seen[6], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("skipped"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "skipped"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::Skipped(v),
+                        );
+                    }
+                }
+                "jspbPayload" | "jspb_payload" => {
+                    if ::core::mem::replace(&mut seen[7], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("jspbPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "jspbPayload"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::JspbPayload(v),
+                        );
+                    }
+                }
+                "textPayload" | "text_payload" => {
+                    if ::core::mem::replace(&mut seen[8], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("textPayload"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "textPayload"))?
+                        .0
+                    {
+                        if self.result.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("result"),
+                            );
+                        }
+                        self.result = ::core::option::Option::Some(
+                            conformance_response::Result::TextPayload(v),
+                        );
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "conformance.ConformanceResponse",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 /// Nested types of `conformance.ConformanceResponse`.
 #[allow(clippy::module_inception)]
 pub mod conformance_response {
@@ -749,6 +1740,92 @@ impl ::rsfast::Message for JspbEncodingConfig {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for JspbEncodingConfig {
+    const FULL_NAME: &'static str = "conformance.JspbEncodingConfig";
+}
+impl ::rsfast::serde::Serialize for JspbEncodingConfig {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if self.use_jspb_array_any_format {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "useJspbArrayAnyFormat",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.use_jspb_array_any_format),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for JspbEncodingConfig {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.use_jspb_array_any_format {
+            w.key(b"\"useJspbArrayAnyFormat\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.use_jspb_array_any_format,
+                w,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for JspbEncodingConfig {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for JspbEncodingConfig {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "useJspbArrayAnyFormat" | "use_jspb_array_any_format" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("useJspbArrayAnyFormat"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "useJspbArrayAnyFormat",
+                        ))?
+                        .0
+                    {
+                        self.use_jspb_array_any_format = v;
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "conformance.JspbEncodingConfig",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum WireFormat {
@@ -805,6 +1882,19 @@ impl WireFormat {
 impl ::core::convert::From<WireFormat> for i32 {
     fn from(value: WireFormat) -> i32 {
         value as i32
+    }
+}
+impl ::rsfast::json::EnumName for WireFormat {
+    /// Any declared name, aliases included.
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        match name {
+            "UNSPECIFIED" => ::rsfast::Enum::from_i32(0),
+            "PROTOBUF" => ::rsfast::Enum::from_i32(1),
+            "JSON" => ::rsfast::Enum::from_i32(2),
+            "JSPB" => ::rsfast::Enum::from_i32(3),
+            "TEXT_FORMAT" => ::rsfast::Enum::from_i32(4),
+            _ => ::core::option::Option::None,
+        }
     }
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -886,4 +1976,26 @@ impl ::core::convert::From<TestCategory> for i32 {
     fn from(value: TestCategory) -> i32 {
         value as i32
     }
+}
+impl ::rsfast::json::EnumName for TestCategory {
+    /// Any declared name, aliases included.
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        match name {
+            "UNSPECIFIED_TEST" => ::rsfast::Enum::from_i32(0),
+            "BINARY_TEST" => ::rsfast::Enum::from_i32(1),
+            "JSON_TEST" => ::rsfast::Enum::from_i32(2),
+            "JSON_IGNORE_UNKNOWN_PARSING_TEST" => ::rsfast::Enum::from_i32(3),
+            "JSPB_TEST" => ::rsfast::Enum::from_i32(4),
+            "TEXT_FORMAT_TEST" => ::rsfast::Enum::from_i32(5),
+            _ => ::core::option::Option::None,
+        }
+    }
+}
+/// Registers the messages of `conformance` for `Any` in JSON.
+pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestStatus>();
+    registry.register::<FailureSet>();
+    registry.register::<ConformanceRequest>();
+    registry.register::<ConformanceResponse>();
+    registry.register::<JspbEncodingConfig>();
 }

@@ -4814,6 +4814,4023 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestAllTypesProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2";
+}
+impl ::rsfast::serde::Serialize for TestAllTypesProto2 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSfixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSfixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFloat",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalDouble",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBool",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalString",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBytes",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNestedMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<test_all_types_proto2::NestedMessage>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalForeignMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNestedEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalForeignEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalStringPiece",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalCord",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "recursiveMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<TestAllTypesProto2>,
+                >(v),
+            )?;
+        }
+        if !self.repeated_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_int32),
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_int64),
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.repeated_uint32),
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.repeated_uint64),
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_sint32),
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_sint64),
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.repeated_fixed32),
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.repeated_fixed64),
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_sfixed32),
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_sfixed64),
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.repeated_float),
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.repeated_double),
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.repeated_bool),
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedString",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_string),
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBytes",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bytes,
+                >(&self.repeated_bytes),
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedNestedMessage",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<test_all_types_proto2::NestedMessage>,
+                >(&self.repeated_nested_message),
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedForeignMessage",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                >(&self.repeated_foreign_message),
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >(&self.repeated_nested_enum),
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedForeignEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                >(&self.repeated_foreign_enum),
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedStringPiece",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_string_piece),
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedCord",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_cord),
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_int32),
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_int64),
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.packed_uint32),
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.packed_uint64),
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_sint32),
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_sint64),
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.packed_fixed32),
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.packed_fixed64),
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_sfixed32),
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_sfixed64),
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.packed_float),
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.packed_double),
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.packed_bool),
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >(&self.packed_nested_enum),
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_int32),
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_int64),
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.unpacked_uint32),
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.unpacked_uint64),
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_sint32),
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_sint64),
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.unpacked_fixed32),
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.unpacked_fixed64),
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_sfixed32),
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_sfixed64),
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.unpacked_float),
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.unpacked_double),
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.unpacked_bool),
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >(&self.unpacked_nested_enum),
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Int32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_int32_int32),
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt64Int64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_int64_int64),
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapUint32Uint32",
+                &::rsfast::json::codec::SerMap::<
+                    u32,
+                    ::rsfast::json::codec::U32,
+                >(&self.map_uint32_uint32),
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapUint64Uint64",
+                &::rsfast::json::codec::SerMap::<
+                    u64,
+                    ::rsfast::json::codec::U64,
+                >(&self.map_uint64_uint64),
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSint32Sint32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_sint32_sint32),
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSint64Sint64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_sint64_sint64),
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapFixed32Fixed32",
+                &::rsfast::json::codec::SerMap::<
+                    u32,
+                    ::rsfast::json::codec::U32,
+                >(&self.map_fixed32_fixed32),
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapFixed64Fixed64",
+                &::rsfast::json::codec::SerMap::<
+                    u64,
+                    ::rsfast::json::codec::U64,
+                >(&self.map_fixed64_fixed64),
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSfixed32Sfixed32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_sfixed32_sfixed32),
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSfixed64Sfixed64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_sfixed64_sfixed64),
+            )?;
+        }
+        if !self.map_int32_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Bool",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::Bool,
+                >(&self.map_int32_bool),
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Float",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::F32,
+                >(&self.map_int32_float),
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Double",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::F64,
+                >(&self.map_int32_double),
+            )?;
+        }
+        if !self.map_int32_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32NestedMessage",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::Msg<test_all_types_proto2::NestedMessage>,
+                >(&self.map_int32_nested_message),
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapBoolBool",
+                &::rsfast::json::codec::SerMap::<
+                    bool,
+                    ::rsfast::json::codec::Bool,
+                >(&self.map_bool_bool),
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringString",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Str,
+                >(&self.map_string_string),
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringBytes",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Bytes,
+                >(&self.map_string_bytes),
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringNestedMessage",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Msg<test_all_types_proto2::NestedMessage>,
+                >(&self.map_string_nested_message),
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringForeignMessage",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                >(&self.map_string_foreign_message),
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringNestedEnum",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >(&self.map_string_nested_enum),
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringForeignEnum",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                >(&self.map_string_foreign_enum),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "data",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<test_all_types_proto2::Data>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "multiwordgroupfield",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<
+                        test_all_types_proto2::MultiWordGroupField,
+                    >,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultInt64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultUint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultUint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultFixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultFixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSfixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSfixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultFloat",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultDouble",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultBool",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultString",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultBytes",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.fieldname1 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldname1",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name2 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName2",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name3 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName3",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name4 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName4",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field0name5 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "field0name5",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_0_name6 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "field0Name6",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name7 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName7",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name8 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName8",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name9 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName9",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name10 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName10",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name11 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FIELDNAME11",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name12 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FIELDName12",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name13 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName13",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name14 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName14",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name15 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName15",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name16 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName16",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name17 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName17",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name18 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName18",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.message_set_correct {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "messageSetCorrect",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<test_all_types_proto2::MessageSetCorrect>,
+                >(v),
+            )?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint32(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofNestedMessage(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofNestedMessage",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofString(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofString",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBytes(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofBytes",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBool(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofBool",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint64(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofUint64",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofFloat(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofFloat",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofDouble(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofDouble",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofEnum(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofEnum",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        ::rsfast::json::serialize_extensions(
+            &mut map,
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        )?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for TestAllTypesProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            w.key(b"\"optionalInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            w.key(b"\"optionalUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            w.key(b"\"optionalUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            w.key(b"\"optionalSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            w.key(b"\"optionalSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            w.key(b"\"optionalFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            w.key(b"\"optionalFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            w.key(b"\"optionalSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            w.key(b"\"optionalSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            w.key(b"\"optionalFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            w.key(b"\"optionalDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            w.key(b"\"optionalBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            w.key(b"\"optionalNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_types_proto2::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            w.key(b"\"optionalForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            w.key(b"\"optionalNestedEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                test_all_types_proto2::NestedEnum,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            w.key(b"\"optionalForeignEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                ForeignEnumProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            w.key(b"\"optionalStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            w.key(b"\"optionalCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllTypesProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            w.key(b"\"repeatedInt64\":");
+            w.list(
+                &self.repeated_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            w.key(b"\"repeatedUint32\":");
+            w.list(
+                &self.repeated_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            w.key(b"\"repeatedUint64\":");
+            w.list(
+                &self.repeated_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            w.key(b"\"repeatedSint32\":");
+            w.list(
+                &self.repeated_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            w.key(b"\"repeatedSint64\":");
+            w.list(
+                &self.repeated_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            w.key(b"\"repeatedFixed32\":");
+            w.list(
+                &self.repeated_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            w.key(b"\"repeatedFixed64\":");
+            w.list(
+                &self.repeated_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            w.key(b"\"repeatedSfixed32\":");
+            w.list(
+                &self.repeated_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            w.key(b"\"repeatedSfixed64\":");
+            w.list(
+                &self.repeated_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            w.key(b"\"repeatedFloat\":");
+            w.list(
+                &self.repeated_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            w.key(b"\"repeatedDouble\":");
+            w.list(
+                &self.repeated_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            w.key(b"\"repeatedBool\":");
+            w.list(
+                &self.repeated_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            w.key(b"\"repeatedString\":");
+            w.list(
+                &self.repeated_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            w.key(b"\"repeatedBytes\":");
+            w.list(
+                &self.repeated_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            w.key(b"\"repeatedNestedMessage\":");
+            w.list(
+                &self.repeated_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            w.key(b"\"repeatedForeignMessage\":");
+            w.list(
+                &self.repeated_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            w.key(b"\"repeatedNestedEnum\":");
+            w.list(
+                &self.repeated_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            w.key(b"\"repeatedForeignEnum\":");
+            w.list(
+                &self.repeated_foreign_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    ForeignEnumProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            w.key(b"\"repeatedStringPiece\":");
+            w.list(
+                &self.repeated_string_piece,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            w.key(b"\"repeatedCord\":");
+            w.list(
+                &self.repeated_cord,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            w.key(b"\"packedInt32\":");
+            w.list(
+                &self.packed_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            w.key(b"\"packedInt64\":");
+            w.list(
+                &self.packed_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            w.key(b"\"packedUint32\":");
+            w.list(
+                &self.packed_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            w.key(b"\"packedUint64\":");
+            w.list(
+                &self.packed_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            w.key(b"\"packedSint32\":");
+            w.list(
+                &self.packed_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            w.key(b"\"packedSint64\":");
+            w.list(
+                &self.packed_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            w.key(b"\"packedFixed32\":");
+            w.list(
+                &self.packed_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            w.key(b"\"packedFixed64\":");
+            w.list(
+                &self.packed_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            w.key(b"\"packedSfixed32\":");
+            w.list(
+                &self.packed_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            w.key(b"\"packedSfixed64\":");
+            w.list(
+                &self.packed_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            w.key(b"\"packedFloat\":");
+            w.list(
+                &self.packed_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            w.key(b"\"packedDouble\":");
+            w.list(
+                &self.packed_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            w.key(b"\"packedNestedEnum\":");
+            w.list(
+                &self.packed_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            w.key(b"\"unpackedInt64\":");
+            w.list(
+                &self.unpacked_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            w.key(b"\"unpackedUint32\":");
+            w.list(
+                &self.unpacked_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            w.key(b"\"unpackedUint64\":");
+            w.list(
+                &self.unpacked_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            w.key(b"\"unpackedSint32\":");
+            w.list(
+                &self.unpacked_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            w.key(b"\"unpackedFixed32\":");
+            w.list(
+                &self.unpacked_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            w.key(b"\"unpackedFixed64\":");
+            w.list(
+                &self.unpacked_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            w.key(b"\"unpackedSfixed32\":");
+            w.list(
+                &self.unpacked_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            w.key(b"\"unpackedSfixed64\":");
+            w.list(
+                &self.unpacked_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            w.key(b"\"unpackedFloat\":");
+            w.list(
+                &self.unpacked_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            w.key(b"\"unpackedBool\":");
+            w.list(
+                &self.unpacked_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            w.key(b"\"unpackedNestedEnum\":");
+            w.list(
+                &self.unpacked_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            w.key(b"\"mapInt32Int32\":");
+            w.map(
+                &self.map_int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            w.key(b"\"mapInt64Int64\":");
+            w.map(
+                &self.map_int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            w.key(b"\"mapUint32Uint32\":");
+            w.map(
+                &self.map_uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            w.key(b"\"mapUint64Uint64\":");
+            w.map(
+                &self.map_uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            w.key(b"\"mapSint32Sint32\":");
+            w.map(
+                &self.map_sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            w.key(b"\"mapSint64Sint64\":");
+            w.map(
+                &self.map_sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            w.key(b"\"mapFixed32Fixed32\":");
+            w.map(
+                &self.map_fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            w.key(b"\"mapFixed64Fixed64\":");
+            w.map(
+                &self.map_fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            w.key(b"\"mapSfixed32Sfixed32\":");
+            w.map(
+                &self.map_sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            w.key(b"\"mapSfixed64Sfixed64\":");
+            w.map(
+                &self.map_sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_bool.is_empty() {
+            w.key(b"\"mapInt32Bool\":");
+            w.map(
+                &self.map_int32_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            w.key(b"\"mapInt32Float\":");
+            w.map(
+                &self.map_int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            w.key(b"\"mapInt32Double\":");
+            w.map(
+                &self.map_int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_nested_message.is_empty() {
+            w.key(b"\"mapInt32NestedMessage\":");
+            w.map(
+                &self.map_int32_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            w.key(b"\"mapBoolBool\":");
+            w.map(
+                &self.map_bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            w.key(b"\"mapStringString\":");
+            w.map(
+                &self.map_string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            w.key(b"\"mapStringBytes\":");
+            w.map(
+                &self.map_string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            w.key(b"\"mapStringNestedMessage\":");
+            w.map(
+                &self.map_string_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            w.key(b"\"mapStringForeignMessage\":");
+            w.map(
+                &self.map_string_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            w.key(b"\"mapStringNestedEnum\":");
+            w.map(
+                &self.map_string_nested_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            w.key(b"\"mapStringForeignEnum\":");
+            w.map(
+                &self.map_string_foreign_enum,
+                <::rsfast::json::codec::ClosedEnum<
+                    ForeignEnumProto2,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_proto2::Data,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
+            w.key(b"\"multiwordgroupfield\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_proto2::MultiWordGroupField,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            w.key(b"\"defaultInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            w.key(b"\"defaultInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            w.key(b"\"defaultUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            w.key(b"\"defaultUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            w.key(b"\"defaultSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            w.key(b"\"defaultSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            w.key(b"\"defaultFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            w.key(b"\"defaultFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            w.key(b"\"defaultSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            w.key(b"\"defaultSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            w.key(b"\"defaultFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            w.key(b"\"defaultDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            w.key(b"\"defaultBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            w.key(b"\"defaultString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            w.key(b"\"defaultBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.fieldname1 {
+            w.key(b"\"fieldname1\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name2 {
+            w.key(b"\"fieldName2\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name3 {
+            w.key(b"\"FieldName3\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name4 {
+            w.key(b"\"fieldName4\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field0name5 {
+            w.key(b"\"field0name5\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_0_name6 {
+            w.key(b"\"field0Name6\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name7 {
+            w.key(b"\"fieldName7\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name8 {
+            w.key(b"\"FieldName8\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name9 {
+            w.key(b"\"fieldName9\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name10 {
+            w.key(b"\"FieldName10\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name11 {
+            w.key(b"\"FIELDNAME11\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name12 {
+            w.key(b"\"FIELDName12\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name13 {
+            w.key(b"\"FieldName13\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name14 {
+            w.key(b"\"FieldName14\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name15 {
+            w.key(b"\"fieldName15\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name16 {
+            w.key(b"\"fieldName16\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name17 {
+            w.key(b"\"fieldName17\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name18 {
+            w.key(b"\"FieldName18\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.message_set_correct {
+            w.key(b"\"messageSetCorrect\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_proto2::MessageSetCorrect,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint32(v),
+            ) => {
+                w.key(b"\"oneofUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofNestedMessage(v),
+            ) => {
+                w.key(b"\"oneofNestedMessage\":");
+                <::rsfast::json::codec::BoxMsg<
+                    test_all_types_proto2::NestedMessage,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofString(v),
+            ) => {
+                w.key(b"\"oneofString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBytes(v),
+            ) => {
+                w.key(b"\"oneofBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBool(v),
+            ) => {
+                w.key(b"\"oneofBool\":");
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint64(v),
+            ) => {
+                w.key(b"\"oneofUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofFloat(v),
+            ) => {
+                w.key(b"\"oneofFloat\":");
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofDouble(v),
+            ) => {
+                w.key(b"\"oneofDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofEnum(v),
+            ) => {
+                w.key(b"\"oneofEnum\":");
+                <::rsfast::json::codec::ClosedEnum<
+                    test_all_types_proto2::NestedEnum,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllTypesProto2 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for TestAllTypesProto2 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 137];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "optionalInt32" | "optional_int32" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt32"),
+                        );
+                    }
+                    self.optional_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt32"))?
+                        .0;
+                }
+                "optionalInt64" | "optional_int64" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt64"),
+                        );
+                    }
+                    self.optional_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt64"))?
+                        .0;
+                }
+                "optionalUint32" | "optional_uint32" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint32"),
+                        );
+                    }
+                    self.optional_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalUint32"))?
+                        .0;
+                }
+                "optionalUint64" | "optional_uint64" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint64"),
+                        );
+                    }
+                    self.optional_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalUint64"))?
+                        .0;
+                }
+                "optionalSint32" | "optional_sint32" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSint32"),
+                        );
+                    }
+                    self.optional_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSint32"))?
+                        .0;
+                }
+                "optionalSint64" | "optional_sint64" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSint64"),
+                        );
+                    }
+                    self.optional_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSint64"))?
+                        .0;
+                }
+                "optionalFixed32" | "optional_fixed32" => {
+                    if ::core::mem::replace(&mut seen[6], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFixed32"),
+                        );
+                    }
+                    self.optional_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFixed32"))?
+                        .0;
+                }
+                "optionalFixed64" | "optional_fixed64" => {
+                    if ::core::mem::replace(&mut seen[7], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFixed64"),
+                        );
+                    }
+                    self.optional_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFixed64"))?
+                        .0;
+                }
+                "optionalSfixed32" | "optional_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[8], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSfixed32"),
+                        );
+                    }
+                    self.optional_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSfixed32"))?
+                        .0;
+                }
+                "optionalSfixed64" | "optional_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[9], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSfixed64"),
+                        );
+                    }
+                    self.optional_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSfixed64"))?
+                        .0;
+                }
+                "optionalFloat" | "optional_float" => {
+                    if ::core::mem::replace(&mut seen[10], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFloat"),
+                        );
+                    }
+                    self.optional_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFloat"))?
+                        .0;
+                }
+                "optionalDouble" | "optional_double" => {
+                    if ::core::mem::replace(&mut seen[11], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalDouble"),
+                        );
+                    }
+                    self.optional_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalDouble"))?
+                        .0;
+                }
+                "optionalBool" | "optional_bool" => {
+                    if ::core::mem::replace(&mut seen[12], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBool"),
+                        );
+                    }
+                    self.optional_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBool"))?
+                        .0;
+                }
+                "optionalString" | "optional_string" => {
+                    if ::core::mem::replace(&mut seen[13], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalString"),
+                        );
+                    }
+                    self.optional_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalString"))?
+                        .0;
+                }
+                "optionalBytes" | "optional_bytes" => {
+                    if ::core::mem::replace(&mut seen[14], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBytes"),
+                        );
+                    }
+                    self.optional_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBytes"))?
+                        .0;
+                }
+                "optionalNestedMessage" | "optional_nested_message" => {
+                    if ::core::mem::replace(&mut seen[15], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNestedMessage"),
+                        );
+                    }
+                    self.optional_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_types_proto2::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalNestedMessage",
+                        ))?
+                        .0;
+                }
+                "optionalForeignMessage" | "optional_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[16], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalForeignMessage"),
+                        );
+                    }
+                    self.optional_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalForeignMessage",
+                        ))?
+                        .0;
+                }
+                "optionalNestedEnum" | "optional_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[17], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNestedEnum"),
+                        );
+                    }
+                    self.optional_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalNestedEnum"))?
+                        .0;
+                }
+                "optionalForeignEnum" | "optional_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[18], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalForeignEnum"),
+                        );
+                    }
+                    self.optional_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalForeignEnum"))?
+                        .0;
+                }
+                "optionalStringPiece" | "optional_string_piece" => {
+                    if ::core::mem::replace(&mut seen[19], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalStringPiece"),
+                        );
+                    }
+                    self.optional_string_piece = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalStringPiece"))?
+                        .0;
+                }
+                "optionalCord" | "optional_cord" => {
+                    if ::core::mem::replace(&mut seen[20], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalCord"),
+                        );
+                    }
+                    self.optional_cord = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalCord"))?
+                        .0;
+                }
+                "recursiveMessage" | "recursive_message" => {
+                    if ::core::mem::replace(&mut seen[21], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("recursiveMessage"),
+                        );
+                    }
+                    self.recursive_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<TestAllTypesProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "recursiveMessage"))?
+                        .0;
+                }
+                "repeatedInt32" | "repeated_int32" => {
+                    if ::core::mem::replace(&mut seen[22], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt32"),
+                        );
+                    }
+                    self.repeated_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt32"))?
+                        .0;
+                }
+                "repeatedInt64" | "repeated_int64" => {
+                    if ::core::mem::replace(&mut seen[23], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt64"),
+                        );
+                    }
+                    self.repeated_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt64"))?
+                        .0;
+                }
+                "repeatedUint32" | "repeated_uint32" => {
+                    if ::core::mem::replace(&mut seen[24], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint32"),
+                        );
+                    }
+                    self.repeated_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedUint32"))?
+                        .0;
+                }
+                "repeatedUint64" | "repeated_uint64" => {
+                    if ::core::mem::replace(&mut seen[25], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint64"),
+                        );
+                    }
+                    self.repeated_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedUint64"))?
+                        .0;
+                }
+                "repeatedSint32" | "repeated_sint32" => {
+                    if ::core::mem::replace(&mut seen[26], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSint32"),
+                        );
+                    }
+                    self.repeated_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSint32"))?
+                        .0;
+                }
+                "repeatedSint64" | "repeated_sint64" => {
+                    if ::core::mem::replace(&mut seen[27], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSint64"),
+                        );
+                    }
+                    self.repeated_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSint64"))?
+                        .0;
+                }
+                "repeatedFixed32" | "repeated_fixed32" => {
+                    if ::core::mem::replace(&mut seen[28], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFixed32"),
+                        );
+                    }
+                    self.repeated_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFixed32"))?
+                        .0;
+                }
+                "repeatedFixed64" | "repeated_fixed64" => {
+                    if ::core::mem::replace(&mut seen[29], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFixed64"),
+                        );
+                    }
+                    self.repeated_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFixed64"))?
+                        .0;
+                }
+                "repeatedSfixed32" | "repeated_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[30], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSfixed32"),
+                        );
+                    }
+                    self.repeated_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSfixed32"))?
+                        .0;
+                }
+                "repeatedSfixed64" | "repeated_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[31], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSfixed64"),
+                        );
+                    }
+                    self.repeated_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSfixed64"))?
+                        .0;
+                }
+                "repeatedFloat" | "repeated_float" => {
+                    if ::core::mem::replace(&mut seen[32], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFloat"),
+                        );
+                    }
+                    self.repeated_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFloat"))?
+                        .0;
+                }
+                "repeatedDouble" | "repeated_double" => {
+                    if ::core::mem::replace(&mut seen[33], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedDouble"),
+                        );
+                    }
+                    self.repeated_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedDouble"))?
+                        .0;
+                }
+                "repeatedBool" | "repeated_bool" => {
+                    if ::core::mem::replace(&mut seen[34], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBool"),
+                        );
+                    }
+                    self.repeated_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBool"))?
+                        .0;
+                }
+                "repeatedString" | "repeated_string" => {
+                    if ::core::mem::replace(&mut seen[35], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedString"),
+                        );
+                    }
+                    self.repeated_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedString"))?
+                        .0;
+                }
+                "repeatedBytes" | "repeated_bytes" => {
+                    if ::core::mem::replace(&mut seen[36], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBytes"),
+                        );
+                    }
+                    self.repeated_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBytes"))?
+                        .0;
+                }
+                "repeatedNestedMessage" | "repeated_nested_message" => {
+                    if ::core::mem::replace(&mut seen[37], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedNestedMessage"),
+                        );
+                    }
+                    self.repeated_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto2::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedNestedMessage",
+                        ))?
+                        .0;
+                }
+                "repeatedForeignMessage" | "repeated_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[38], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedForeignMessage"),
+                        );
+                    }
+                    self.repeated_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedForeignMessage",
+                        ))?
+                        .0;
+                }
+                "repeatedNestedEnum" | "repeated_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[39], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedNestedEnum"),
+                        );
+                    }
+                    self.repeated_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedNestedEnum"))?
+                        .0;
+                }
+                "repeatedForeignEnum" | "repeated_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[40], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedForeignEnum"),
+                        );
+                    }
+                    self.repeated_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedForeignEnum"))?
+                        .0;
+                }
+                "repeatedStringPiece" | "repeated_string_piece" => {
+                    if ::core::mem::replace(&mut seen[41], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedStringPiece"),
+                        );
+                    }
+                    self.repeated_string_piece = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedStringPiece"))?
+                        .0;
+                }
+                "repeatedCord" | "repeated_cord" => {
+                    if ::core::mem::replace(&mut seen[42], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedCord"),
+                        );
+                    }
+                    self.repeated_cord = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedCord"))?
+                        .0;
+                }
+                "packedInt32" | "packed_int32" => {
+                    if ::core::mem::replace(&mut seen[43], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedInt32"),
+                        );
+                    }
+                    self.packed_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedInt32"))?
+                        .0;
+                }
+                "packedInt64" | "packed_int64" => {
+                    if ::core::mem::replace(&mut seen[44], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedInt64"),
+                        );
+                    }
+                    self.packed_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedInt64"))?
+                        .0;
+                }
+                "packedUint32" | "packed_uint32" => {
+                    if ::core::mem::replace(&mut seen[45], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedUint32"),
+                        );
+                    }
+                    self.packed_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedUint32"))?
+                        .0;
+                }
+                "packedUint64" | "packed_uint64" => {
+                    if ::core::mem::replace(&mut seen[46], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedUint64"),
+                        );
+                    }
+                    self.packed_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedUint64"))?
+                        .0;
+                }
+                "packedSint32" | "packed_sint32" => {
+                    if ::core::mem::replace(&mut seen[47], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSint32"),
+                        );
+                    }
+                    self.packed_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSint32"))?
+                        .0;
+                }
+                "packedSint64" | "packed_sint64" => {
+                    if ::core::mem::replace(&mut seen[48], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSint64"),
+                        );
+                    }
+                    self.packed_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSint64"))?
+                        .0;
+                }
+                "packedFixed32" | "packed_fixed32" => {
+                    if ::core::mem::replace(&mut seen[49], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFixed32"),
+                        );
+                    }
+                    self.packed_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFixed32"))?
+                        .0;
+                }
+                "packedFixed64" | "packed_fixed64" => {
+                    if ::core::mem::replace(&mut seen[50], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFixed64"),
+                        );
+                    }
+                    self.packed_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFixed64"))?
+                        .0;
+                }
+                "packedSfixed32" | "packed_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[51], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSfixed32"),
+                        );
+                    }
+                    self.packed_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSfixed32"))?
+                        .0;
+                }
+                "packedSfixed64" | "packed_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[52], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSfixed64"),
+                        );
+                    }
+                    self.packed_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSfixed64"))?
+                        .0;
+                }
+                "packedFloat" | "packed_float" => {
+                    if ::core::mem::replace(&mut seen[53], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFloat"),
+                        );
+                    }
+                    self.packed_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFloat"))?
+                        .0;
+                }
+                "packedDouble" | "packed_double" => {
+                    if ::core::mem::replace(&mut seen[54], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedDouble"),
+                        );
+                    }
+                    self.packed_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedDouble"))?
+                        .0;
+                }
+                "packedBool" | "packed_bool" => {
+                    if ::core::mem::replace(&mut seen[55], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedBool"),
+                        );
+                    }
+                    self.packed_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedBool"))?
+                        .0;
+                }
+                "packedNestedEnum" | "packed_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[56], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedNestedEnum"),
+                        );
+                    }
+                    self.packed_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedNestedEnum"))?
+                        .0;
+                }
+                "unpackedInt32" | "unpacked_int32" => {
+                    if ::core::mem::replace(&mut seen[57], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedInt32"),
+                        );
+                    }
+                    self.unpacked_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedInt32"))?
+                        .0;
+                }
+                "unpackedInt64" | "unpacked_int64" => {
+                    if ::core::mem::replace(&mut seen[58], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedInt64"),
+                        );
+                    }
+                    self.unpacked_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedInt64"))?
+                        .0;
+                }
+                "unpackedUint32" | "unpacked_uint32" => {
+                    if ::core::mem::replace(&mut seen[59], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedUint32"),
+                        );
+                    }
+                    self.unpacked_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedUint32"))?
+                        .0;
+                }
+                "unpackedUint64" | "unpacked_uint64" => {
+                    if ::core::mem::replace(&mut seen[60], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedUint64"),
+                        );
+                    }
+                    self.unpacked_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedUint64"))?
+                        .0;
+                }
+                "unpackedSint32" | "unpacked_sint32" => {
+                    if ::core::mem::replace(&mut seen[61], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSint32"),
+                        );
+                    }
+                    self.unpacked_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSint32"))?
+                        .0;
+                }
+                "unpackedSint64" | "unpacked_sint64" => {
+                    if ::core::mem::replace(&mut seen[62], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSint64"),
+                        );
+                    }
+                    self.unpacked_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSint64"))?
+                        .0;
+                }
+                "unpackedFixed32" | "unpacked_fixed32" => {
+                    if ::core::mem::replace(&mut seen[63], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFixed32"),
+                        );
+                    }
+                    self.unpacked_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFixed32"))?
+                        .0;
+                }
+                "unpackedFixed64" | "unpacked_fixed64" => {
+                    if ::core::mem::replace(&mut seen[64], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFixed64"),
+                        );
+                    }
+                    self.unpacked_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFixed64"))?
+                        .0;
+                }
+                "unpackedSfixed32" | "unpacked_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[65], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSfixed32"),
+                        );
+                    }
+                    self.unpacked_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSfixed32"))?
+                        .0;
+                }
+                "unpackedSfixed64" | "unpacked_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[66], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSfixed64"),
+                        );
+                    }
+                    self.unpacked_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSfixed64"))?
+                        .0;
+                }
+                "unpackedFloat" | "unpacked_float" => {
+                    if ::core::mem::replace(&mut seen[67], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFloat"),
+                        );
+                    }
+                    self.unpacked_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFloat"))?
+                        .0;
+                }
+                "unpackedDouble" | "unpacked_double" => {
+                    if ::core::mem::replace(&mut seen[68], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedDouble"),
+                        );
+                    }
+                    self.unpacked_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedDouble"))?
+                        .0;
+                }
+                "unpackedBool" | "unpacked_bool" => {
+                    if ::core::mem::replace(&mut seen[69], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedBool"),
+                        );
+                    }
+                    self.unpacked_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedBool"))?
+                        .0;
+                }
+                "unpackedNestedEnum" | "unpacked_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[70], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedNestedEnum"),
+                        );
+                    }
+                    self.unpacked_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedNestedEnum"))?
+                        .0;
+                }
+                "mapInt32Int32" | "map_int32_int32" => {
+                    if ::core::mem::replace(&mut seen[71], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Int32"),
+                        );
+                    }
+                    self.map_int32_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Int32"))?
+                        .0;
+                }
+                "mapInt64Int64" | "map_int64_int64" => {
+                    if ::core::mem::replace(&mut seen[72], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt64Int64"),
+                        );
+                    }
+                    self.map_int64_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt64Int64"))?
+                        .0;
+                }
+                "mapUint32Uint32" | "map_uint32_uint32" => {
+                    if ::core::mem::replace(&mut seen[73], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapUint32Uint32"),
+                        );
+                    }
+                    self.map_uint32_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u32, ::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapUint32Uint32"))?
+                        .0;
+                }
+                "mapUint64Uint64" | "map_uint64_uint64" => {
+                    if ::core::mem::replace(&mut seen[74], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapUint64Uint64"),
+                        );
+                    }
+                    self.map_uint64_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u64, ::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapUint64Uint64"))?
+                        .0;
+                }
+                "mapSint32Sint32" | "map_sint32_sint32" => {
+                    if ::core::mem::replace(&mut seen[75], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSint32Sint32"),
+                        );
+                    }
+                    self.map_sint32_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSint32Sint32"))?
+                        .0;
+                }
+                "mapSint64Sint64" | "map_sint64_sint64" => {
+                    if ::core::mem::replace(&mut seen[76], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSint64Sint64"),
+                        );
+                    }
+                    self.map_sint64_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSint64Sint64"))?
+                        .0;
+                }
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => {
+                    if ::core::mem::replace(&mut seen[77], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapFixed32Fixed32"),
+                        );
+                    }
+                    self.map_fixed32_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u32, ::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapFixed32Fixed32"))?
+                        .0;
+                }
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => {
+                    if ::core::mem::replace(&mut seen[78], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapFixed64Fixed64"),
+                        );
+                    }
+                    self.map_fixed64_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u64, ::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapFixed64Fixed64"))?
+                        .0;
+                }
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[79], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSfixed32Sfixed32"),
+                        );
+                    }
+                    self.map_sfixed32_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSfixed32Sfixed32"))?
+                        .0;
+                }
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[80], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSfixed64Sfixed64"),
+                        );
+                    }
+                    self.map_sfixed64_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSfixed64Sfixed64"))?
+                        .0;
+                }
+                "mapInt32Bool" | "map_int32_bool" => {
+                    if ::core::mem::replace(&mut seen[81], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Bool"),
+                        );
+                    }
+                    self.map_int32_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Bool"))?
+                        .0;
+                }
+                "mapInt32Float" | "map_int32_float" => {
+                    if ::core::mem::replace(&mut seen[82], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Float"),
+                        );
+                    }
+                    self.map_int32_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Float"))?
+                        .0;
+                }
+                "mapInt32Double" | "map_int32_double" => {
+                    if ::core::mem::replace(&mut seen[83], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Double"),
+                        );
+                    }
+                    self.map_int32_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Double"))?
+                        .0;
+                }
+                "mapInt32NestedMessage" | "map_int32_nested_message" => {
+                    if ::core::mem::replace(&mut seen[84], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32NestedMessage"),
+                        );
+                    }
+                    self.map_int32_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                i32,
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto2::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapInt32NestedMessage",
+                        ))?
+                        .0;
+                }
+                "mapBoolBool" | "map_bool_bool" => {
+                    if ::core::mem::replace(&mut seen[85], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapBoolBool"),
+                        );
+                    }
+                    self.map_bool_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<bool, ::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapBoolBool"))?
+                        .0;
+                }
+                "mapStringString" | "map_string_string" => {
+                    if ::core::mem::replace(&mut seen[86], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringString"),
+                        );
+                    }
+                    self.map_string_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Str,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringString"))?
+                        .0;
+                }
+                "mapStringBytes" | "map_string_bytes" => {
+                    if ::core::mem::replace(&mut seen[87], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringBytes"),
+                        );
+                    }
+                    self.map_string_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Bytes,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringBytes"))?
+                        .0;
+                }
+                "mapStringNestedMessage" | "map_string_nested_message" => {
+                    if ::core::mem::replace(&mut seen[88], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringNestedMessage"),
+                        );
+                    }
+                    self.map_string_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto2::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapStringNestedMessage",
+                        ))?
+                        .0;
+                }
+                "mapStringForeignMessage" | "map_string_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[89], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringForeignMessage"),
+                        );
+                    }
+                    self.map_string_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapStringForeignMessage",
+                        ))?
+                        .0;
+                }
+                "mapStringNestedEnum" | "map_string_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[90], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringNestedEnum"),
+                        );
+                    }
+                    self.map_string_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringNestedEnum"))?
+                        .0;
+                }
+                "mapStringForeignEnum" | "map_string_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[91], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringForeignEnum"),
+                        );
+                    }
+                    self.map_string_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringForeignEnum"))?
+                        .0;
+                }
+                "data" => {
+                    if ::core::mem::replace(&mut seen[92], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("data"),
+                        );
+                    }
+                    self.data = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<test_all_types_proto2::Data>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "data"))?
+                        .0;
+                }
+                "multiwordgroupfield" => {
+                    if ::core::mem::replace(&mut seen[93], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("multiwordgroupfield"),
+                        );
+                    }
+                    self.multiwordgroupfield = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto2::MultiWordGroupField,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "multiwordgroupfield"))?
+                        .0;
+                }
+                "defaultInt32" | "default_int32" => {
+                    if ::core::mem::replace(&mut seen[94], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultInt32"),
+                        );
+                    }
+                    self.default_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultInt32"))?
+                        .0;
+                }
+                "defaultInt64" | "default_int64" => {
+                    if ::core::mem::replace(&mut seen[95], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultInt64"),
+                        );
+                    }
+                    self.default_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultInt64"))?
+                        .0;
+                }
+                "defaultUint32" | "default_uint32" => {
+                    if ::core::mem::replace(&mut seen[96], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultUint32"),
+                        );
+                    }
+                    self.default_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultUint32"))?
+                        .0;
+                }
+                "defaultUint64" | "default_uint64" => {
+                    if ::core::mem::replace(&mut seen[97], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultUint64"),
+                        );
+                    }
+                    self.default_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultUint64"))?
+                        .0;
+                }
+                "defaultSint32" | "default_sint32" => {
+                    if ::core::mem::replace(&mut seen[98], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSint32"),
+                        );
+                    }
+                    self.default_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSint32"))?
+                        .0;
+                }
+                "defaultSint64" | "default_sint64" => {
+                    if ::core::mem::replace(&mut seen[99], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSint64"),
+                        );
+                    }
+                    self.default_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSint64"))?
+                        .0;
+                }
+                "defaultFixed32" | "default_fixed32" => {
+                    if ::core::mem::replace(&mut seen[100], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultFixed32"),
+                        );
+                    }
+                    self.default_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultFixed32"))?
+                        .0;
+                }
+                "defaultFixed64" | "default_fixed64" => {
+                    if ::core::mem::replace(&mut seen[101], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultFixed64"),
+                        );
+                    }
+                    self.default_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultFixed64"))?
+                        .0;
+                }
+                "defaultSfixed32" | "default_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[102], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSfixed32"),
+                        );
+                    }
+                    self.default_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSfixed32"))?
+                        .0;
+                }
+                "defaultSfixed64" | "default_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[103], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSfixed64"),
+                        );
+                    }
+                    self.default_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSfixed64"))?
+                        .0;
+                }
+                "defaultFloat" | "default_float" => {
+                    if ::core::mem::replace(&mut seen[104], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultFloat"),
+                        );
+                    }
+                    self.default_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultFloat"))?
+                        .0;
+                }
+                "defaultDouble" | "default_double" => {
+                    if ::core::mem::replace(&mut seen[105], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultDouble"),
+                        );
+                    }
+                    self.default_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultDouble"))?
+                        .0;
+                }
+                "defaultBool" | "default_bool" => {
+                    if ::core::mem::replace(&mut seen[106], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultBool"),
+                        );
+                    }
+                    self.default_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultBool"))?
+                        .0;
+                }
+                "defaultString" | "default_string" => {
+                    if ::core::mem::replace(&mut seen[107], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultString"),
+                        );
+                    }
+                    self.default_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultString"))?
+                        .0;
+                }
+                "defaultBytes" | "default_bytes" => {
+                    if ::core::mem::replace(&mut seen[108], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultBytes"),
+                        );
+                    }
+                    self.default_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultBytes"))?
+                        .0;
+                }
+                "fieldname1" => {
+                    if ::core::mem::replace(&mut seen[109], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldname1"),
+                        );
+                    }
+                    self.fieldname1 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldname1"))?
+                        .0;
+                }
+                "fieldName2" | "field_name2" => {
+                    if ::core::mem::replace(&mut seen[110], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName2"),
+                        );
+                    }
+                    self.field_name2 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName2"))?
+                        .0;
+                }
+                "FieldName3" | "_field_name3" => {
+                    if ::core::mem::replace(&mut seen[111], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName3"),
+                        );
+                    }
+                    self.field_name3 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName3"))?
+                        .0;
+                }
+                "fieldName4" | "field__name4_" => {
+                    if ::core::mem::replace(&mut seen[112], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName4"),
+                        );
+                    }
+                    self.field_name4 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName4"))?
+                        .0;
+                }
+                "field0name5" => {
+                    if ::core::mem::replace(&mut seen[113], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("field0name5"),
+                        );
+                    }
+                    self.field0name5 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "field0name5"))?
+                        .0;
+                }
+                "field0Name6" | "field_0_name6" => {
+                    if ::core::mem::replace(&mut seen[114], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("field0Name6"),
+                        );
+                    }
+                    self.field_0_name6 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "field0Name6"))?
+                        .0;
+                }
+                "fieldName7" => {
+                    if ::core::mem::replace(&mut seen[115], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName7"),
+                        );
+                    }
+                    self.field_name7 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName7"))?
+                        .0;
+                }
+                "FieldName8" => {
+                    if ::core::mem::replace(&mut seen[116], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName8"),
+                        );
+                    }
+                    self.field_name8 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName8"))?
+                        .0;
+                }
+                "fieldName9" | "field_Name9" => {
+                    if ::core::mem::replace(&mut seen[117], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName9"),
+                        );
+                    }
+                    self.field_name9 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName9"))?
+                        .0;
+                }
+                "FieldName10" | "Field_Name10" => {
+                    if ::core::mem::replace(&mut seen[118], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName10"),
+                        );
+                    }
+                    self.field_name10 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName10"))?
+                        .0;
+                }
+                "FIELDNAME11" | "FIELD_NAME11" => {
+                    if ::core::mem::replace(&mut seen[119], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FIELDNAME11"),
+                        );
+                    }
+                    self.field_name11 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FIELDNAME11"))?
+                        .0;
+                }
+                "FIELDName12" | "FIELD_name12" => {
+                    if ::core::mem::replace(&mut seen[120], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FIELDName12"),
+                        );
+                    }
+                    self.field_name12 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FIELDName12"))?
+                        .0;
+                }
+                "FieldName13" | "__field_name13" => {
+                    if ::core::mem::replace(&mut seen[121], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName13"),
+                        );
+                    }
+                    self.field_name13 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName13"))?
+                        .0;
+                }
+                "FieldName14" | "__Field_name14" => {
+                    if ::core::mem::replace(&mut seen[122], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName14"),
+                        );
+                    }
+                    self.field_name14 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName14"))?
+                        .0;
+                }
+                "fieldName15" | "field__name15" => {
+                    if ::core::mem::replace(&mut seen[123], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName15"),
+                        );
+                    }
+                    self.field_name15 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName15"))?
+                        .0;
+                }
+                "fieldName16" | "field__Name16" => {
+                    if ::core::mem::replace(&mut seen[124], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName16"),
+                        );
+                    }
+                    self.field_name16 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName16"))?
+                        .0;
+                }
+                "fieldName17" | "field_name17__" => {
+                    if ::core::mem::replace(&mut seen[125], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName17"),
+                        );
+                    }
+                    self.field_name17 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName17"))?
+                        .0;
+                }
+                "FieldName18" | "Field_name18__" => {
+                    if ::core::mem::replace(&mut seen[126], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName18"),
+                        );
+                    }
+                    self.field_name18 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName18"))?
+                        .0;
+                }
+                "messageSetCorrect" | "message_set_correct" => {
+                    if ::core::mem::replace(&mut seen[127], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("messageSetCorrect"),
+                        );
+                    }
+                    self.message_set_correct = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto2::MessageSetCorrect,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "messageSetCorrect"))?
+                        .0;
+                }
+                "oneofUint32" | "oneof_uint32" => {
+                    if ::core::mem::replace(&mut seen[128], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofUint32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofUint32"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofUint32(v),
+                        );
+                    }
+                }
+                "oneofNestedMessage" | "oneof_nested_message" => {
+                    if ::core::mem::replace(&mut seen[129], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofNestedMessage"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_types_proto2::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofNestedMessage"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofNestedMessage(v),
+                        );
+                    }
+                }
+                "oneofString" | "oneof_string" => {
+                    if ::core::mem::replace(&mut seen[130], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofString"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofString"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofString(v),
+                        );
+                    }
+                }
+                "oneofBytes" | "oneof_bytes" => {
+                    if ::core::mem::replace(&mut seen[131], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofBytes"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofBytes"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofBytes(v),
+                        );
+                    }
+                }
+                "oneofBool" | "oneof_bool" => {
+                    if ::core::mem::replace(&mut seen[132], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofBool"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofBool"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofBool(v),
+                        );
+                    }
+                }
+                "oneofUint64" | "oneof_uint64" => {
+                    if ::core::mem::replace(&mut seen[133], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofUint64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofUint64"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofUint64(v),
+                        );
+                    }
+                }
+                "oneofFloat" | "oneof_float" => {
+                    if ::core::mem::replace(&mut seen[134], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofFloat"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofFloat"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofFloat(v),
+                        );
+                    }
+                }
+                "oneofDouble" | "oneof_double" => {
+                    if ::core::mem::replace(&mut seen[135], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofDouble"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofDouble"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofDouble(v),
+                        );
+                    }
+                }
+                "oneofEnum" | "oneof_enum" => {
+                    if ::core::mem::replace(&mut seen[136], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofEnum"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofEnum"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto2::OneofField::OneofEnum(v),
+                        );
+                    }
+                }
+                _ => {
+                    ::rsfast::json::extension_or_unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.TestAllTypesProto2",
+                        &mut self.unknown_fields,
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 impl ::rsfast::Extendable for TestAllTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -4911,6 +8928,111 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessage";
+    }
+    impl ::rsfast::serde::Serialize for NestedMessage {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.a {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "corecursive",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<super::TestAllTypesProto2>,
+                    >(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllTypesProto2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for NestedMessage {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "a" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("a"),
+                            );
+                        }
+                        self.a = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "a"))?
+                            .0;
+                    }
+                    "corecursive" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("corecursive"),
+                            );
+                        }
+                        self.corecursive = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<
+                                    ::rsfast::json::codec::BoxMsg<super::TestAllTypesProto2>,
+                                >,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "corecursive"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessage",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -4995,6 +9117,105 @@ pub mod test_all_types_proto2 {
             self.group_int32 = ::core::option::Option::None;
             self.group_uint32 = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data";
+    }
+    impl ::rsfast::serde::Serialize for Data {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupInt32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for Data {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for Data {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for Data {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "groupInt32" | "group_int32" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupInt32"),
+                            );
+                        }
+                        self.group_int32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupInt32"))?
+                            .0;
+                    }
+                    "groupUint32" | "group_uint32" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupUint32"),
+                            );
+                        }
+                        self.group_uint32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupUint32"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -5082,6 +9303,105 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for MultiWordGroupField {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MultiWordGroupField";
+    }
+    impl ::rsfast::serde::Serialize for MultiWordGroupField {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupInt32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MultiWordGroupField {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MultiWordGroupField {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MultiWordGroupField {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "groupInt32" | "group_int32" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupInt32"),
+                            );
+                        }
+                        self.group_int32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupInt32"))?
+                            .0;
+                    }
+                    "groupUint32" | "group_uint32" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupUint32"),
+                            );
+                        }
+                        self.group_uint32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupUint32"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MultiWordGroupField",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -5110,6 +9430,59 @@ pub mod test_all_types_proto2 {
         }
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Name for MessageSetCorrect {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect";
+    }
+    impl ::rsfast::serde::Serialize for MessageSetCorrect {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::json::serialize_extensions(
+                &mut map,
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            )?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrect {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrect {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MessageSetCorrect {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::extension_or_unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect",
+                    &mut self.unknown_fields,
+                )?;
+            }
+            ::core::result::Result::Ok(())
         }
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
@@ -5179,6 +9552,81 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for MessageSetCorrectExtension1 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1";
+    }
+    impl ::rsfast::serde::Serialize for MessageSetCorrectExtension1 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.str {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "str",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension1 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.str {
+                w.key(b"\"str\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension1 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MessageSetCorrectExtension1 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 1];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "str" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("str"),
+                            );
+                        }
+                        self.str = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "str"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -5236,6 +9684,81 @@ pub mod test_all_types_proto2 {
         fn clear(&mut self) {
             self.i = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Name for MessageSetCorrectExtension2 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2";
+    }
+    impl ::rsfast::serde::Serialize for MessageSetCorrectExtension2 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.i {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "i",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension2 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.i {
+                w.key(b"\"i\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension2 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MessageSetCorrectExtension2 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 1];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "i" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("i"),
+                            );
+                        }
+                        self.i = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "i"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -5319,6 +9842,131 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for ExtensionWithOneof {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof";
+    }
+    impl ::rsfast::serde::Serialize for ExtensionWithOneof {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            match &self.oneof_field {
+                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                    ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                        &mut map,
+                        "a",
+                        &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                    )?;
+                }
+                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                    ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                        &mut map,
+                        "b",
+                        &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                    )?;
+                }
+                ::core::option::Option::None => {}
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for ExtensionWithOneof {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            match &self.oneof_field {
+                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                    w.key(b"\"a\":");
+                    <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+                }
+                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                    w.key(b"\"b\":");
+                    <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+                }
+                ::core::option::Option::None => {}
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for ExtensionWithOneof {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for ExtensionWithOneof {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "a" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("a"),
+                            );
+                        }
+                        if let ::core::option::Option::Some(v) = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "a"))?
+                            .0
+                        {
+                            if self.oneof_field.is_some() {
+                                return ::core::result::Result::Err(
+                                    ::rsfast::json::duplicate_oneof("oneof_field"),
+                                );
+                            }
+                            self.oneof_field = ::core::option::Option::Some(
+                                extension_with_oneof::OneofField::A(v),
+                            );
+                        }
+                    }
+                    "b" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("b"),
+                            );
+                        }
+                        if let ::core::option::Option::Some(v) = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "b"))?
+                            .0
+                        {
+                            if self.oneof_field.is_some() {
+                                return ::core::result::Result::Err(
+                                    ::rsfast::json::duplicate_oneof("oneof_field"),
+                                );
+                            }
+                            self.oneof_field = ::core::option::Option::Some(
+                                extension_with_oneof::OneofField::B(v),
+                            );
+                        }
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     /// Nested types of `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof`.
     #[allow(clippy::module_inception)]
     pub mod extension_with_oneof {
@@ -5381,6 +10029,18 @@ pub mod test_all_types_proto2 {
     impl ::core::convert::From<NestedEnum> for i32 {
         fn from(value: NestedEnum) -> i32 {
             value as i32
+        }
+    }
+    impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -5454,6 +10114,81 @@ impl ::rsfast::Message for ForeignMessageProto2 {
     fn clear(&mut self) {
         self.c = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for ForeignMessageProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.ForeignMessageProto2";
+}
+impl ::rsfast::serde::Serialize for ForeignMessageProto2 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.c {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "c",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ForeignMessageProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.c {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ForeignMessageProto2 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ForeignMessageProto2 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "c" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("c"),
+                        );
+                    }
+                    self.c = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "c"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.ForeignMessageProto2",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -5539,6 +10274,105 @@ impl ::rsfast::Message for GroupField {
         self.group_int32 = ::core::option::Option::None;
         self.group_uint32 = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for GroupField {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.GroupField";
+}
+impl ::rsfast::serde::Serialize for GroupField {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.group_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "groupInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.group_uint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "groupUint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for GroupField {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.group_int32 {
+            w.key(b"\"groupInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.group_uint32 {
+            w.key(b"\"groupUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for GroupField {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for GroupField {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 2];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "groupInt32" | "group_int32" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("groupInt32"),
+                        );
+                    }
+                    self.group_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "groupInt32"))?
+                        .0;
+                }
+                "groupUint32" | "group_uint32" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("groupUint32"),
+                        );
+                    }
+                    self.group_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "groupUint32"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.GroupField",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -5720,6 +10554,220 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for UnknownToTestAllTypes {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.UnknownToTestAllTypes";
+}
+impl ::rsfast::serde::Serialize for UnknownToTestAllTypes {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalString",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.nested_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "nestedMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optionalgroup {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalgroup",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<unknown_to_test_all_types::OptionalGroup>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBool",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+            )?;
+        }
+        if !self.repeated_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_int32),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for UnknownToTestAllTypes {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.nested_message {
+            w.key(b"\"nestedMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optionalgroup {
+            w.key(b"\"optionalgroup\":");
+            <::rsfast::json::codec::Msg<
+                unknown_to_test_all_types::OptionalGroup,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for UnknownToTestAllTypes {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for UnknownToTestAllTypes {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 6];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "optionalInt32" | "optional_int32" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt32"),
+                        );
+                    }
+                    self.optional_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt32"))?
+                        .0;
+                }
+                "optionalString" | "optional_string" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalString"),
+                        );
+                    }
+                    self.optional_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalString"))?
+                        .0;
+                }
+                "nestedMessage" | "nested_message" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("nestedMessage"),
+                        );
+                    }
+                    self.nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "nestedMessage"))?
+                        .0;
+                }
+                "optionalgroup" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalgroup"),
+                        );
+                    }
+                    self.optionalgroup = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<
+                                    unknown_to_test_all_types::OptionalGroup,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalgroup"))?
+                        .0;
+                }
+                "optionalBool" | "optional_bool" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBool"),
+                        );
+                    }
+                    self.optional_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBool"))?
+                        .0;
+                }
+                "repeatedInt32" | "repeated_int32" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt32"),
+                        );
+                    }
+                    self.repeated_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt32"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.UnknownToTestAllTypes",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.UnknownToTestAllTypes`.
 #[allow(clippy::module_inception)]
 pub mod unknown_to_test_all_types {
@@ -5784,6 +10832,81 @@ pub mod unknown_to_test_all_types {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for OptionalGroup {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroup";
+    }
+    impl ::rsfast::serde::Serialize for OptionalGroup {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.a {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for OptionalGroup {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for OptionalGroup {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for OptionalGroup {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 1];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "a" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("a"),
+                            );
+                        }
+                        self.a = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "a"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroup",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto2 {
@@ -5814,6 +10937,52 @@ impl ::rsfast::Message for NullHypothesisProto2 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for NullHypothesisProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.NullHypothesisProto2";
+}
+impl ::rsfast::serde::Serialize for NullHypothesisProto2 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let map = serializer.serialize_map(::core::option::Option::None)?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for NullHypothesisProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for NullHypothesisProto2 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for NullHypothesisProto2 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto2.NullHypothesisProto2",
+            )?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumOnlyProto2 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -5841,6 +11010,52 @@ impl ::rsfast::Message for EnumOnlyProto2 {
     }
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for EnumOnlyProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.EnumOnlyProto2";
+}
+impl ::rsfast::serde::Serialize for EnumOnlyProto2 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let map = serializer.serialize_map(::core::option::Option::None)?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for EnumOnlyProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for EnumOnlyProto2 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for EnumOnlyProto2 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto2.EnumOnlyProto2",
+            )?;
+        }
+        ::core::result::Result::Ok(())
     }
 }
 /// Nested types of `protobuf_test_messages.editions.proto2.EnumOnlyProto2`.
@@ -5889,6 +11104,16 @@ pub mod enum_only_proto2 {
     impl ::core::convert::From<Bool> for i32 {
         fn from(value: Bool) -> i32 {
             value as i32
+        }
+    }
+    impl ::rsfast::json::EnumName for Bool {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "kFalse" => ::rsfast::Enum::from_i32(0),
+                "kTrue" => ::rsfast::Enum::from_i32(1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
 }
@@ -5949,6 +11174,81 @@ impl ::rsfast::Message for OneStringProto2 {
     fn clear(&mut self) {
         self.data = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for OneStringProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.OneStringProto2";
+}
+impl ::rsfast::serde::Serialize for OneStringProto2 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.data {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "data",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for OneStringProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for OneStringProto2 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for OneStringProto2 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "data" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("data"),
+                        );
+                    }
+                    self.data = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "data"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.OneStringProto2",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -6057,6 +11357,134 @@ impl ::rsfast::Message for ProtoWithKeywords {
         self.concept = ::core::option::Option::None;
         self.requires.clear();
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for ProtoWithKeywords {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.ProtoWithKeywords";
+}
+impl ::rsfast::serde::Serialize for ProtoWithKeywords {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.inline {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "inline",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.concept {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "concept",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if !self.requires.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requires",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.requires),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ProtoWithKeywords {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.inline {
+            w.key(b"\"inline\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.concept {
+            w.key(b"\"concept\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.requires.is_empty() {
+            w.key(b"\"requires\":");
+            w.list(
+                &self.requires,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ProtoWithKeywords {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ProtoWithKeywords {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 3];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "inline" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("inline"),
+                        );
+                    }
+                    self.inline = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "inline"))?
+                        .0;
+                }
+                "concept" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("concept"),
+                        );
+                    }
+                    self.concept = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "concept"))?
+                        .0;
+                }
+                "requires" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requires"),
+                        );
+                    }
+                    self.requires = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requires"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.ProtoWithKeywords",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -7598,6 +13026,1061 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for TestAllRequiredTypesProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2";
+}
+impl ::rsfast::serde::Serialize for TestAllRequiredTypesProto2 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.required_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_int64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredInt64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredUint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredUint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredSint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredSint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredFixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredFixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredSfixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredSfixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_float {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredFloat",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_double {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredDouble",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredBool",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredString",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bytes {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredBytes",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredNestedMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<
+                        test_all_required_types_proto2::NestedMessage,
+                    >,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredForeignMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_enum {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredNestedEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::ClosedEnum<
+                        test_all_required_types_proto2::NestedEnum,
+                    >,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_enum {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredForeignEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string_piece {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredStringPiece",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_cord {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "requiredCord",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "recursiveMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalRecursiveMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "data",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<test_all_required_types_proto2::Data>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultInt64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultUint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultUint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultFixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultFixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSfixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultSfixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultFloat",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultDouble",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultBool",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultString",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "defaultBytes",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+            )?;
+        }
+        ::rsfast::json::serialize_extensions(
+            &mut map,
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        )?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for TestAllRequiredTypesProto2 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.required_int32 {
+            w.key(b"\"requiredInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_int64 {
+            w.key(b"\"requiredInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint32 {
+            w.key(b"\"requiredUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint64 {
+            w.key(b"\"requiredUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint32 {
+            w.key(b"\"requiredSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint64 {
+            w.key(b"\"requiredSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed32 {
+            w.key(b"\"requiredFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed64 {
+            w.key(b"\"requiredFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed32 {
+            w.key(b"\"requiredSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed64 {
+            w.key(b"\"requiredSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_float {
+            w.key(b"\"requiredFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_double {
+            w.key(b"\"requiredDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bool {
+            w.key(b"\"requiredBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string {
+            w.key(b"\"requiredString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bytes {
+            w.key(b"\"requiredBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_message {
+            w.key(b"\"requiredNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_required_types_proto2::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_message {
+            w.key(b"\"requiredForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_enum {
+            w.key(b"\"requiredNestedEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                test_all_required_types_proto2::NestedEnum,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_enum {
+            w.key(b"\"requiredForeignEnum\":");
+            <::rsfast::json::codec::ClosedEnum<
+                ForeignEnumProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string_piece {
+            w.key(b"\"requiredStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required_cord {
+            w.key(b"\"requiredCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllRequiredTypesProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
+            w.key(b"\"optionalRecursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllRequiredTypesProto2,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            w.key(b"\"data\":");
+            <::rsfast::json::codec::Msg<
+                test_all_required_types_proto2::Data,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            w.key(b"\"defaultInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            w.key(b"\"defaultInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            w.key(b"\"defaultUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            w.key(b"\"defaultUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            w.key(b"\"defaultSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            w.key(b"\"defaultSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            w.key(b"\"defaultFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            w.key(b"\"defaultFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            w.key(b"\"defaultSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            w.key(b"\"defaultSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            w.key(b"\"defaultFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            w.key(b"\"defaultDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            w.key(b"\"defaultBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            w.key(b"\"defaultString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            w.key(b"\"defaultBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllRequiredTypesProto2 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for TestAllRequiredTypesProto2 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 39];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "requiredInt32" | "required_int32" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredInt32"),
+                        );
+                    }
+                    self.required_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredInt32"))?
+                        .0;
+                }
+                "requiredInt64" | "required_int64" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredInt64"),
+                        );
+                    }
+                    self.required_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredInt64"))?
+                        .0;
+                }
+                "requiredUint32" | "required_uint32" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredUint32"),
+                        );
+                    }
+                    self.required_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredUint32"))?
+                        .0;
+                }
+                "requiredUint64" | "required_uint64" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredUint64"),
+                        );
+                    }
+                    self.required_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredUint64"))?
+                        .0;
+                }
+                "requiredSint32" | "required_sint32" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredSint32"),
+                        );
+                    }
+                    self.required_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredSint32"))?
+                        .0;
+                }
+                "requiredSint64" | "required_sint64" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredSint64"),
+                        );
+                    }
+                    self.required_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredSint64"))?
+                        .0;
+                }
+                "requiredFixed32" | "required_fixed32" => {
+                    if ::core::mem::replace(&mut seen[6], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredFixed32"),
+                        );
+                    }
+                    self.required_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredFixed32"))?
+                        .0;
+                }
+                "requiredFixed64" | "required_fixed64" => {
+                    if ::core::mem::replace(&mut seen[7], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredFixed64"),
+                        );
+                    }
+                    self.required_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredFixed64"))?
+                        .0;
+                }
+                "requiredSfixed32" | "required_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[8], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredSfixed32"),
+                        );
+                    }
+                    self.required_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredSfixed32"))?
+                        .0;
+                }
+                "requiredSfixed64" | "required_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[9], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredSfixed64"),
+                        );
+                    }
+                    self.required_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredSfixed64"))?
+                        .0;
+                }
+                "requiredFloat" | "required_float" => {
+                    if ::core::mem::replace(&mut seen[10], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredFloat"),
+                        );
+                    }
+                    self.required_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredFloat"))?
+                        .0;
+                }
+                "requiredDouble" | "required_double" => {
+                    if ::core::mem::replace(&mut seen[11], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredDouble"),
+                        );
+                    }
+                    self.required_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredDouble"))?
+                        .0;
+                }
+                "requiredBool" | "required_bool" => {
+                    if ::core::mem::replace(&mut seen[12], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredBool"),
+                        );
+                    }
+                    self.required_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredBool"))?
+                        .0;
+                }
+                "requiredString" | "required_string" => {
+                    if ::core::mem::replace(&mut seen[13], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredString"),
+                        );
+                    }
+                    self.required_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredString"))?
+                        .0;
+                }
+                "requiredBytes" | "required_bytes" => {
+                    if ::core::mem::replace(&mut seen[14], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredBytes"),
+                        );
+                    }
+                    self.required_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredBytes"))?
+                        .0;
+                }
+                "requiredNestedMessage" | "required_nested_message" => {
+                    if ::core::mem::replace(&mut seen[15], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredNestedMessage"),
+                        );
+                    }
+                    self.required_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_required_types_proto2::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "requiredNestedMessage",
+                        ))?
+                        .0;
+                }
+                "requiredForeignMessage" | "required_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[16], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredForeignMessage"),
+                        );
+                    }
+                    self.required_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<ForeignMessageProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "requiredForeignMessage",
+                        ))?
+                        .0;
+                }
+                "requiredNestedEnum" | "required_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[17], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredNestedEnum"),
+                        );
+                    }
+                    self.required_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::ClosedEnum<
+                                    test_all_required_types_proto2::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredNestedEnum"))?
+                        .0;
+                }
+                "requiredForeignEnum" | "required_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[18], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredForeignEnum"),
+                        );
+                    }
+                    self.required_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::ClosedEnum<ForeignEnumProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredForeignEnum"))?
+                        .0;
+                }
+                "requiredStringPiece" | "required_string_piece" => {
+                    if ::core::mem::replace(&mut seen[19], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredStringPiece"),
+                        );
+                    }
+                    self.required_string_piece = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredStringPiece"))?
+                        .0;
+                }
+                "requiredCord" | "required_cord" => {
+                    if ::core::mem::replace(&mut seen[20], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("requiredCord"),
+                        );
+                    }
+                    self.required_cord = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "requiredCord"))?
+                        .0;
+                }
+                "recursiveMessage" | "recursive_message" => {
+                    if ::core::mem::replace(&mut seen[21], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("recursiveMessage"),
+                        );
+                    }
+                    self.recursive_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "recursiveMessage"))?
+                        .0;
+                }
+                "optionalRecursiveMessage" | "optional_recursive_message" => {
+                    if ::core::mem::replace(&mut seen[22], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalRecursiveMessage"),
+                        );
+                    }
+                    self.optional_recursive_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalRecursiveMessage",
+                        ))?
+                        .0;
+                }
+                "data" => {
+                    if ::core::mem::replace(&mut seen[23], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("data"),
+                        );
+                    }
+                    self.data = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_required_types_proto2::Data,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "data"))?
+                        .0;
+                }
+                "defaultInt32" | "default_int32" => {
+                    if ::core::mem::replace(&mut seen[24], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultInt32"),
+                        );
+                    }
+                    self.default_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultInt32"))?
+                        .0;
+                }
+                "defaultInt64" | "default_int64" => {
+                    if ::core::mem::replace(&mut seen[25], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultInt64"),
+                        );
+                    }
+                    self.default_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultInt64"))?
+                        .0;
+                }
+                "defaultUint32" | "default_uint32" => {
+                    if ::core::mem::replace(&mut seen[26], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultUint32"),
+                        );
+                    }
+                    self.default_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultUint32"))?
+                        .0;
+                }
+                "defaultUint64" | "default_uint64" => {
+                    if ::core::mem::replace(&mut seen[27], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultUint64"),
+                        );
+                    }
+                    self.default_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultUint64"))?
+                        .0;
+                }
+                "defaultSint32" | "default_sint32" => {
+                    if ::core::mem::replace(&mut seen[28], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSint32"),
+                        );
+                    }
+                    self.default_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSint32"))?
+                        .0;
+                }
+                "defaultSint64" | "default_sint64" => {
+                    if ::core::mem::replace(&mut seen[29], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSint64"),
+                        );
+                    }
+                    self.default_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSint64"))?
+                        .0;
+                }
+                "defaultFixed32" | "default_fixed32" => {
+                    if ::core::mem::replace(&mut seen[30], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultFixed32"),
+                        );
+                    }
+                    self.default_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultFixed32"))?
+                        .0;
+                }
+                "defaultFixed64" | "default_fixed64" => {
+                    if ::core::mem::replace(&mut seen[31], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultFixed64"),
+                        );
+                    }
+                    self.default_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultFixed64"))?
+                        .0;
+                }
+                "defaultSfixed32" | "default_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[32], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSfixed32"),
+                        );
+                    }
+                    self.default_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSfixed32"))?
+                        .0;
+                }
+                "defaultSfixed64" | "default_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[33], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultSfixed64"),
+                        );
+                    }
+                    self.default_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultSfixed64"))?
+                        .0;
+                }
+                "defaultFloat" | "default_float" => {
+                    if ::core::mem::replace(&mut seen[34], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultFloat"),
+                        );
+                    }
+                    self.default_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultFloat"))?
+                        .0;
+                }
+                "defaultDouble" | "default_double" => {
+                    if ::core::mem::replace(&mut seen[35], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultDouble"),
+                        );
+                    }
+                    self.default_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultDouble"))?
+                        .0;
+                }
+                "defaultBool" | "default_bool" => {
+                    if ::core::mem::replace(&mut seen[36], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultBool"),
+                        );
+                    }
+                    self.default_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultBool"))?
+                        .0;
+                }
+                "defaultString" | "default_string" => {
+                    if ::core::mem::replace(&mut seen[37], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultString"),
+                        );
+                    }
+                    self.default_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultString"))?
+                        .0;
+                }
+                "defaultBytes" | "default_bytes" => {
+                    if ::core::mem::replace(&mut seen[38], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("defaultBytes"),
+                        );
+                    }
+                    self.default_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "defaultBytes"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::extension_or_unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2",
+                        &mut self.unknown_fields,
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 impl ::rsfast::Extendable for TestAllRequiredTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -7767,6 +14250,148 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessage";
+    }
+    impl ::rsfast::serde::Serialize for NestedMessage {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.a {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "corecursive",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<super::TestAllRequiredTypesProto2>,
+                    >(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.optional_corecursive {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "optionalCorecursive",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<super::TestAllRequiredTypesProto2>,
+                    >(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllRequiredTypesProto2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.optional_corecursive {
+                w.key(b"\"optionalCorecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllRequiredTypesProto2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for NestedMessage {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 3];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "a" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("a"),
+                            );
+                        }
+                        self.a = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "a"))?
+                            .0;
+                    }
+                    "corecursive" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("corecursive"),
+                            );
+                        }
+                        self.corecursive = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<
+                                    ::rsfast::json::codec::BoxMsg<
+                                        super::TestAllRequiredTypesProto2,
+                                    >,
+                                >,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "corecursive"))?
+                            .0;
+                    }
+                    "optionalCorecursive" | "optional_corecursive" => {
+                        if ::core::mem::replace(&mut seen[2], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("optionalCorecursive"),
+                            );
+                        }
+                        self.optional_corecursive = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<
+                                    ::rsfast::json::codec::BoxMsg<
+                                        super::TestAllRequiredTypesProto2,
+                                    >,
+                                >,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(
+                                e,
+                                "optionalCorecursive",
+                            ))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessage",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -7880,6 +14505,105 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data";
+    }
+    impl ::rsfast::serde::Serialize for Data {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupInt32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for Data {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for Data {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for Data {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "groupInt32" | "group_int32" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupInt32"),
+                            );
+                        }
+                        self.group_int32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupInt32"))?
+                            .0;
+                    }
+                    "groupUint32" | "group_uint32" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupUint32"),
+                            );
+                        }
+                        self.group_uint32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupUint32"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -7908,6 +14632,59 @@ pub mod test_all_required_types_proto2 {
         }
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Name for MessageSetCorrect {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect";
+    }
+    impl ::rsfast::serde::Serialize for MessageSetCorrect {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::json::serialize_extensions(
+                &mut map,
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            )?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrect {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrect {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MessageSetCorrect {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::extension_or_unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect",
+                    &mut self.unknown_fields,
+                )?;
+            }
+            ::core::result::Result::Ok(())
         }
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
@@ -7993,6 +14770,81 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for MessageSetCorrectExtension1 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1";
+    }
+    impl ::rsfast::serde::Serialize for MessageSetCorrectExtension1 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.str {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "str",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension1 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.str {
+                w.key(b"\"str\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension1 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MessageSetCorrectExtension1 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 1];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "str" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("str"),
+                            );
+                        }
+                        self.str = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "str"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -8068,6 +14920,81 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for MessageSetCorrectExtension2 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2";
+    }
+    impl ::rsfast::serde::Serialize for MessageSetCorrectExtension2 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.i {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "i",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for MessageSetCorrectExtension2 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.i {
+                w.key(b"\"i\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for MessageSetCorrectExtension2 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for MessageSetCorrectExtension2 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 1];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "i" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("i"),
+                            );
+                        }
+                        self.i = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "i"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -8120,6 +15047,18 @@ pub mod test_all_required_types_proto2 {
     impl ::core::convert::From<NestedEnum> for i32 {
         fn from(value: NestedEnum) -> i32 {
             value as i32
+        }
+    }
+    impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
 }
@@ -8347,6 +15286,263 @@ impl ::rsfast::Message for TestLargeOneof {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestLargeOneof {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof";
+}
+impl ::rsfast::serde::Serialize for TestLargeOneof {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        match &self.large_oneof {
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a1",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Msg<test_large_oneof::A1>,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a2",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Msg<test_large_oneof::A2>,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a3",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Msg<test_large_oneof::A3>,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a4",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Msg<test_large_oneof::A4>,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a5",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Msg<test_large_oneof::A5>,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for TestLargeOneof {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        match &self.large_oneof {
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                w.key(b"\"a1\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A1,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                w.key(b"\"a2\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A2,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                w.key(b"\"a3\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A3,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                w.key(b"\"a4\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A4,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                w.key(b"\"a5\":");
+                <::rsfast::json::codec::Msg<
+                    test_large_oneof::A5,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for TestLargeOneof {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for TestLargeOneof {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 5];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "a1" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("a1"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<test_large_oneof::A1>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "a1"))?
+                        .0
+                    {
+                        if self.large_oneof.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("large_oneof"),
+                            );
+                        }
+                        self.large_oneof = ::core::option::Option::Some(
+                            test_large_oneof::LargeOneof::A1(v),
+                        );
+                    }
+                }
+                "a2" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("a2"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<test_large_oneof::A2>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "a2"))?
+                        .0
+                    {
+                        if self.large_oneof.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("large_oneof"),
+                            );
+                        }
+                        self.large_oneof = ::core::option::Option::Some(
+                            test_large_oneof::LargeOneof::A2(v),
+                        );
+                    }
+                }
+                "a3" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("a3"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<test_large_oneof::A3>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "a3"))?
+                        .0
+                    {
+                        if self.large_oneof.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("large_oneof"),
+                            );
+                        }
+                        self.large_oneof = ::core::option::Option::Some(
+                            test_large_oneof::LargeOneof::A3(v),
+                        );
+                    }
+                }
+                "a4" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("a4"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<test_large_oneof::A4>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "a4"))?
+                        .0
+                    {
+                        if self.large_oneof.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("large_oneof"),
+                            );
+                        }
+                        self.large_oneof = ::core::option::Option::Some(
+                            test_large_oneof::LargeOneof::A4(v),
+                        );
+                    }
+                }
+                "a5" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("a5"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<test_large_oneof::A5>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "a5"))?
+                        .0
+                    {
+                        if self.large_oneof.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("large_oneof"),
+                            );
+                        }
+                        self.large_oneof = ::core::option::Option::Some(
+                            test_large_oneof::LargeOneof::A5(v),
+                        );
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto2.TestLargeOneof",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.TestLargeOneof`.
 #[allow(clippy::module_inception)]
 pub mod test_large_oneof {
@@ -8381,6 +15577,52 @@ pub mod test_large_oneof {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for A1 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A1";
+    }
+    impl ::rsfast::serde::Serialize for A1 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A1 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for A1 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for A1 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A1",
+                )?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A2 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8408,6 +15650,52 @@ pub mod test_large_oneof {
         }
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Name for A2 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A2";
+    }
+    impl ::rsfast::serde::Serialize for A2 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A2 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for A2 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for A2 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A2",
+                )?;
+            }
+            ::core::result::Result::Ok(())
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -8439,6 +15727,52 @@ pub mod test_large_oneof {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for A3 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A3";
+    }
+    impl ::rsfast::serde::Serialize for A3 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A3 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for A3 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for A3 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A3",
+                )?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A4 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8468,6 +15802,52 @@ pub mod test_large_oneof {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for A4 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A4";
+    }
+    impl ::rsfast::serde::Serialize for A4 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A4 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for A4 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for A4 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A4",
+                )?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A5 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8495,6 +15875,52 @@ pub mod test_large_oneof {
         }
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+    impl ::rsfast::Name for A5 {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestLargeOneof.A5";
+    }
+    impl ::rsfast::serde::Serialize for A5 {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let map = serializer.serialize_map(::core::option::Option::None)?;
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for A5 {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for A5 {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for A5 {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                ::rsfast::json::unknown_field(
+                    &mut map,
+                    &key,
+                    "protobuf_test_messages.editions.proto2.TestLargeOneof.A5",
+                )?;
+            }
+            ::core::result::Result::Ok(())
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -8556,6 +15982,17 @@ impl ::core::convert::From<ForeignEnumProto2> for i32 {
         value as i32
     }
 }
+impl ::rsfast::json::EnumName for ForeignEnumProto2 {
+    /// Any declared name, aliases included.
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        match name {
+            "FOREIGN_FOO" => ::rsfast::Enum::from_i32(0),
+            "FOREIGN_BAR" => ::rsfast::Enum::from_i32(1),
+            "FOREIGN_BAZ" => ::rsfast::Enum::from_i32(2),
+            _ => ::core::option::Option::None,
+        }
+    }
+}
 pub const EXTENSION_INT32: ::rsfast::Extension<
     TestAllTypesProto2,
     ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
@@ -8567,3 +16004,37 @@ pub const GROUPFIELD: ::rsfast::Extension<
     TestAllTypesProto2,
     ::rsfast::extension::OptionalLen<::rsfast::extension::Group<GroupField>>,
 > = ::rsfast::Extension::new(121, "protobuf_test_messages.editions.proto2.groupfield");
+/// Registers the messages of `protobuf_test_messages.editions.proto2` for `Any` in JSON.
+pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestAllTypesProto2>();
+    registry.register::<test_all_types_proto2::NestedMessage>();
+    registry.register::<test_all_types_proto2::Data>();
+    registry.register::<test_all_types_proto2::MultiWordGroupField>();
+    registry.register::<test_all_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<test_all_types_proto2::ExtensionWithOneof>();
+    registry.register::<ForeignMessageProto2>();
+    registry.register::<GroupField>();
+    registry.register::<UnknownToTestAllTypes>();
+    registry.register::<unknown_to_test_all_types::OptionalGroup>();
+    registry.register::<NullHypothesisProto2>();
+    registry.register::<EnumOnlyProto2>();
+    registry.register::<OneStringProto2>();
+    registry.register::<ProtoWithKeywords>();
+    registry.register::<TestAllRequiredTypesProto2>();
+    registry.register::<test_all_required_types_proto2::NestedMessage>();
+    registry.register::<test_all_required_types_proto2::Data>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<TestLargeOneof>();
+    registry.register::<test_large_oneof::A1>();
+    registry.register::<test_large_oneof::A2>();
+    registry.register::<test_large_oneof::A3>();
+    registry.register::<test_large_oneof::A4>();
+    registry.register::<test_large_oneof::A5>();
+    registry.register_extension::<::rsfast::json::codec::I32, _, _>(&EXTENSION_INT32);
+    registry
+        .register_extension::<::rsfast::json::codec::Msg<GroupField>, _, _>(&GROUPFIELD);
+}

@@ -136,94 +136,38 @@ pub struct TestAllTypesProto3 {
         ::rsfast::OpenEnum<ForeignEnum>,
     >,
     /// Well-known types
-    pub optional_bool_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::BoolValue,
-    >,
-    pub optional_int32_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::Int32Value,
-    >,
-    pub optional_int64_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::Int64Value,
-    >,
-    pub optional_uint32_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::UInt32Value,
-    >,
-    pub optional_uint64_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::UInt64Value,
-    >,
-    pub optional_float_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::FloatValue,
-    >,
-    pub optional_double_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::DoubleValue,
-    >,
-    pub optional_string_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::StringValue,
-    >,
-    pub optional_bytes_wrapper: ::core::option::Option<
-        super::super::super::google::protobuf::BytesValue,
-    >,
-    pub repeated_bool_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::BoolValue,
-    >,
-    pub repeated_int32_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::Int32Value,
-    >,
-    pub repeated_int64_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::Int64Value,
-    >,
-    pub repeated_uint32_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::UInt32Value,
-    >,
-    pub repeated_uint64_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::UInt64Value,
-    >,
-    pub repeated_float_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::FloatValue,
-    >,
-    pub repeated_double_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::DoubleValue,
-    >,
-    pub repeated_string_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::StringValue,
-    >,
-    pub repeated_bytes_wrapper: ::std::vec::Vec<
-        super::super::super::google::protobuf::BytesValue,
-    >,
-    pub optional_duration: ::core::option::Option<
-        super::super::super::google::protobuf::Duration,
-    >,
-    pub optional_timestamp: ::core::option::Option<
-        super::super::super::google::protobuf::Timestamp,
-    >,
-    pub optional_field_mask: ::core::option::Option<
-        super::super::super::google::protobuf::FieldMask,
-    >,
-    pub optional_struct: ::core::option::Option<
-        super::super::super::google::protobuf::Struct,
-    >,
-    pub optional_any: ::core::option::Option<super::super::super::google::protobuf::Any>,
-    pub optional_value: ::core::option::Option<
-        super::super::super::google::protobuf::Value,
-    >,
-    pub optional_null_value: ::rsfast::OpenEnum<
-        super::super::super::google::protobuf::NullValue,
-    >,
-    pub repeated_duration: ::std::vec::Vec<
-        super::super::super::google::protobuf::Duration,
-    >,
-    pub repeated_timestamp: ::std::vec::Vec<
-        super::super::super::google::protobuf::Timestamp,
-    >,
-    pub repeated_fieldmask: ::std::vec::Vec<
-        super::super::super::google::protobuf::FieldMask,
-    >,
-    pub repeated_struct: ::std::vec::Vec<super::super::super::google::protobuf::Struct>,
-    pub repeated_any: ::std::vec::Vec<super::super::super::google::protobuf::Any>,
-    pub repeated_value: ::std::vec::Vec<super::super::super::google::protobuf::Value>,
-    pub repeated_list_value: ::std::vec::Vec<
-        super::super::super::google::protobuf::ListValue,
-    >,
+    pub optional_bool_wrapper: ::core::option::Option<::rsfast::wkt::BoolValue>,
+    pub optional_int32_wrapper: ::core::option::Option<::rsfast::wkt::Int32Value>,
+    pub optional_int64_wrapper: ::core::option::Option<::rsfast::wkt::Int64Value>,
+    pub optional_uint32_wrapper: ::core::option::Option<::rsfast::wkt::UInt32Value>,
+    pub optional_uint64_wrapper: ::core::option::Option<::rsfast::wkt::UInt64Value>,
+    pub optional_float_wrapper: ::core::option::Option<::rsfast::wkt::FloatValue>,
+    pub optional_double_wrapper: ::core::option::Option<::rsfast::wkt::DoubleValue>,
+    pub optional_string_wrapper: ::core::option::Option<::rsfast::wkt::StringValue>,
+    pub optional_bytes_wrapper: ::core::option::Option<::rsfast::wkt::BytesValue>,
+    pub repeated_bool_wrapper: ::std::vec::Vec<::rsfast::wkt::BoolValue>,
+    pub repeated_int32_wrapper: ::std::vec::Vec<::rsfast::wkt::Int32Value>,
+    pub repeated_int64_wrapper: ::std::vec::Vec<::rsfast::wkt::Int64Value>,
+    pub repeated_uint32_wrapper: ::std::vec::Vec<::rsfast::wkt::UInt32Value>,
+    pub repeated_uint64_wrapper: ::std::vec::Vec<::rsfast::wkt::UInt64Value>,
+    pub repeated_float_wrapper: ::std::vec::Vec<::rsfast::wkt::FloatValue>,
+    pub repeated_double_wrapper: ::std::vec::Vec<::rsfast::wkt::DoubleValue>,
+    pub repeated_string_wrapper: ::std::vec::Vec<::rsfast::wkt::StringValue>,
+    pub repeated_bytes_wrapper: ::std::vec::Vec<::rsfast::wkt::BytesValue>,
+    pub optional_duration: ::core::option::Option<::rsfast::wkt::Duration>,
+    pub optional_timestamp: ::core::option::Option<::rsfast::wkt::Timestamp>,
+    pub optional_field_mask: ::core::option::Option<::rsfast::wkt::FieldMask>,
+    pub optional_struct: ::core::option::Option<::rsfast::wkt::Struct>,
+    pub optional_any: ::core::option::Option<::rsfast::wkt::Any>,
+    pub optional_value: ::core::option::Option<::rsfast::wkt::Value>,
+    pub optional_null_value: ::rsfast::OpenEnum<::rsfast::wkt::NullValue>,
+    pub repeated_duration: ::std::vec::Vec<::rsfast::wkt::Duration>,
+    pub repeated_timestamp: ::std::vec::Vec<::rsfast::wkt::Timestamp>,
+    pub repeated_fieldmask: ::std::vec::Vec<::rsfast::wkt::FieldMask>,
+    pub repeated_struct: ::std::vec::Vec<::rsfast::wkt::Struct>,
+    pub repeated_any: ::std::vec::Vec<::rsfast::wkt::Any>,
+    pub repeated_value: ::std::vec::Vec<::rsfast::wkt::Value>,
+    pub repeated_list_value: ::std::vec::Vec<::rsfast::wkt::ListValue>,
     /// Test field-name-to-JSON-name convention.
     /// (protobuf says names can be any valid C/C++ identifier.)
     pub fieldname1: i32,
@@ -793,11 +737,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNullValue(v),
             ) => {
-                len
-                    += 2
-                        + <::rsfast::scalar::Enum<
-                            super::super::super::google::protobuf::NullValue,
-                        >>::len(*v);
+                len += 2 + <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::len(*v);
             }
             _ => {}
         }
@@ -877,7 +817,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len
                 += 2
                     + <::rsfast::scalar::Enum<
-                        super::super::super::google::protobuf::NullValue,
+                        ::rsfast::wkt::NullValue,
                     >>::len(self.optional_null_value);
         }
         for v in &self.repeated_duration {
@@ -1062,7 +1002,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         }
         if self.optional_null_value.value() != 0 {
             <::rsfast::scalar::Enum<
-                super::super::super::google::protobuf::NullValue,
+                ::rsfast::wkt::NullValue,
             >>::write(w, self.optional_null_value);
             w.put_slice(&[152, 19]);
         }
@@ -1222,9 +1162,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNullValue(v),
             ) => {
-                <::rsfast::scalar::Enum<
-                    super::super::super::google::protobuf::NullValue,
-                >>::write(w, *v);
+                <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::write(w, *v);
                 w.put_slice(&[192, 7]);
             }
             _ => {}
@@ -4001,7 +3939,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         })?;
                 }
                 1690 => {
-                    let mut v = super::super::super::google::protobuf::BoolValue::default();
+                    let mut v = ::rsfast::wkt::BoolValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4013,7 +3951,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_bool_wrapper.push(v);
                 }
                 1698 => {
-                    let mut v = super::super::super::google::protobuf::Int32Value::default();
+                    let mut v = ::rsfast::wkt::Int32Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4025,7 +3963,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_int32_wrapper.push(v);
                 }
                 1706 => {
-                    let mut v = super::super::super::google::protobuf::Int64Value::default();
+                    let mut v = ::rsfast::wkt::Int64Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4037,7 +3975,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_int64_wrapper.push(v);
                 }
                 1714 => {
-                    let mut v = super::super::super::google::protobuf::UInt32Value::default();
+                    let mut v = ::rsfast::wkt::UInt32Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4049,7 +3987,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_uint32_wrapper.push(v);
                 }
                 1722 => {
-                    let mut v = super::super::super::google::protobuf::UInt64Value::default();
+                    let mut v = ::rsfast::wkt::UInt64Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4061,7 +3999,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_uint64_wrapper.push(v);
                 }
                 1730 => {
-                    let mut v = super::super::super::google::protobuf::FloatValue::default();
+                    let mut v = ::rsfast::wkt::FloatValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4073,7 +4011,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_float_wrapper.push(v);
                 }
                 1738 => {
-                    let mut v = super::super::super::google::protobuf::DoubleValue::default();
+                    let mut v = ::rsfast::wkt::DoubleValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4085,7 +4023,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_double_wrapper.push(v);
                 }
                 1746 => {
-                    let mut v = super::super::super::google::protobuf::StringValue::default();
+                    let mut v = ::rsfast::wkt::StringValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4097,7 +4035,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_string_wrapper.push(v);
                 }
                 1754 => {
-                    let mut v = super::super::super::google::protobuf::BytesValue::default();
+                    let mut v = ::rsfast::wkt::BytesValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4194,7 +4132,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                 }
                 2456 => {
                     self.optional_null_value = <::rsfast::scalar::Enum<
-                        super::super::super::google::protobuf::NullValue,
+                        ::rsfast::wkt::NullValue,
                     >>::read(r)
                         .map_err(|e| {
                             e
@@ -4205,7 +4143,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         })?;
                 }
                 2490 => {
-                    let mut v = super::super::super::google::protobuf::Duration::default();
+                    let mut v = ::rsfast::wkt::Duration::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4217,7 +4155,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_duration.push(v);
                 }
                 2498 => {
-                    let mut v = super::super::super::google::protobuf::Timestamp::default();
+                    let mut v = ::rsfast::wkt::Timestamp::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4229,7 +4167,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_timestamp.push(v);
                 }
                 2506 => {
-                    let mut v = super::super::super::google::protobuf::FieldMask::default();
+                    let mut v = ::rsfast::wkt::FieldMask::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4241,7 +4179,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_fieldmask.push(v);
                 }
                 2594 => {
-                    let mut v = super::super::super::google::protobuf::Struct::default();
+                    let mut v = ::rsfast::wkt::Struct::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4253,7 +4191,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_struct.push(v);
                 }
                 2522 => {
-                    let mut v = super::super::super::google::protobuf::Any::default();
+                    let mut v = ::rsfast::wkt::Any::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4265,7 +4203,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_any.push(v);
                 }
                 2530 => {
-                    let mut v = super::super::super::google::protobuf::Value::default();
+                    let mut v = ::rsfast::wkt::Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4277,7 +4215,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     self.repeated_value.push(v);
                 }
                 2538 => {
-                    let mut v = super::super::super::google::protobuf::ListValue::default();
+                    let mut v = ::rsfast::wkt::ListValue::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
                             e
@@ -4619,9 +4557,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                 960 => {
                     self.oneof_field = ::core::option::Option::Some(
                         test_all_types_proto3::OneofField::OneofNullValue(
-                            <::rsfast::scalar::Enum<
-                                super::super::super::google::protobuf::NullValue,
-                            >>::read(r)
+                            <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::read(r)
                                 .map_err(|e| {
                                     e
                                         .in_field(
@@ -4783,6 +4719,4880 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestAllTypesProto3 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.TestAllTypesProto3";
+}
+impl ::rsfast::serde::Serialize for TestAllTypesProto3 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if self.optional_int32 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt32",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.optional_int32),
+            )?;
+        }
+        if self.optional_int64 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt64",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I64,
+                >(&self.optional_int64),
+            )?;
+        }
+        if self.optional_uint32 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint32",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::U32,
+                >(&self.optional_uint32),
+            )?;
+        }
+        if self.optional_uint64 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint64",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::U64,
+                >(&self.optional_uint64),
+            )?;
+        }
+        if self.optional_sint32 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSint32",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.optional_sint32),
+            )?;
+        }
+        if self.optional_sint64 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSint64",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I64,
+                >(&self.optional_sint64),
+            )?;
+        }
+        if self.optional_fixed32 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFixed32",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::U32,
+                >(&self.optional_fixed32),
+            )?;
+        }
+        if self.optional_fixed64 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFixed64",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::U64,
+                >(&self.optional_fixed64),
+            )?;
+        }
+        if self.optional_sfixed32 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSfixed32",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.optional_sfixed32),
+            )?;
+        }
+        if self.optional_sfixed64 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSfixed64",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I64,
+                >(&self.optional_sfixed64),
+            )?;
+        }
+        if self.optional_float.to_bits() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFloat",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::F32,
+                >(&self.optional_float),
+            )?;
+        }
+        if self.optional_double.to_bits() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalDouble",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::F64,
+                >(&self.optional_double),
+            )?;
+        }
+        if self.optional_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBool",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.optional_bool),
+            )?;
+        }
+        if !self.optional_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalString",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Str,
+                >(&self.optional_string),
+            )?;
+        }
+        if !self.optional_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBytes",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Bytes,
+                >(&self.optional_bytes),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNestedMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<test_all_types_proto3::NestedMessage>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalForeignMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<ForeignMessage>,
+                >(v),
+            )?;
+        }
+        if self.optional_nested_enum.value() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNestedEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >(&self.optional_nested_enum),
+            )?;
+        }
+        if self.optional_foreign_enum.value() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalForeignEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<ForeignEnum>,
+                >(&self.optional_foreign_enum),
+            )?;
+        }
+        if self.optional_aliased_enum.value() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalAliasedEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<test_all_types_proto3::AliasedEnum>,
+                >(&self.optional_aliased_enum),
+            )?;
+        }
+        if !self.optional_string_piece.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalStringPiece",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Str,
+                >(&self.optional_string_piece),
+            )?;
+        }
+        if !self.optional_cord.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalCord",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Str,
+                >(&self.optional_cord),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "recursiveMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<TestAllTypesProto3>,
+                >(v),
+            )?;
+        }
+        if !self.repeated_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_int32),
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_int64),
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.repeated_uint32),
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.repeated_uint64),
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_sint32),
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_sint64),
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.repeated_fixed32),
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.repeated_fixed64),
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_sfixed32),
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_sfixed64),
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.repeated_float),
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.repeated_double),
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.repeated_bool),
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedString",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_string),
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBytes",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bytes,
+                >(&self.repeated_bytes),
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedNestedMessage",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<test_all_types_proto3::NestedMessage>,
+                >(&self.repeated_nested_message),
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedForeignMessage",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<ForeignMessage>,
+                >(&self.repeated_foreign_message),
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >(&self.repeated_nested_enum),
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedForeignEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<ForeignEnum>,
+                >(&self.repeated_foreign_enum),
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedStringPiece",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_string_piece),
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedCord",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_cord),
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_int32),
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_int64),
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.packed_uint32),
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.packed_uint64),
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_sint32),
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_sint64),
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.packed_fixed32),
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.packed_fixed64),
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_sfixed32),
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_sfixed64),
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.packed_float),
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.packed_double),
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.packed_bool),
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >(&self.packed_nested_enum),
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_int32),
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_int64),
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.unpacked_uint32),
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.unpacked_uint64),
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_sint32),
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_sint64),
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.unpacked_fixed32),
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.unpacked_fixed64),
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_sfixed32),
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_sfixed64),
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.unpacked_float),
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.unpacked_double),
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.unpacked_bool),
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >(&self.unpacked_nested_enum),
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Int32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_int32_int32),
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt64Int64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_int64_int64),
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapUint32Uint32",
+                &::rsfast::json::codec::SerMap::<
+                    u32,
+                    ::rsfast::json::codec::U32,
+                >(&self.map_uint32_uint32),
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapUint64Uint64",
+                &::rsfast::json::codec::SerMap::<
+                    u64,
+                    ::rsfast::json::codec::U64,
+                >(&self.map_uint64_uint64),
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSint32Sint32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_sint32_sint32),
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSint64Sint64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_sint64_sint64),
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapFixed32Fixed32",
+                &::rsfast::json::codec::SerMap::<
+                    u32,
+                    ::rsfast::json::codec::U32,
+                >(&self.map_fixed32_fixed32),
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapFixed64Fixed64",
+                &::rsfast::json::codec::SerMap::<
+                    u64,
+                    ::rsfast::json::codec::U64,
+                >(&self.map_fixed64_fixed64),
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSfixed32Sfixed32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_sfixed32_sfixed32),
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSfixed64Sfixed64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_sfixed64_sfixed64),
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Float",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::F32,
+                >(&self.map_int32_float),
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Double",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::F64,
+                >(&self.map_int32_double),
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapBoolBool",
+                &::rsfast::json::codec::SerMap::<
+                    bool,
+                    ::rsfast::json::codec::Bool,
+                >(&self.map_bool_bool),
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringString",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Str,
+                >(&self.map_string_string),
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringBytes",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Bytes,
+                >(&self.map_string_bytes),
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringNestedMessage",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Msg<test_all_types_proto3::NestedMessage>,
+                >(&self.map_string_nested_message),
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringForeignMessage",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Msg<ForeignMessage>,
+                >(&self.map_string_foreign_message),
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringNestedEnum",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >(&self.map_string_nested_enum),
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringForeignEnum",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Enum<ForeignEnum>,
+                >(&self.map_string_foreign_enum),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBoolWrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::BoolValue>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt32Wrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Int32Value>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt64Wrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Int64Value>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint32Wrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::UInt32Value>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint64Wrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::UInt64Value>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFloatWrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::FloatValue>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalDoubleWrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::DoubleValue>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalStringWrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::StringValue>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBytesWrapper",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::BytesValue>,
+                >(v),
+            )?;
+        }
+        if !self.repeated_bool_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBoolWrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::BoolValue>,
+                >(&self.repeated_bool_wrapper),
+            )?;
+        }
+        if !self.repeated_int32_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt32Wrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Int32Value>,
+                >(&self.repeated_int32_wrapper),
+            )?;
+        }
+        if !self.repeated_int64_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt64Wrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Int64Value>,
+                >(&self.repeated_int64_wrapper),
+            )?;
+        }
+        if !self.repeated_uint32_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint32Wrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::UInt32Value>,
+                >(&self.repeated_uint32_wrapper),
+            )?;
+        }
+        if !self.repeated_uint64_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint64Wrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::UInt64Value>,
+                >(&self.repeated_uint64_wrapper),
+            )?;
+        }
+        if !self.repeated_float_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFloatWrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::FloatValue>,
+                >(&self.repeated_float_wrapper),
+            )?;
+        }
+        if !self.repeated_double_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedDoubleWrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::DoubleValue>,
+                >(&self.repeated_double_wrapper),
+            )?;
+        }
+        if !self.repeated_string_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedStringWrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::StringValue>,
+                >(&self.repeated_string_wrapper),
+            )?;
+        }
+        if !self.repeated_bytes_wrapper.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBytesWrapper",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::BytesValue>,
+                >(&self.repeated_bytes_wrapper),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_duration {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalDuration",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Duration>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_timestamp {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalTimestamp",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Timestamp>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_field_mask {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFieldMask",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::FieldMask>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_struct {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalStruct",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Struct>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_any {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalAny",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Any>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_value {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalValue",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::ValueMsg>(v),
+            )?;
+        }
+        if self.optional_null_value.value() != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNullValue",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::NullValue,
+                >(&self.optional_null_value),
+            )?;
+        }
+        if !self.repeated_duration.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedDuration",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Duration>,
+                >(&self.repeated_duration),
+            )?;
+        }
+        if !self.repeated_timestamp.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedTimestamp",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Timestamp>,
+                >(&self.repeated_timestamp),
+            )?;
+        }
+        if !self.repeated_fieldmask.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFieldmask",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::FieldMask>,
+                >(&self.repeated_fieldmask),
+            )?;
+        }
+        if !self.repeated_struct.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedStruct",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Struct>,
+                >(&self.repeated_struct),
+            )?;
+        }
+        if !self.repeated_any.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedAny",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::Any>,
+                >(&self.repeated_any),
+            )?;
+        }
+        if !self.repeated_value.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedValue",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::ValueMsg,
+                >(&self.repeated_value),
+            )?;
+        }
+        if !self.repeated_list_value.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedListValue",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<::rsfast::wkt::ListValue>,
+                >(&self.repeated_list_value),
+            )?;
+        }
+        if self.fieldname1 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldname1",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.fieldname1),
+            )?;
+        }
+        if self.field_name2 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName2",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name2),
+            )?;
+        }
+        if self.field_name3 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName3",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name3),
+            )?;
+        }
+        if self.field_name4 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName4",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name4),
+            )?;
+        }
+        if self.field0name5 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "field0name5",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field0name5),
+            )?;
+        }
+        if self.field_0_name6 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "field0Name6",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_0_name6),
+            )?;
+        }
+        if self.field_name7 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName7",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name7),
+            )?;
+        }
+        if self.field_name8 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName8",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name8),
+            )?;
+        }
+        if self.field_name9 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName9",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name9),
+            )?;
+        }
+        if self.field_name10 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName10",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name10),
+            )?;
+        }
+        if self.field_name11 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FIELDNAME11",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name11),
+            )?;
+        }
+        if self.field_name12 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FIELDName12",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name12),
+            )?;
+        }
+        if self.field_name13 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName13",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name13),
+            )?;
+        }
+        if self.field_name14 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName14",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name14),
+            )?;
+        }
+        if self.field_name15 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName15",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name15),
+            )?;
+        }
+        if self.field_name16 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName16",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name16),
+            )?;
+        }
+        if self.field_name17 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "fieldName17",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name17),
+            )?;
+        }
+        if self.field_name18 != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "FieldName18",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::I32,
+                >(&self.field_name18),
+            )?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint32(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNestedMessage(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofNestedMessage",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofString(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofString",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBytes(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofBytes",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBool(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofBool",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint64(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofUint64",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofFloat(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofFloat",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofDouble(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofDouble",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofEnum(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofEnum",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNullValue(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofNullValue",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::NullValue>(v),
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for TestAllTypesProto3 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.optional_int32 != 0 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.optional_int32,
+                w,
+            )?;
+        }
+        if self.optional_int64 != 0 {
+            w.key(b"\"optionalInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.optional_int64,
+                w,
+            )?;
+        }
+        if self.optional_uint32 != 0 {
+            w.key(b"\"optionalUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(
+                &self.optional_uint32,
+                w,
+            )?;
+        }
+        if self.optional_uint64 != 0 {
+            w.key(b"\"optionalUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(
+                &self.optional_uint64,
+                w,
+            )?;
+        }
+        if self.optional_sint32 != 0 {
+            w.key(b"\"optionalSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.optional_sint32,
+                w,
+            )?;
+        }
+        if self.optional_sint64 != 0 {
+            w.key(b"\"optionalSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.optional_sint64,
+                w,
+            )?;
+        }
+        if self.optional_fixed32 != 0 {
+            w.key(b"\"optionalFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(
+                &self.optional_fixed32,
+                w,
+            )?;
+        }
+        if self.optional_fixed64 != 0 {
+            w.key(b"\"optionalFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(
+                &self.optional_fixed64,
+                w,
+            )?;
+        }
+        if self.optional_sfixed32 != 0 {
+            w.key(b"\"optionalSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.optional_sfixed32,
+                w,
+            )?;
+        }
+        if self.optional_sfixed64 != 0 {
+            w.key(b"\"optionalSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(
+                &self.optional_sfixed64,
+                w,
+            )?;
+        }
+        if self.optional_float.to_bits() != 0 {
+            w.key(b"\"optionalFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(
+                &self.optional_float,
+                w,
+            )?;
+        }
+        if self.optional_double.to_bits() != 0 {
+            w.key(b"\"optionalDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(
+                &self.optional_double,
+                w,
+            )?;
+        }
+        if self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(
+                &self.optional_bool,
+                w,
+            )?;
+        }
+        if !self.optional_string.is_empty() {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.optional_string,
+                w,
+            )?;
+        }
+        if !self.optional_bytes.is_empty() {
+            w.key(b"\"optionalBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(
+                &self.optional_bytes,
+                w,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            w.key(b"\"optionalNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_types_proto3::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            w.key(b"\"optionalForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.optional_nested_enum.value() != 0 {
+            w.key(b"\"optionalNestedEnum\":");
+            <::rsfast::json::codec::Enum<
+                test_all_types_proto3::NestedEnum,
+            > as ::rsfast::json::Codec>::write(&self.optional_nested_enum, w)?;
+        }
+        if self.optional_foreign_enum.value() != 0 {
+            w.key(b"\"optionalForeignEnum\":");
+            <::rsfast::json::codec::Enum<
+                ForeignEnum,
+            > as ::rsfast::json::Codec>::write(&self.optional_foreign_enum, w)?;
+        }
+        if self.optional_aliased_enum.value() != 0 {
+            w.key(b"\"optionalAliasedEnum\":");
+            <::rsfast::json::codec::Enum<
+                test_all_types_proto3::AliasedEnum,
+            > as ::rsfast::json::Codec>::write(&self.optional_aliased_enum, w)?;
+        }
+        if !self.optional_string_piece.is_empty() {
+            w.key(b"\"optionalStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.optional_string_piece,
+                w,
+            )?;
+        }
+        if !self.optional_cord.is_empty() {
+            w.key(b"\"optionalCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                &self.optional_cord,
+                w,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllTypesProto3,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            w.key(b"\"repeatedInt64\":");
+            w.list(
+                &self.repeated_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            w.key(b"\"repeatedUint32\":");
+            w.list(
+                &self.repeated_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            w.key(b"\"repeatedUint64\":");
+            w.list(
+                &self.repeated_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            w.key(b"\"repeatedSint32\":");
+            w.list(
+                &self.repeated_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            w.key(b"\"repeatedSint64\":");
+            w.list(
+                &self.repeated_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            w.key(b"\"repeatedFixed32\":");
+            w.list(
+                &self.repeated_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            w.key(b"\"repeatedFixed64\":");
+            w.list(
+                &self.repeated_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            w.key(b"\"repeatedSfixed32\":");
+            w.list(
+                &self.repeated_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            w.key(b"\"repeatedSfixed64\":");
+            w.list(
+                &self.repeated_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            w.key(b"\"repeatedFloat\":");
+            w.list(
+                &self.repeated_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            w.key(b"\"repeatedDouble\":");
+            w.list(
+                &self.repeated_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            w.key(b"\"repeatedBool\":");
+            w.list(
+                &self.repeated_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            w.key(b"\"repeatedString\":");
+            w.list(
+                &self.repeated_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            w.key(b"\"repeatedBytes\":");
+            w.list(
+                &self.repeated_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            w.key(b"\"repeatedNestedMessage\":");
+            w.list(
+                &self.repeated_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto3::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            w.key(b"\"repeatedForeignMessage\":");
+            w.list(
+                &self.repeated_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            w.key(b"\"repeatedNestedEnum\":");
+            w.list(
+                &self.repeated_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            w.key(b"\"repeatedForeignEnum\":");
+            w.list(
+                &self.repeated_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            w.key(b"\"repeatedStringPiece\":");
+            w.list(
+                &self.repeated_string_piece,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            w.key(b"\"repeatedCord\":");
+            w.list(
+                &self.repeated_cord,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            w.key(b"\"packedInt32\":");
+            w.list(
+                &self.packed_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            w.key(b"\"packedInt64\":");
+            w.list(
+                &self.packed_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            w.key(b"\"packedUint32\":");
+            w.list(
+                &self.packed_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            w.key(b"\"packedUint64\":");
+            w.list(
+                &self.packed_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            w.key(b"\"packedSint32\":");
+            w.list(
+                &self.packed_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            w.key(b"\"packedSint64\":");
+            w.list(
+                &self.packed_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            w.key(b"\"packedFixed32\":");
+            w.list(
+                &self.packed_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            w.key(b"\"packedFixed64\":");
+            w.list(
+                &self.packed_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            w.key(b"\"packedSfixed32\":");
+            w.list(
+                &self.packed_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            w.key(b"\"packedSfixed64\":");
+            w.list(
+                &self.packed_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            w.key(b"\"packedFloat\":");
+            w.list(
+                &self.packed_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            w.key(b"\"packedDouble\":");
+            w.list(
+                &self.packed_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            w.key(b"\"packedNestedEnum\":");
+            w.list(
+                &self.packed_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            w.key(b"\"unpackedInt64\":");
+            w.list(
+                &self.unpacked_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            w.key(b"\"unpackedUint32\":");
+            w.list(
+                &self.unpacked_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            w.key(b"\"unpackedUint64\":");
+            w.list(
+                &self.unpacked_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            w.key(b"\"unpackedSint32\":");
+            w.list(
+                &self.unpacked_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            w.key(b"\"unpackedFixed32\":");
+            w.list(
+                &self.unpacked_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            w.key(b"\"unpackedFixed64\":");
+            w.list(
+                &self.unpacked_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            w.key(b"\"unpackedSfixed32\":");
+            w.list(
+                &self.unpacked_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            w.key(b"\"unpackedSfixed64\":");
+            w.list(
+                &self.unpacked_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            w.key(b"\"unpackedFloat\":");
+            w.list(
+                &self.unpacked_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            w.key(b"\"unpackedBool\":");
+            w.list(
+                &self.unpacked_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            w.key(b"\"unpackedNestedEnum\":");
+            w.list(
+                &self.unpacked_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            w.key(b"\"mapInt32Int32\":");
+            w.map(
+                &self.map_int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            w.key(b"\"mapInt64Int64\":");
+            w.map(
+                &self.map_int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            w.key(b"\"mapUint32Uint32\":");
+            w.map(
+                &self.map_uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            w.key(b"\"mapUint64Uint64\":");
+            w.map(
+                &self.map_uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            w.key(b"\"mapSint32Sint32\":");
+            w.map(
+                &self.map_sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            w.key(b"\"mapSint64Sint64\":");
+            w.map(
+                &self.map_sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            w.key(b"\"mapFixed32Fixed32\":");
+            w.map(
+                &self.map_fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            w.key(b"\"mapFixed64Fixed64\":");
+            w.map(
+                &self.map_fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            w.key(b"\"mapSfixed32Sfixed32\":");
+            w.map(
+                &self.map_sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            w.key(b"\"mapSfixed64Sfixed64\":");
+            w.map(
+                &self.map_sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            w.key(b"\"mapInt32Float\":");
+            w.map(
+                &self.map_int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            w.key(b"\"mapInt32Double\":");
+            w.map(
+                &self.map_int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            w.key(b"\"mapBoolBool\":");
+            w.map(
+                &self.map_bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            w.key(b"\"mapStringString\":");
+            w.map(
+                &self.map_string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            w.key(b"\"mapStringBytes\":");
+            w.map(
+                &self.map_string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            w.key(b"\"mapStringNestedMessage\":");
+            w.map(
+                &self.map_string_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_proto3::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            w.key(b"\"mapStringForeignMessage\":");
+            w.map(
+                &self.map_string_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            w.key(b"\"mapStringNestedEnum\":");
+            w.map(
+                &self.map_string_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            w.key(b"\"mapStringForeignEnum\":");
+            w.map(
+                &self.map_string_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
+            w.key(b"\"optionalBoolWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::BoolValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
+            w.key(b"\"optionalInt32Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Int32Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
+            w.key(b"\"optionalInt64Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Int64Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
+            w.key(b"\"optionalUint32Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::UInt32Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
+            w.key(b"\"optionalUint64Wrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::UInt64Value,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
+            w.key(b"\"optionalFloatWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::FloatValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
+            w.key(b"\"optionalDoubleWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::DoubleValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
+            w.key(b"\"optionalStringWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::StringValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
+            w.key(b"\"optionalBytesWrapper\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::BytesValue,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_bool_wrapper.is_empty() {
+            w.key(b"\"repeatedBoolWrapper\":");
+            w.list(
+                &self.repeated_bool_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::BoolValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int32_wrapper.is_empty() {
+            w.key(b"\"repeatedInt32Wrapper\":");
+            w.list(
+                &self.repeated_int32_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Int32Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64_wrapper.is_empty() {
+            w.key(b"\"repeatedInt64Wrapper\":");
+            w.list(
+                &self.repeated_int64_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Int64Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32_wrapper.is_empty() {
+            w.key(b"\"repeatedUint32Wrapper\":");
+            w.list(
+                &self.repeated_uint32_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::UInt32Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64_wrapper.is_empty() {
+            w.key(b"\"repeatedUint64Wrapper\":");
+            w.list(
+                &self.repeated_uint64_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::UInt64Value,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float_wrapper.is_empty() {
+            w.key(b"\"repeatedFloatWrapper\":");
+            w.list(
+                &self.repeated_float_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::FloatValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double_wrapper.is_empty() {
+            w.key(b"\"repeatedDoubleWrapper\":");
+            w.list(
+                &self.repeated_double_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::DoubleValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_wrapper.is_empty() {
+            w.key(b"\"repeatedStringWrapper\":");
+            w.list(
+                &self.repeated_string_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::StringValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes_wrapper.is_empty() {
+            w.key(b"\"repeatedBytesWrapper\":");
+            w.list(
+                &self.repeated_bytes_wrapper,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::BytesValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_duration {
+            w.key(b"\"optionalDuration\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Duration,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_timestamp {
+            w.key(b"\"optionalTimestamp\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Timestamp,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_field_mask {
+            w.key(b"\"optionalFieldMask\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::FieldMask,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_struct {
+            w.key(b"\"optionalStruct\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Struct,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_any {
+            w.key(b"\"optionalAny\":");
+            <::rsfast::json::codec::Msg<
+                ::rsfast::wkt::Any,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_value {
+            w.key(b"\"optionalValue\":");
+            <::rsfast::json::codec::ValueMsg as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if self.optional_null_value.value() != 0 {
+            w.key(b"\"optionalNullValue\":");
+            <::rsfast::json::codec::NullValue as ::rsfast::json::Codec>::write(
+                &self.optional_null_value,
+                w,
+            )?;
+        }
+        if !self.repeated_duration.is_empty() {
+            w.key(b"\"repeatedDuration\":");
+            w.list(
+                &self.repeated_duration,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Duration,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_timestamp.is_empty() {
+            w.key(b"\"repeatedTimestamp\":");
+            w.list(
+                &self.repeated_timestamp,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Timestamp,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fieldmask.is_empty() {
+            w.key(b"\"repeatedFieldmask\":");
+            w.list(
+                &self.repeated_fieldmask,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::FieldMask,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_struct.is_empty() {
+            w.key(b"\"repeatedStruct\":");
+            w.list(
+                &self.repeated_struct,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Struct,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_any.is_empty() {
+            w.key(b"\"repeatedAny\":");
+            w.list(
+                &self.repeated_any,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::Any,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_value.is_empty() {
+            w.key(b"\"repeatedValue\":");
+            w.list(
+                &self.repeated_value,
+                <::rsfast::json::codec::ValueMsg as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_list_value.is_empty() {
+            w.key(b"\"repeatedListValue\":");
+            w.list(
+                &self.repeated_list_value,
+                <::rsfast::json::codec::Msg<
+                    ::rsfast::wkt::ListValue,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if self.fieldname1 != 0 {
+            w.key(b"\"fieldname1\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.fieldname1,
+                w,
+            )?;
+        }
+        if self.field_name2 != 0 {
+            w.key(b"\"fieldName2\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name2,
+                w,
+            )?;
+        }
+        if self.field_name3 != 0 {
+            w.key(b"\"FieldName3\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name3,
+                w,
+            )?;
+        }
+        if self.field_name4 != 0 {
+            w.key(b"\"fieldName4\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name4,
+                w,
+            )?;
+        }
+        if self.field0name5 != 0 {
+            w.key(b"\"field0name5\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field0name5,
+                w,
+            )?;
+        }
+        if self.field_0_name6 != 0 {
+            w.key(b"\"field0Name6\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_0_name6,
+                w,
+            )?;
+        }
+        if self.field_name7 != 0 {
+            w.key(b"\"fieldName7\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name7,
+                w,
+            )?;
+        }
+        if self.field_name8 != 0 {
+            w.key(b"\"FieldName8\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name8,
+                w,
+            )?;
+        }
+        if self.field_name9 != 0 {
+            w.key(b"\"fieldName9\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name9,
+                w,
+            )?;
+        }
+        if self.field_name10 != 0 {
+            w.key(b"\"FieldName10\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name10,
+                w,
+            )?;
+        }
+        if self.field_name11 != 0 {
+            w.key(b"\"FIELDNAME11\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name11,
+                w,
+            )?;
+        }
+        if self.field_name12 != 0 {
+            w.key(b"\"FIELDName12\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name12,
+                w,
+            )?;
+        }
+        if self.field_name13 != 0 {
+            w.key(b"\"FieldName13\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name13,
+                w,
+            )?;
+        }
+        if self.field_name14 != 0 {
+            w.key(b"\"FieldName14\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name14,
+                w,
+            )?;
+        }
+        if self.field_name15 != 0 {
+            w.key(b"\"fieldName15\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name15,
+                w,
+            )?;
+        }
+        if self.field_name16 != 0 {
+            w.key(b"\"fieldName16\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name16,
+                w,
+            )?;
+        }
+        if self.field_name17 != 0 {
+            w.key(b"\"fieldName17\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name17,
+                w,
+            )?;
+        }
+        if self.field_name18 != 0 {
+            w.key(b"\"FieldName18\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                &self.field_name18,
+                w,
+            )?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint32(v),
+            ) => {
+                w.key(b"\"oneofUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNestedMessage(v),
+            ) => {
+                w.key(b"\"oneofNestedMessage\":");
+                <::rsfast::json::codec::BoxMsg<
+                    test_all_types_proto3::NestedMessage,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofString(v),
+            ) => {
+                w.key(b"\"oneofString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBytes(v),
+            ) => {
+                w.key(b"\"oneofBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBool(v),
+            ) => {
+                w.key(b"\"oneofBool\":");
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint64(v),
+            ) => {
+                w.key(b"\"oneofUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofFloat(v),
+            ) => {
+                w.key(b"\"oneofFloat\":");
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofDouble(v),
+            ) => {
+                w.key(b"\"oneofDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofEnum(v),
+            ) => {
+                w.key(b"\"oneofEnum\":");
+                <::rsfast::json::codec::Enum<
+                    test_all_types_proto3::NestedEnum,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNullValue(v),
+            ) => {
+                w.key(b"\"oneofNullValue\":");
+                <::rsfast::json::codec::NullValue as ::rsfast::json::Codec>::write(
+                    v,
+                    w,
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllTypesProto3 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for TestAllTypesProto3 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 151];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "optionalInt32" | "optional_int32" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt32"))?
+                        .0
+                    {
+                        self.optional_int32 = v;
+                    }
+                }
+                "optionalInt64" | "optional_int64" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt64"))?
+                        .0
+                    {
+                        self.optional_int64 = v;
+                    }
+                }
+                "optionalUint32" | "optional_uint32" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalUint32"))?
+                        .0
+                    {
+                        self.optional_uint32 = v;
+                    }
+                }
+                "optionalUint64" | "optional_uint64" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalUint64"))?
+                        .0
+                    {
+                        self.optional_uint64 = v;
+                    }
+                }
+                "optionalSint32" | "optional_sint32" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSint32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSint32"))?
+                        .0
+                    {
+                        self.optional_sint32 = v;
+                    }
+                }
+                "optionalSint64" | "optional_sint64" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSint64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSint64"))?
+                        .0
+                    {
+                        self.optional_sint64 = v;
+                    }
+                }
+                "optionalFixed32" | "optional_fixed32" => {
+                    if ::core::mem::replace(&mut seen[6], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFixed32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFixed32"))?
+                        .0
+                    {
+                        self.optional_fixed32 = v;
+                    }
+                }
+                "optionalFixed64" | "optional_fixed64" => {
+                    if ::core::mem::replace(&mut seen[7], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFixed64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFixed64"))?
+                        .0
+                    {
+                        self.optional_fixed64 = v;
+                    }
+                }
+                "optionalSfixed32" | "optional_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[8], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSfixed32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSfixed32"))?
+                        .0
+                    {
+                        self.optional_sfixed32 = v;
+                    }
+                }
+                "optionalSfixed64" | "optional_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[9], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSfixed64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSfixed64"))?
+                        .0
+                    {
+                        self.optional_sfixed64 = v;
+                    }
+                }
+                "optionalFloat" | "optional_float" => {
+                    if ::core::mem::replace(&mut seen[10], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFloat"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFloat"))?
+                        .0
+                    {
+                        self.optional_float = v;
+                    }
+                }
+                "optionalDouble" | "optional_double" => {
+                    if ::core::mem::replace(&mut seen[11], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalDouble"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalDouble"))?
+                        .0
+                    {
+                        self.optional_double = v;
+                    }
+                }
+                "optionalBool" | "optional_bool" => {
+                    if ::core::mem::replace(&mut seen[12], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBool"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBool"))?
+                        .0
+                    {
+                        self.optional_bool = v;
+                    }
+                }
+                "optionalString" | "optional_string" => {
+                    if ::core::mem::replace(&mut seen[13], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalString"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalString"))?
+                        .0
+                    {
+                        self.optional_string = v;
+                    }
+                }
+                "optionalBytes" | "optional_bytes" => {
+                    if ::core::mem::replace(&mut seen[14], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBytes"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBytes"))?
+                        .0
+                    {
+                        self.optional_bytes = v;
+                    }
+                }
+                "optionalNestedMessage" | "optional_nested_message" => {
+                    if ::core::mem::replace(&mut seen[15], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNestedMessage"),
+                        );
+                    }
+                    self.optional_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_types_proto3::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalNestedMessage",
+                        ))?
+                        .0;
+                }
+                "optionalForeignMessage" | "optional_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[16], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalForeignMessage"),
+                        );
+                    }
+                    self.optional_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<ForeignMessage>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalForeignMessage",
+                        ))?
+                        .0;
+                }
+                "optionalNestedEnum" | "optional_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[17], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNestedEnum"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalNestedEnum"))?
+                        .0
+                    {
+                        self.optional_nested_enum = v;
+                    }
+                }
+                "optionalForeignEnum" | "optional_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[18], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalForeignEnum"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<ForeignEnum>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalForeignEnum"))?
+                        .0
+                    {
+                        self.optional_foreign_enum = v;
+                    }
+                }
+                "optionalAliasedEnum" | "optional_aliased_enum" => {
+                    if ::core::mem::replace(&mut seen[19], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalAliasedEnum"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::AliasedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalAliasedEnum"))?
+                        .0
+                    {
+                        self.optional_aliased_enum = v;
+                    }
+                }
+                "optionalStringPiece" | "optional_string_piece" => {
+                    if ::core::mem::replace(&mut seen[20], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalStringPiece"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalStringPiece"))?
+                        .0
+                    {
+                        self.optional_string_piece = v;
+                    }
+                }
+                "optionalCord" | "optional_cord" => {
+                    if ::core::mem::replace(&mut seen[21], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalCord"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalCord"))?
+                        .0
+                    {
+                        self.optional_cord = v;
+                    }
+                }
+                "recursiveMessage" | "recursive_message" => {
+                    if ::core::mem::replace(&mut seen[22], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("recursiveMessage"),
+                        );
+                    }
+                    self.recursive_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<TestAllTypesProto3>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "recursiveMessage"))?
+                        .0;
+                }
+                "repeatedInt32" | "repeated_int32" => {
+                    if ::core::mem::replace(&mut seen[23], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt32"),
+                        );
+                    }
+                    self.repeated_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt32"))?
+                        .0;
+                }
+                "repeatedInt64" | "repeated_int64" => {
+                    if ::core::mem::replace(&mut seen[24], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt64"),
+                        );
+                    }
+                    self.repeated_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt64"))?
+                        .0;
+                }
+                "repeatedUint32" | "repeated_uint32" => {
+                    if ::core::mem::replace(&mut seen[25], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint32"),
+                        );
+                    }
+                    self.repeated_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedUint32"))?
+                        .0;
+                }
+                "repeatedUint64" | "repeated_uint64" => {
+                    if ::core::mem::replace(&mut seen[26], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint64"),
+                        );
+                    }
+                    self.repeated_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedUint64"))?
+                        .0;
+                }
+                "repeatedSint32" | "repeated_sint32" => {
+                    if ::core::mem::replace(&mut seen[27], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSint32"),
+                        );
+                    }
+                    self.repeated_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSint32"))?
+                        .0;
+                }
+                "repeatedSint64" | "repeated_sint64" => {
+                    if ::core::mem::replace(&mut seen[28], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSint64"),
+                        );
+                    }
+                    self.repeated_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSint64"))?
+                        .0;
+                }
+                "repeatedFixed32" | "repeated_fixed32" => {
+                    if ::core::mem::replace(&mut seen[29], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFixed32"),
+                        );
+                    }
+                    self.repeated_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFixed32"))?
+                        .0;
+                }
+                "repeatedFixed64" | "repeated_fixed64" => {
+                    if ::core::mem::replace(&mut seen[30], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFixed64"),
+                        );
+                    }
+                    self.repeated_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFixed64"))?
+                        .0;
+                }
+                "repeatedSfixed32" | "repeated_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[31], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSfixed32"),
+                        );
+                    }
+                    self.repeated_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSfixed32"))?
+                        .0;
+                }
+                "repeatedSfixed64" | "repeated_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[32], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSfixed64"),
+                        );
+                    }
+                    self.repeated_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSfixed64"))?
+                        .0;
+                }
+                "repeatedFloat" | "repeated_float" => {
+                    if ::core::mem::replace(&mut seen[33], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFloat"),
+                        );
+                    }
+                    self.repeated_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFloat"))?
+                        .0;
+                }
+                "repeatedDouble" | "repeated_double" => {
+                    if ::core::mem::replace(&mut seen[34], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedDouble"),
+                        );
+                    }
+                    self.repeated_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedDouble"))?
+                        .0;
+                }
+                "repeatedBool" | "repeated_bool" => {
+                    if ::core::mem::replace(&mut seen[35], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBool"),
+                        );
+                    }
+                    self.repeated_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBool"))?
+                        .0;
+                }
+                "repeatedString" | "repeated_string" => {
+                    if ::core::mem::replace(&mut seen[36], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedString"),
+                        );
+                    }
+                    self.repeated_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedString"))?
+                        .0;
+                }
+                "repeatedBytes" | "repeated_bytes" => {
+                    if ::core::mem::replace(&mut seen[37], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBytes"),
+                        );
+                    }
+                    self.repeated_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBytes"))?
+                        .0;
+                }
+                "repeatedNestedMessage" | "repeated_nested_message" => {
+                    if ::core::mem::replace(&mut seen[38], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedNestedMessage"),
+                        );
+                    }
+                    self.repeated_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto3::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedNestedMessage",
+                        ))?
+                        .0;
+                }
+                "repeatedForeignMessage" | "repeated_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[39], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedForeignMessage"),
+                        );
+                    }
+                    self.repeated_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<ForeignMessage>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedForeignMessage",
+                        ))?
+                        .0;
+                }
+                "repeatedNestedEnum" | "repeated_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[40], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedNestedEnum"),
+                        );
+                    }
+                    self.repeated_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedNestedEnum"))?
+                        .0;
+                }
+                "repeatedForeignEnum" | "repeated_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[41], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedForeignEnum"),
+                        );
+                    }
+                    self.repeated_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<ForeignEnum>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedForeignEnum"))?
+                        .0;
+                }
+                "repeatedStringPiece" | "repeated_string_piece" => {
+                    if ::core::mem::replace(&mut seen[42], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedStringPiece"),
+                        );
+                    }
+                    self.repeated_string_piece = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedStringPiece"))?
+                        .0;
+                }
+                "repeatedCord" | "repeated_cord" => {
+                    if ::core::mem::replace(&mut seen[43], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedCord"),
+                        );
+                    }
+                    self.repeated_cord = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedCord"))?
+                        .0;
+                }
+                "packedInt32" | "packed_int32" => {
+                    if ::core::mem::replace(&mut seen[44], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedInt32"),
+                        );
+                    }
+                    self.packed_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedInt32"))?
+                        .0;
+                }
+                "packedInt64" | "packed_int64" => {
+                    if ::core::mem::replace(&mut seen[45], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedInt64"),
+                        );
+                    }
+                    self.packed_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedInt64"))?
+                        .0;
+                }
+                "packedUint32" | "packed_uint32" => {
+                    if ::core::mem::replace(&mut seen[46], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedUint32"),
+                        );
+                    }
+                    self.packed_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedUint32"))?
+                        .0;
+                }
+                "packedUint64" | "packed_uint64" => {
+                    if ::core::mem::replace(&mut seen[47], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedUint64"),
+                        );
+                    }
+                    self.packed_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedUint64"))?
+                        .0;
+                }
+                "packedSint32" | "packed_sint32" => {
+                    if ::core::mem::replace(&mut seen[48], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSint32"),
+                        );
+                    }
+                    self.packed_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSint32"))?
+                        .0;
+                }
+                "packedSint64" | "packed_sint64" => {
+                    if ::core::mem::replace(&mut seen[49], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSint64"),
+                        );
+                    }
+                    self.packed_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSint64"))?
+                        .0;
+                }
+                "packedFixed32" | "packed_fixed32" => {
+                    if ::core::mem::replace(&mut seen[50], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFixed32"),
+                        );
+                    }
+                    self.packed_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFixed32"))?
+                        .0;
+                }
+                "packedFixed64" | "packed_fixed64" => {
+                    if ::core::mem::replace(&mut seen[51], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFixed64"),
+                        );
+                    }
+                    self.packed_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFixed64"))?
+                        .0;
+                }
+                "packedSfixed32" | "packed_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[52], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSfixed32"),
+                        );
+                    }
+                    self.packed_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSfixed32"))?
+                        .0;
+                }
+                "packedSfixed64" | "packed_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[53], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSfixed64"),
+                        );
+                    }
+                    self.packed_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSfixed64"))?
+                        .0;
+                }
+                "packedFloat" | "packed_float" => {
+                    if ::core::mem::replace(&mut seen[54], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFloat"),
+                        );
+                    }
+                    self.packed_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFloat"))?
+                        .0;
+                }
+                "packedDouble" | "packed_double" => {
+                    if ::core::mem::replace(&mut seen[55], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedDouble"),
+                        );
+                    }
+                    self.packed_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedDouble"))?
+                        .0;
+                }
+                "packedBool" | "packed_bool" => {
+                    if ::core::mem::replace(&mut seen[56], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedBool"),
+                        );
+                    }
+                    self.packed_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedBool"))?
+                        .0;
+                }
+                "packedNestedEnum" | "packed_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[57], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedNestedEnum"),
+                        );
+                    }
+                    self.packed_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedNestedEnum"))?
+                        .0;
+                }
+                "unpackedInt32" | "unpacked_int32" => {
+                    if ::core::mem::replace(&mut seen[58], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedInt32"),
+                        );
+                    }
+                    self.unpacked_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedInt32"))?
+                        .0;
+                }
+                "unpackedInt64" | "unpacked_int64" => {
+                    if ::core::mem::replace(&mut seen[59], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedInt64"),
+                        );
+                    }
+                    self.unpacked_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedInt64"))?
+                        .0;
+                }
+                "unpackedUint32" | "unpacked_uint32" => {
+                    if ::core::mem::replace(&mut seen[60], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedUint32"),
+                        );
+                    }
+                    self.unpacked_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedUint32"))?
+                        .0;
+                }
+                "unpackedUint64" | "unpacked_uint64" => {
+                    if ::core::mem::replace(&mut seen[61], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedUint64"),
+                        );
+                    }
+                    self.unpacked_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedUint64"))?
+                        .0;
+                }
+                "unpackedSint32" | "unpacked_sint32" => {
+                    if ::core::mem::replace(&mut seen[62], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSint32"),
+                        );
+                    }
+                    self.unpacked_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSint32"))?
+                        .0;
+                }
+                "unpackedSint64" | "unpacked_sint64" => {
+                    if ::core::mem::replace(&mut seen[63], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSint64"),
+                        );
+                    }
+                    self.unpacked_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSint64"))?
+                        .0;
+                }
+                "unpackedFixed32" | "unpacked_fixed32" => {
+                    if ::core::mem::replace(&mut seen[64], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFixed32"),
+                        );
+                    }
+                    self.unpacked_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFixed32"))?
+                        .0;
+                }
+                "unpackedFixed64" | "unpacked_fixed64" => {
+                    if ::core::mem::replace(&mut seen[65], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFixed64"),
+                        );
+                    }
+                    self.unpacked_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFixed64"))?
+                        .0;
+                }
+                "unpackedSfixed32" | "unpacked_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[66], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSfixed32"),
+                        );
+                    }
+                    self.unpacked_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSfixed32"))?
+                        .0;
+                }
+                "unpackedSfixed64" | "unpacked_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[67], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSfixed64"),
+                        );
+                    }
+                    self.unpacked_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSfixed64"))?
+                        .0;
+                }
+                "unpackedFloat" | "unpacked_float" => {
+                    if ::core::mem::replace(&mut seen[68], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFloat"),
+                        );
+                    }
+                    self.unpacked_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFloat"))?
+                        .0;
+                }
+                "unpackedDouble" | "unpacked_double" => {
+                    if ::core::mem::replace(&mut seen[69], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedDouble"),
+                        );
+                    }
+                    self.unpacked_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedDouble"))?
+                        .0;
+                }
+                "unpackedBool" | "unpacked_bool" => {
+                    if ::core::mem::replace(&mut seen[70], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedBool"),
+                        );
+                    }
+                    self.unpacked_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedBool"))?
+                        .0;
+                }
+                "unpackedNestedEnum" | "unpacked_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[71], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedNestedEnum"),
+                        );
+                    }
+                    self.unpacked_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedNestedEnum"))?
+                        .0;
+                }
+                "mapInt32Int32" | "map_int32_int32" => {
+                    if ::core::mem::replace(&mut seen[72], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Int32"),
+                        );
+                    }
+                    self.map_int32_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Int32"))?
+                        .0;
+                }
+                "mapInt64Int64" | "map_int64_int64" => {
+                    if ::core::mem::replace(&mut seen[73], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt64Int64"),
+                        );
+                    }
+                    self.map_int64_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt64Int64"))?
+                        .0;
+                }
+                "mapUint32Uint32" | "map_uint32_uint32" => {
+                    if ::core::mem::replace(&mut seen[74], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapUint32Uint32"),
+                        );
+                    }
+                    self.map_uint32_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u32, ::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapUint32Uint32"))?
+                        .0;
+                }
+                "mapUint64Uint64" | "map_uint64_uint64" => {
+                    if ::core::mem::replace(&mut seen[75], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapUint64Uint64"),
+                        );
+                    }
+                    self.map_uint64_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u64, ::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapUint64Uint64"))?
+                        .0;
+                }
+                "mapSint32Sint32" | "map_sint32_sint32" => {
+                    if ::core::mem::replace(&mut seen[76], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSint32Sint32"),
+                        );
+                    }
+                    self.map_sint32_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSint32Sint32"))?
+                        .0;
+                }
+                "mapSint64Sint64" | "map_sint64_sint64" => {
+                    if ::core::mem::replace(&mut seen[77], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSint64Sint64"),
+                        );
+                    }
+                    self.map_sint64_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSint64Sint64"))?
+                        .0;
+                }
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => {
+                    if ::core::mem::replace(&mut seen[78], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapFixed32Fixed32"),
+                        );
+                    }
+                    self.map_fixed32_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u32, ::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapFixed32Fixed32"))?
+                        .0;
+                }
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => {
+                    if ::core::mem::replace(&mut seen[79], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapFixed64Fixed64"),
+                        );
+                    }
+                    self.map_fixed64_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u64, ::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapFixed64Fixed64"))?
+                        .0;
+                }
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[80], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSfixed32Sfixed32"),
+                        );
+                    }
+                    self.map_sfixed32_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSfixed32Sfixed32"))?
+                        .0;
+                }
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[81], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSfixed64Sfixed64"),
+                        );
+                    }
+                    self.map_sfixed64_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSfixed64Sfixed64"))?
+                        .0;
+                }
+                "mapInt32Float" | "map_int32_float" => {
+                    if ::core::mem::replace(&mut seen[82], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Float"),
+                        );
+                    }
+                    self.map_int32_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Float"))?
+                        .0;
+                }
+                "mapInt32Double" | "map_int32_double" => {
+                    if ::core::mem::replace(&mut seen[83], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Double"),
+                        );
+                    }
+                    self.map_int32_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Double"))?
+                        .0;
+                }
+                "mapBoolBool" | "map_bool_bool" => {
+                    if ::core::mem::replace(&mut seen[84], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapBoolBool"),
+                        );
+                    }
+                    self.map_bool_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<bool, ::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapBoolBool"))?
+                        .0;
+                }
+                "mapStringString" | "map_string_string" => {
+                    if ::core::mem::replace(&mut seen[85], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringString"),
+                        );
+                    }
+                    self.map_string_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Str,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringString"))?
+                        .0;
+                }
+                "mapStringBytes" | "map_string_bytes" => {
+                    if ::core::mem::replace(&mut seen[86], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringBytes"),
+                        );
+                    }
+                    self.map_string_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Bytes,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringBytes"))?
+                        .0;
+                }
+                "mapStringNestedMessage" | "map_string_nested_message" => {
+                    if ::core::mem::replace(&mut seen[87], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringNestedMessage"),
+                        );
+                    }
+                    self.map_string_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_proto3::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapStringNestedMessage",
+                        ))?
+                        .0;
+                }
+                "mapStringForeignMessage" | "map_string_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[88], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringForeignMessage"),
+                        );
+                    }
+                    self.map_string_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Msg<ForeignMessage>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapStringForeignMessage",
+                        ))?
+                        .0;
+                }
+                "mapStringNestedEnum" | "map_string_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[89], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringNestedEnum"),
+                        );
+                    }
+                    self.map_string_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringNestedEnum"))?
+                        .0;
+                }
+                "mapStringForeignEnum" | "map_string_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[90], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringForeignEnum"),
+                        );
+                    }
+                    self.map_string_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Enum<ForeignEnum>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringForeignEnum"))?
+                        .0;
+                }
+                "optionalBoolWrapper" | "optional_bool_wrapper" => {
+                    if ::core::mem::replace(&mut seen[91], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBoolWrapper"),
+                        );
+                    }
+                    self.optional_bool_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::BoolValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBoolWrapper"))?
+                        .0;
+                }
+                "optionalInt32Wrapper" | "optional_int32_wrapper" => {
+                    if ::core::mem::replace(&mut seen[92], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt32Wrapper"),
+                        );
+                    }
+                    self.optional_int32_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Int32Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt32Wrapper"))?
+                        .0;
+                }
+                "optionalInt64Wrapper" | "optional_int64_wrapper" => {
+                    if ::core::mem::replace(&mut seen[93], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt64Wrapper"),
+                        );
+                    }
+                    self.optional_int64_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Int64Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt64Wrapper"))?
+                        .0;
+                }
+                "optionalUint32Wrapper" | "optional_uint32_wrapper" => {
+                    if ::core::mem::replace(&mut seen[94], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint32Wrapper"),
+                        );
+                    }
+                    self.optional_uint32_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::UInt32Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalUint32Wrapper",
+                        ))?
+                        .0;
+                }
+                "optionalUint64Wrapper" | "optional_uint64_wrapper" => {
+                    if ::core::mem::replace(&mut seen[95], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint64Wrapper"),
+                        );
+                    }
+                    self.optional_uint64_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::UInt64Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalUint64Wrapper",
+                        ))?
+                        .0;
+                }
+                "optionalFloatWrapper" | "optional_float_wrapper" => {
+                    if ::core::mem::replace(&mut seen[96], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFloatWrapper"),
+                        );
+                    }
+                    self.optional_float_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::FloatValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFloatWrapper"))?
+                        .0;
+                }
+                "optionalDoubleWrapper" | "optional_double_wrapper" => {
+                    if ::core::mem::replace(&mut seen[97], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalDoubleWrapper"),
+                        );
+                    }
+                    self.optional_double_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::DoubleValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalDoubleWrapper",
+                        ))?
+                        .0;
+                }
+                "optionalStringWrapper" | "optional_string_wrapper" => {
+                    if ::core::mem::replace(&mut seen[98], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalStringWrapper"),
+                        );
+                    }
+                    self.optional_string_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::StringValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalStringWrapper",
+                        ))?
+                        .0;
+                }
+                "optionalBytesWrapper" | "optional_bytes_wrapper" => {
+                    if ::core::mem::replace(&mut seen[99], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBytesWrapper"),
+                        );
+                    }
+                    self.optional_bytes_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::BytesValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBytesWrapper"))?
+                        .0;
+                }
+                "repeatedBoolWrapper" | "repeated_bool_wrapper" => {
+                    if ::core::mem::replace(&mut seen[100], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBoolWrapper"),
+                        );
+                    }
+                    self.repeated_bool_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::BoolValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBoolWrapper"))?
+                        .0;
+                }
+                "repeatedInt32Wrapper" | "repeated_int32_wrapper" => {
+                    if ::core::mem::replace(&mut seen[101], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt32Wrapper"),
+                        );
+                    }
+                    self.repeated_int32_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Int32Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt32Wrapper"))?
+                        .0;
+                }
+                "repeatedInt64Wrapper" | "repeated_int64_wrapper" => {
+                    if ::core::mem::replace(&mut seen[102], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt64Wrapper"),
+                        );
+                    }
+                    self.repeated_int64_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Int64Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt64Wrapper"))?
+                        .0;
+                }
+                "repeatedUint32Wrapper" | "repeated_uint32_wrapper" => {
+                    if ::core::mem::replace(&mut seen[103], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint32Wrapper"),
+                        );
+                    }
+                    self.repeated_uint32_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::UInt32Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedUint32Wrapper",
+                        ))?
+                        .0;
+                }
+                "repeatedUint64Wrapper" | "repeated_uint64_wrapper" => {
+                    if ::core::mem::replace(&mut seen[104], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint64Wrapper"),
+                        );
+                    }
+                    self.repeated_uint64_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::UInt64Value>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedUint64Wrapper",
+                        ))?
+                        .0;
+                }
+                "repeatedFloatWrapper" | "repeated_float_wrapper" => {
+                    if ::core::mem::replace(&mut seen[105], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFloatWrapper"),
+                        );
+                    }
+                    self.repeated_float_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::FloatValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFloatWrapper"))?
+                        .0;
+                }
+                "repeatedDoubleWrapper" | "repeated_double_wrapper" => {
+                    if ::core::mem::replace(&mut seen[106], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedDoubleWrapper"),
+                        );
+                    }
+                    self.repeated_double_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::DoubleValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedDoubleWrapper",
+                        ))?
+                        .0;
+                }
+                "repeatedStringWrapper" | "repeated_string_wrapper" => {
+                    if ::core::mem::replace(&mut seen[107], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedStringWrapper"),
+                        );
+                    }
+                    self.repeated_string_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::StringValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedStringWrapper",
+                        ))?
+                        .0;
+                }
+                "repeatedBytesWrapper" | "repeated_bytes_wrapper" => {
+                    if ::core::mem::replace(&mut seen[108], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBytesWrapper"),
+                        );
+                    }
+                    self.repeated_bytes_wrapper = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::BytesValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBytesWrapper"))?
+                        .0;
+                }
+                "optionalDuration" | "optional_duration" => {
+                    if ::core::mem::replace(&mut seen[109], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalDuration"),
+                        );
+                    }
+                    self.optional_duration = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Duration>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalDuration"))?
+                        .0;
+                }
+                "optionalTimestamp" | "optional_timestamp" => {
+                    if ::core::mem::replace(&mut seen[110], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalTimestamp"),
+                        );
+                    }
+                    self.optional_timestamp = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Timestamp>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalTimestamp"))?
+                        .0;
+                }
+                "optionalFieldMask" | "optional_field_mask" => {
+                    if ::core::mem::replace(&mut seen[111], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFieldMask"),
+                        );
+                    }
+                    self.optional_field_mask = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::FieldMask>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFieldMask"))?
+                        .0;
+                }
+                "optionalStruct" | "optional_struct" => {
+                    if ::core::mem::replace(&mut seen[112], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalStruct"),
+                        );
+                    }
+                    self.optional_struct = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Struct>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalStruct"))?
+                        .0;
+                }
+                "optionalAny" | "optional_any" => {
+                    if ::core::mem::replace(&mut seen[113], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalAny"),
+                        );
+                    }
+                    self.optional_any = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Any>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalAny"))?
+                        .0;
+                }
+                "optionalValue" | "optional_value" => {
+                    if ::core::mem::replace(&mut seen[114], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalValue"),
+                        );
+                    }
+                    self.optional_value = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::ValueMsg>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalValue"))?
+                        .0;
+                }
+                "optionalNullValue" | "optional_null_value" => {
+                    if ::core::mem::replace(&mut seen[115], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNullValue"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::NullValue,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalNullValue"))?
+                        .0
+                    {
+                        self.optional_null_value = v;
+                    }
+                }
+                "repeatedDuration" | "repeated_duration" => {
+                    if ::core::mem::replace(&mut seen[116], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedDuration"),
+                        );
+                    }
+                    self.repeated_duration = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Duration>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedDuration"))?
+                        .0;
+                }
+                "repeatedTimestamp" | "repeated_timestamp" => {
+                    if ::core::mem::replace(&mut seen[117], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedTimestamp"),
+                        );
+                    }
+                    self.repeated_timestamp = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Timestamp>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedTimestamp"))?
+                        .0;
+                }
+                "repeatedFieldmask" | "repeated_fieldmask" => {
+                    if ::core::mem::replace(&mut seen[118], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFieldmask"),
+                        );
+                    }
+                    self.repeated_fieldmask = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::FieldMask>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFieldmask"))?
+                        .0;
+                }
+                "repeatedStruct" | "repeated_struct" => {
+                    if ::core::mem::replace(&mut seen[119], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedStruct"),
+                        );
+                    }
+                    self.repeated_struct = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Struct>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedStruct"))?
+                        .0;
+                }
+                "repeatedAny" | "repeated_any" => {
+                    if ::core::mem::replace(&mut seen[120], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedAny"),
+                        );
+                    }
+                    self.repeated_any = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::Any>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedAny"))?
+                        .0;
+                }
+                "repeatedValue" | "repeated_value" => {
+                    if ::core::mem::replace(&mut seen[121], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedValue"),
+                        );
+                    }
+                    self.repeated_value = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::ValueMsg,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedValue"))?
+                        .0;
+                }
+                "repeatedListValue" | "repeated_list_value" => {
+                    if ::core::mem::replace(&mut seen[122], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedListValue"),
+                        );
+                    }
+                    self.repeated_list_value = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<::rsfast::wkt::ListValue>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedListValue"))?
+                        .0;
+                }
+                "fieldname1" => {
+                    if ::core::mem::replace(&mut seen[123], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldname1"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldname1"))?
+                        .0
+                    {
+                        self.fieldname1 = v;
+                    }
+                }
+                "fieldName2" | "field_name2" => {
+                    if ::core::mem::replace(&mut seen[124], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName2"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName2"))?
+                        .0
+                    {
+                        self.field_name2 = v;
+                    }
+                }
+                "FieldName3" | "_field_name3" => {
+                    if ::core::mem::replace(&mut seen[125], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName3"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName3"))?
+                        .0
+                    {
+                        self.field_name3 = v;
+                    }
+                }
+                "fieldName4" | "field__name4_" => {
+                    if ::core::mem::replace(&mut seen[126], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName4"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName4"))?
+                        .0
+                    {
+                        self.field_name4 = v;
+                    }
+                }
+                "field0name5" => {
+                    if ::core::mem::replace(&mut seen[127], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("field0name5"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "field0name5"))?
+                        .0
+                    {
+                        self.field0name5 = v;
+                    }
+                }
+                "field0Name6" | "field_0_name6" => {
+                    if ::core::mem::replace(&mut seen[128], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("field0Name6"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "field0Name6"))?
+                        .0
+                    {
+                        self.field_0_name6 = v;
+                    }
+                }
+                "fieldName7" => {
+                    if ::core::mem::replace(&mut seen[129], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName7"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName7"))?
+                        .0
+                    {
+                        self.field_name7 = v;
+                    }
+                }
+                "FieldName8" => {
+                    if ::core::mem::replace(&mut seen[130], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName8"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName8"))?
+                        .0
+                    {
+                        self.field_name8 = v;
+                    }
+                }
+                "fieldName9" | "field_Name9" => {
+                    if ::core::mem::replace(&mut seen[131], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName9"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName9"))?
+                        .0
+                    {
+                        self.field_name9 = v;
+                    }
+                }
+                "FieldName10" | "Field_Name10" => {
+                    if ::core::mem::replace(&mut seen[132], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName10"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName10"))?
+                        .0
+                    {
+                        self.field_name10 = v;
+                    }
+                }
+                "FIELDNAME11" | "FIELD_NAME11" => {
+                    if ::core::mem::replace(&mut seen[133], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FIELDNAME11"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FIELDNAME11"))?
+                        .0
+                    {
+                        self.field_name11 = v;
+                    }
+                }
+                "FIELDName12" | "FIELD_name12" => {
+                    if ::core::mem::replace(&mut seen[134], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FIELDName12"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FIELDName12"))?
+                        .0
+                    {
+                        self.field_name12 = v;
+                    }
+                }
+                "FieldName13" | "__field_name13" => {
+                    if ::core::mem::replace(&mut seen[135], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName13"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName13"))?
+                        .0
+                    {
+                        self.field_name13 = v;
+                    }
+                }
+                "FieldName14" | "__Field_name14" => {
+                    if ::core::mem::replace(&mut seen[136], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName14"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName14"))?
+                        .0
+                    {
+                        self.field_name14 = v;
+                    }
+                }
+                "fieldName15" | "field__name15" => {
+                    if ::core::mem::replace(&mut seen[137], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName15"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName15"))?
+                        .0
+                    {
+                        self.field_name15 = v;
+                    }
+                }
+                "fieldName16" | "field__Name16" => {
+                    if ::core::mem::replace(&mut seen[138], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName16"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName16"))?
+                        .0
+                    {
+                        self.field_name16 = v;
+                    }
+                }
+                "fieldName17" | "field_name17__" => {
+                    if ::core::mem::replace(&mut seen[139], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("fieldName17"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "fieldName17"))?
+                        .0
+                    {
+                        self.field_name17 = v;
+                    }
+                }
+                "FieldName18" | "Field_name18__" => {
+                    if ::core::mem::replace(&mut seen[140], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("FieldName18"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "FieldName18"))?
+                        .0
+                    {
+                        self.field_name18 = v;
+                    }
+                }
+                "oneofUint32" | "oneof_uint32" => {
+                    if ::core::mem::replace(&mut seen[141], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofUint32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofUint32"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofUint32(v),
+                        );
+                    }
+                }
+                "oneofNestedMessage" | "oneof_nested_message" => {
+                    if ::core::mem::replace(&mut seen[142], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofNestedMessage"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_types_proto3::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofNestedMessage"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofNestedMessage(v),
+                        );
+                    }
+                }
+                "oneofString" | "oneof_string" => {
+                    if ::core::mem::replace(&mut seen[143], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofString"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofString"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofString(v),
+                        );
+                    }
+                }
+                "oneofBytes" | "oneof_bytes" => {
+                    if ::core::mem::replace(&mut seen[144], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofBytes"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofBytes"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofBytes(v),
+                        );
+                    }
+                }
+                "oneofBool" | "oneof_bool" => {
+                    if ::core::mem::replace(&mut seen[145], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofBool"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofBool"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofBool(v),
+                        );
+                    }
+                }
+                "oneofUint64" | "oneof_uint64" => {
+                    if ::core::mem::replace(&mut seen[146], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofUint64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofUint64"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofUint64(v),
+                        );
+                    }
+                }
+                "oneofFloat" | "oneof_float" => {
+                    if ::core::mem::replace(&mut seen[147], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofFloat"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofFloat"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofFloat(v),
+                        );
+                    }
+                }
+                "oneofDouble" | "oneof_double" => {
+                    if ::core::mem::replace(&mut seen[148], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofDouble"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofDouble"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofDouble(v),
+                        );
+                    }
+                }
+                "oneofEnum" | "oneof_enum" => {
+                    if ::core::mem::replace(&mut seen[149], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofEnum"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofEnum"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofEnum(v),
+                        );
+                    }
+                }
+                "oneofNullValue" | "oneof_null_value" => {
+                    if ::core::mem::replace(&mut seen[150], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofNullValue"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::NullValue,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofNullValue"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_proto3::OneofField::OneofNullValue(v),
+                        );
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto3.TestAllTypesProto3`.
 #[allow(clippy::module_inception)]
 pub mod test_all_types_proto3 {
@@ -4863,6 +9673,117 @@ pub mod test_all_types_proto3 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessage";
+    }
+    impl ::rsfast::serde::Serialize for NestedMessage {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if self.a != 0 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(&self.a),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "corecursive",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<super::TestAllTypesProto3>,
+                    >(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if self.a != 0 {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(
+                    &self.a,
+                    w,
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllTypesProto3,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for NestedMessage {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "a" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("a"),
+                            );
+                        }
+                        if let ::core::option::Option::Some(v) = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "a"))?
+                            .0
+                        {
+                            self.a = v;
+                        }
+                    }
+                    "corecursive" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("corecursive"),
+                            );
+                        }
+                        self.corecursive = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<
+                                    ::rsfast::json::codec::BoxMsg<super::TestAllTypesProto3>,
+                                >,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "corecursive"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessage",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -4917,6 +9838,18 @@ pub mod test_all_types_proto3 {
             value as i32
         }
     }
+    impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum AliasedEnum {
@@ -4966,6 +9899,20 @@ pub mod test_all_types_proto3 {
             value as i32
         }
     }
+    impl ::rsfast::json::EnumName for AliasedEnum {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "ALIAS_FOO" => ::rsfast::Enum::from_i32(0),
+                "ALIAS_BAR" => ::rsfast::Enum::from_i32(1),
+                "ALIAS_BAZ" => ::rsfast::Enum::from_i32(2),
+                "MOO" => ::rsfast::Enum::from_i32(2),
+                "moo" => ::rsfast::Enum::from_i32(2),
+                "bAz" => ::rsfast::Enum::from_i32(2),
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
     pub enum OneofField {
@@ -4978,9 +9925,7 @@ pub mod test_all_types_proto3 {
         OneofFloat(f32),
         OneofDouble(f64),
         OneofEnum(::rsfast::OpenEnum<NestedEnum>),
-        OneofNullValue(
-            ::rsfast::OpenEnum<super::super::super::super::google::protobuf::NullValue>,
-        ),
+        OneofNullValue(::rsfast::OpenEnum<::rsfast::wkt::NullValue>),
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -5033,6 +9978,84 @@ impl ::rsfast::Message for ForeignMessage {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ForeignMessage {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.ForeignMessage";
+}
+impl ::rsfast::serde::Serialize for ForeignMessage {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if self.c != 0 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "c",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(&self.c),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ForeignMessage {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if self.c != 0 {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(&self.c, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ForeignMessage {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ForeignMessage {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "c" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("c"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "c"))?
+                        .0
+                    {
+                        self.c = v;
+                    }
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.proto3.ForeignMessage",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto3 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -5062,6 +10085,52 @@ impl ::rsfast::Message for NullHypothesisProto3 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for NullHypothesisProto3 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.NullHypothesisProto3";
+}
+impl ::rsfast::serde::Serialize for NullHypothesisProto3 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let map = serializer.serialize_map(::core::option::Option::None)?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for NullHypothesisProto3 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for NullHypothesisProto3 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for NullHypothesisProto3 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto3.NullHypothesisProto3",
+            )?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumOnlyProto3 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -5089,6 +10158,52 @@ impl ::rsfast::Message for EnumOnlyProto3 {
     }
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+impl ::rsfast::Name for EnumOnlyProto3 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.EnumOnlyProto3";
+}
+impl ::rsfast::serde::Serialize for EnumOnlyProto3 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let map = serializer.serialize_map(::core::option::Option::None)?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for EnumOnlyProto3 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for EnumOnlyProto3 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for EnumOnlyProto3 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            ::rsfast::json::unknown_field(
+                &mut map,
+                &key,
+                "protobuf_test_messages.editions.proto3.EnumOnlyProto3",
+            )?;
+        }
+        ::core::result::Result::Ok(())
     }
 }
 /// Nested types of `protobuf_test_messages.editions.proto3.EnumOnlyProto3`.
@@ -5137,6 +10252,16 @@ pub mod enum_only_proto3 {
     impl ::core::convert::From<Bool> for i32 {
         fn from(value: Bool) -> i32 {
             value as i32
+        }
+    }
+    impl ::rsfast::json::EnumName for Bool {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "kFalse" => ::rsfast::Enum::from_i32(0),
+                "kTrue" => ::rsfast::Enum::from_i32(1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
 }
@@ -5188,4 +10313,23 @@ impl ::core::convert::From<ForeignEnum> for i32 {
     fn from(value: ForeignEnum) -> i32 {
         value as i32
     }
+}
+impl ::rsfast::json::EnumName for ForeignEnum {
+    /// Any declared name, aliases included.
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        match name {
+            "FOREIGN_FOO" => ::rsfast::Enum::from_i32(0),
+            "FOREIGN_BAR" => ::rsfast::Enum::from_i32(1),
+            "FOREIGN_BAZ" => ::rsfast::Enum::from_i32(2),
+            _ => ::core::option::Option::None,
+        }
+    }
+}
+/// Registers the messages of `protobuf_test_messages.editions.proto3` for `Any` in JSON.
+pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestAllTypesProto3>();
+    registry.register::<test_all_types_proto3::NestedMessage>();
+    registry.register::<ForeignMessage>();
+    registry.register::<NullHypothesisProto3>();
+    registry.register::<EnumOnlyProto3>();
 }

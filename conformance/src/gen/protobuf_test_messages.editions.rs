@@ -62,6 +62,81 @@ impl ::rsfast::Message for ComplexMessage {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ComplexMessage {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.ComplexMessage";
+}
+impl ::rsfast::serde::Serialize for ComplexMessage {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.d {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "d",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ComplexMessage {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.d {
+            w.key(b"\"d\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ComplexMessage {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ComplexMessage {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "d" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("d"),
+                        );
+                    }
+                    self.d = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "d"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.ComplexMessage",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct TestAllTypesEdition2023 {
     /// Singular
@@ -3860,6 +3935,3131 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for TestAllTypesEdition2023 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023";
+}
+impl ::rsfast::serde::Serialize for TestAllTypesEdition2023 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalInt64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalUint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSint32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSint64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSfixed32",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalSfixed64",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalFloat",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalDouble",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBool",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalString",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalBytes",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNestedMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<
+                        test_all_types_edition2023::NestedMessage,
+                    >,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalForeignMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<ForeignMessageEdition2023>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalNestedEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalForeignEnum",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Enum<ForeignEnumEdition2023>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalStringPiece",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "optionalCord",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "recursiveMessage",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::BoxMsg<TestAllTypesEdition2023>,
+                >(v),
+            )?;
+        }
+        if !self.repeated_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_int32),
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_int64),
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.repeated_uint32),
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.repeated_uint64),
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_sint32),
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_sint64),
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.repeated_fixed32),
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.repeated_fixed64),
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.repeated_sfixed32),
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.repeated_sfixed64),
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.repeated_float),
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.repeated_double),
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.repeated_bool),
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedString",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_string),
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedBytes",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bytes,
+                >(&self.repeated_bytes),
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedNestedMessage",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<test_all_types_edition2023::NestedMessage>,
+                >(&self.repeated_nested_message),
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedForeignMessage",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<ForeignMessageEdition2023>,
+                >(&self.repeated_foreign_message),
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >(&self.repeated_nested_enum),
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedForeignEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<ForeignEnumEdition2023>,
+                >(&self.repeated_foreign_enum),
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedStringPiece",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_string_piece),
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "repeatedCord",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Str,
+                >(&self.repeated_cord),
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_int32),
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_int64),
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.packed_uint32),
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.packed_uint64),
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_sint32),
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_sint64),
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.packed_fixed32),
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.packed_fixed64),
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.packed_sfixed32),
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.packed_sfixed64),
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.packed_float),
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.packed_double),
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.packed_bool),
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "packedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >(&self.packed_nested_enum),
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedInt32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_int32),
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedInt64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_int64),
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedUint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.unpacked_uint32),
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedUint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.unpacked_uint64),
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSint32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_sint32),
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSint64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_sint64),
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U32,
+                >(&self.unpacked_fixed32),
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::U64,
+                >(&self.unpacked_fixed64),
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSfixed32",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I32,
+                >(&self.unpacked_sfixed32),
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedSfixed64",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::I64,
+                >(&self.unpacked_sfixed64),
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedFloat",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F32,
+                >(&self.unpacked_float),
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedDouble",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::F64,
+                >(&self.unpacked_double),
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedBool",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Bool,
+                >(&self.unpacked_bool),
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "unpackedNestedEnum",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >(&self.unpacked_nested_enum),
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Int32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_int32_int32),
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt64Int64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_int64_int64),
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapUint32Uint32",
+                &::rsfast::json::codec::SerMap::<
+                    u32,
+                    ::rsfast::json::codec::U32,
+                >(&self.map_uint32_uint32),
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapUint64Uint64",
+                &::rsfast::json::codec::SerMap::<
+                    u64,
+                    ::rsfast::json::codec::U64,
+                >(&self.map_uint64_uint64),
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSint32Sint32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_sint32_sint32),
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSint64Sint64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_sint64_sint64),
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapFixed32Fixed32",
+                &::rsfast::json::codec::SerMap::<
+                    u32,
+                    ::rsfast::json::codec::U32,
+                >(&self.map_fixed32_fixed32),
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapFixed64Fixed64",
+                &::rsfast::json::codec::SerMap::<
+                    u64,
+                    ::rsfast::json::codec::U64,
+                >(&self.map_fixed64_fixed64),
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSfixed32Sfixed32",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::I32,
+                >(&self.map_sfixed32_sfixed32),
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapSfixed64Sfixed64",
+                &::rsfast::json::codec::SerMap::<
+                    i64,
+                    ::rsfast::json::codec::I64,
+                >(&self.map_sfixed64_sfixed64),
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Float",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::F32,
+                >(&self.map_int32_float),
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapInt32Double",
+                &::rsfast::json::codec::SerMap::<
+                    i32,
+                    ::rsfast::json::codec::F64,
+                >(&self.map_int32_double),
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapBoolBool",
+                &::rsfast::json::codec::SerMap::<
+                    bool,
+                    ::rsfast::json::codec::Bool,
+                >(&self.map_bool_bool),
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringString",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Str,
+                >(&self.map_string_string),
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringBytes",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Bytes,
+                >(&self.map_string_bytes),
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringNestedMessage",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Msg<test_all_types_edition2023::NestedMessage>,
+                >(&self.map_string_nested_message),
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringForeignMessage",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Msg<ForeignMessageEdition2023>,
+                >(&self.map_string_foreign_message),
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringNestedEnum",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >(&self.map_string_nested_enum),
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "mapStringForeignEnum",
+                &::rsfast::json::codec::SerMap::<
+                    ::std::string::String,
+                    ::rsfast::json::codec::Enum<ForeignEnumEdition2023>,
+                >(&self.map_string_foreign_enum),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.groupliketype {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "groupliketype",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<test_all_types_edition2023::GroupLikeType>,
+                >(v),
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.delimited_field {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "delimitedField",
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::Msg<test_all_types_edition2023::GroupLikeType>,
+                >(v),
+            )?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint32(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofNestedMessage(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofNestedMessage",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofString(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofString",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBytes(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofBytes",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bytes>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBool(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofBool",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Bool>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint64(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofUint64",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U64>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofFloat(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofFloat",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::F32>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofDouble(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofDouble",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::F64>(v),
+                )?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofEnum(v),
+            ) => {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "oneofEnum",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >(v),
+                )?;
+            }
+            ::core::option::Option::None => {}
+        }
+        ::rsfast::json::serialize_extensions(
+            &mut map,
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        )?;
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for TestAllTypesEdition2023 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            w.key(b"\"optionalInt32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            w.key(b"\"optionalInt64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            w.key(b"\"optionalUint32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            w.key(b"\"optionalUint64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            w.key(b"\"optionalSint32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            w.key(b"\"optionalSint64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            w.key(b"\"optionalFixed32\":");
+            <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            w.key(b"\"optionalFixed64\":");
+            <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            w.key(b"\"optionalSfixed32\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            w.key(b"\"optionalSfixed64\":");
+            <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            w.key(b"\"optionalFloat\":");
+            <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            w.key(b"\"optionalDouble\":");
+            <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            w.key(b"\"optionalBool\":");
+            <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            w.key(b"\"optionalString\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            w.key(b"\"optionalBytes\":");
+            <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            w.key(b"\"optionalNestedMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                test_all_types_edition2023::NestedMessage,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            w.key(b"\"optionalForeignMessage\":");
+            <::rsfast::json::codec::Msg<
+                ForeignMessageEdition2023,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            w.key(b"\"optionalNestedEnum\":");
+            <::rsfast::json::codec::Enum<
+                test_all_types_edition2023::NestedEnum,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            w.key(b"\"optionalForeignEnum\":");
+            <::rsfast::json::codec::Enum<
+                ForeignEnumEdition2023,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            w.key(b"\"optionalStringPiece\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            w.key(b"\"optionalCord\":");
+            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            w.key(b"\"recursiveMessage\":");
+            <::rsfast::json::codec::BoxMsg<
+                TestAllTypesEdition2023,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if !self.repeated_int32.is_empty() {
+            w.key(b"\"repeatedInt32\":");
+            w.list(
+                &self.repeated_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_int64.is_empty() {
+            w.key(b"\"repeatedInt64\":");
+            w.list(
+                &self.repeated_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint32.is_empty() {
+            w.key(b"\"repeatedUint32\":");
+            w.list(
+                &self.repeated_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_uint64.is_empty() {
+            w.key(b"\"repeatedUint64\":");
+            w.list(
+                &self.repeated_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint32.is_empty() {
+            w.key(b"\"repeatedSint32\":");
+            w.list(
+                &self.repeated_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sint64.is_empty() {
+            w.key(b"\"repeatedSint64\":");
+            w.list(
+                &self.repeated_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed32.is_empty() {
+            w.key(b"\"repeatedFixed32\":");
+            w.list(
+                &self.repeated_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_fixed64.is_empty() {
+            w.key(b"\"repeatedFixed64\":");
+            w.list(
+                &self.repeated_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed32.is_empty() {
+            w.key(b"\"repeatedSfixed32\":");
+            w.list(
+                &self.repeated_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_sfixed64.is_empty() {
+            w.key(b"\"repeatedSfixed64\":");
+            w.list(
+                &self.repeated_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_float.is_empty() {
+            w.key(b"\"repeatedFloat\":");
+            w.list(
+                &self.repeated_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_double.is_empty() {
+            w.key(b"\"repeatedDouble\":");
+            w.list(
+                &self.repeated_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bool.is_empty() {
+            w.key(b"\"repeatedBool\":");
+            w.list(
+                &self.repeated_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string.is_empty() {
+            w.key(b"\"repeatedString\":");
+            w.list(
+                &self.repeated_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_bytes.is_empty() {
+            w.key(b"\"repeatedBytes\":");
+            w.list(
+                &self.repeated_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_message.is_empty() {
+            w.key(b"\"repeatedNestedMessage\":");
+            w.list(
+                &self.repeated_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_edition2023::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_message.is_empty() {
+            w.key(b"\"repeatedForeignMessage\":");
+            w.list(
+                &self.repeated_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_nested_enum.is_empty() {
+            w.key(b"\"repeatedNestedEnum\":");
+            w.list(
+                &self.repeated_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_foreign_enum.is_empty() {
+            w.key(b"\"repeatedForeignEnum\":");
+            w.list(
+                &self.repeated_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnumEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_string_piece.is_empty() {
+            w.key(b"\"repeatedStringPiece\":");
+            w.list(
+                &self.repeated_string_piece,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.repeated_cord.is_empty() {
+            w.key(b"\"repeatedCord\":");
+            w.list(
+                &self.repeated_cord,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int32.is_empty() {
+            w.key(b"\"packedInt32\":");
+            w.list(
+                &self.packed_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_int64.is_empty() {
+            w.key(b"\"packedInt64\":");
+            w.list(
+                &self.packed_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint32.is_empty() {
+            w.key(b"\"packedUint32\":");
+            w.list(
+                &self.packed_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_uint64.is_empty() {
+            w.key(b"\"packedUint64\":");
+            w.list(
+                &self.packed_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint32.is_empty() {
+            w.key(b"\"packedSint32\":");
+            w.list(
+                &self.packed_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sint64.is_empty() {
+            w.key(b"\"packedSint64\":");
+            w.list(
+                &self.packed_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed32.is_empty() {
+            w.key(b"\"packedFixed32\":");
+            w.list(
+                &self.packed_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_fixed64.is_empty() {
+            w.key(b"\"packedFixed64\":");
+            w.list(
+                &self.packed_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed32.is_empty() {
+            w.key(b"\"packedSfixed32\":");
+            w.list(
+                &self.packed_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_sfixed64.is_empty() {
+            w.key(b"\"packedSfixed64\":");
+            w.list(
+                &self.packed_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_float.is_empty() {
+            w.key(b"\"packedFloat\":");
+            w.list(
+                &self.packed_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_double.is_empty() {
+            w.key(b"\"packedDouble\":");
+            w.list(
+                &self.packed_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_bool.is_empty() {
+            w.key(b"\"packedBool\":");
+            w.list(
+                &self.packed_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.packed_nested_enum.is_empty() {
+            w.key(b"\"packedNestedEnum\":");
+            w.list(
+                &self.packed_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int32.is_empty() {
+            w.key(b"\"unpackedInt32\":");
+            w.list(
+                &self.unpacked_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_int64.is_empty() {
+            w.key(b"\"unpackedInt64\":");
+            w.list(
+                &self.unpacked_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint32.is_empty() {
+            w.key(b"\"unpackedUint32\":");
+            w.list(
+                &self.unpacked_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_uint64.is_empty() {
+            w.key(b"\"unpackedUint64\":");
+            w.list(
+                &self.unpacked_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint32.is_empty() {
+            w.key(b"\"unpackedSint32\":");
+            w.list(
+                &self.unpacked_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sint64.is_empty() {
+            w.key(b"\"unpackedSint64\":");
+            w.list(
+                &self.unpacked_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed32.is_empty() {
+            w.key(b"\"unpackedFixed32\":");
+            w.list(
+                &self.unpacked_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_fixed64.is_empty() {
+            w.key(b"\"unpackedFixed64\":");
+            w.list(
+                &self.unpacked_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed32.is_empty() {
+            w.key(b"\"unpackedSfixed32\":");
+            w.list(
+                &self.unpacked_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_sfixed64.is_empty() {
+            w.key(b"\"unpackedSfixed64\":");
+            w.list(
+                &self.unpacked_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_float.is_empty() {
+            w.key(b"\"unpackedFloat\":");
+            w.list(
+                &self.unpacked_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_double.is_empty() {
+            w.key(b"\"unpackedDouble\":");
+            w.list(
+                &self.unpacked_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_bool.is_empty() {
+            w.key(b"\"unpackedBool\":");
+            w.list(
+                &self.unpacked_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.unpacked_nested_enum.is_empty() {
+            w.key(b"\"unpackedNestedEnum\":");
+            w.list(
+                &self.unpacked_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_int32.is_empty() {
+            w.key(b"\"mapInt32Int32\":");
+            w.map(
+                &self.map_int32_int32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int64_int64.is_empty() {
+            w.key(b"\"mapInt64Int64\":");
+            w.map(
+                &self.map_int64_int64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint32_uint32.is_empty() {
+            w.key(b"\"mapUint32Uint32\":");
+            w.map(
+                &self.map_uint32_uint32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_uint64_uint64.is_empty() {
+            w.key(b"\"mapUint64Uint64\":");
+            w.map(
+                &self.map_uint64_uint64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint32_sint32.is_empty() {
+            w.key(b"\"mapSint32Sint32\":");
+            w.map(
+                &self.map_sint32_sint32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sint64_sint64.is_empty() {
+            w.key(b"\"mapSint64Sint64\":");
+            w.map(
+                &self.map_sint64_sint64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed32_fixed32.is_empty() {
+            w.key(b"\"mapFixed32Fixed32\":");
+            w.map(
+                &self.map_fixed32_fixed32,
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_fixed64_fixed64.is_empty() {
+            w.key(b"\"mapFixed64Fixed64\":");
+            w.map(
+                &self.map_fixed64_fixed64,
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed32_sfixed32.is_empty() {
+            w.key(b"\"mapSfixed32Sfixed32\":");
+            w.map(
+                &self.map_sfixed32_sfixed32,
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_sfixed64_sfixed64.is_empty() {
+            w.key(b"\"mapSfixed64Sfixed64\":");
+            w.map(
+                &self.map_sfixed64_sfixed64,
+                <::rsfast::json::codec::I64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_float.is_empty() {
+            w.key(b"\"mapInt32Float\":");
+            w.map(
+                &self.map_int32_float,
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_int32_double.is_empty() {
+            w.key(b"\"mapInt32Double\":");
+            w.map(
+                &self.map_int32_double,
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_bool_bool.is_empty() {
+            w.key(b"\"mapBoolBool\":");
+            w.map(
+                &self.map_bool_bool,
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_string.is_empty() {
+            w.key(b"\"mapStringString\":");
+            w.map(
+                &self.map_string_string,
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_bytes.is_empty() {
+            w.key(b"\"mapStringBytes\":");
+            w.map(
+                &self.map_string_bytes,
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_message.is_empty() {
+            w.key(b"\"mapStringNestedMessage\":");
+            w.map(
+                &self.map_string_nested_message,
+                <::rsfast::json::codec::Msg<
+                    test_all_types_edition2023::NestedMessage,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_message.is_empty() {
+            w.key(b"\"mapStringForeignMessage\":");
+            w.map(
+                &self.map_string_foreign_message,
+                <::rsfast::json::codec::Msg<
+                    ForeignMessageEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_nested_enum.is_empty() {
+            w.key(b"\"mapStringNestedEnum\":");
+            w.map(
+                &self.map_string_nested_enum,
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if !self.map_string_foreign_enum.is_empty() {
+            w.key(b"\"mapStringForeignEnum\":");
+            w.map(
+                &self.map_string_foreign_enum,
+                <::rsfast::json::codec::Enum<
+                    ForeignEnumEdition2023,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
+        if let ::core::option::Option::Some(v) = &self.groupliketype {
+            w.key(b"\"groupliketype\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_edition2023::GroupLikeType,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.delimited_field {
+            w.key(b"\"delimitedField\":");
+            <::rsfast::json::codec::Msg<
+                test_all_types_edition2023::GroupLikeType,
+            > as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint32(v),
+            ) => {
+                w.key(b"\"oneofUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofNestedMessage(v),
+            ) => {
+                w.key(b"\"oneofNestedMessage\":");
+                <::rsfast::json::codec::BoxMsg<
+                    test_all_types_edition2023::NestedMessage,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofString(v),
+            ) => {
+                w.key(b"\"oneofString\":");
+                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBytes(v),
+            ) => {
+                w.key(b"\"oneofBytes\":");
+                <::rsfast::json::codec::Bytes as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBool(v),
+            ) => {
+                w.key(b"\"oneofBool\":");
+                <::rsfast::json::codec::Bool as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint64(v),
+            ) => {
+                w.key(b"\"oneofUint64\":");
+                <::rsfast::json::codec::U64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofFloat(v),
+            ) => {
+                w.key(b"\"oneofFloat\":");
+                <::rsfast::json::codec::F32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofDouble(v),
+            ) => {
+                w.key(b"\"oneofDouble\":");
+                <::rsfast::json::codec::F64 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofEnum(v),
+            ) => {
+                w.key(b"\"oneofEnum\":");
+                <::rsfast::json::codec::Enum<
+                    test_all_types_edition2023::NestedEnum,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            ::core::option::Option::None => {}
+        }
+        w.extensions(<Self as ::rsfast::Name>::FULL_NAME, &self.unknown_fields)?;
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for TestAllTypesEdition2023 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for TestAllTypesEdition2023 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 101];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "optionalInt32" | "optional_int32" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt32"),
+                        );
+                    }
+                    self.optional_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt32"))?
+                        .0;
+                }
+                "optionalInt64" | "optional_int64" => {
+                    if ::core::mem::replace(&mut seen[1], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalInt64"),
+                        );
+                    }
+                    self.optional_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalInt64"))?
+                        .0;
+                }
+                "optionalUint32" | "optional_uint32" => {
+                    if ::core::mem::replace(&mut seen[2], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint32"),
+                        );
+                    }
+                    self.optional_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalUint32"))?
+                        .0;
+                }
+                "optionalUint64" | "optional_uint64" => {
+                    if ::core::mem::replace(&mut seen[3], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalUint64"),
+                        );
+                    }
+                    self.optional_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalUint64"))?
+                        .0;
+                }
+                "optionalSint32" | "optional_sint32" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSint32"),
+                        );
+                    }
+                    self.optional_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSint32"))?
+                        .0;
+                }
+                "optionalSint64" | "optional_sint64" => {
+                    if ::core::mem::replace(&mut seen[5], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSint64"),
+                        );
+                    }
+                    self.optional_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSint64"))?
+                        .0;
+                }
+                "optionalFixed32" | "optional_fixed32" => {
+                    if ::core::mem::replace(&mut seen[6], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFixed32"),
+                        );
+                    }
+                    self.optional_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFixed32"))?
+                        .0;
+                }
+                "optionalFixed64" | "optional_fixed64" => {
+                    if ::core::mem::replace(&mut seen[7], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFixed64"),
+                        );
+                    }
+                    self.optional_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFixed64"))?
+                        .0;
+                }
+                "optionalSfixed32" | "optional_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[8], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSfixed32"),
+                        );
+                    }
+                    self.optional_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSfixed32"))?
+                        .0;
+                }
+                "optionalSfixed64" | "optional_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[9], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalSfixed64"),
+                        );
+                    }
+                    self.optional_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalSfixed64"))?
+                        .0;
+                }
+                "optionalFloat" | "optional_float" => {
+                    if ::core::mem::replace(&mut seen[10], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalFloat"),
+                        );
+                    }
+                    self.optional_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalFloat"))?
+                        .0;
+                }
+                "optionalDouble" | "optional_double" => {
+                    if ::core::mem::replace(&mut seen[11], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalDouble"),
+                        );
+                    }
+                    self.optional_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalDouble"))?
+                        .0;
+                }
+                "optionalBool" | "optional_bool" => {
+                    if ::core::mem::replace(&mut seen[12], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBool"),
+                        );
+                    }
+                    self.optional_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBool"))?
+                        .0;
+                }
+                "optionalString" | "optional_string" => {
+                    if ::core::mem::replace(&mut seen[13], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalString"),
+                        );
+                    }
+                    self.optional_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalString"))?
+                        .0;
+                }
+                "optionalBytes" | "optional_bytes" => {
+                    if ::core::mem::replace(&mut seen[14], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalBytes"),
+                        );
+                    }
+                    self.optional_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalBytes"))?
+                        .0;
+                }
+                "optionalNestedMessage" | "optional_nested_message" => {
+                    if ::core::mem::replace(&mut seen[15], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNestedMessage"),
+                        );
+                    }
+                    self.optional_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_types_edition2023::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalNestedMessage",
+                        ))?
+                        .0;
+                }
+                "optionalForeignMessage" | "optional_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[16], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalForeignMessage"),
+                        );
+                    }
+                    self.optional_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<ForeignMessageEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "optionalForeignMessage",
+                        ))?
+                        .0;
+                }
+                "optionalNestedEnum" | "optional_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[17], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalNestedEnum"),
+                        );
+                    }
+                    self.optional_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalNestedEnum"))?
+                        .0;
+                }
+                "optionalForeignEnum" | "optional_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[18], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalForeignEnum"),
+                        );
+                    }
+                    self.optional_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<ForeignEnumEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalForeignEnum"))?
+                        .0;
+                }
+                "optionalStringPiece" | "optional_string_piece" => {
+                    if ::core::mem::replace(&mut seen[19], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalStringPiece"),
+                        );
+                    }
+                    self.optional_string_piece = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalStringPiece"))?
+                        .0;
+                }
+                "optionalCord" | "optional_cord" => {
+                    if ::core::mem::replace(&mut seen[20], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("optionalCord"),
+                        );
+                    }
+                    self.optional_cord = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "optionalCord"))?
+                        .0;
+                }
+                "recursiveMessage" | "recursive_message" => {
+                    if ::core::mem::replace(&mut seen[21], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("recursiveMessage"),
+                        );
+                    }
+                    self.recursive_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<TestAllTypesEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "recursiveMessage"))?
+                        .0;
+                }
+                "repeatedInt32" | "repeated_int32" => {
+                    if ::core::mem::replace(&mut seen[22], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt32"),
+                        );
+                    }
+                    self.repeated_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt32"))?
+                        .0;
+                }
+                "repeatedInt64" | "repeated_int64" => {
+                    if ::core::mem::replace(&mut seen[23], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedInt64"),
+                        );
+                    }
+                    self.repeated_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedInt64"))?
+                        .0;
+                }
+                "repeatedUint32" | "repeated_uint32" => {
+                    if ::core::mem::replace(&mut seen[24], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint32"),
+                        );
+                    }
+                    self.repeated_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedUint32"))?
+                        .0;
+                }
+                "repeatedUint64" | "repeated_uint64" => {
+                    if ::core::mem::replace(&mut seen[25], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedUint64"),
+                        );
+                    }
+                    self.repeated_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedUint64"))?
+                        .0;
+                }
+                "repeatedSint32" | "repeated_sint32" => {
+                    if ::core::mem::replace(&mut seen[26], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSint32"),
+                        );
+                    }
+                    self.repeated_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSint32"))?
+                        .0;
+                }
+                "repeatedSint64" | "repeated_sint64" => {
+                    if ::core::mem::replace(&mut seen[27], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSint64"),
+                        );
+                    }
+                    self.repeated_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSint64"))?
+                        .0;
+                }
+                "repeatedFixed32" | "repeated_fixed32" => {
+                    if ::core::mem::replace(&mut seen[28], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFixed32"),
+                        );
+                    }
+                    self.repeated_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFixed32"))?
+                        .0;
+                }
+                "repeatedFixed64" | "repeated_fixed64" => {
+                    if ::core::mem::replace(&mut seen[29], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFixed64"),
+                        );
+                    }
+                    self.repeated_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFixed64"))?
+                        .0;
+                }
+                "repeatedSfixed32" | "repeated_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[30], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSfixed32"),
+                        );
+                    }
+                    self.repeated_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSfixed32"))?
+                        .0;
+                }
+                "repeatedSfixed64" | "repeated_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[31], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedSfixed64"),
+                        );
+                    }
+                    self.repeated_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedSfixed64"))?
+                        .0;
+                }
+                "repeatedFloat" | "repeated_float" => {
+                    if ::core::mem::replace(&mut seen[32], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedFloat"),
+                        );
+                    }
+                    self.repeated_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedFloat"))?
+                        .0;
+                }
+                "repeatedDouble" | "repeated_double" => {
+                    if ::core::mem::replace(&mut seen[33], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedDouble"),
+                        );
+                    }
+                    self.repeated_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedDouble"))?
+                        .0;
+                }
+                "repeatedBool" | "repeated_bool" => {
+                    if ::core::mem::replace(&mut seen[34], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBool"),
+                        );
+                    }
+                    self.repeated_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBool"))?
+                        .0;
+                }
+                "repeatedString" | "repeated_string" => {
+                    if ::core::mem::replace(&mut seen[35], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedString"),
+                        );
+                    }
+                    self.repeated_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedString"))?
+                        .0;
+                }
+                "repeatedBytes" | "repeated_bytes" => {
+                    if ::core::mem::replace(&mut seen[36], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedBytes"),
+                        );
+                    }
+                    self.repeated_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedBytes"))?
+                        .0;
+                }
+                "repeatedNestedMessage" | "repeated_nested_message" => {
+                    if ::core::mem::replace(&mut seen[37], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedNestedMessage"),
+                        );
+                    }
+                    self.repeated_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_edition2023::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedNestedMessage",
+                        ))?
+                        .0;
+                }
+                "repeatedForeignMessage" | "repeated_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[38], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedForeignMessage"),
+                        );
+                    }
+                    self.repeated_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<ForeignMessageEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "repeatedForeignMessage",
+                        ))?
+                        .0;
+                }
+                "repeatedNestedEnum" | "repeated_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[39], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedNestedEnum"),
+                        );
+                    }
+                    self.repeated_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedNestedEnum"))?
+                        .0;
+                }
+                "repeatedForeignEnum" | "repeated_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[40], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedForeignEnum"),
+                        );
+                    }
+                    self.repeated_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<ForeignEnumEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedForeignEnum"))?
+                        .0;
+                }
+                "repeatedStringPiece" | "repeated_string_piece" => {
+                    if ::core::mem::replace(&mut seen[41], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedStringPiece"),
+                        );
+                    }
+                    self.repeated_string_piece = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedStringPiece"))?
+                        .0;
+                }
+                "repeatedCord" | "repeated_cord" => {
+                    if ::core::mem::replace(&mut seen[42], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("repeatedCord"),
+                        );
+                    }
+                    self.repeated_cord = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "repeatedCord"))?
+                        .0;
+                }
+                "packedInt32" | "packed_int32" => {
+                    if ::core::mem::replace(&mut seen[43], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedInt32"),
+                        );
+                    }
+                    self.packed_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedInt32"))?
+                        .0;
+                }
+                "packedInt64" | "packed_int64" => {
+                    if ::core::mem::replace(&mut seen[44], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedInt64"),
+                        );
+                    }
+                    self.packed_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedInt64"))?
+                        .0;
+                }
+                "packedUint32" | "packed_uint32" => {
+                    if ::core::mem::replace(&mut seen[45], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedUint32"),
+                        );
+                    }
+                    self.packed_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedUint32"))?
+                        .0;
+                }
+                "packedUint64" | "packed_uint64" => {
+                    if ::core::mem::replace(&mut seen[46], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedUint64"),
+                        );
+                    }
+                    self.packed_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedUint64"))?
+                        .0;
+                }
+                "packedSint32" | "packed_sint32" => {
+                    if ::core::mem::replace(&mut seen[47], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSint32"),
+                        );
+                    }
+                    self.packed_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSint32"))?
+                        .0;
+                }
+                "packedSint64" | "packed_sint64" => {
+                    if ::core::mem::replace(&mut seen[48], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSint64"),
+                        );
+                    }
+                    self.packed_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSint64"))?
+                        .0;
+                }
+                "packedFixed32" | "packed_fixed32" => {
+                    if ::core::mem::replace(&mut seen[49], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFixed32"),
+                        );
+                    }
+                    self.packed_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFixed32"))?
+                        .0;
+                }
+                "packedFixed64" | "packed_fixed64" => {
+                    if ::core::mem::replace(&mut seen[50], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFixed64"),
+                        );
+                    }
+                    self.packed_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFixed64"))?
+                        .0;
+                }
+                "packedSfixed32" | "packed_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[51], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSfixed32"),
+                        );
+                    }
+                    self.packed_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSfixed32"))?
+                        .0;
+                }
+                "packedSfixed64" | "packed_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[52], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedSfixed64"),
+                        );
+                    }
+                    self.packed_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedSfixed64"))?
+                        .0;
+                }
+                "packedFloat" | "packed_float" => {
+                    if ::core::mem::replace(&mut seen[53], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedFloat"),
+                        );
+                    }
+                    self.packed_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedFloat"))?
+                        .0;
+                }
+                "packedDouble" | "packed_double" => {
+                    if ::core::mem::replace(&mut seen[54], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedDouble"),
+                        );
+                    }
+                    self.packed_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedDouble"))?
+                        .0;
+                }
+                "packedBool" | "packed_bool" => {
+                    if ::core::mem::replace(&mut seen[55], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedBool"),
+                        );
+                    }
+                    self.packed_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedBool"))?
+                        .0;
+                }
+                "packedNestedEnum" | "packed_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[56], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("packedNestedEnum"),
+                        );
+                    }
+                    self.packed_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "packedNestedEnum"))?
+                        .0;
+                }
+                "unpackedInt32" | "unpacked_int32" => {
+                    if ::core::mem::replace(&mut seen[57], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedInt32"),
+                        );
+                    }
+                    self.unpacked_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedInt32"))?
+                        .0;
+                }
+                "unpackedInt64" | "unpacked_int64" => {
+                    if ::core::mem::replace(&mut seen[58], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedInt64"),
+                        );
+                    }
+                    self.unpacked_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedInt64"))?
+                        .0;
+                }
+                "unpackedUint32" | "unpacked_uint32" => {
+                    if ::core::mem::replace(&mut seen[59], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedUint32"),
+                        );
+                    }
+                    self.unpacked_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedUint32"))?
+                        .0;
+                }
+                "unpackedUint64" | "unpacked_uint64" => {
+                    if ::core::mem::replace(&mut seen[60], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedUint64"),
+                        );
+                    }
+                    self.unpacked_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedUint64"))?
+                        .0;
+                }
+                "unpackedSint32" | "unpacked_sint32" => {
+                    if ::core::mem::replace(&mut seen[61], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSint32"),
+                        );
+                    }
+                    self.unpacked_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSint32"))?
+                        .0;
+                }
+                "unpackedSint64" | "unpacked_sint64" => {
+                    if ::core::mem::replace(&mut seen[62], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSint64"),
+                        );
+                    }
+                    self.unpacked_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSint64"))?
+                        .0;
+                }
+                "unpackedFixed32" | "unpacked_fixed32" => {
+                    if ::core::mem::replace(&mut seen[63], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFixed32"),
+                        );
+                    }
+                    self.unpacked_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFixed32"))?
+                        .0;
+                }
+                "unpackedFixed64" | "unpacked_fixed64" => {
+                    if ::core::mem::replace(&mut seen[64], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFixed64"),
+                        );
+                    }
+                    self.unpacked_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFixed64"))?
+                        .0;
+                }
+                "unpackedSfixed32" | "unpacked_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[65], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSfixed32"),
+                        );
+                    }
+                    self.unpacked_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSfixed32"))?
+                        .0;
+                }
+                "unpackedSfixed64" | "unpacked_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[66], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedSfixed64"),
+                        );
+                    }
+                    self.unpacked_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedSfixed64"))?
+                        .0;
+                }
+                "unpackedFloat" | "unpacked_float" => {
+                    if ::core::mem::replace(&mut seen[67], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedFloat"),
+                        );
+                    }
+                    self.unpacked_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedFloat"))?
+                        .0;
+                }
+                "unpackedDouble" | "unpacked_double" => {
+                    if ::core::mem::replace(&mut seen[68], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedDouble"),
+                        );
+                    }
+                    self.unpacked_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedDouble"))?
+                        .0;
+                }
+                "unpackedBool" | "unpacked_bool" => {
+                    if ::core::mem::replace(&mut seen[69], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedBool"),
+                        );
+                    }
+                    self.unpacked_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedBool"))?
+                        .0;
+                }
+                "unpackedNestedEnum" | "unpacked_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[70], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("unpackedNestedEnum"),
+                        );
+                    }
+                    self.unpacked_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "unpackedNestedEnum"))?
+                        .0;
+                }
+                "mapInt32Int32" | "map_int32_int32" => {
+                    if ::core::mem::replace(&mut seen[71], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Int32"),
+                        );
+                    }
+                    self.map_int32_int32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Int32"))?
+                        .0;
+                }
+                "mapInt64Int64" | "map_int64_int64" => {
+                    if ::core::mem::replace(&mut seen[72], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt64Int64"),
+                        );
+                    }
+                    self.map_int64_int64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt64Int64"))?
+                        .0;
+                }
+                "mapUint32Uint32" | "map_uint32_uint32" => {
+                    if ::core::mem::replace(&mut seen[73], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapUint32Uint32"),
+                        );
+                    }
+                    self.map_uint32_uint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u32, ::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapUint32Uint32"))?
+                        .0;
+                }
+                "mapUint64Uint64" | "map_uint64_uint64" => {
+                    if ::core::mem::replace(&mut seen[74], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapUint64Uint64"),
+                        );
+                    }
+                    self.map_uint64_uint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u64, ::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapUint64Uint64"))?
+                        .0;
+                }
+                "mapSint32Sint32" | "map_sint32_sint32" => {
+                    if ::core::mem::replace(&mut seen[75], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSint32Sint32"),
+                        );
+                    }
+                    self.map_sint32_sint32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSint32Sint32"))?
+                        .0;
+                }
+                "mapSint64Sint64" | "map_sint64_sint64" => {
+                    if ::core::mem::replace(&mut seen[76], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSint64Sint64"),
+                        );
+                    }
+                    self.map_sint64_sint64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSint64Sint64"))?
+                        .0;
+                }
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => {
+                    if ::core::mem::replace(&mut seen[77], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapFixed32Fixed32"),
+                        );
+                    }
+                    self.map_fixed32_fixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u32, ::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapFixed32Fixed32"))?
+                        .0;
+                }
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => {
+                    if ::core::mem::replace(&mut seen[78], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapFixed64Fixed64"),
+                        );
+                    }
+                    self.map_fixed64_fixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<u64, ::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapFixed64Fixed64"))?
+                        .0;
+                }
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => {
+                    if ::core::mem::replace(&mut seen[79], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSfixed32Sfixed32"),
+                        );
+                    }
+                    self.map_sfixed32_sfixed32 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSfixed32Sfixed32"))?
+                        .0;
+                }
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => {
+                    if ::core::mem::replace(&mut seen[80], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapSfixed64Sfixed64"),
+                        );
+                    }
+                    self.map_sfixed64_sfixed64 = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i64, ::rsfast::json::codec::I64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapSfixed64Sfixed64"))?
+                        .0;
+                }
+                "mapInt32Float" | "map_int32_float" => {
+                    if ::core::mem::replace(&mut seen[81], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Float"),
+                        );
+                    }
+                    self.map_int32_float = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Float"))?
+                        .0;
+                }
+                "mapInt32Double" | "map_int32_double" => {
+                    if ::core::mem::replace(&mut seen[82], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapInt32Double"),
+                        );
+                    }
+                    self.map_int32_double = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<i32, ::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapInt32Double"))?
+                        .0;
+                }
+                "mapBoolBool" | "map_bool_bool" => {
+                    if ::core::mem::replace(&mut seen[83], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapBoolBool"),
+                        );
+                    }
+                    self.map_bool_bool = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<bool, ::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapBoolBool"))?
+                        .0;
+                }
+                "mapStringString" | "map_string_string" => {
+                    if ::core::mem::replace(&mut seen[84], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringString"),
+                        );
+                    }
+                    self.map_string_string = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Str,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringString"))?
+                        .0;
+                }
+                "mapStringBytes" | "map_string_bytes" => {
+                    if ::core::mem::replace(&mut seen[85], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringBytes"),
+                        );
+                    }
+                    self.map_string_bytes = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Bytes,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringBytes"))?
+                        .0;
+                }
+                "mapStringNestedMessage" | "map_string_nested_message" => {
+                    if ::core::mem::replace(&mut seen[86], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringNestedMessage"),
+                        );
+                    }
+                    self.map_string_nested_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_edition2023::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapStringNestedMessage",
+                        ))?
+                        .0;
+                }
+                "mapStringForeignMessage" | "map_string_foreign_message" => {
+                    if ::core::mem::replace(&mut seen[87], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringForeignMessage"),
+                        );
+                    }
+                    self.map_string_foreign_message = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Msg<ForeignMessageEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(
+                            e,
+                            "mapStringForeignMessage",
+                        ))?
+                        .0;
+                }
+                "mapStringNestedEnum" | "map_string_nested_enum" => {
+                    if ::core::mem::replace(&mut seen[88], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringNestedEnum"),
+                        );
+                    }
+                    self.map_string_nested_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringNestedEnum"))?
+                        .0;
+                }
+                "mapStringForeignEnum" | "map_string_foreign_enum" => {
+                    if ::core::mem::replace(&mut seen[89], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("mapStringForeignEnum"),
+                        );
+                    }
+                    self.map_string_foreign_enum = map
+                        .next_value::<
+                            ::rsfast::json::codec::Map<
+                                ::std::string::String,
+                                ::rsfast::json::codec::Enum<ForeignEnumEdition2023>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "mapStringForeignEnum"))?
+                        .0;
+                }
+                "groupliketype" => {
+                    if ::core::mem::replace(&mut seen[90], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("groupliketype"),
+                        );
+                    }
+                    self.groupliketype = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_edition2023::GroupLikeType,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "groupliketype"))?
+                        .0;
+                }
+                "delimitedField" | "delimited_field" => {
+                    if ::core::mem::replace(&mut seen[91], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("delimitedField"),
+                        );
+                    }
+                    self.delimited_field = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Msg<
+                                    test_all_types_edition2023::GroupLikeType,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "delimitedField"))?
+                        .0;
+                }
+                "oneofUint32" | "oneof_uint32" => {
+                    if ::core::mem::replace(&mut seen[92], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofUint32"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofUint32"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofUint32(v),
+                        );
+                    }
+                }
+                "oneofNestedMessage" | "oneof_nested_message" => {
+                    if ::core::mem::replace(&mut seen[93], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofNestedMessage"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::BoxMsg<
+                                    test_all_types_edition2023::NestedMessage,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofNestedMessage"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofNestedMessage(v),
+                        );
+                    }
+                }
+                "oneofString" | "oneof_string" => {
+                    if ::core::mem::replace(&mut seen[94], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofString"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofString"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofString(v),
+                        );
+                    }
+                }
+                "oneofBytes" | "oneof_bytes" => {
+                    if ::core::mem::replace(&mut seen[95], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofBytes"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bytes>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofBytes"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofBytes(v),
+                        );
+                    }
+                }
+                "oneofBool" | "oneof_bool" => {
+                    if ::core::mem::replace(&mut seen[96], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofBool"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::Bool>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofBool"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofBool(v),
+                        );
+                    }
+                }
+                "oneofUint64" | "oneof_uint64" => {
+                    if ::core::mem::replace(&mut seen[97], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofUint64"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::U64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofUint64"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofUint64(v),
+                        );
+                    }
+                }
+                "oneofFloat" | "oneof_float" => {
+                    if ::core::mem::replace(&mut seen[98], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofFloat"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofFloat"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofFloat(v),
+                        );
+                    }
+                }
+                "oneofDouble" | "oneof_double" => {
+                    if ::core::mem::replace(&mut seen[99], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofDouble"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::F64>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofDouble"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofDouble(v),
+                        );
+                    }
+                }
+                "oneofEnum" | "oneof_enum" => {
+                    if ::core::mem::replace(&mut seen[100], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("oneofEnum"),
+                        );
+                    }
+                    if let ::core::option::Option::Some(v) = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "oneofEnum"))?
+                        .0
+                    {
+                        if self.oneof_field.is_some() {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_oneof("oneof_field"),
+                            );
+                        }
+                        self.oneof_field = ::core::option::Option::Some(
+                            test_all_types_edition2023::OneofField::OneofEnum(v),
+                        );
+                    }
+                }
+                _ => {
+                    ::rsfast::json::extension_or_unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                        &mut self.unknown_fields,
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 impl ::rsfast::Extendable for TestAllTypesEdition2023 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -3957,6 +7157,113 @@ pub mod test_all_types_edition2023 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for NestedMessage {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage";
+    }
+    impl ::rsfast::serde::Serialize for NestedMessage {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.a {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "a",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "corecursive",
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::BoxMsg<super::TestAllTypesEdition2023>,
+                    >(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for NestedMessage {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.a {
+                w.key(b"\"a\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                w.key(b"\"corecursive\":");
+                <::rsfast::json::codec::BoxMsg<
+                    super::TestAllTypesEdition2023,
+                > as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for NestedMessage {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "a" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("a"),
+                            );
+                        }
+                        self.a = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "a"))?
+                            .0;
+                    }
+                    "corecursive" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("corecursive"),
+                            );
+                        }
+                        self.corecursive = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<
+                                    ::rsfast::json::codec::BoxMsg<
+                                        super::TestAllTypesEdition2023,
+                                    >,
+                                >,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "corecursive"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct GroupLikeType {
@@ -4043,6 +7350,105 @@ pub mod test_all_types_edition2023 {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for GroupLikeType {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType";
+    }
+    impl ::rsfast::serde::Serialize for GroupLikeType {
+        fn serialize<S: ::rsfast::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(::core::option::Option::None)?;
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupInt32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+                )?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                    &mut map,
+                    "groupUint32",
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::U32>(v),
+                )?;
+            }
+            ::rsfast::serde::ser::SerializeMap::end(map)
+        }
+    }
+    impl ::rsfast::json::JsonWrite for GroupLikeType {
+        fn write_json(
+            &self,
+            w: &mut ::rsfast::json::JsonWriter<'_>,
+        ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+            let object = w.begin_object();
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                w.key(b"\"groupInt32\":");
+                <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                w.key(b"\"groupUint32\":");
+                <::rsfast::json::codec::U32 as ::rsfast::json::Codec>::write(v, w)?;
+            }
+            w.end_object(object);
+            ::core::result::Result::Ok(())
+        }
+    }
+    impl<'de> ::rsfast::serde::Deserialize<'de> for GroupLikeType {
+        fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            ::rsfast::json::deserialize_message(deserializer)
+        }
+    }
+    impl ::rsfast::json::JsonMessage for GroupLikeType {
+        fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+            &mut self,
+            mut map: A,
+        ) -> ::core::result::Result<(), A::Error> {
+            let mut seen = [false; 2];
+            while let ::core::option::Option::Some(key) = map
+                .next_key::<::rsfast::json::Key<'de>>()?
+            {
+                match &*key {
+                    "groupInt32" | "group_int32" => {
+                        if ::core::mem::replace(&mut seen[0], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupInt32"),
+                            );
+                        }
+                        self.group_int32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupInt32"))?
+                            .0;
+                    }
+                    "groupUint32" | "group_uint32" => {
+                        if ::core::mem::replace(&mut seen[1], true) {
+                            return ::core::result::Result::Err(
+                                ::rsfast::json::duplicate_field("groupUint32"),
+                            );
+                        }
+                        self.group_uint32 = map
+                            .next_value::<
+                                ::rsfast::json::codec::Field<::rsfast::json::codec::U32>,
+                            >()
+                            .map_err(|e| ::rsfast::json::in_path(e, "groupUint32"))?
+                            .0;
+                    }
+                    _ => {
+                        ::rsfast::json::unknown_field(
+                            &mut map,
+                            &key,
+                            "protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType",
+                        )?
+                    }
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -4095,6 +7501,18 @@ pub mod test_all_types_edition2023 {
     impl ::core::convert::From<NestedEnum> for i32 {
         fn from(value: NestedEnum) -> i32 {
             value as i32
+        }
+    }
+    impl ::rsfast::json::EnumName for NestedEnum {
+        /// Any declared name, aliases included.
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            match name {
+                "FOO" => ::rsfast::Enum::from_i32(0),
+                "BAR" => ::rsfast::Enum::from_i32(1),
+                "BAZ" => ::rsfast::Enum::from_i32(2),
+                "NEG" => ::rsfast::Enum::from_i32(-1),
+                _ => ::core::option::Option::None,
+            }
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -4170,6 +7588,81 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for ForeignMessageEdition2023 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.ForeignMessageEdition2023";
+}
+impl ::rsfast::serde::Serialize for ForeignMessageEdition2023 {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.c {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "c",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for ForeignMessageEdition2023 {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.c {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for ForeignMessageEdition2023 {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for ForeignMessageEdition2023 {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "c" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("c"),
+                        );
+                    }
+                    self.c = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "c"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.ForeignMessageEdition2023",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct GroupLikeType {
     pub c: ::core::option::Option<i32>,
@@ -4229,6 +7722,81 @@ impl ::rsfast::Message for GroupLikeType {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for GroupLikeType {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.GroupLikeType";
+}
+impl ::rsfast::serde::Serialize for GroupLikeType {
+    fn serialize<S: ::rsfast::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(::core::option::Option::None)?;
+        if let ::core::option::Option::Some(v) = &self.c {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "c",
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::I32>(v),
+            )?;
+        }
+        ::rsfast::serde::ser::SerializeMap::end(map)
+    }
+}
+impl ::rsfast::json::JsonWrite for GroupLikeType {
+    fn write_json(
+        &self,
+        w: &mut ::rsfast::json::JsonWriter<'_>,
+    ) -> ::core::result::Result<(), ::rsfast::json::Error> {
+        let object = w.begin_object();
+        if let ::core::option::Option::Some(v) = &self.c {
+            w.key(b"\"c\":");
+            <::rsfast::json::codec::I32 as ::rsfast::json::Codec>::write(v, w)?;
+        }
+        w.end_object(object);
+        ::core::result::Result::Ok(())
+    }
+}
+impl<'de> ::rsfast::serde::Deserialize<'de> for GroupLikeType {
+    fn deserialize<D: ::rsfast::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::rsfast::json::deserialize_message(deserializer)
+    }
+}
+impl ::rsfast::json::JsonMessage for GroupLikeType {
+    fn merge_json<'de, A: ::rsfast::serde::de::MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> ::core::result::Result<(), A::Error> {
+        let mut seen = [false; 1];
+        while let ::core::option::Option::Some(key) = map
+            .next_key::<::rsfast::json::Key<'de>>()?
+        {
+            match &*key {
+                "c" => {
+                    if ::core::mem::replace(&mut seen[0], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("c"),
+                        );
+                    }
+                    self.c = map
+                        .next_value::<
+                            ::rsfast::json::codec::Field<::rsfast::json::codec::I32>,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "c"))?
+                        .0;
+                }
+                _ => {
+                    ::rsfast::json::unknown_field(
+                        &mut map,
+                        &key,
+                        "protobuf_test_messages.editions.GroupLikeType",
+                    )?
+                }
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum ForeignEnumEdition2023 {
@@ -4284,6 +7852,17 @@ impl ::core::convert::From<ForeignEnumEdition2023> for i32 {
         value as i32
     }
 }
+impl ::rsfast::json::EnumName for ForeignEnumEdition2023 {
+    /// Any declared name, aliases included.
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        match name {
+            "FOREIGN_FOO" => ::rsfast::Enum::from_i32(0),
+            "FOREIGN_BAR" => ::rsfast::Enum::from_i32(1),
+            "FOREIGN_BAZ" => ::rsfast::Enum::from_i32(2),
+            _ => ::core::option::Option::None,
+        }
+    }
+}
 pub const EXTENSION_INT32: ::rsfast::Extension<
     TestAllTypesEdition2023,
     ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
@@ -4296,3 +7875,25 @@ pub const DELIMITED_EXT: ::rsfast::Extension<
     TestAllTypesEdition2023,
     ::rsfast::extension::OptionalLen<::rsfast::extension::Group<GroupLikeType>>,
 > = ::rsfast::Extension::new(122, "protobuf_test_messages.editions.delimited_ext");
+/// Registers the messages of `protobuf_test_messages.editions` for `Any` in JSON.
+pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<ComplexMessage>();
+    registry.register::<TestAllTypesEdition2023>();
+    registry.register::<test_all_types_edition2023::NestedMessage>();
+    registry.register::<test_all_types_edition2023::GroupLikeType>();
+    registry.register::<ForeignMessageEdition2023>();
+    registry.register::<GroupLikeType>();
+    registry.register_extension::<::rsfast::json::codec::I32, _, _>(&EXTENSION_INT32);
+    registry
+        .register_extension::<
+            ::rsfast::json::codec::Msg<GroupLikeType>,
+            _,
+            _,
+        >(&GROUPLIKETYPE);
+    registry
+        .register_extension::<
+            ::rsfast::json::codec::Msg<GroupLikeType>,
+            _,
+            _,
+        >(&DELIMITED_EXT);
+}

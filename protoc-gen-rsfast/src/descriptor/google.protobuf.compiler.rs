@@ -127,6 +127,9 @@ impl ::rsfast::Message for Version {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Version {
+    const FULL_NAME: &'static str = "google.protobuf.compiler.Version";
+}
 /// An encoded CodeGeneratorRequest is written to the plugin's stdin.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct CodeGeneratorRequest {
@@ -325,6 +328,9 @@ impl ::rsfast::Message for CodeGeneratorRequest {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for CodeGeneratorRequest {
+    const FULL_NAME: &'static str = "google.protobuf.compiler.CodeGeneratorRequest";
+}
 /// The plugin writes an encoded CodeGeneratorResponse to stdout.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct CodeGeneratorResponse {
@@ -501,6 +507,9 @@ impl ::rsfast::Message for CodeGeneratorResponse {
         self.file.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for CodeGeneratorResponse {
+    const FULL_NAME: &'static str = "google.protobuf.compiler.CodeGeneratorResponse";
 }
 /// Nested types of `google.protobuf.compiler.CodeGeneratorResponse`.
 #[allow(clippy::module_inception)]
@@ -695,6 +704,9 @@ pub mod code_generator_response {
             self.generated_code_info = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for File {
+        const FULL_NAME: &'static str = "google.protobuf.compiler.CodeGeneratorResponse.File";
     }
     /// Sync with code_generator.h.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

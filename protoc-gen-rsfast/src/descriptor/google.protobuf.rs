@@ -60,6 +60,9 @@ impl ::rsfast::Message for FileDescriptorSet {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for FileDescriptorSet {
+    const FULL_NAME: &'static str = "google.protobuf.FileDescriptorSet";
+}
 impl ::rsfast::Extendable for FileDescriptorSet {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -465,6 +468,9 @@ impl ::rsfast::Message for FileDescriptorProto {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for FileDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.FileDescriptorProto";
+}
 /// Describes a message type.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct DescriptorProto {
@@ -766,6 +772,9 @@ impl ::rsfast::Message for DescriptorProto {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for DescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.DescriptorProto";
+}
 /// Nested types of `google.protobuf.DescriptorProto`.
 #[allow(clippy::module_inception)]
 pub mod descriptor_proto {
@@ -896,6 +905,9 @@ pub mod descriptor_proto {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::Name for ExtensionRange {
+        const FULL_NAME: &'static str = "google.protobuf.DescriptorProto.ExtensionRange";
+    }
     /// Range of reserved tag numbers. Reserved tag numbers may not be used by
     /// fields or extension ranges in the same message. Reserved ranges may
     /// not overlap.
@@ -985,6 +997,9 @@ pub mod descriptor_proto {
             self.end = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for ReservedRange {
+        const FULL_NAME: &'static str = "google.protobuf.DescriptorProto.ReservedRange";
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -1150,6 +1165,9 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for ExtensionRangeOptions {
+    const FULL_NAME: &'static str = "google.protobuf.ExtensionRangeOptions";
 }
 impl ::rsfast::Extendable for ExtensionRangeOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -1339,6 +1357,9 @@ pub mod extension_range_options {
             self.repeated = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for Declaration {
+        const FULL_NAME: &'static str = "google.protobuf.ExtensionRangeOptions.Declaration";
     }
     /// The verification state of the extension range.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1770,6 +1791,9 @@ impl ::rsfast::Message for FieldDescriptorProto {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for FieldDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto";
+}
 /// Nested types of `google.protobuf.FieldDescriptorProto`.
 #[allow(clippy::module_inception)]
 pub mod field_descriptor_proto {
@@ -2035,6 +2059,9 @@ impl ::rsfast::Message for OneofDescriptorProto {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for OneofDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.OneofDescriptorProto";
+}
 /// Describes an enum type.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EnumDescriptorProto {
@@ -2228,6 +2255,9 @@ impl ::rsfast::Message for EnumDescriptorProto {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for EnumDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.EnumDescriptorProto";
+}
 /// Nested types of `google.protobuf.EnumDescriptorProto`.
 #[allow(clippy::module_inception)]
 pub mod enum_descriptor_proto {
@@ -2325,6 +2355,9 @@ pub mod enum_descriptor_proto {
             self.end = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for EnumReservedRange {
+        const FULL_NAME: &'static str = "google.protobuf.EnumDescriptorProto.EnumReservedRange";
     }
 }
 /// Describes a value within an enum.
@@ -2445,6 +2478,9 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for EnumValueDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.EnumValueDescriptorProto";
+}
 /// Describes a service.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct ServiceDescriptorProto {
@@ -2559,6 +2595,9 @@ impl ::rsfast::Message for ServiceDescriptorProto {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for ServiceDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.ServiceDescriptorProto";
 }
 /// Describes a method of a service.
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -2759,6 +2798,9 @@ impl ::rsfast::Message for MethodDescriptorProto {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for MethodDescriptorProto {
+    const FULL_NAME: &'static str = "google.protobuf.MethodDescriptorProto";
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct FileOptions {
@@ -3400,6 +3442,9 @@ impl ::rsfast::Message for FileOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for FileOptions {
+    const FULL_NAME: &'static str = "google.protobuf.FileOptions";
+}
 impl ::rsfast::Extendable for FileOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -3741,6 +3786,9 @@ impl ::rsfast::Message for MessageOptions {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for MessageOptions {
+    const FULL_NAME: &'static str = "google.protobuf.MessageOptions";
 }
 impl ::rsfast::Extendable for MessageOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -4191,6 +4239,9 @@ impl ::rsfast::Message for FieldOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for FieldOptions {
+    const FULL_NAME: &'static str = "google.protobuf.FieldOptions";
+}
 impl ::rsfast::Extendable for FieldOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -4299,6 +4350,9 @@ pub mod field_options {
             self.value = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for EditionDefault {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.EditionDefault";
     }
     /// Information about the support window of a feature.
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -4509,6 +4563,9 @@ pub mod field_options {
             self.removal_error = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for FeatureSupport {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.FeatureSupport";
     }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
@@ -4868,6 +4925,9 @@ impl ::rsfast::Message for OneofOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for OneofOptions {
+    const FULL_NAME: &'static str = "google.protobuf.OneofOptions";
+}
 impl ::rsfast::Extendable for OneofOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -5049,6 +5109,9 @@ impl ::rsfast::Message for EnumOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for EnumOptions {
+    const FULL_NAME: &'static str = "google.protobuf.EnumOptions";
+}
 impl ::rsfast::Extendable for EnumOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -5227,6 +5290,9 @@ impl ::rsfast::Message for EnumValueOptions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for EnumValueOptions {
+    const FULL_NAME: &'static str = "google.protobuf.EnumValueOptions";
+}
 impl ::rsfast::Extendable for EnumValueOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -5347,6 +5413,9 @@ impl ::rsfast::Message for ServiceOptions {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for ServiceOptions {
+    const FULL_NAME: &'static str = "google.protobuf.ServiceOptions";
 }
 impl ::rsfast::Extendable for ServiceOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -5513,6 +5582,9 @@ impl ::rsfast::Message for MethodOptions {
         }
         ::core::result::Result::Ok(())
     }
+}
+impl ::rsfast::Name for MethodOptions {
+    const FULL_NAME: &'static str = "google.protobuf.MethodOptions";
 }
 impl ::rsfast::Extendable for MethodOptions {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -5811,6 +5883,9 @@ impl ::rsfast::Message for UninterpretedOption {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for UninterpretedOption {
+    const FULL_NAME: &'static str = "google.protobuf.UninterpretedOption";
+}
 /// Nested types of `google.protobuf.UninterpretedOption`.
 #[allow(clippy::module_inception)]
 pub mod uninterpreted_option {
@@ -5934,6 +6009,9 @@ pub mod uninterpreted_option {
             }
             ::core::result::Result::Ok(())
         }
+    }
+    impl ::rsfast::Name for NamePart {
+        const FULL_NAME: &'static str = "google.protobuf.UninterpretedOption.NamePart";
     }
 }
 /// TODO Enums in C++ gencode (and potentially other languages) are
@@ -6333,6 +6411,9 @@ impl ::rsfast::Message for FeatureSet {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for FeatureSet {
+    const FULL_NAME: &'static str = "google.protobuf.FeatureSet";
+}
 impl ::rsfast::Extendable for FeatureSet {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -6374,6 +6455,9 @@ pub mod feature_set {
         fn clear(&mut self) {
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for VisibilityFeature {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.VisibilityFeature";
     }
     /// Nested types of `google.protobuf.FeatureSet.VisibilityFeature`.
     #[allow(clippy::module_inception)]
@@ -6488,6 +6572,9 @@ pub mod feature_set {
         fn clear(&mut self) {
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for ProtoLimitsFeature {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.ProtoLimitsFeature";
     }
     /// Nested types of `google.protobuf.FeatureSet.ProtoLimitsFeature`.
     #[allow(clippy::module_inception)]
@@ -7078,6 +7165,9 @@ impl ::rsfast::Message for FeatureSetDefaults {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for FeatureSetDefaults {
+    const FULL_NAME: &'static str = "google.protobuf.FeatureSetDefaults";
+}
 /// Nested types of `google.protobuf.FeatureSetDefaults`.
 #[allow(clippy::module_inception)]
 pub mod feature_set_defaults {
@@ -7204,6 +7294,9 @@ pub mod feature_set_defaults {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for FeatureSetEditionDefault {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault";
+    }
 }
 /// Encapsulates information about the original source file from which a
 /// FileDescriptorProto was generated.
@@ -7299,6 +7392,9 @@ impl ::rsfast::Message for SourceCodeInfo {
         self.location.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for SourceCodeInfo {
+    const FULL_NAME: &'static str = "google.protobuf.SourceCodeInfo";
 }
 impl ::rsfast::Extendable for SourceCodeInfo {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
@@ -7559,6 +7655,9 @@ pub mod source_code_info {
             self.unknown_fields.clear();
         }
     }
+    impl ::rsfast::Name for Location {
+        const FULL_NAME: &'static str = "google.protobuf.SourceCodeInfo.Location";
+    }
 }
 /// Describes the relationship between generated code and its original source
 /// file. A GeneratedCodeInfo message is associated with only one generated
@@ -7612,6 +7711,9 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         self.annotation.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for GeneratedCodeInfo {
+    const FULL_NAME: &'static str = "google.protobuf.GeneratedCodeInfo";
 }
 /// Nested types of `google.protobuf.GeneratedCodeInfo`.
 #[allow(clippy::module_inception)]
@@ -7796,6 +7898,9 @@ pub mod generated_code_info {
             self.semantic = ::core::option::Option::None;
             self.unknown_fields.clear();
         }
+    }
+    impl ::rsfast::Name for Annotation {
+        const FULL_NAME: &'static str = "google.protobuf.GeneratedCodeInfo.Annotation";
     }
     /// Nested types of `google.protobuf.GeneratedCodeInfo.Annotation`.
     #[allow(clippy::module_inception)]

@@ -295,6 +295,9 @@ impl ::rsfast::Message for Options {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Options {
+    const FULL_NAME: &'static str = "rsfast.Options";
+}
 pub const FILE: ::rsfast::Extension<
     super::google::protobuf::FileOptions,
     ::rsfast::extension::OptionalLen<::rsfast::extension::Msg<Options>>,

@@ -7,6 +7,8 @@ mod decode;
 mod encode;
 mod eq;
 mod grpc;
+mod json;
+mod name;
 mod populate;
 mod size;
 mod testgen;
@@ -49,8 +51,12 @@ fn package_file(package: &Package) -> Result<String, Error> {
         .file_descriptor_set
         .as_deref()
         .map(descriptor_set_const);
+    let register = json::register_fn(package);
     let tests = testgen::tests_module(package);
-    format_file(package, quote!(#items #services #descriptor_set #tests))
+    format_file(
+        package,
+        quote!(#items #register #services #descriptor_set #tests),
+    )
 }
 
 /// Parses `tokens` (an internal error shows them numbered) and prints them after the
@@ -102,7 +108,11 @@ fn module_items(
         }
     });
     let messages = messages.iter().map(message_items);
-    let enums = enums.iter().map(types::enum_items);
+    let enums = enums.iter().map(|e| {
+        let items = types::enum_items(e);
+        let json = json::enum_impl(e);
+        quote!(#items #json)
+    });
     let extensions = extensions.iter().map(types::extension_const);
     quote! {
         #imports
@@ -116,6 +126,8 @@ fn message_items(message: &Message) -> TokenStream {
     let definition = types::message_struct(message);
     let getters = types::getters(message);
     let message_impl = message_impl(message);
+    let name_impl = name::name_impl(message);
+    let json = json::message_impls(message);
     let extendable = types::extendable_impl(message);
     let eq = eq::message_eq(message);
     let debug = debug::message_debug(message);
@@ -125,6 +137,8 @@ fn message_items(message: &Message) -> TokenStream {
         #definition
         #getters
         #message_impl
+        #name_impl
+        #json
         #extendable
         #eq
         #debug
@@ -183,8 +197,12 @@ pub(crate) fn ident(name: &str) -> Ident {
 /// The path to a type as seen from module `from`.
 fn type_path(path: &TypePath, from: &[String]) -> TokenStream {
     let text = crate::names::relative_path(from, &path.module, &path.name);
+    let (root, text) = match text.strip_prefix("::") {
+        Some(rest) => (quote!(::), rest),
+        None => (TokenStream::new(), text.as_str()),
+    };
     let segments = text.split("::").map(ident);
-    quote!(#(#segments)::*)
+    quote!(#root #(#segments)::*)
 }
 
 /// Wire type number of one (unpacked) value of `kind`.

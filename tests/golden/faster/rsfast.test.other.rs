@@ -55,6 +55,9 @@ impl ::rsfast::Message for Point {
         self.y = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Point {
+    const FULL_NAME: &'static str = "rsfast.test.other.Point";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Point {
     fn populate(

@@ -241,6 +241,9 @@ impl ::rsfast::Message for Scalars {
         self.f_enum = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Scalars {
+    const FULL_NAME: &'static str = "rsfast.test.Scalars";
+}
 impl ::core::cmp::PartialEq for Scalars {
     fn eq(&self, other: &Self) -> bool {
         self.f_int32 == other.f_int32 && self.f_int64 == other.f_int64
@@ -679,6 +682,9 @@ impl ::rsfast::Message for Optionals {
         self.o_bytes = ::core::option::Option::None;
         self.o_enum = ::core::option::Option::None;
     }
+}
+impl ::rsfast::Name for Optionals {
+    const FULL_NAME: &'static str = "rsfast.test.Optionals";
 }
 impl ::core::cmp::PartialEq for Optionals {
     fn eq(&self, other: &Self) -> bool {
@@ -1199,6 +1205,9 @@ impl ::rsfast::Message for Repeated {
         self.unpacked_sint64.clear();
     }
 }
+impl ::rsfast::Name for Repeated {
+    const FULL_NAME: &'static str = "rsfast.test.Repeated";
+}
 impl ::core::cmp::PartialEq for Repeated {
     fn eq(&self, other: &Self) -> bool {
         self.r_int32 == other.r_int32 && self.r_int64 == other.r_int64
@@ -1499,6 +1508,9 @@ pub mod repeated {
             self.a = ::core::default::Default::default();
             self.b.clear();
         }
+    }
+    impl ::rsfast::Name for Nested {
+        const FULL_NAME: &'static str = "rsfast.test.Repeated.Nested";
     }
     #[cfg(test)]
     impl ::rsfast::populate::Populate for Nested {
@@ -2544,6 +2556,9 @@ impl ::rsfast::Message for Maps {
         self.uint64_foreign.clear();
     }
 }
+impl ::rsfast::Name for Maps {
+    const FULL_NAME: &'static str = "rsfast.test.Maps";
+}
 impl ::core::cmp::PartialEq for Maps {
     fn eq(&self, other: &Self) -> bool {
         self.int32_int32 == other.int32_int32 && self.int64_int64 == other.int64_int64
@@ -3019,6 +3034,9 @@ impl ::rsfast::Message for Oneofs {
         self.second = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Oneofs {
+    const FULL_NAME: &'static str = "rsfast.test.Oneofs";
+}
 impl ::core::cmp::PartialEq for Oneofs {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name && self.between == other.between
@@ -3351,6 +3369,9 @@ impl ::rsfast::Message for Tree {
         self.named.clear();
     }
 }
+impl ::rsfast::Name for Tree {
+    const FULL_NAME: &'static str = "rsfast.test.Tree";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Tree {
     fn populate(
@@ -3477,6 +3498,9 @@ impl ::rsfast::Message for Ping {
         self.depth = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Ping {
+    const FULL_NAME: &'static str = "rsfast.test.Ping";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Ping {
     fn populate(
@@ -3550,6 +3574,9 @@ impl ::rsfast::Message for Pong {
     fn clear(&mut self) {
         self.ping = ::core::option::Option::None;
     }
+}
+impl ::rsfast::Name for Pong {
+    const FULL_NAME: &'static str = "rsfast.test.Pong";
 }
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Pong {
@@ -3688,6 +3715,9 @@ impl ::rsfast::Message for Keywords {
         self.crate_ = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Keywords {
+    const FULL_NAME: &'static str = "rsfast.test.Keywords";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Keywords {
     fn populate(
@@ -3808,6 +3838,9 @@ impl ::rsfast::Message for Outer {
         self.shape = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Outer {
+    const FULL_NAME: &'static str = "rsfast.test.Outer";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Outer {
     fn populate(
@@ -3918,6 +3951,9 @@ pub mod outer {
             self.inners.clear();
         }
     }
+    impl ::rsfast::Name for Middle {
+        const FULL_NAME: &'static str = "rsfast.test.Outer.Middle";
+    }
     #[cfg(test)]
     impl ::rsfast::populate::Populate for Middle {
         fn populate(
@@ -4023,6 +4059,9 @@ pub mod outer {
                 self.level = ::core::default::Default::default();
                 self.note.clear();
             }
+        }
+        impl ::rsfast::Name for Inner {
+            const FULL_NAME: &'static str = "rsfast.test.Outer.Middle.Inner";
         }
         #[cfg(test)]
         impl ::rsfast::populate::Populate for Inner {
@@ -4150,6 +4189,9 @@ impl ::rsfast::Message for Documented {
         self.a = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Documented {
+    const FULL_NAME: &'static str = "rsfast.test.Documented";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Documented {
     fn populate(
@@ -4192,6 +4234,9 @@ impl ::rsfast::Message for Empty {
         ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {}
+}
+impl ::rsfast::Name for Empty {
+    const FULL_NAME: &'static str = "rsfast.test.Empty";
 }
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Empty {

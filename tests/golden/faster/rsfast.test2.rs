@@ -488,6 +488,9 @@ impl ::rsfast::Message for Defaults {
         self.enum_no_default = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Defaults {
+    const FULL_NAME: &'static str = "rsfast.test2.Defaults";
+}
 impl ::core::cmp::PartialEq for Defaults {
     fn eq(&self, other: &Self) -> bool {
         self.d_int32 == other.d_int32 && self.d_int64 == other.d_int64
@@ -789,6 +792,9 @@ impl ::rsfast::Message for Required {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for Required {
+    const FULL_NAME: &'static str = "rsfast.test2.Required";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Required {
     fn populate(
@@ -1006,6 +1012,9 @@ impl ::rsfast::Message for HasRequired {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for HasRequired {
+    const FULL_NAME: &'static str = "rsfast.test2.HasRequired";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for HasRequired {
     fn populate(
@@ -1159,6 +1168,9 @@ impl ::rsfast::Message for Groups {
         self.after = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Groups {
+    const FULL_NAME: &'static str = "rsfast.test2.Groups";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Groups {
     fn populate(
@@ -1282,6 +1294,9 @@ pub mod groups {
             self.b = ::core::option::Option::None;
         }
     }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "rsfast.test2.Groups.Data";
+    }
     #[cfg(test)]
     impl ::rsfast::populate::Populate for Data {
         fn populate(
@@ -1379,6 +1394,9 @@ pub mod groups {
             self.x = ::core::option::Option::None;
             self.nested = ::core::option::Option::None;
         }
+    }
+    impl ::rsfast::Name for Item {
+        const FULL_NAME: &'static str = "rsfast.test2.Groups.Item";
     }
     #[cfg(test)]
     impl ::rsfast::populate::Populate for Item {
@@ -1613,6 +1631,9 @@ impl ::rsfast::Message for Closed {
         self.choice = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Closed {
+    const FULL_NAME: &'static str = "rsfast.test2.Closed";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Closed {
     fn populate(
@@ -1798,6 +1819,9 @@ impl ::rsfast::Message for Packed {
         self.packed_bool.clear();
     }
 }
+impl ::rsfast::Name for Packed {
+    const FULL_NAME: &'static str = "rsfast.test2.Packed";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for Packed {
     fn populate(
@@ -1904,6 +1928,9 @@ impl ::rsfast::Message for Extendable {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Extendable {
+    const FULL_NAME: &'static str = "rsfast.test2.Extendable";
+}
 impl ::rsfast::Extendable for Extendable {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -1987,6 +2014,9 @@ impl ::rsfast::Message for ExtGroup {
         self.g = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for ExtGroup {
+    const FULL_NAME: &'static str = "rsfast.test2.ExtGroup";
+}
 #[cfg(test)]
 impl ::rsfast::populate::Populate for ExtGroup {
     fn populate(
@@ -2062,6 +2092,9 @@ impl ::rsfast::Message for ExtensionHolder {
     fn clear(&mut self) {
         self.x = ::core::option::Option::None;
     }
+}
+impl ::rsfast::Name for ExtensionHolder {
+    const FULL_NAME: &'static str = "rsfast.test2.ExtensionHolder";
 }
 #[cfg(test)]
 impl ::rsfast::populate::Populate for ExtensionHolder {

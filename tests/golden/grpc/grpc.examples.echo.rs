@@ -50,6 +50,9 @@ impl ::rsfast::Message for EchoRequest {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for EchoRequest {
+    const FULL_NAME: &'static str = "grpc.examples.echo.EchoRequest";
+}
 /// EchoResponse is the response for echo.
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct EchoResponse {
@@ -96,6 +99,9 @@ impl ::rsfast::Message for EchoResponse {
         self.message.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for EchoResponse {
+    const FULL_NAME: &'static str = "grpc.examples.echo.EchoResponse";
 }
 /// Generated client implementations.
 pub mod echo_client {

@@ -45,6 +45,9 @@ impl ::rsfast::Message for EchoRequest {
         self.message.clear();
     }
 }
+impl ::rsfast::Name for EchoRequest {
+    const FULL_NAME: &'static str = "grpc.examples.echo.EchoRequest";
+}
 impl ::core::fmt::Debug for EchoRequest {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("EchoRequest");
@@ -113,6 +116,9 @@ impl ::rsfast::Message for EchoResponse {
     fn clear(&mut self) {
         self.message.clear();
     }
+}
+impl ::rsfast::Name for EchoResponse {
+    const FULL_NAME: &'static str = "grpc.examples.echo.EchoResponse";
 }
 impl ::core::fmt::Debug for EchoResponse {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

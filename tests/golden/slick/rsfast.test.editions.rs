@@ -321,6 +321,9 @@ impl ::rsfast::Message for Editions {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for Editions {
+    const FULL_NAME: &'static str = "rsfast.test.editions.Editions";
+}
 impl ::core::fmt::Debug for Editions {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Editions");
@@ -521,6 +524,9 @@ pub mod editions {
             self.a = ::core::option::Option::None;
         }
     }
+    impl ::rsfast::Name for Child {
+        const FULL_NAME: &'static str = "rsfast.test.editions.Editions.Child";
+    }
     impl ::core::fmt::Debug for Child {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             let mut s = f.debug_struct("Child");
@@ -636,6 +642,9 @@ impl ::rsfast::Message for Implicit {
         self.b.clear();
         self.c = ::core::default::Default::default();
     }
+}
+impl ::rsfast::Name for Implicit {
+    const FULL_NAME: &'static str = "rsfast.test.editions.Implicit";
 }
 impl ::core::fmt::Debug for Implicit {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

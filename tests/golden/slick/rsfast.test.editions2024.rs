@@ -117,6 +117,9 @@ impl ::rsfast::Message for Node {
         self.name.clear();
     }
 }
+impl ::rsfast::Name for Node {
+    const FULL_NAME: &'static str = "rsfast.test.editions2024.Node";
+}
 impl ::core::fmt::Debug for Node {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Node");

@@ -303,6 +303,9 @@ impl ::rsfast::Message for Blob {
         self.choice = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Blob {
+    const FULL_NAME: &'static str = "rsfast.test.options.Blob";
+}
 impl ::core::cmp::PartialEq for Blob {
     fn eq(&self, other: &Self) -> bool {
         self.data == other.data && self.parts == other.parts
@@ -710,6 +713,9 @@ impl ::rsfast::Message for Legacy {
         self.part = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Legacy {
+    const FULL_NAME: &'static str = "rsfast.test.options.Legacy";
+}
 impl ::core::fmt::Debug for Legacy {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Legacy");
@@ -850,6 +856,9 @@ pub mod legacy {
             self.body.clear();
         }
     }
+    impl ::rsfast::Name for Part {
+        const FULL_NAME: &'static str = "rsfast.test.options.Legacy.Part";
+    }
     impl ::core::fmt::Debug for Part {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             let mut s = f.debug_struct("Part");
@@ -934,6 +943,9 @@ impl ::rsfast::Message for Measurement {
         self.value = ::core::default::Default::default();
         self.shade = ::core::default::Default::default();
     }
+}
+impl ::rsfast::Name for Measurement {
+    const FULL_NAME: &'static str = "rsfast.test.options.Measurement";
 }
 impl ::core::fmt::Debug for Measurement {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -1030,6 +1042,9 @@ impl ::rsfast::Message for Envelope {
         self.note.clear();
         self.unknown_fields.clear();
     }
+}
+impl ::rsfast::Name for Envelope {
+    const FULL_NAME: &'static str = "rsfast.test.options.Envelope";
 }
 impl ::core::fmt::Debug for Envelope {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

@@ -55,6 +55,9 @@ impl ::rsfast::Message for Point {
         self.y = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Point {
+    const FULL_NAME: &'static str = "rsfast.test.other.Point";
+}
 impl ::core::fmt::Debug for Point {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Point");

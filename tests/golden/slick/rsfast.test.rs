@@ -238,6 +238,9 @@ impl ::rsfast::Message for Scalars {
         self.f_enum = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Scalars {
+    const FULL_NAME: &'static str = "rsfast.test.Scalars";
+}
 impl ::core::fmt::Debug for Scalars {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Scalars");
@@ -659,6 +662,9 @@ impl ::rsfast::Message for Optionals {
         self.o_bytes = ::core::option::Option::None;
         self.o_enum = ::core::option::Option::None;
     }
+}
+impl ::rsfast::Name for Optionals {
+    const FULL_NAME: &'static str = "rsfast.test.Optionals";
 }
 impl ::core::fmt::Debug for Optionals {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -1197,6 +1203,9 @@ impl ::rsfast::Message for Repeated {
         self.unpacked_sint64.clear();
     }
 }
+impl ::rsfast::Name for Repeated {
+    const FULL_NAME: &'static str = "rsfast.test.Repeated";
+}
 impl ::core::fmt::Debug for Repeated {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Repeated");
@@ -1478,6 +1487,9 @@ pub mod repeated {
             self.a = ::core::default::Default::default();
             self.b.clear();
         }
+    }
+    impl ::rsfast::Name for Nested {
+        const FULL_NAME: &'static str = "rsfast.test.Repeated.Nested";
     }
     impl ::core::fmt::Debug for Nested {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -2529,6 +2541,9 @@ impl ::rsfast::Message for Maps {
         self.uint64_foreign.clear();
     }
 }
+impl ::rsfast::Name for Maps {
+    const FULL_NAME: &'static str = "rsfast.test.Maps";
+}
 impl ::core::fmt::Debug for Maps {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Maps");
@@ -2982,6 +2997,9 @@ impl ::rsfast::Message for Oneofs {
         self.second = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Oneofs {
+    const FULL_NAME: &'static str = "rsfast.test.Oneofs";
+}
 impl ::core::fmt::Debug for Oneofs {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Oneofs");
@@ -3268,6 +3286,9 @@ impl ::rsfast::Message for Tree {
         self.named.clear();
     }
 }
+impl ::rsfast::Name for Tree {
+    const FULL_NAME: &'static str = "rsfast.test.Tree";
+}
 impl ::core::fmt::Debug for Tree {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Tree");
@@ -3407,6 +3428,9 @@ impl ::rsfast::Message for Ping {
         self.depth = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Ping {
+    const FULL_NAME: &'static str = "rsfast.test.Ping";
+}
 impl ::core::fmt::Debug for Ping {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Ping");
@@ -3488,6 +3512,9 @@ impl ::rsfast::Message for Pong {
     fn clear(&mut self) {
         self.ping = ::core::option::Option::None;
     }
+}
+impl ::rsfast::Name for Pong {
+    const FULL_NAME: &'static str = "rsfast.test.Pong";
 }
 impl ::core::fmt::Debug for Pong {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -3633,6 +3660,9 @@ impl ::rsfast::Message for Keywords {
         self.crate_ = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Keywords {
+    const FULL_NAME: &'static str = "rsfast.test.Keywords";
+}
 impl ::core::fmt::Debug for Keywords {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Keywords");
@@ -3763,6 +3793,9 @@ impl ::rsfast::Message for Outer {
         self.shape = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Outer {
+    const FULL_NAME: &'static str = "rsfast.test.Outer";
+}
 impl ::core::fmt::Debug for Outer {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Outer");
@@ -3885,6 +3918,9 @@ pub mod outer {
             self.inners.clear();
         }
     }
+    impl ::rsfast::Name for Middle {
+        const FULL_NAME: &'static str = "rsfast.test.Outer.Middle";
+    }
     impl ::core::fmt::Debug for Middle {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             let mut s = f.debug_struct("Middle");
@@ -3998,6 +4034,9 @@ pub mod outer {
                 self.level = ::core::default::Default::default();
                 self.note.clear();
             }
+        }
+        impl ::rsfast::Name for Inner {
+            const FULL_NAME: &'static str = "rsfast.test.Outer.Middle.Inner";
         }
         impl ::core::fmt::Debug for Inner {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -4131,6 +4170,9 @@ impl ::rsfast::Message for Documented {
         self.a = ::core::default::Default::default();
     }
 }
+impl ::rsfast::Name for Documented {
+    const FULL_NAME: &'static str = "rsfast.test.Documented";
+}
 impl ::core::fmt::Debug for Documented {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Documented");
@@ -4178,6 +4220,9 @@ impl ::rsfast::Message for Empty {
         ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {}
+}
+impl ::rsfast::Name for Empty {
+    const FULL_NAME: &'static str = "rsfast.test.Empty";
 }
 impl ::core::fmt::Debug for Empty {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

@@ -485,6 +485,9 @@ impl ::rsfast::Message for Defaults {
         self.enum_no_default = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Defaults {
+    const FULL_NAME: &'static str = "rsfast.test2.Defaults";
+}
 impl ::core::fmt::Debug for Defaults {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Defaults");
@@ -809,6 +812,9 @@ impl ::rsfast::Message for Required {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for Required {
+    const FULL_NAME: &'static str = "rsfast.test2.Required";
+}
 impl ::core::fmt::Debug for Required {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Required");
@@ -1040,6 +1046,9 @@ impl ::rsfast::Message for HasRequired {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::Name for HasRequired {
+    const FULL_NAME: &'static str = "rsfast.test2.HasRequired";
+}
 impl ::core::fmt::Debug for HasRequired {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("HasRequired");
@@ -1212,6 +1221,9 @@ impl ::rsfast::Message for Groups {
         self.after = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Groups {
+    const FULL_NAME: &'static str = "rsfast.test2.Groups";
+}
 impl ::core::fmt::Debug for Groups {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Groups");
@@ -1346,6 +1358,9 @@ pub mod groups {
             self.b = ::core::option::Option::None;
         }
     }
+    impl ::rsfast::Name for Data {
+        const FULL_NAME: &'static str = "rsfast.test2.Groups.Data";
+    }
     impl ::core::fmt::Debug for Data {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             let mut s = f.debug_struct("Data");
@@ -1453,6 +1468,9 @@ pub mod groups {
             self.x = ::core::option::Option::None;
             self.nested = ::core::option::Option::None;
         }
+    }
+    impl ::rsfast::Name for Item {
+        const FULL_NAME: &'static str = "rsfast.test2.Groups.Item";
     }
     impl ::core::fmt::Debug for Item {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -1697,6 +1715,9 @@ impl ::rsfast::Message for Closed {
         self.choice = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for Closed {
+    const FULL_NAME: &'static str = "rsfast.test2.Closed";
+}
 impl ::core::fmt::Debug for Closed {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Closed");
@@ -1903,6 +1924,9 @@ impl ::rsfast::Message for Packed {
         self.packed_bool.clear();
     }
 }
+impl ::rsfast::Name for Packed {
+    const FULL_NAME: &'static str = "rsfast.test2.Packed";
+}
 impl ::core::fmt::Debug for Packed {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Packed");
@@ -2017,6 +2041,9 @@ impl ::rsfast::Message for Extendable {
         self.unknown_fields.clear();
     }
 }
+impl ::rsfast::Name for Extendable {
+    const FULL_NAME: &'static str = "rsfast.test2.Extendable";
+}
 impl ::rsfast::Extendable for Extendable {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -2110,6 +2137,9 @@ impl ::rsfast::Message for ExtGroup {
         self.g = ::core::option::Option::None;
     }
 }
+impl ::rsfast::Name for ExtGroup {
+    const FULL_NAME: &'static str = "rsfast.test2.ExtGroup";
+}
 impl ::core::fmt::Debug for ExtGroup {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("ExtGroup");
@@ -2192,6 +2222,9 @@ impl ::rsfast::Message for ExtensionHolder {
     fn clear(&mut self) {
         self.x = ::core::option::Option::None;
     }
+}
+impl ::rsfast::Name for ExtensionHolder {
+    const FULL_NAME: &'static str = "rsfast.test2.ExtensionHolder";
 }
 impl ::core::fmt::Debug for ExtensionHolder {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

@@ -22,6 +22,14 @@ pub const PROTOX_PROTOS: [&str; 5] = [
     "echo.proto",
 ];
 
+/// Test protos generated with the `json` option into `tests/golden/json/`.
+pub const JSON_PROTOS: [&str; 4] = [
+    "test/types3.proto",
+    "test/types2.proto",
+    "test/other.proto",
+    "test/wkt.proto",
+];
+
 /// Test protos only protoc parses (editions): generated from `protoc --descriptor_set_out`
 /// through [`protoc_gen_rsfast::generate`].
 pub const PROTOC_PROTOS: [&str; 2] = ["test/editions.proto", "test/editions2024.proto"];

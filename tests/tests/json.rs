@@ -1,0 +1,349 @@
+//! The canonical JSON mapping of code generated with the `json` option
+//! (`tests/golden/json/`): output forms, input leniency, presence, oneofs, maps,
+//! well-known types, `Any` through the registry, extensions, unknown fields and errors.
+
+use std::sync::Arc;
+
+use rsfast::json::{self, JsonOptions, Registry};
+use rsfast::wkt;
+use rsfast::{Extendable, Message, OpenEnum};
+use rsfast_tests::rsfast_json::rsfast::{test, test2};
+use serde_json::{json, Value};
+
+/// The message's JSON as a value, after checking that the direct writer
+/// (`json::to_string`) and the `Serialize` impl (through serde_json) write the same text.
+fn to_value<T: rsfast::serde::Serialize + json::JsonWrite>(message: &T) -> Value {
+    let direct = json::to_string(message).unwrap();
+    assert_eq!(direct, serde_json::to_string(message).unwrap());
+    serde_json::from_str(&direct).unwrap()
+}
+
+#[test]
+fn scalars_take_their_canonical_forms() {
+    let msg = test::Scalars {
+        f_int32: -5,
+        f_int64: i64::MIN,
+        f_uint64: u64::MAX,
+        f_fixed64: 7,
+        f_float: f32::NAN,
+        f_double: f64::NEG_INFINITY,
+        f_bool: true,
+        f_string: "é\"".into(),
+        f_bytes: vec![0xfb, 0xff],
+        f_enum: test::Color::Blue.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        to_value(&msg),
+        json!({
+            "fInt32": -5,
+            "fInt64": "-9223372036854775808",
+            "fUint64": "18446744073709551615",
+            "fFixed64": "7",
+            "fFloat": "NaN",
+            "fDouble": "-Infinity",
+            "fBool": true,
+            "fString": "é\"",
+            "fBytes": "+/8=",
+            "fEnum": "COLOR_BLUE",
+        })
+    );
+    // Implicit-presence fields at their default are left out.
+    assert_eq!(json::to_string(&test::Scalars::default()).unwrap(), "{}");
+    // An enum number the schema does not declare is written as a number.
+    let unknown = test::Scalars {
+        f_enum: OpenEnum::from_i32(42),
+        ..Default::default()
+    };
+    assert_eq!(to_value(&unknown), json!({"fEnum": 42}));
+}
+
+#[test]
+fn input_accepts_both_names_quoted_numbers_and_both_base64_alphabets() {
+    let msg: test::Scalars = json::from_str(
+        r#"{"f_int32": "12", "fInt64": 1e3, "fUint32": 7.0, "f_bytes": "-_8",
+            "fEnum": 2, "fFloat": "Infinity", "fDouble": "1.5", "fBool": null}"#,
+    )
+    .unwrap();
+    assert_eq!(msg.f_int32, 12);
+    assert_eq!(msg.f_int64, 1000);
+    assert_eq!(msg.f_uint32, 7);
+    assert_eq!(msg.f_bytes, [0xfb, 0xff]);
+    assert_eq!(msg.f_enum, test::Color::Green);
+    assert_eq!(msg.f_float, f32::INFINITY);
+    assert_eq!(msg.f_double, 1.5);
+    assert!(!msg.f_bool);
+    let back: test::Scalars = json::from_str(&json::to_string(&msg).unwrap()).unwrap();
+    assert_eq!(back, msg);
+}
+
+#[test]
+fn bad_input_is_refused_with_the_json_path() {
+    let cases = [
+        (r#"{"fInt32": 1.5}"#, "fInt32: 1.5 is not an integer"),
+        (
+            r#"{"fInt32": 2147483648}"#,
+            "fInt32: 2147483648 is out of range",
+        ),
+        (
+            r#"{"fFloat": 3.5e38}"#,
+            "fFloat: 350000000000000000000000000000000000000 is out of range",
+        ),
+        (r#"{"fBool": "true"}"#, "fBool: invalid type"),
+        (r#"{"fBytes": "a*"}"#, "fBytes: invalid base64 character"),
+        (
+            r#"{"fEnum": "COLOR_PINK"}"#,
+            "fEnum: unknown enum value \"COLOR_PINK\"",
+        ),
+        (
+            r#"{"fInt32": 1, "f_int32": 2}"#,
+            "duplicate field \"fInt32\"",
+        ),
+        (
+            r#"{"nope": 1}"#,
+            "unknown field \"nope\" in rsfast.test.Scalars",
+        ),
+        ("null", "expected a JSON object for rsfast.test.Scalars"),
+    ];
+    for (input, expected) in cases {
+        let err = json::from_str::<test::Scalars>(input)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{input}: {err}");
+    }
+    let nested = json::from_str::<test::Outer>(r#"{"middle": {"inners": [{}, {"note": 5}]}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        nested.starts_with("middle: inners: 1: note: invalid type: integer `5`"),
+        "{nested}"
+    );
+}
+
+#[test]
+fn ignore_unknown_fields_skips_unknown_members_and_enum_names() {
+    let lenient = JsonOptions::new().ignore_unknown_fields(true);
+    let msg: test::Repeated = json::from_str_with(
+        r#"{"nope": {"a": [1]}, "rEnum": ["COLOR_RED", "COLOR_PINK", "COLOR_BLUE"], "rInt32": [1]}"#,
+        &lenient,
+    )
+    .unwrap();
+    assert_eq!(
+        msg.r_enum,
+        [OpenEnum::from(test::Color::Red), test::Color::Blue.into()]
+    );
+    assert_eq!(msg.r_int32, [1]);
+    // The option does not leak to later calls.
+    assert!(json::from_str::<test::Repeated>(r#"{"nope": 1}"#).is_err());
+}
+
+#[test]
+fn presence_oneofs_and_maps() {
+    let optionals: test::Optionals = json::from_str(r#"{"oInt32": 0, "oString": ""}"#).unwrap();
+    assert_eq!(optionals.o_int32, Some(0));
+    assert_eq!(to_value(&optionals), json!({"oInt32": 0, "oString": ""}));
+
+    let oneof: test::Oneofs = json::from_str(r#"{"cInt32": null, "cString": ""}"#).unwrap();
+    assert_eq!(
+        oneof.choice,
+        Some(test::oneofs::Choice::CString(String::new()))
+    );
+    assert_eq!(to_value(&oneof), json!({"cString": ""}));
+    let twice = json::from_str::<test::Oneofs>(r#"{"cInt32": 1, "cString": "x"}"#).unwrap_err();
+    assert!(twice.to_string().contains("oneof \"choice\""), "{twice}");
+
+    let maps: test::Maps = json::from_str(
+        r#"{"int64Int64": {"-1": "2"}, "boolBool": {"true": false}, "stringEnum": {"k": "COLOR_RED"},
+            "uint64Foreign": {"9": {"x": 1}}}"#,
+    )
+    .unwrap();
+    assert_eq!(maps.int64_int64[&-1], 2);
+    assert!(!maps.bool_bool[&true]);
+    assert_eq!(maps.string_enum["k"], test::Color::Red);
+    assert_eq!(
+        to_value(&maps),
+        json!({"int64Int64": {"-1": "2"}, "boolBool": {"true": false},
+               "stringEnum": {"k": "COLOR_RED"}, "uint64Foreign": {"9": {"x": 1}}})
+    );
+    assert!(json::from_str::<test::Maps>(r#"{"boolBool": {"yes": true}}"#).is_err());
+}
+
+#[test]
+fn recursive_messages_round_trip() {
+    let tree: test::Tree = json::from_str(
+        r#"{"value": 1, "left": {"value": 2, "right": {"value": 3}}, "children": [{"value": 4}]}"#,
+    )
+    .unwrap();
+    assert_eq!(tree.left.as_ref().unwrap().right.as_ref().unwrap().value, 3);
+    let back: test::Tree = json::from_str(&json::to_string(&tree).unwrap()).unwrap();
+    assert_eq!(back, tree);
+    assert_eq!(
+        test::Tree::decode(&tree.encode_to_vec()).unwrap(),
+        back,
+        "JSON and binary agree"
+    );
+}
+
+#[test]
+fn well_known_types_take_their_special_forms() {
+    let text = r#"{
+        "name": "deploy",
+        "at": "2024-02-29T12:00:00.500+01:00",
+        "took": "-1.250s",
+        "mask": "fooBar,baz.quxQuux",
+        "attributes": {"k": [1, "two", true, null, {"n": {}}]},
+        "value": null,
+        "list": [1.5],
+        "detail": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "3s"},
+        "nothing": {},
+        "count": "9007199254740993",
+        "label": "",
+        "flag": false,
+        "nullValue": null,
+        "history": ["1970-01-01T00:00:00Z"],
+        "values": {"a": null, "b": 2}
+    }"#;
+    let event: test::wkt::Event = json::from_str(text).unwrap();
+    assert_eq!(
+        event.at,
+        Some(wkt::Timestamp {
+            seconds: 1_709_204_400,
+            nanos: 500_000_000,
+            ..Default::default()
+        })
+    );
+    assert_eq!(event.took.as_ref().unwrap().nanos, -250_000_000);
+    assert_eq!(
+        event.mask.as_ref().unwrap().paths,
+        ["foo_bar", "baz.qux_quux"]
+    );
+    // `null` is a value for google.protobuf.Value, not "unset".
+    assert!(matches!(
+        event.value.as_ref().unwrap().kind,
+        Some(wkt::value::Kind::NullValue(_))
+    ));
+    assert_eq!(event.count.as_ref().unwrap().value, 9_007_199_254_740_993);
+    assert_eq!(
+        event
+            .detail
+            .as_ref()
+            .unwrap()
+            .unpack::<wkt::Duration>()
+            .unwrap(),
+        Some("3s".parse().unwrap())
+    );
+    assert_eq!(
+        to_value(&event),
+        json!({
+            "name": "deploy",
+            "at": "2024-02-29T11:00:00.500Z",
+            "took": "-1.250s",
+            "mask": "fooBar,baz.quxQuux",
+            "attributes": {"k": [1.0, "two", true, null, {"n": {}}]},
+            "value": null,
+            "list": [1.5],
+            "detail": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "3s"},
+            "nothing": {},
+            "count": "9007199254740993",
+            "label": "",
+            "flag": false,
+            "history": ["1970-01-01T00:00:00Z"],
+            "values": {"a": null, "b": 2.0}
+        })
+    );
+    for (bad, expected) in [
+        (r#"{"at": "2024-02-29t12:00:00Z"}"#, "at: invalid Timestamp"),
+        (r#"{"took": "1"}"#, "took: invalid Duration"),
+        (
+            r#"{"mask": "foo_bar"}"#,
+            "mask: FieldMask path \"foo_bar\" is not lowerCamel",
+        ),
+        (
+            r#"{"detail": {"@type": "type.googleapis.com/x.Y"}}"#,
+            "detail: Any holds x.Y",
+        ),
+    ] {
+        let err = json::from_str::<test::wkt::Event>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{bad}: {err}");
+    }
+    let unrepresentable = wkt::FieldMask::new(["fooBar"]);
+    assert!(json::to_string(&unrepresentable).is_err());
+}
+
+#[test]
+fn any_resolves_registered_messages() {
+    let mut registry = Registry::new();
+    test::register_json_types(&mut registry);
+    let options = JsonOptions::new().registry(Arc::new(registry));
+    let point = test::Scalars {
+        f_int64: 5,
+        f_string: "s".into(),
+        ..Default::default()
+    };
+    let event = test::wkt::Event {
+        detail: Some(wkt::Any::pack(&point)),
+        ..Default::default()
+    };
+    let text = json::to_string_with(&event, &options).unwrap();
+    assert_eq!(
+        text,
+        json::with_options(&options, || serde_json::to_string(&event).unwrap())
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        json!({"detail": {"@type": "type.googleapis.com/rsfast.test.Scalars", "fInt64": "5", "fString": "s"}})
+    );
+    // "@type" may come after the fields.
+    let back: test::wkt::Event = json::from_str_with(
+        r#"{"detail": {"fString": "s", "fInt64": 5, "@type": "type.googleapis.com/rsfast.test.Scalars"}}"#,
+        &options,
+    )
+    .unwrap();
+    assert_eq!(back, event);
+    // Without the registry, the type is unknown.
+    assert!(json::to_string(&event).is_err());
+}
+
+#[test]
+fn extensions_are_bracketed_members_when_registered() {
+    let mut registry = Registry::new();
+    test2::register_json_types(&mut registry);
+    let options = JsonOptions::new().registry(Arc::new(registry));
+    let msg: test2::Extendable = json::from_str_with(
+        r#"{"a": 1, "[rsfast.test2.ext_int32]": 7, "[rsfast.test2.ext_repeated]": ["-2", 3]}"#,
+        &options,
+    )
+    .unwrap();
+    assert_eq!(msg.extension(&test2::EXT_INT32).unwrap(), Some(7));
+    assert_eq!(
+        msg.extension(&test2::EXT_REPEATED).unwrap(),
+        Some(vec![-2, 3])
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&json::to_string_with(&msg, &options).unwrap()).unwrap(),
+        json!({"a": 1, "[rsfast.test2.ext_int32]": 7, "[rsfast.test2.ext_repeated]": ["-2", "3"]})
+    );
+    let unknown =
+        json::from_str_with::<test2::Extendable>(r#"{"[rsfast.test2.nope]": 1}"#, &options);
+    assert!(unknown.is_err());
+}
+
+#[test]
+fn proto2_groups_and_closed_enums() {
+    let msg: test2::Closed =
+        json::from_str(r#"{"single": "KIND_B", "list": [5, "KIND_A"], "oneKind": "KIND_C"}"#)
+            .unwrap();
+    assert_eq!(msg.single, Some(test2::Kind::B));
+    assert_eq!(msg.list, [test2::Kind::C, test2::Kind::A]);
+    // A closed enum refuses numbers it does not declare.
+    assert!(json::from_str::<test2::Closed>(r#"{"single": 3}"#).is_err());
+    assert_eq!(
+        to_value(&msg),
+        json!({"single": "KIND_B", "list": ["KIND_C", "KIND_A"], "oneKind": "KIND_C"})
+    );
+    let groups: test2::Groups =
+        json::from_str(&json::to_string(&test2::Groups::default()).unwrap()).unwrap();
+    assert_eq!(groups, test2::Groups::default());
+}
