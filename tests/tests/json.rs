@@ -355,11 +355,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let err = json::from_str::<test::Tree>(&text).unwrap_err();
     assert!(err.to_string().contains("recursion limit"), "{err}");
     // Within the limit, deep trees parse.
-    let text = format!(
-        "{}{}",
-        r#"{"left":"#.repeat(60),
-        format!("{{}}{}", "}".repeat(60))
-    );
+    let text = format!("{}{{}}{}", r#"{"left":"#.repeat(60), "}".repeat(60));
     let mut tree = json::from_str::<test::Tree>(&text).unwrap();
     let mut levels = 0;
     while let Some(left) = tree.left.take() {
