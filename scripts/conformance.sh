@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Google's protobuf conformance suite against rsfast's testee and fails on any
-# failure, and on any skip of a binary (protobuf in, protobuf out) test.
+# failure, and on any skip of a binary (protobuf in, protobuf out) or JSON test.
 #
 #   scripts/conformance.sh            set up (once), build, run, summarise, check
 #

@@ -347,3 +347,51 @@ fn proto2_groups_and_closed_enums() {
         json::from_str(&json::to_string(&test2::Groups::default()).unwrap()).unwrap();
     assert_eq!(groups, test2::Groups::default());
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let depth = 100_000;
+    let text = format!("{}{}", r#"{"left":"#.repeat(depth), "}".repeat(depth));
+    let err = json::from_str::<test::Tree>(&text).unwrap_err();
+    assert!(err.to_string().contains("recursion limit"), "{err}");
+    // Within the limit, deep trees parse.
+    let text = format!("{}{{}}{}", r#"{"left":"#.repeat(60), "}".repeat(60));
+    let mut tree = json::from_str::<test::Tree>(&text).unwrap();
+    let mut levels = 0;
+    while let Some(left) = tree.left.take() {
+        tree = *left;
+        levels += 1;
+    }
+    assert_eq!(levels, 60);
+}
+
+#[test]
+fn out_of_range_well_known_values_fail_to_serialize() {
+    let event = test::wkt::Event {
+        at: Some(wkt::Timestamp {
+            seconds: 253_402_300_800, // 10000-01-01
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let err = json::to_string(&event).unwrap_err();
+    assert!(err.to_string().contains("invalid Timestamp"), "{err}");
+    let nan = wkt::Value {
+        kind: Some(wkt::value::Kind::NumberValue(f64::NAN)),
+        ..Default::default()
+    };
+    assert!(json::to_string(&nan).is_err());
+    // An Any inside an Any nests under "value".
+    let inner = wkt::Any::pack(&wkt::Duration {
+        seconds: 1,
+        ..Default::default()
+    });
+    let outer = wkt::Any::pack(&inner);
+    assert_eq!(
+        to_value(&outer),
+        json!({"@type": "type.googleapis.com/google.protobuf.Any",
+               "value": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"}})
+    );
+    let back: wkt::Any = json::from_str(&json::to_string(&outer).unwrap()).unwrap();
+    assert_eq!(back, outer);
+}

@@ -126,6 +126,15 @@ fn main() {
         skip_bench,
     );
     let out = root.join("BENCHMARKS.md");
+    // The JSON section is json-bench's: carry it over.
+    let previous = std::fs::read_to_string(&out).unwrap_or_default();
+    let (begin, end) = ("<!-- json-bench: begin -->", "<!-- json-bench: end -->");
+    let report = match (previous.find(begin), previous.find(end)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}\n\n{}\n", report.trim_end(), &previous[b..e + end.len()])
+        }
+        _ => report,
+    };
     std::fs::write(&out, report).expect("write BENCHMARKS.md");
     eprintln!("bench-summary: wrote {}", out.display());
 }
