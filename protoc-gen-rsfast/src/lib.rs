@@ -42,6 +42,9 @@ pub struct Options {
     /// Generate serde `Serialize`/`Deserialize` (the canonical JSON mapping) and a
     /// per-package `register_json_types` (default: false).
     pub json: bool,
+    /// Generate the text format (`rsfast::text::TextMessage`) and a per-package
+    /// `register_text_types` (default: false).
+    pub text: bool,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             unknown_fields: true,
             grpc: false,
             json: false,
+            text: false,
         }
     }
 }
@@ -68,6 +72,10 @@ impl Options {
         (
             "json",
             "generate serde Serialize/Deserialize for the canonical JSON mapping (default false)",
+        ),
+        (
+            "text",
+            "generate the protobuf text format: print and parse (default false)",
         ),
     ];
 
@@ -105,6 +113,7 @@ impl Options {
             "unknown_fields" => self.unknown_fields = flag()?,
             "grpc" => self.grpc = flag()?,
             "json" => self.json = flag()?,
+            "text" => self.text = flag()?,
             _ => {
                 let known: Vec<&str> = Self::KEYS.iter().map(|(name, _)| *name).collect();
                 return Err(Error::new(format!(
@@ -165,6 +174,14 @@ impl Config {
     /// `rsfast` with its `json` feature.
     pub fn json(&mut self, enable: bool) -> &mut Self {
         self.options.json = enable;
+        self
+    }
+
+    /// Generate the text format (`rsfast::text::TextMessage` per message) and
+    /// `register_text_types` per package (default: off). The code needs `rsfast` with
+    /// its `text` feature.
+    pub fn text(&mut self, enable: bool) -> &mut Self {
+        self.options.text = enable;
         self
     }
 

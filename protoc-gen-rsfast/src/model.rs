@@ -53,6 +53,17 @@ pub struct Package {
     pub services: Vec<Service>,
     /// Generate `register_json_types`: the `json` option.
     pub json: bool,
+    /// Generate `register_text_types`: the `text` option.
+    pub text: TextImpls,
+}
+
+/// Whether text format impls are generated: by the `text` option, or, for the runtime's
+/// own well-known types, behind the runtime's `text` feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextImpls {
+    No,
+    Yes,
+    FeatureGated,
 }
 
 /// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
@@ -130,6 +141,10 @@ pub struct Message {
     pub extendable: bool,
     /// Generate its serde (JSON) impls: the `json` option.
     pub json: bool,
+    /// Generate its text format impls.
+    pub text: TextImpls,
+    /// Reserved field names: the text format skips them.
+    pub reserved_names: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -148,6 +163,9 @@ pub struct Field {
     pub proto_name: String,
     /// The JSON name: the descriptor's `json_name`, or protoc's lowerCamel of the name.
     pub json_name: String,
+    /// The text format name: the group's type name for group-like delimited fields,
+    /// else the .proto name.
+    pub text_name: String,
     pub rust_name: String,
     /// Variant name when the field is a oneof member.
     pub variant: String,
@@ -246,6 +264,8 @@ pub struct Enum {
     pub rust_name: String,
     /// Generate its JSON name lookup: the `json` option.
     pub json: bool,
+    /// Generate its text format name lookup.
+    pub text: TextImpls,
     pub doc: Vec<String>,
     /// Declared values, aliases dropped (first name of each number wins).
     pub values: Vec<EnumValue>,
@@ -311,7 +331,14 @@ pub fn build(
             .iter()
             .any(|f| f.name() == name && f.package() == names::WKT_PACKAGE)
     });
-    let resolver = Resolver::new(files, options, wkt_from_runtime)?;
+    let text = if options.text {
+        TextImpls::Yes
+    } else if !wkt_from_runtime {
+        TextImpls::FeatureGated
+    } else {
+        TextImpls::No
+    };
+    let resolver = Resolver::new(files, options, wkt_from_runtime, text)?;
     let mut by_package: BTreeMap<&str, Vec<&FileDescriptorProto>> = BTreeMap::new();
     for name in to_generate {
         let file = files
@@ -333,6 +360,11 @@ pub fn build(
             extensions: Vec::new(),
             services: Vec::new(),
             json: options.json,
+            text: files
+                .iter()
+                .map(|f| text_impls(text, f.name()))
+                .max_by_key(|t| *t != TextImpls::No)
+                .unwrap_or(TextImpls::No),
         };
         for file in files {
             let comments = Comments::of(file);
@@ -366,7 +398,13 @@ pub fn build(
                 let path = vec![path::FILE_ENUM_TYPE, i as i32];
                 package
                     .enums
-                    .push(enum_model(e, &comments, &path, options.json));
+                    .push(enum_model(
+                    e,
+                    &comments,
+                    &path,
+                    options.json,
+                    text_impls(text, file.name()),
+                ));
             }
             if options.grpc {
                 package
@@ -380,6 +418,15 @@ pub fn build(
         packages,
         warnings: warnings.into_inner(),
     })
+}
+
+/// The text impls of `file`'s types: feature-gated ones only for the runtime's own
+/// well-known types (not, say, the descriptor types in the same package).
+fn text_impls(text: TextImpls, file: &str) -> TextImpls {
+    match text {
+        TextImpls::FeatureGated if !names::is_wkt_file(file) => TextImpls::No,
+        other => other,
+    }
 }
 
 fn qualify(prefix: &str, name: &str) -> String {
@@ -418,6 +465,7 @@ struct Resolver<'a> {
     unknown_fields: bool,
     /// The `json` option.
     json: bool,
+    text: TextImpls,
     /// Keyed by full name with a leading dot, as descriptors refer to types.
     types: HashMap<String, TypeInfo<'a>>,
     /// Message full name → message types held without indirection (singular fields and
@@ -431,10 +479,12 @@ impl<'a> Resolver<'a> {
         files: &'a [FileDescriptorProto],
         options: &Options,
         wkt_from_runtime: bool,
+        text: TextImpls,
     ) -> Result<Self, Error> {
         let mut r = Resolver {
             unknown_fields: options.unknown_fields,
             json: options.json,
+            text,
             types: HashMap::new(),
             inline_edges: HashMap::new(),
             needs_init_check: HashSet::new(),
@@ -703,7 +753,7 @@ impl<'a> Resolver<'a> {
             .map(|(i, e)| {
                 let mut p = path.to_vec();
                 p.extend([path::MESSAGE_ENUM_TYPE, i as i32]);
-                enum_model(e, cx.comments, &p, self.json)
+                enum_model(e, cx.comments, &p, self.json, text_impls(self.text, cx.file.name()))
             })
             .collect();
 
@@ -718,6 +768,8 @@ impl<'a> Resolver<'a> {
             unknown_fields: self.unknown_fields || extendable,
             extendable,
             json: self.json,
+            text: text_impls(self.text, cx.file.name()),
+            reserved_names: m.reserved_name.clone(),
             rust_name: names::upper_camel(m.name()),
             module: module.to_vec(),
             child_module,
@@ -834,7 +886,23 @@ impl<'a> Resolver<'a> {
             Some(text) => Some(self.default_value(&kind, text, f, file)?),
             None => None,
         };
+        // Groups (and editions' group-like delimited fields) are named by their type in
+        // the text format: a delimited field named as its type lowercased, the type
+        // nested beside it.
+        let text_name = match &kind {
+            Kind::Message(m)
+                if m.delimited
+                    && m.full_name.rsplit_once('.').is_some_and(|(scope, name)| {
+                        name.to_lowercase() == f.name()
+                            && parent.trim_start_matches('.') == scope
+                    }) =>
+            {
+                m.full_name.rsplit('.').next().unwrap_or_default().to_owned()
+            }
+            _ => f.name().to_owned(),
+        };
         Ok(Field {
+            text_name,
             proto_name: f.name().to_owned(),
             json_name: f
                 .json_name
@@ -991,7 +1059,13 @@ fn is_message_type(f: &FieldDescriptorProto) -> bool {
     matches!(f.r#type(), Type::Message | Type::Group)
 }
 
-fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32], json: bool) -> Enum {
+fn enum_model(
+    e: &EnumDescriptorProto,
+    comments: &Comments,
+    path: &[i32],
+    json: bool,
+    text: TextImpls,
+) -> Enum {
     let mut seen = HashSet::new();
     let values = e
         .value
@@ -1011,6 +1085,7 @@ fn enum_model(e: &EnumDescriptorProto, comments: &Comments, path: &[i32], json: 
         .collect();
     Enum {
         json,
+        text,
         rust_name: names::upper_camel(e.name()),
         doc: comments.doc(path),
         values,

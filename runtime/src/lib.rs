@@ -35,6 +35,8 @@ mod message;
 mod name;
 mod reader;
 pub mod scalar;
+#[cfg(feature = "text")]
+pub mod text;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 mod unknown;

@@ -91,7 +91,7 @@ fn conformance_messages_are_up_to_date() {
         "google/protobuf/test_messages_proto3_editions.proto",
     ];
     let includes = [common::proto_dir().join("conformance"), common::proto_dir()];
-    let generated = common::generate_through_protoc(&protos, &includes, "json");
+    let generated = common::generate_through_protoc(&protos, &includes, "json,text");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/src/gen");
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }

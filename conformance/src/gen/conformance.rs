@@ -196,6 +196,45 @@ impl ::rsfast::json::JsonMessage for TestStatus {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestStatus {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if !self.name.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("name", &self.name);
+        }
+        if !self.failure_message.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Str,
+                >("failure_message", &self.failure_message);
+        }
+        if !self.matched_name.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("matched_name", &self.matched_name);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("name") => {
+                self.name = p.field::<::rsfast::text::codec::Str>("name")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("failure_message") => {
+                self.failure_message = p
+                    .field::<::rsfast::text::codec::Str>("failure_message")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("matched_name") => {
+                self.matched_name = p
+                    .field::<::rsfast::text::codec::Str>("matched_name")?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -308,6 +347,27 @@ impl ::rsfast::json::JsonMessage for FailureSet {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for FailureSet {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.repeated::<::rsfast::text::codec::Msg<TestStatus>>("test", &self.test);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("test") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<TestStatus>,
+                    >("test", &mut self.test)?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 /// Represents a single test case's input.  The testee should:
@@ -866,6 +926,134 @@ impl ::rsfast::json::JsonMessage for ConformanceRequest {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for ConformanceRequest {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::ProtobufPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("protobuf_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JsonPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("json_payload", v);
+            }
+            _ => {}
+        }
+        if self.requested_output_format.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<WireFormat>,
+                >("requested_output_format", &self.requested_output_format);
+        }
+        if !self.message_type.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("message_type", &self.message_type);
+        }
+        if self.test_category.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<TestCategory>,
+                >("test_category", &self.test_category);
+        }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
+            p.field::<
+                    ::rsfast::text::codec::Msg<JspbEncodingConfig>,
+                >("jspb_encoding_options", v);
+        }
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::JspbPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("jspb_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::TextPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("text_payload", v);
+            }
+            _ => {}
+        }
+        if self.print_unknown_fields {
+            p.field::<
+                    ::rsfast::text::codec::Bool,
+                >("print_unknown_fields", &self.print_unknown_fields);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("requested_output_format") => {
+                self.requested_output_format = p
+                    .field::<
+                        ::rsfast::text::codec::Enum<WireFormat>,
+                    >("requested_output_format")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("message_type") => {
+                self.message_type = p
+                    .field::<::rsfast::text::codec::Str>("message_type")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("test_category") => {
+                self.test_category = p
+                    .field::<
+                        ::rsfast::text::codec::Enum<TestCategory>,
+                    >("test_category")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("jspb_encoding_options") => {
+                self.jspb_encoding_options = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<JspbEncodingConfig>,
+                        >("jspb_encoding_options")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("print_unknown_fields") => {
+                self.print_unknown_fields = p
+                    .field::<::rsfast::text::codec::Bool>("print_unknown_fields")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("protobuf_payload") => {
+                self.payload = ::core::option::Option::Some(
+                    conformance_request::Payload::ProtobufPayload(
+                        p.field::<::rsfast::text::codec::Bytes>("protobuf_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("json_payload") => {
+                self.payload = ::core::option::Option::Some(
+                    conformance_request::Payload::JsonPayload(
+                        p.field::<::rsfast::text::codec::Str>("json_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("jspb_payload") => {
+                self.payload = ::core::option::Option::Some(
+                    conformance_request::Payload::JspbPayload(
+                        p.field::<::rsfast::text::codec::Str>("jspb_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("text_payload") => {
+                self.payload = ::core::option::Option::Some(
+                    conformance_request::Payload::TextPayload(
+                        p.field::<::rsfast::text::codec::Str>("text_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 /// Nested types of `conformance.ConformanceRequest`.
@@ -1467,6 +1655,138 @@ impl ::rsfast::json::JsonMessage for ConformanceResponse {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ConformanceResponse {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.result {
+            ::core::option::Option::Some(
+                conformance_response::Result::ParseError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("parse_error", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::RuntimeError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("runtime_error", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::ProtobufPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("protobuf_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JsonPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("json_payload", v);
+            }
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                p.field::<::rsfast::text::codec::Str>("skipped", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::SerializeError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("serialize_error", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JspbPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("jspb_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TextPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("text_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TimeoutError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("timeout_error", v);
+            }
+            _ => {}
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("parse_error") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::ParseError(
+                        p.field::<::rsfast::text::codec::Str>("parse_error")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("serialize_error") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::SerializeError(
+                        p.field::<::rsfast::text::codec::Str>("serialize_error")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("timeout_error") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::TimeoutError(
+                        p.field::<::rsfast::text::codec::Str>("timeout_error")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("runtime_error") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::RuntimeError(
+                        p.field::<::rsfast::text::codec::Str>("runtime_error")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("protobuf_payload") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::ProtobufPayload(
+                        p.field::<::rsfast::text::codec::Bytes>("protobuf_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("json_payload") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::JsonPayload(
+                        p.field::<::rsfast::text::codec::Str>("json_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("skipped") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::Skipped(
+                        p.field::<::rsfast::text::codec::Str>("skipped")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("jspb_payload") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::JspbPayload(
+                        p.field::<::rsfast::text::codec::Str>("jspb_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("text_payload") => {
+                self.result = ::core::option::Option::Some(
+                    conformance_response::Result::TextPayload(
+                        p.field::<::rsfast::text::codec::Str>("text_payload")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `conformance.ConformanceResponse`.
 #[allow(clippy::module_inception)]
 pub mod conformance_response {
@@ -1630,6 +1950,30 @@ impl ::rsfast::json::JsonMessage for JspbEncodingConfig {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for JspbEncodingConfig {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.use_jspb_array_any_format {
+            p.field::<
+                    ::rsfast::text::codec::Bool,
+                >("use_jspb_array_any_format", &self.use_jspb_array_any_format);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("use_jspb_array_any_format") => {
+                self.use_jspb_array_any_format = p
+                    .field::<::rsfast::text::codec::Bool>("use_jspb_array_any_format")?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum WireFormat {
@@ -1689,6 +2033,11 @@ impl ::core::convert::From<WireFormat> for i32 {
     }
 }
 impl ::rsfast::json::EnumName for WireFormat {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        WireFormat::from_str_name(name)
+    }
+}
+impl ::rsfast::text::TextEnum for WireFormat {
     fn from_name(name: &str) -> ::core::option::Option<Self> {
         WireFormat::from_str_name(name)
     }
@@ -1778,8 +2127,21 @@ impl ::rsfast::json::EnumName for TestCategory {
         TestCategory::from_str_name(name)
     }
 }
+impl ::rsfast::text::TextEnum for TestCategory {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        TestCategory::from_str_name(name)
+    }
+}
 /// Registers the messages of `conformance` for `Any` in JSON.
 pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestStatus>();
+    registry.register::<FailureSet>();
+    registry.register::<ConformanceRequest>();
+    registry.register::<ConformanceResponse>();
+    registry.register::<JspbEncodingConfig>();
+}
+/// Registers the messages and extensions of `conformance` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
     registry.register::<TestStatus>();
     registry.register::<FailureSet>();
     registry.register::<ConformanceRequest>();

@@ -7993,6 +7993,1432 @@ impl ::rsfast::json::JsonMessage for TestAllTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            p.field::<::rsfast::text::codec::I32>("optional_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            p.field::<::rsfast::text::codec::I64>("optional_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            p.field::<::rsfast::text::codec::U32>("optional_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            p.field::<::rsfast::text::codec::U64>("optional_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("optional_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("optional_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            p.field::<::rsfast::text::codec::F32>("optional_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            p.field::<::rsfast::text::codec::F64>("optional_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            p.field::<::rsfast::text::codec::Str>("optional_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("optional_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<test_all_types_proto2::NestedMessage>,
+                >("optional_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                >("optional_foreign_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >("optional_nested_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                >("optional_foreign_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            p.field::<::rsfast::text::codec::Str>("optional_string_piece", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            p.field::<::rsfast::text::codec::Str>("optional_cord", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllTypesProto2>,
+                >("recursive_message", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.repeated::<::rsfast::text::codec::I64>("repeated_int64", &self.repeated_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_uint32", &self.repeated_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_uint64", &self.repeated_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sint32", &self.repeated_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sint64", &self.repeated_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_fixed32", &self.repeated_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_fixed64", &self.repeated_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sfixed32", &self.repeated_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sfixed64", &self.repeated_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("repeated_float", &self.repeated_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("repeated_double", &self.repeated_double);
+        p.repeated::<::rsfast::text::codec::Bool>("repeated_bool", &self.repeated_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string", &self.repeated_string);
+        p.repeated::<
+                ::rsfast::text::codec::Bytes,
+            >("repeated_bytes", &self.repeated_bytes);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+            >("repeated_nested_message", &self.repeated_nested_message);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+            >("repeated_foreign_message", &self.repeated_foreign_message);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+            >("repeated_nested_enum", &self.repeated_nested_enum);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+            >("repeated_foreign_enum", &self.repeated_foreign_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string_piece", &self.repeated_string_piece);
+        p.repeated::<::rsfast::text::codec::Str>("repeated_cord", &self.repeated_cord);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_int32_int32", &self.map_int32_int32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_int64_int64", &self.map_int64_int64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_uint32_uint32", &self.map_uint32_uint32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_uint64_uint64", &self.map_uint64_uint64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sint32_sint32", &self.map_sint32_sint32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sint64_sint64", &self.map_sint64_sint64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_fixed32_fixed32", &self.map_fixed32_fixed32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_fixed64_fixed64", &self.map_fixed64_fixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sfixed32_sfixed32", &self.map_sfixed32_sfixed32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sfixed64_sfixed64", &self.map_sfixed64_sfixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F32,
+                _,
+            >("map_int32_float", &self.map_int32_float);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F64,
+                _,
+            >("map_int32_double", &self.map_int32_double);
+        p.map::<
+                ::rsfast::text::codec::Bool,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_bool_bool", &self.map_bool_bool);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Str,
+                _,
+            >("map_string_string", &self.map_string_string);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Bytes,
+                _,
+            >("map_string_bytes", &self.map_string_bytes);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                _,
+            >("map_string_nested_message", &self.map_string_nested_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                _,
+            >("map_string_foreign_message", &self.map_string_foreign_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                _,
+            >("map_string_nested_enum", &self.map_string_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                _,
+            >("map_string_foreign_enum", &self.map_string_foreign_enum);
+        p.repeated::<::rsfast::text::codec::I32>("packed_int32", &self.packed_int32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_int64", &self.packed_int64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_uint32", &self.packed_uint32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_uint64", &self.packed_uint64);
+        p.repeated::<::rsfast::text::codec::I32>("packed_sint32", &self.packed_sint32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_sint64", &self.packed_sint64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_fixed32", &self.packed_fixed32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_fixed64", &self.packed_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("packed_sfixed32", &self.packed_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("packed_sfixed64", &self.packed_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("packed_float", &self.packed_float);
+        p.repeated::<::rsfast::text::codec::F64>("packed_double", &self.packed_double);
+        p.repeated::<::rsfast::text::codec::Bool>("packed_bool", &self.packed_bool);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+            >("packed_nested_enum", &self.packed_nested_enum);
+        p.repeated::<::rsfast::text::codec::I32>("unpacked_int32", &self.unpacked_int32);
+        p.repeated::<::rsfast::text::codec::I64>("unpacked_int64", &self.unpacked_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_uint32", &self.unpacked_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_uint64", &self.unpacked_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sint32", &self.unpacked_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sint64", &self.unpacked_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_fixed32", &self.unpacked_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_fixed64", &self.unpacked_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sfixed32", &self.unpacked_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sfixed64", &self.unpacked_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("unpacked_float", &self.unpacked_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("unpacked_double", &self.unpacked_double);
+        p.repeated::<::rsfast::text::codec::Bool>("unpacked_bool", &self.unpacked_bool);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+            >("unpacked_nested_enum", &self.unpacked_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                _,
+            >("map_int32_nested_message", &self.map_int32_nested_message);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_int32_bool", &self.map_int32_bool);
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint32(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U32>("oneof_uint32", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofNestedMessage(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                    >("oneof_nested_message", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofString(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("oneof_string", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBytes(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("oneof_bytes", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBool(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bool>("oneof_bool", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint64(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U64>("oneof_uint64", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofFloat(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F32>("oneof_float", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofDouble(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F64>("oneof_double", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofEnum(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >("oneof_enum", v);
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_proto2::Data>,
+                >("Data", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
+            p.field::<
+                    ::rsfast::text::codec::Msg<
+                        test_all_types_proto2::MultiWordGroupField,
+                    >,
+                >("MultiWordGroupField", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            p.field::<::rsfast::text::codec::I32>("default_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            p.field::<::rsfast::text::codec::I64>("default_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            p.field::<::rsfast::text::codec::U32>("default_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            p.field::<::rsfast::text::codec::U64>("default_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            p.field::<::rsfast::text::codec::I32>("default_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            p.field::<::rsfast::text::codec::I64>("default_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("default_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("default_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("default_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("default_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            p.field::<::rsfast::text::codec::F32>("default_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            p.field::<::rsfast::text::codec::F64>("default_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            p.field::<::rsfast::text::codec::Bool>("default_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            p.field::<::rsfast::text::codec::Str>("default_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("default_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.fieldname1 {
+            p.field::<::rsfast::text::codec::I32>("fieldname1", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name2 {
+            p.field::<::rsfast::text::codec::I32>("field_name2", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name3 {
+            p.field::<::rsfast::text::codec::I32>("_field_name3", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name4 {
+            p.field::<::rsfast::text::codec::I32>("field__name4_", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field0name5 {
+            p.field::<::rsfast::text::codec::I32>("field0name5", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_0_name6 {
+            p.field::<::rsfast::text::codec::I32>("field_0_name6", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name7 {
+            p.field::<::rsfast::text::codec::I32>("fieldName7", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name8 {
+            p.field::<::rsfast::text::codec::I32>("FieldName8", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name9 {
+            p.field::<::rsfast::text::codec::I32>("field_Name9", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name10 {
+            p.field::<::rsfast::text::codec::I32>("Field_Name10", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name11 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_NAME11", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name12 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_name12", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name13 {
+            p.field::<::rsfast::text::codec::I32>("__field_name13", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name14 {
+            p.field::<::rsfast::text::codec::I32>("__Field_name14", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name15 {
+            p.field::<::rsfast::text::codec::I32>("field__name15", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name16 {
+            p.field::<::rsfast::text::codec::I32>("field__Name16", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name17 {
+            p.field::<::rsfast::text::codec::I32>("field_name17__", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name18 {
+            p.field::<::rsfast::text::codec::I32>("Field_name18__", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.message_set_correct {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_proto2::MessageSetCorrect>,
+                >("message_set_correct", v);
+        }
+        p.extensions_and_unknown_fields(
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        );
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                self.optional_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64") => {
+                self.optional_int64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("optional_int64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32") => {
+                self.optional_uint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("optional_uint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64") => {
+                self.optional_uint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("optional_uint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint32") => {
+                self.optional_sint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_sint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint64") => {
+                self.optional_sint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("optional_sint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed32") => {
+                self.optional_fixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("optional_fixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed64") => {
+                self.optional_fixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("optional_fixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
+                self.optional_sfixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_sfixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
+                self.optional_sfixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("optional_sfixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_float") => {
+                self.optional_float = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F32>("optional_float")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_double") => {
+                self.optional_double = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F64>("optional_double")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                self.optional_bool = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bool>("optional_bool")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                self.optional_string = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_string")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes") => {
+                self.optional_bytes = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bytes>("optional_bytes")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_message") => {
+                self.optional_nested_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<
+                                test_all_types_proto2::NestedMessage,
+                            >,
+                        >("optional_nested_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
+                self.optional_foreign_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                        >("optional_foreign_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
+                self.optional_nested_enum = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::ClosedEnum<
+                                test_all_types_proto2::NestedEnum,
+                            >,
+                        >("optional_nested_enum")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
+                self.optional_foreign_enum = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                        >("optional_foreign_enum")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_piece") => {
+                self.optional_string_piece = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_string_piece")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_cord") => {
+                self.optional_cord = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_cord")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                self.recursive_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<TestAllTypesProto2>,
+                        >("recursive_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_int32", &mut self.repeated_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_int64", &mut self.repeated_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("repeated_uint32", &mut self.repeated_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("repeated_uint64", &mut self.repeated_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_sint32", &mut self.repeated_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_sint64", &mut self.repeated_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("repeated_fixed32", &mut self.repeated_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("repeated_fixed64", &mut self.repeated_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_sfixed32", &mut self.repeated_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_sfixed64", &mut self.repeated_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("repeated_float", &mut self.repeated_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("repeated_double", &mut self.repeated_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("repeated_bool", &mut self.repeated_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_string", &mut self.repeated_string)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bytes,
+                    >("repeated_bytes", &mut self.repeated_bytes)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                    >("repeated_nested_message", &mut self.repeated_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >("repeated_foreign_message", &mut self.repeated_foreign_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >("repeated_nested_enum", &mut self.repeated_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                    >("repeated_foreign_enum", &mut self.repeated_foreign_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_string_piece", &mut self.repeated_string_piece)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_cord") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_cord", &mut self.repeated_cord)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_int32", &mut self.packed_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_int64", &mut self.packed_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("packed_uint32", &mut self.packed_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("packed_uint64", &mut self.packed_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_sint32", &mut self.packed_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_sint64", &mut self.packed_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("packed_fixed32", &mut self.packed_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("packed_fixed64", &mut self.packed_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_sfixed32", &mut self.packed_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_sfixed64", &mut self.packed_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("packed_float", &mut self.packed_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("packed_double", &mut self.packed_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("packed_bool", &mut self.packed_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >("packed_nested_enum", &mut self.packed_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_int32", &mut self.unpacked_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_int64", &mut self.unpacked_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("unpacked_uint32", &mut self.unpacked_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("unpacked_uint64", &mut self.unpacked_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_sint32", &mut self.unpacked_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("unpacked_fixed32", &mut self.unpacked_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("unpacked_fixed64", &mut self.unpacked_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_sfixed32", &mut self.unpacked_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_sfixed64", &mut self.unpacked_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("unpacked_float", &mut self.unpacked_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("unpacked_double", &mut self.unpacked_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("unpacked_bool", &mut self.unpacked_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >("unpacked_nested_enum", &mut self.unpacked_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_int32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_int32_int32", &mut self.map_int32_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int64_int64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_int64_int64", &mut self.map_int64_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >("map_uint32_uint32", &mut self.map_uint32_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >("map_uint64_uint64", &mut self.map_uint64_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_sint32_sint32", &mut self.map_sint32_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_sint64_sint64", &mut self.map_sint64_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >("map_fixed32_fixed32", &mut self.map_fixed32_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >("map_fixed64_fixed64", &mut self.map_fixed64_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_sfixed32_sfixed32", &mut self.map_sfixed32_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_sfixed64_sfixed64", &mut self.map_sfixed64_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_bool") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >("map_int32_bool", &mut self.map_int32_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_float") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >("map_int32_float", &mut self.map_int32_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_double") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >("map_int32_double", &mut self.map_int32_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_nested_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                        _,
+                    >("map_int32_nested_message", &mut self.map_int32_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_bool_bool") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Bool,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >("map_bool_bool", &mut self.map_bool_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_string") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >("map_string_string", &mut self.map_string_string)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_bytes") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >("map_string_bytes", &mut self.map_string_bytes)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                        _,
+                    >("map_string_nested_message", &mut self.map_string_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                        _,
+                    >(
+                    "map_string_foreign_message",
+                    &mut self.map_string_foreign_message,
+                )?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                        _,
+                    >("map_string_nested_enum", &mut self.map_string_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                        _,
+                    >("map_string_foreign_enum", &mut self.map_string_foreign_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("Data" | "data") => {
+                self.data = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<test_all_types_proto2::Data>,
+                        >("Data")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident(
+                "MultiWordGroupField" | "multiwordgroupfield",
+            ) => {
+                self.multiwordgroupfield = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<
+                                test_all_types_proto2::MultiWordGroupField,
+                            >,
+                        >("MultiWordGroupField")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_int32") => {
+                self.default_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("default_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_int64") => {
+                self.default_int64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("default_int64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_uint32") => {
+                self.default_uint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("default_uint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_uint64") => {
+                self.default_uint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("default_uint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sint32") => {
+                self.default_sint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("default_sint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sint64") => {
+                self.default_sint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("default_sint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed32") => {
+                self.default_fixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("default_fixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed64") => {
+                self.default_fixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("default_fixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed32") => {
+                self.default_sfixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("default_sfixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed64") => {
+                self.default_sfixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("default_sfixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_float") => {
+                self.default_float = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F32>("default_float")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_double") => {
+                self.default_double = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F64>("default_double")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_bool") => {
+                self.default_bool = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bool>("default_bool")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_string") => {
+                self.default_string = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("default_string")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_bytes") => {
+                self.default_bytes = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bytes>("default_bytes")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("fieldname1") => {
+                self.fieldname1 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("fieldname1")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_name2") => {
+                self.field_name2 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field_name2")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("_field_name3") => {
+                self.field_name3 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("_field_name3")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field__name4_") => {
+                self.field_name4 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field__name4_")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field0name5") => {
+                self.field0name5 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field0name5")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_0_name6") => {
+                self.field_0_name6 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field_0_name6")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("fieldName7") => {
+                self.field_name7 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("fieldName7")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("FieldName8") => {
+                self.field_name8 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("FieldName8")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_Name9") => {
+                self.field_name9 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field_Name9")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("Field_Name10") => {
+                self.field_name10 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("Field_Name10")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_NAME11") => {
+                self.field_name11 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("FIELD_NAME11")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_name12") => {
+                self.field_name12 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("FIELD_name12")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("__field_name13") => {
+                self.field_name13 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("__field_name13")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("__Field_name14") => {
+                self.field_name14 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("__Field_name14")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field__name15") => {
+                self.field_name15 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field__name15")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field__Name16") => {
+                self.field_name16 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field__Name16")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_name17__") => {
+                self.field_name17 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("field_name17__")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("Field_name18__") => {
+                self.field_name18 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("Field_name18__")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("message_set_correct") => {
+                self.message_set_correct = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<
+                                test_all_types_proto2::MessageSetCorrect,
+                            >,
+                        >("message_set_correct")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint32") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofUint32(
+                        p.field::<::rsfast::text::codec::U32>("oneof_uint32")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofNestedMessage(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<
+                                    test_all_types_proto2::NestedMessage,
+                                >,
+                            >("oneof_nested_message")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_string") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofString(
+                        p.field::<::rsfast::text::codec::Str>("oneof_string")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bytes") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofBytes(
+                        p.field::<::rsfast::text::codec::Bytes>("oneof_bytes")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bool") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofBool(
+                        p.field::<::rsfast::text::codec::Bool>("oneof_bool")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint64") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofUint64(
+                        p.field::<::rsfast::text::codec::U64>("oneof_uint64")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_float") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofFloat(
+                        p.field::<::rsfast::text::codec::F32>("oneof_float")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_double") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofDouble(
+                        p.field::<::rsfast::text::codec::F64>("oneof_double")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_enum") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto2::OneofField::OneofEnum(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::ClosedEnum<
+                                    test_all_types_proto2::NestedEnum,
+                                >,
+                            >("oneof_enum")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("reserved_field") => {
+                p.skip_value()?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_extension(
+                    <Self as ::rsfast::Name>::FULL_NAME,
+                    &mut self.unknown_fields,
+                    name,
+                    p,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 impl ::rsfast::Extendable for TestAllTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -8175,6 +9601,43 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto2>,
+                    >("corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    self.a = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("a")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    self.corecursive = ::core::option::Option::Some(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto2>,
+                            >("corecursive")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -8340,6 +9803,38 @@ pub mod test_all_types_proto2 {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for Data {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    self.group_int32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    self.group_uint32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -8508,6 +10003,38 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MultiWordGroupField {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    self.group_int32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    self.group_uint32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -8576,6 +10103,31 @@ pub mod test_all_types_proto2 {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for MessageSetCorrect {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.extensions_and_unknown_fields(
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            );
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Bracketed(name) => {
+                    ::rsfast::text::merge_extension(
+                        <Self as ::rsfast::Name>::FULL_NAME,
+                        &mut self.unknown_fields,
+                        name,
+                        p,
+                    )
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
@@ -8706,6 +10258,29 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension1 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.str {
+                p.field::<::rsfast::text::codec::Str>("str", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("str") => {
+                    self.str = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::Str>("str")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -8824,6 +10399,29 @@ pub mod test_all_types_proto2 {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension2 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.i {
+                p.field::<::rsfast::text::codec::I32>("i", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("i") => {
+                    self.i = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("i")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -9011,6 +10609,45 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for ExtensionWithOneof {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            match &self.oneof_field {
+                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                    p.field::<::rsfast::text::codec::I32>("a", v);
+                }
+                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                    p.field::<::rsfast::text::codec::I32>("b", v);
+                }
+                _ => {}
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    self.oneof_field = ::core::option::Option::Some(
+                        extension_with_oneof::OneofField::A(
+                            p.field::<::rsfast::text::codec::I32>("a")?,
+                        ),
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("b") => {
+                    self.oneof_field = ::core::option::Option::Some(
+                        extension_with_oneof::OneofField::B(
+                            p.field::<::rsfast::text::codec::I32>("b")?,
+                        ),
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// Nested types of `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof`.
     #[allow(clippy::module_inception)]
     pub mod extension_with_oneof {
@@ -9076,6 +10713,11 @@ pub mod test_all_types_proto2 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
+        }
+    }
+    impl ::rsfast::text::TextEnum for NestedEnum {
         fn from_name(name: &str) -> ::core::option::Option<Self> {
             NestedEnum::from_str_name(name)
         }
@@ -9212,6 +10854,29 @@ impl ::rsfast::json::JsonMessage for ForeignMessageProto2 {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for ForeignMessageProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.c {
+            p.field::<::rsfast::text::codec::I32>("c", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                self.c = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("c")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -9378,6 +11043,38 @@ impl ::rsfast::json::JsonMessage for GroupField {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for GroupField {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.group_int32 {
+            p.field::<::rsfast::text::codec::I32>("group_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.group_uint32 {
+            p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("group_int32") => {
+                self.group_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("group_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("group_uint32") => {
+                self.group_uint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("group_uint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -9732,6 +11429,84 @@ impl ::rsfast::json::JsonMessage for UnknownToTestAllTypes {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for UnknownToTestAllTypes {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            p.field::<::rsfast::text::codec::I32>("optional_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            p.field::<::rsfast::text::codec::Str>("optional_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.nested_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                >("nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optionalgroup {
+            p.field::<
+                    ::rsfast::text::codec::Msg<unknown_to_test_all_types::OptionalGroup>,
+                >("OptionalGroup", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                self.optional_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                self.optional_string = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_string")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("nested_message") => {
+                self.nested_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                        >("nested_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("OptionalGroup" | "optionalgroup") => {
+                self.optionalgroup = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<
+                                unknown_to_test_all_types::OptionalGroup,
+                            >,
+                        >("OptionalGroup")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                self.optional_bool = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bool>("optional_bool")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_int32", &mut self.repeated_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.UnknownToTestAllTypes`.
 #[allow(clippy::module_inception)]
 pub mod unknown_to_test_all_types {
@@ -9857,6 +11632,29 @@ pub mod unknown_to_test_all_types {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for OptionalGroup {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    self.a = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("a")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto2 {
@@ -9925,6 +11723,19 @@ impl ::rsfast::json::JsonMessage for NullHypothesisProto2 {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for NullHypothesisProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -9996,6 +11807,19 @@ impl ::rsfast::json::JsonMessage for EnumOnlyProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for EnumOnlyProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.EnumOnlyProto2`.
 #[allow(clippy::module_inception)]
 pub mod enum_only_proto2 {
@@ -10045,6 +11869,11 @@ pub mod enum_only_proto2 {
         }
     }
     impl ::rsfast::json::EnumName for Bool {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            Bool::from_str_name(name)
+        }
+    }
+    impl ::rsfast::text::TextEnum for Bool {
         fn from_name(name: &str) -> ::core::option::Option<Self> {
             Bool::from_str_name(name)
         }
@@ -10168,6 +11997,29 @@ impl ::rsfast::json::JsonMessage for OneStringProto2 {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for OneStringProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.data {
+            p.field::<::rsfast::text::codec::Str>("data", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("data") => {
+                self.data = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("data")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -10379,6 +12231,45 @@ impl ::rsfast::json::JsonMessage for ProtoWithKeywords {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for ProtoWithKeywords {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.inline {
+            p.field::<::rsfast::text::codec::I32>("inline", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.concept {
+            p.field::<::rsfast::text::codec::Str>("concept", v);
+        }
+        p.repeated::<::rsfast::text::codec::Str>("requires", &self.requires);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("inline") => {
+                self.inline = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("inline")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("concept") => {
+                self.concept = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("concept")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("requires") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("requires", &mut self.requires)?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -12788,6 +14679,427 @@ impl ::rsfast::json::JsonMessage for TestAllRequiredTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllRequiredTypesProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.required_int32 {
+            p.field::<::rsfast::text::codec::I32>("required_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_int64 {
+            p.field::<::rsfast::text::codec::I64>("required_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint32 {
+            p.field::<::rsfast::text::codec::U32>("required_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint64 {
+            p.field::<::rsfast::text::codec::U64>("required_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint32 {
+            p.field::<::rsfast::text::codec::I32>("required_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint64 {
+            p.field::<::rsfast::text::codec::I64>("required_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("required_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("required_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("required_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("required_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_float {
+            p.field::<::rsfast::text::codec::F32>("required_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_double {
+            p.field::<::rsfast::text::codec::F64>("required_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bool {
+            p.field::<::rsfast::text::codec::Bool>("required_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string {
+            p.field::<::rsfast::text::codec::Str>("required_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("required_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<
+                        test_all_required_types_proto2::NestedMessage,
+                    >,
+                >("required_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                >("required_foreign_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<
+                        test_all_required_types_proto2::NestedEnum,
+                    >,
+                >("required_nested_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                >("required_foreign_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string_piece {
+            p.field::<::rsfast::text::codec::Str>("required_string_piece", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_cord {
+            p.field::<::rsfast::text::codec::Str>("required_cord", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                >("recursive_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                >("optional_recursive_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_required_types_proto2::Data>,
+                >("Data", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            p.field::<::rsfast::text::codec::I32>("default_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            p.field::<::rsfast::text::codec::I64>("default_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            p.field::<::rsfast::text::codec::U32>("default_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            p.field::<::rsfast::text::codec::U64>("default_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            p.field::<::rsfast::text::codec::I32>("default_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            p.field::<::rsfast::text::codec::I64>("default_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("default_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("default_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("default_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("default_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            p.field::<::rsfast::text::codec::F32>("default_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            p.field::<::rsfast::text::codec::F64>("default_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            p.field::<::rsfast::text::codec::Bool>("default_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            p.field::<::rsfast::text::codec::Str>("default_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("default_bytes", v);
+        }
+        p.extensions_and_unknown_fields(
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        );
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("required_int32") => {
+                self.required_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("required_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_int64") => {
+                self.required_int64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("required_int64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_uint32") => {
+                self.required_uint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("required_uint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_uint64") => {
+                self.required_uint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("required_uint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_sint32") => {
+                self.required_sint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("required_sint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_sint64") => {
+                self.required_sint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("required_sint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_fixed32") => {
+                self.required_fixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("required_fixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_fixed64") => {
+                self.required_fixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("required_fixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_sfixed32") => {
+                self.required_sfixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("required_sfixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_sfixed64") => {
+                self.required_sfixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("required_sfixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_float") => {
+                self.required_float = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F32>("required_float")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_double") => {
+                self.required_double = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F64>("required_double")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_bool") => {
+                self.required_bool = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bool>("required_bool")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_string") => {
+                self.required_string = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("required_string")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_bytes") => {
+                self.required_bytes = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bytes>("required_bytes")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_nested_message") => {
+                self.required_nested_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<
+                                test_all_required_types_proto2::NestedMessage,
+                            >,
+                        >("required_nested_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_foreign_message") => {
+                self.required_foreign_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                        >("required_foreign_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_nested_enum") => {
+                self.required_nested_enum = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::ClosedEnum<
+                                test_all_required_types_proto2::NestedEnum,
+                            >,
+                        >("required_nested_enum")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_foreign_enum") => {
+                self.required_foreign_enum = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                        >("required_foreign_enum")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_string_piece") => {
+                self.required_string_piece = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("required_string_piece")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("required_cord") => {
+                self.required_cord = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("required_cord")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                self.recursive_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                        >("recursive_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_recursive_message") => {
+                self.optional_recursive_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                        >("optional_recursive_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("Data" | "data") => {
+                self.data = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<
+                                test_all_required_types_proto2::Data,
+                            >,
+                        >("Data")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_int32") => {
+                self.default_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("default_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_int64") => {
+                self.default_int64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("default_int64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_uint32") => {
+                self.default_uint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("default_uint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_uint64") => {
+                self.default_uint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("default_uint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sint32") => {
+                self.default_sint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("default_sint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sint64") => {
+                self.default_sint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("default_sint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed32") => {
+                self.default_fixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("default_fixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed64") => {
+                self.default_fixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("default_fixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed32") => {
+                self.default_sfixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("default_sfixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed64") => {
+                self.default_sfixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("default_sfixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_float") => {
+                self.default_float = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F32>("default_float")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_double") => {
+                self.default_double = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F64>("default_double")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_bool") => {
+                self.default_bool = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bool>("default_bool")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_string") => {
+                self.default_string = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("default_string")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("default_bytes") => {
+                self.default_bytes = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bytes>("default_bytes")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_extension(
+                    <Self as ::rsfast::Name>::FULL_NAME,
+                    &mut self.unknown_fields,
+                    name,
+                    p,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 impl ::rsfast::Extendable for TestAllRequiredTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -13073,6 +15385,61 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllRequiredTypesProto2>,
+                    >("corecursive", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.optional_corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllRequiredTypesProto2>,
+                    >("optional_corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    self.a = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("a")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    self.corecursive = ::core::option::Option::Some(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<
+                                    super::TestAllRequiredTypesProto2,
+                                >,
+                            >("corecursive")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("optional_corecursive") => {
+                    self.optional_corecursive = ::core::option::Option::Some(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<
+                                    super::TestAllRequiredTypesProto2,
+                                >,
+                            >("optional_corecursive")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -13267,6 +15634,38 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for Data {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    self.group_int32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    self.group_uint32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -13335,6 +15734,31 @@ pub mod test_all_required_types_proto2 {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for MessageSetCorrect {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.extensions_and_unknown_fields(
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            );
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Bracketed(name) => {
+                    ::rsfast::text::merge_extension(
+                        <Self as ::rsfast::Name>::FULL_NAME,
+                        &mut self.unknown_fields,
+                        name,
+                        p,
+                    )
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
@@ -13481,6 +15905,29 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension1 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.str {
+                p.field::<::rsfast::text::codec::Str>("str", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("str") => {
+                    self.str = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::Str>("str")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -13617,6 +16064,29 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension2 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.i {
+                p.field::<::rsfast::text::codec::I32>("i", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("i") => {
+                    self.i = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("i")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -13672,6 +16142,11 @@ pub mod test_all_required_types_proto2 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
+        }
+    }
+    impl ::rsfast::text::TextEnum for NestedEnum {
         fn from_name(name: &str) -> ::core::option::Option<Self> {
             NestedEnum::from_str_name(name)
         }
@@ -14115,6 +16590,93 @@ impl ::rsfast::json::JsonMessage for TestLargeOneof {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestLargeOneof {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.large_oneof {
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A1>>("a1", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A2>>("a2", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A3>>("a3", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A4>>("a4", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A5>>("a5", v);
+            }
+            _ => {}
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("a1") => {
+                self.large_oneof = ::core::option::Option::Some(
+                    test_large_oneof::LargeOneof::A1(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Msg<test_large_oneof::A1>,
+                            >("a1")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("a2") => {
+                self.large_oneof = ::core::option::Option::Some(
+                    test_large_oneof::LargeOneof::A2(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Msg<test_large_oneof::A2>,
+                            >("a2")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("a3") => {
+                self.large_oneof = ::core::option::Option::Some(
+                    test_large_oneof::LargeOneof::A3(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Msg<test_large_oneof::A3>,
+                            >("a3")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("a4") => {
+                self.large_oneof = ::core::option::Option::Some(
+                    test_large_oneof::LargeOneof::A4(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Msg<test_large_oneof::A4>,
+                            >("a4")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("a5") => {
+                self.large_oneof = ::core::option::Option::Some(
+                    test_large_oneof::LargeOneof::A5(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Msg<test_large_oneof::A5>,
+                            >("a5")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.TestLargeOneof`.
 #[allow(clippy::module_inception)]
 pub mod test_large_oneof {
@@ -14189,6 +16751,19 @@ pub mod test_large_oneof {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for A1 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A2 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -14256,6 +16831,19 @@ pub mod test_large_oneof {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for A2 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -14327,6 +16915,19 @@ pub mod test_large_oneof {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for A3 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A4 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -14394,6 +16995,19 @@ pub mod test_large_oneof {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for A4 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -14465,6 +17079,19 @@ pub mod test_large_oneof {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for A5 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
+        }
+    }
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
     pub enum LargeOneof {
@@ -14529,6 +17156,11 @@ impl ::rsfast::json::EnumName for ForeignEnumProto2 {
         ForeignEnumProto2::from_str_name(name)
     }
 }
+impl ::rsfast::text::TextEnum for ForeignEnumProto2 {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        ForeignEnumProto2::from_str_name(name)
+    }
+}
 pub const EXTENSION_INT32: ::rsfast::Extension<
     TestAllTypesProto2,
     ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
@@ -14542,6 +17174,40 @@ pub const GROUPFIELD: ::rsfast::Extension<
 > = ::rsfast::Extension::new(121, "protobuf_test_messages.editions.proto2.groupfield");
 /// Registers the messages of `protobuf_test_messages.editions.proto2` for `Any` in JSON.
 pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestAllTypesProto2>();
+    registry.register::<test_all_types_proto2::NestedMessage>();
+    registry.register::<test_all_types_proto2::Data>();
+    registry.register::<test_all_types_proto2::MultiWordGroupField>();
+    registry.register::<test_all_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<test_all_types_proto2::ExtensionWithOneof>();
+    registry.register::<ForeignMessageProto2>();
+    registry.register::<GroupField>();
+    registry.register::<UnknownToTestAllTypes>();
+    registry.register::<unknown_to_test_all_types::OptionalGroup>();
+    registry.register::<NullHypothesisProto2>();
+    registry.register::<EnumOnlyProto2>();
+    registry.register::<OneStringProto2>();
+    registry.register::<ProtoWithKeywords>();
+    registry.register::<TestAllRequiredTypesProto2>();
+    registry.register::<test_all_required_types_proto2::NestedMessage>();
+    registry.register::<test_all_required_types_proto2::Data>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<TestLargeOneof>();
+    registry.register::<test_large_oneof::A1>();
+    registry.register::<test_large_oneof::A2>();
+    registry.register::<test_large_oneof::A3>();
+    registry.register::<test_large_oneof::A4>();
+    registry.register::<test_large_oneof::A5>();
+}
+/// Registers the messages and extensions of `protobuf_test_messages.editions.proto2` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
+    registry.register_extension::<_, _, ::rsfast::text::codec::I32>(&EXTENSION_INT32);
+    registry
+        .register_extension::<_, _, ::rsfast::text::codec::Msg<GroupField>>(&GROUPFIELD);
     registry.register::<TestAllTypesProto2>();
     registry.register::<test_all_types_proto2::NestedMessage>();
     registry.register::<test_all_types_proto2::Data>();

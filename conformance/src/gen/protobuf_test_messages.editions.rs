@@ -123,6 +123,29 @@ impl ::rsfast::json::JsonMessage for ComplexMessage {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ComplexMessage {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.d {
+            p.field::<::rsfast::text::codec::I32>("d", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("d") => {
+                self.d = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("d")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct TestAllTypesEdition2023 {
     /// Singular
@@ -6362,6 +6385,1093 @@ impl ::rsfast::json::JsonMessage for TestAllTypesEdition2023 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            p.field::<::rsfast::text::codec::I32>("optional_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            p.field::<::rsfast::text::codec::I64>("optional_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            p.field::<::rsfast::text::codec::U32>("optional_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            p.field::<::rsfast::text::codec::U64>("optional_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("optional_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("optional_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            p.field::<::rsfast::text::codec::F32>("optional_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            p.field::<::rsfast::text::codec::F64>("optional_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            p.field::<::rsfast::text::codec::Str>("optional_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("optional_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<
+                        test_all_types_edition2023::NestedMessage,
+                    >,
+                >("optional_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                >("optional_foreign_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            p.field::<
+                    ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >("optional_nested_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            p.field::<
+                    ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                >("optional_foreign_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            p.field::<::rsfast::text::codec::Str>("optional_string_piece", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            p.field::<::rsfast::text::codec::Str>("optional_cord", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllTypesEdition2023>,
+                >("recursive_message", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.repeated::<::rsfast::text::codec::I64>("repeated_int64", &self.repeated_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_uint32", &self.repeated_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_uint64", &self.repeated_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sint32", &self.repeated_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sint64", &self.repeated_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_fixed32", &self.repeated_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_fixed64", &self.repeated_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sfixed32", &self.repeated_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sfixed64", &self.repeated_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("repeated_float", &self.repeated_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("repeated_double", &self.repeated_double);
+        p.repeated::<::rsfast::text::codec::Bool>("repeated_bool", &self.repeated_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string", &self.repeated_string);
+        p.repeated::<
+                ::rsfast::text::codec::Bytes,
+            >("repeated_bytes", &self.repeated_bytes);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<test_all_types_edition2023::NestedMessage>,
+            >("repeated_nested_message", &self.repeated_nested_message);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+            >("repeated_foreign_message", &self.repeated_foreign_message);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+            >("repeated_nested_enum", &self.repeated_nested_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+            >("repeated_foreign_enum", &self.repeated_foreign_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string_piece", &self.repeated_string_piece);
+        p.repeated::<::rsfast::text::codec::Str>("repeated_cord", &self.repeated_cord);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_int32_int32", &self.map_int32_int32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_int64_int64", &self.map_int64_int64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_uint32_uint32", &self.map_uint32_uint32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_uint64_uint64", &self.map_uint64_uint64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sint32_sint32", &self.map_sint32_sint32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sint64_sint64", &self.map_sint64_sint64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_fixed32_fixed32", &self.map_fixed32_fixed32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_fixed64_fixed64", &self.map_fixed64_fixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sfixed32_sfixed32", &self.map_sfixed32_sfixed32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sfixed64_sfixed64", &self.map_sfixed64_sfixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F32,
+                _,
+            >("map_int32_float", &self.map_int32_float);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F64,
+                _,
+            >("map_int32_double", &self.map_int32_double);
+        p.map::<
+                ::rsfast::text::codec::Bool,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_bool_bool", &self.map_bool_bool);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Str,
+                _,
+            >("map_string_string", &self.map_string_string);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Bytes,
+                _,
+            >("map_string_bytes", &self.map_string_bytes);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<test_all_types_edition2023::NestedMessage>,
+                _,
+            >("map_string_nested_message", &self.map_string_nested_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                _,
+            >("map_string_foreign_message", &self.map_string_foreign_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                _,
+            >("map_string_nested_enum", &self.map_string_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                _,
+            >("map_string_foreign_enum", &self.map_string_foreign_enum);
+        p.repeated::<::rsfast::text::codec::I32>("packed_int32", &self.packed_int32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_int64", &self.packed_int64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_uint32", &self.packed_uint32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_uint64", &self.packed_uint64);
+        p.repeated::<::rsfast::text::codec::I32>("packed_sint32", &self.packed_sint32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_sint64", &self.packed_sint64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_fixed32", &self.packed_fixed32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_fixed64", &self.packed_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("packed_sfixed32", &self.packed_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("packed_sfixed64", &self.packed_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("packed_float", &self.packed_float);
+        p.repeated::<::rsfast::text::codec::F64>("packed_double", &self.packed_double);
+        p.repeated::<::rsfast::text::codec::Bool>("packed_bool", &self.packed_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+            >("packed_nested_enum", &self.packed_nested_enum);
+        p.repeated::<::rsfast::text::codec::I32>("unpacked_int32", &self.unpacked_int32);
+        p.repeated::<::rsfast::text::codec::I64>("unpacked_int64", &self.unpacked_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_uint32", &self.unpacked_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_uint64", &self.unpacked_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sint32", &self.unpacked_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sint64", &self.unpacked_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_fixed32", &self.unpacked_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_fixed64", &self.unpacked_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sfixed32", &self.unpacked_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sfixed64", &self.unpacked_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("unpacked_float", &self.unpacked_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("unpacked_double", &self.unpacked_double);
+        p.repeated::<::rsfast::text::codec::Bool>("unpacked_bool", &self.unpacked_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+            >("unpacked_nested_enum", &self.unpacked_nested_enum);
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint32(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U32>("oneof_uint32", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofNestedMessage(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >("oneof_nested_message", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofString(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("oneof_string", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBytes(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("oneof_bytes", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBool(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bool>("oneof_bool", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint64(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U64>("oneof_uint64", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofFloat(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F32>("oneof_float", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofDouble(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F64>("oneof_double", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofEnum(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >("oneof_enum", v);
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.groupliketype {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_edition2023::GroupLikeType>,
+                >("GroupLikeType", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.delimited_field {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_edition2023::GroupLikeType>,
+                >("delimited_field", v);
+        }
+        p.extensions_and_unknown_fields(
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        );
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                self.optional_int32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_int32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64") => {
+                self.optional_int64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("optional_int64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32") => {
+                self.optional_uint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("optional_uint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64") => {
+                self.optional_uint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("optional_uint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint32") => {
+                self.optional_sint32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_sint32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint64") => {
+                self.optional_sint64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("optional_sint64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed32") => {
+                self.optional_fixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U32>("optional_fixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed64") => {
+                self.optional_fixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::U64>("optional_fixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
+                self.optional_sfixed32 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("optional_sfixed32")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
+                self.optional_sfixed64 = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I64>("optional_sfixed64")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_float") => {
+                self.optional_float = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F32>("optional_float")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_double") => {
+                self.optional_double = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::F64>("optional_double")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                self.optional_bool = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bool>("optional_bool")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                self.optional_string = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_string")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes") => {
+                self.optional_bytes = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Bytes>("optional_bytes")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_message") => {
+                self.optional_nested_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<
+                                test_all_types_edition2023::NestedMessage,
+                            >,
+                        >("optional_nested_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
+                self.optional_foreign_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                        >("optional_foreign_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
+                self.optional_nested_enum = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Enum<
+                                test_all_types_edition2023::NestedEnum,
+                            >,
+                        >("optional_nested_enum")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
+                self.optional_foreign_enum = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                        >("optional_foreign_enum")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_piece") => {
+                self.optional_string_piece = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_string_piece")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_cord") => {
+                self.optional_cord = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::Str>("optional_cord")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                self.recursive_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<TestAllTypesEdition2023>,
+                        >("recursive_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_int32", &mut self.repeated_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_int64", &mut self.repeated_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("repeated_uint32", &mut self.repeated_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("repeated_uint64", &mut self.repeated_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_sint32", &mut self.repeated_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_sint64", &mut self.repeated_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("repeated_fixed32", &mut self.repeated_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("repeated_fixed64", &mut self.repeated_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_sfixed32", &mut self.repeated_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_sfixed64", &mut self.repeated_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("repeated_float", &mut self.repeated_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("repeated_double", &mut self.repeated_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("repeated_bool", &mut self.repeated_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_string", &mut self.repeated_string)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bytes,
+                    >("repeated_bytes", &mut self.repeated_bytes)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >("repeated_nested_message", &mut self.repeated_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                    >("repeated_foreign_message", &mut self.repeated_foreign_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >("repeated_nested_enum", &mut self.repeated_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                    >("repeated_foreign_enum", &mut self.repeated_foreign_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_string_piece", &mut self.repeated_string_piece)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_cord") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_cord", &mut self.repeated_cord)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_int32", &mut self.packed_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_int64", &mut self.packed_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("packed_uint32", &mut self.packed_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("packed_uint64", &mut self.packed_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_sint32", &mut self.packed_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_sint64", &mut self.packed_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("packed_fixed32", &mut self.packed_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("packed_fixed64", &mut self.packed_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_sfixed32", &mut self.packed_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_sfixed64", &mut self.packed_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("packed_float", &mut self.packed_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("packed_double", &mut self.packed_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("packed_bool", &mut self.packed_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >("packed_nested_enum", &mut self.packed_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_int32", &mut self.unpacked_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_int64", &mut self.unpacked_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("unpacked_uint32", &mut self.unpacked_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("unpacked_uint64", &mut self.unpacked_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_sint32", &mut self.unpacked_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("unpacked_fixed32", &mut self.unpacked_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("unpacked_fixed64", &mut self.unpacked_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_sfixed32", &mut self.unpacked_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_sfixed64", &mut self.unpacked_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("unpacked_float", &mut self.unpacked_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("unpacked_double", &mut self.unpacked_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("unpacked_bool", &mut self.unpacked_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >("unpacked_nested_enum", &mut self.unpacked_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_int32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_int32_int32", &mut self.map_int32_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int64_int64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_int64_int64", &mut self.map_int64_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >("map_uint32_uint32", &mut self.map_uint32_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >("map_uint64_uint64", &mut self.map_uint64_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_sint32_sint32", &mut self.map_sint32_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_sint64_sint64", &mut self.map_sint64_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >("map_fixed32_fixed32", &mut self.map_fixed32_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >("map_fixed64_fixed64", &mut self.map_fixed64_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_sfixed32_sfixed32", &mut self.map_sfixed32_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_sfixed64_sfixed64", &mut self.map_sfixed64_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_float") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >("map_int32_float", &mut self.map_int32_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_double") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >("map_int32_double", &mut self.map_int32_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_bool_bool") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Bool,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >("map_bool_bool", &mut self.map_bool_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_string") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >("map_string_string", &mut self.map_string_string)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_bytes") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >("map_string_bytes", &mut self.map_string_bytes)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                        _,
+                    >("map_string_nested_message", &mut self.map_string_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                        _,
+                    >(
+                    "map_string_foreign_message",
+                    &mut self.map_string_foreign_message,
+                )?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                        _,
+                    >("map_string_nested_enum", &mut self.map_string_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                        _,
+                    >("map_string_foreign_enum", &mut self.map_string_foreign_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("GroupLikeType" | "groupliketype") => {
+                self.groupliketype = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<
+                                test_all_types_edition2023::GroupLikeType,
+                            >,
+                        >("GroupLikeType")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("delimited_field") => {
+                self.delimited_field = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<
+                                test_all_types_edition2023::GroupLikeType,
+                            >,
+                        >("delimited_field")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint32") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofUint32(
+                        p.field::<::rsfast::text::codec::U32>("oneof_uint32")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofNestedMessage(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<
+                                    test_all_types_edition2023::NestedMessage,
+                                >,
+                            >("oneof_nested_message")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_string") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofString(
+                        p.field::<::rsfast::text::codec::Str>("oneof_string")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bytes") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofBytes(
+                        p.field::<::rsfast::text::codec::Bytes>("oneof_bytes")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bool") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofBool(
+                        p.field::<::rsfast::text::codec::Bool>("oneof_bool")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint64") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofUint64(
+                        p.field::<::rsfast::text::codec::U64>("oneof_uint64")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_float") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofFloat(
+                        p.field::<::rsfast::text::codec::F32>("oneof_float")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_double") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofDouble(
+                        p.field::<::rsfast::text::codec::F64>("oneof_double")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_enum") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_edition2023::OneofField::OneofEnum(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Enum<
+                                    test_all_types_edition2023::NestedEnum,
+                                >,
+                            >("oneof_enum")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_extension(
+                    <Self as ::rsfast::Name>::FULL_NAME,
+                    &mut self.unknown_fields,
+                    name,
+                    p,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 impl ::rsfast::Extendable for TestAllTypesEdition2023 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -6546,6 +7656,45 @@ pub mod test_all_types_edition2023 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllTypesEdition2023>,
+                    >("corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    self.a = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("a")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    self.corecursive = ::core::option::Option::Some(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<
+                                    super::TestAllTypesEdition2023,
+                                >,
+                            >("corecursive")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct GroupLikeType {
@@ -6713,6 +7862,38 @@ pub mod test_all_types_edition2023 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for GroupLikeType {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    self.group_int32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    self.group_uint32 = ::core::option::Option::Some(
+                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -6768,6 +7949,11 @@ pub mod test_all_types_edition2023 {
         }
     }
     impl ::rsfast::json::EnumName for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
+        }
+    }
+    impl ::rsfast::text::TextEnum for NestedEnum {
         fn from_name(name: &str) -> ::core::option::Option<Self> {
             NestedEnum::from_str_name(name)
         }
@@ -6906,6 +8092,29 @@ impl ::rsfast::json::JsonMessage for ForeignMessageEdition2023 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ForeignMessageEdition2023 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.c {
+            p.field::<::rsfast::text::codec::I32>("c", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                self.c = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("c")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct GroupLikeType {
     pub c: ::core::option::Option<i32>,
@@ -7026,6 +8235,29 @@ impl ::rsfast::json::JsonMessage for GroupLikeType {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for GroupLikeType {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.c {
+            p.field::<::rsfast::text::codec::I32>("c", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                self.c = ::core::option::Option::Some(
+                    p.field::<::rsfast::text::codec::I32>("c")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum ForeignEnumEdition2023 {
@@ -7086,6 +8318,11 @@ impl ::rsfast::json::EnumName for ForeignEnumEdition2023 {
         ForeignEnumEdition2023::from_str_name(name)
     }
 }
+impl ::rsfast::text::TextEnum for ForeignEnumEdition2023 {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        ForeignEnumEdition2023::from_str_name(name)
+    }
+}
 pub const EXTENSION_INT32: ::rsfast::Extension<
     TestAllTypesEdition2023,
     ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
@@ -7100,6 +8337,28 @@ pub const DELIMITED_EXT: ::rsfast::Extension<
 > = ::rsfast::Extension::new(122, "protobuf_test_messages.editions.delimited_ext");
 /// Registers the messages of `protobuf_test_messages.editions` for `Any` in JSON.
 pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<ComplexMessage>();
+    registry.register::<TestAllTypesEdition2023>();
+    registry.register::<test_all_types_edition2023::NestedMessage>();
+    registry.register::<test_all_types_edition2023::GroupLikeType>();
+    registry.register::<ForeignMessageEdition2023>();
+    registry.register::<GroupLikeType>();
+}
+/// Registers the messages and extensions of `protobuf_test_messages.editions` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
+    registry.register_extension::<_, _, ::rsfast::text::codec::I32>(&EXTENSION_INT32);
+    registry
+        .register_extension::<
+            _,
+            _,
+            ::rsfast::text::codec::Msg<GroupLikeType>,
+        >(&GROUPLIKETYPE);
+    registry
+        .register_extension::<
+            _,
+            _,
+            ::rsfast::text::codec::Msg<GroupLikeType>,
+        >(&DELIMITED_EXT);
     registry.register::<ComplexMessage>();
     registry.register::<TestAllTypesEdition2023>();
     registry.register::<test_all_types_edition2023::NestedMessage>();

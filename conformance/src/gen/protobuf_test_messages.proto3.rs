@@ -8499,6 +8499,1577 @@ impl ::rsfast::json::JsonMessage for TestAllTypesProto3 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.optional_int32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I32,
+                >("optional_int32", &self.optional_int32);
+        }
+        if self.optional_int64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I64,
+                >("optional_int64", &self.optional_int64);
+        }
+        if self.optional_uint32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U32,
+                >("optional_uint32", &self.optional_uint32);
+        }
+        if self.optional_uint64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U64,
+                >("optional_uint64", &self.optional_uint64);
+        }
+        if self.optional_sint32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I32,
+                >("optional_sint32", &self.optional_sint32);
+        }
+        if self.optional_sint64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I64,
+                >("optional_sint64", &self.optional_sint64);
+        }
+        if self.optional_fixed32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U32,
+                >("optional_fixed32", &self.optional_fixed32);
+        }
+        if self.optional_fixed64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U64,
+                >("optional_fixed64", &self.optional_fixed64);
+        }
+        if self.optional_sfixed32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I32,
+                >("optional_sfixed32", &self.optional_sfixed32);
+        }
+        if self.optional_sfixed64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I64,
+                >("optional_sfixed64", &self.optional_sfixed64);
+        }
+        if self.optional_float.to_bits() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::F32,
+                >("optional_float", &self.optional_float);
+        }
+        if self.optional_double.to_bits() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::F64,
+                >("optional_double", &self.optional_double);
+        }
+        if self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", &self.optional_bool);
+        }
+        if !self.optional_string.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Str,
+                >("optional_string", &self.optional_string);
+        }
+        if !self.optional_bytes.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Bytes,
+                >("optional_bytes", &self.optional_bytes);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<test_all_types_proto3::NestedMessage>,
+                >("optional_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessage>,
+                >("optional_foreign_message", v);
+        }
+        if self.optional_nested_enum.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >("optional_nested_enum", &self.optional_nested_enum);
+        }
+        if self.optional_foreign_enum.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<ForeignEnum>,
+                >("optional_foreign_enum", &self.optional_foreign_enum);
+        }
+        if self.optional_aliased_enum.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<test_all_types_proto3::AliasedEnum>,
+                >("optional_aliased_enum", &self.optional_aliased_enum);
+        }
+        if !self.optional_string_piece.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Str,
+                >("optional_string_piece", &self.optional_string_piece);
+        }
+        if !self.optional_cord.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("optional_cord", &self.optional_cord);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllTypesProto3>,
+                >("recursive_message", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.repeated::<::rsfast::text::codec::I64>("repeated_int64", &self.repeated_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_uint32", &self.repeated_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_uint64", &self.repeated_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sint32", &self.repeated_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sint64", &self.repeated_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_fixed32", &self.repeated_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_fixed64", &self.repeated_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sfixed32", &self.repeated_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sfixed64", &self.repeated_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("repeated_float", &self.repeated_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("repeated_double", &self.repeated_double);
+        p.repeated::<::rsfast::text::codec::Bool>("repeated_bool", &self.repeated_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string", &self.repeated_string);
+        p.repeated::<
+                ::rsfast::text::codec::Bytes,
+            >("repeated_bytes", &self.repeated_bytes);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+            >("repeated_nested_message", &self.repeated_nested_message);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<ForeignMessage>,
+            >("repeated_foreign_message", &self.repeated_foreign_message);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+            >("repeated_nested_enum", &self.repeated_nested_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<ForeignEnum>,
+            >("repeated_foreign_enum", &self.repeated_foreign_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string_piece", &self.repeated_string_piece);
+        p.repeated::<::rsfast::text::codec::Str>("repeated_cord", &self.repeated_cord);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_int32_int32", &self.map_int32_int32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_int64_int64", &self.map_int64_int64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_uint32_uint32", &self.map_uint32_uint32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_uint64_uint64", &self.map_uint64_uint64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sint32_sint32", &self.map_sint32_sint32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sint64_sint64", &self.map_sint64_sint64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_fixed32_fixed32", &self.map_fixed32_fixed32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_fixed64_fixed64", &self.map_fixed64_fixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sfixed32_sfixed32", &self.map_sfixed32_sfixed32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sfixed64_sfixed64", &self.map_sfixed64_sfixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F32,
+                _,
+            >("map_int32_float", &self.map_int32_float);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F64,
+                _,
+            >("map_int32_double", &self.map_int32_double);
+        p.map::<
+                ::rsfast::text::codec::Bool,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_bool_bool", &self.map_bool_bool);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Str,
+                _,
+            >("map_string_string", &self.map_string_string);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Bytes,
+                _,
+            >("map_string_bytes", &self.map_string_bytes);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+                _,
+            >("map_string_nested_message", &self.map_string_nested_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<ForeignMessage>,
+                _,
+            >("map_string_foreign_message", &self.map_string_foreign_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                _,
+            >("map_string_nested_enum", &self.map_string_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<ForeignEnum>,
+                _,
+            >("map_string_foreign_enum", &self.map_string_foreign_enum);
+        p.repeated::<::rsfast::text::codec::I32>("packed_int32", &self.packed_int32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_int64", &self.packed_int64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_uint32", &self.packed_uint32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_uint64", &self.packed_uint64);
+        p.repeated::<::rsfast::text::codec::I32>("packed_sint32", &self.packed_sint32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_sint64", &self.packed_sint64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_fixed32", &self.packed_fixed32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_fixed64", &self.packed_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("packed_sfixed32", &self.packed_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("packed_sfixed64", &self.packed_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("packed_float", &self.packed_float);
+        p.repeated::<::rsfast::text::codec::F64>("packed_double", &self.packed_double);
+        p.repeated::<::rsfast::text::codec::Bool>("packed_bool", &self.packed_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+            >("packed_nested_enum", &self.packed_nested_enum);
+        p.repeated::<::rsfast::text::codec::I32>("unpacked_int32", &self.unpacked_int32);
+        p.repeated::<::rsfast::text::codec::I64>("unpacked_int64", &self.unpacked_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_uint32", &self.unpacked_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_uint64", &self.unpacked_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sint32", &self.unpacked_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sint64", &self.unpacked_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_fixed32", &self.unpacked_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_fixed64", &self.unpacked_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sfixed32", &self.unpacked_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sfixed64", &self.unpacked_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("unpacked_float", &self.unpacked_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("unpacked_double", &self.unpacked_double);
+        p.repeated::<::rsfast::text::codec::Bool>("unpacked_bool", &self.unpacked_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+            >("unpacked_nested_enum", &self.unpacked_nested_enum);
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint32(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U32>("oneof_uint32", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNestedMessage(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                    >("oneof_nested_message", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofString(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("oneof_string", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBytes(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("oneof_bytes", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBool(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bool>("oneof_bool", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint64(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U64>("oneof_uint64", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofFloat(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F32>("oneof_float", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofDouble(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F64>("oneof_double", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofEnum(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >("oneof_enum", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNullValue(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                    >("oneof_null_value", v);
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                >("optional_bool_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                >("optional_int32_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                >("optional_int64_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                >("optional_uint32_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                >("optional_uint64_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                >("optional_float_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                >("optional_double_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                >("optional_string_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                >("optional_bytes_wrapper", v);
+        }
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+            >("repeated_bool_wrapper", &self.repeated_bool_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+            >("repeated_int32_wrapper", &self.repeated_int32_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+            >("repeated_int64_wrapper", &self.repeated_int64_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+            >("repeated_uint32_wrapper", &self.repeated_uint32_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+            >("repeated_uint64_wrapper", &self.repeated_uint64_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+            >("repeated_float_wrapper", &self.repeated_float_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+            >("repeated_double_wrapper", &self.repeated_double_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+            >("repeated_string_wrapper", &self.repeated_string_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+            >("repeated_bytes_wrapper", &self.repeated_bytes_wrapper);
+        if let ::core::option::Option::Some(v) = &self.optional_duration {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                >("optional_duration", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_timestamp {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                >("optional_timestamp", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_field_mask {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                >("optional_field_mask", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_struct {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                >("optional_struct", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_any {
+            p.field::<::rsfast::text::codec::Msg<::rsfast::wkt::Any>>("optional_any", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_value {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                >("optional_value", v);
+        }
+        if self.optional_null_value.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                >("optional_null_value", &self.optional_null_value);
+        }
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+            >("repeated_duration", &self.repeated_duration);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+            >("repeated_timestamp", &self.repeated_timestamp);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+            >("repeated_fieldmask", &self.repeated_fieldmask);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+            >("repeated_any", &self.repeated_any);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+            >("repeated_value", &self.repeated_value);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::ListValue>,
+            >("repeated_list_value", &self.repeated_list_value);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+            >("repeated_struct", &self.repeated_struct);
+        if self.fieldname1 != 0 {
+            p.field::<::rsfast::text::codec::I32>("fieldname1", &self.fieldname1);
+        }
+        if self.field_name2 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_name2", &self.field_name2);
+        }
+        if self.field_name3 != 0 {
+            p.field::<::rsfast::text::codec::I32>("_field_name3", &self.field_name3);
+        }
+        if self.field_name4 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field__name4_", &self.field_name4);
+        }
+        if self.field0name5 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field0name5", &self.field0name5);
+        }
+        if self.field_0_name6 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_0_name6", &self.field_0_name6);
+        }
+        if self.field_name7 != 0 {
+            p.field::<::rsfast::text::codec::I32>("fieldName7", &self.field_name7);
+        }
+        if self.field_name8 != 0 {
+            p.field::<::rsfast::text::codec::I32>("FieldName8", &self.field_name8);
+        }
+        if self.field_name9 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_Name9", &self.field_name9);
+        }
+        if self.field_name10 != 0 {
+            p.field::<::rsfast::text::codec::I32>("Field_Name10", &self.field_name10);
+        }
+        if self.field_name11 != 0 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_NAME11", &self.field_name11);
+        }
+        if self.field_name12 != 0 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_name12", &self.field_name12);
+        }
+        if self.field_name13 != 0 {
+            p.field::<::rsfast::text::codec::I32>("__field_name13", &self.field_name13);
+        }
+        if self.field_name14 != 0 {
+            p.field::<::rsfast::text::codec::I32>("__Field_name14", &self.field_name14);
+        }
+        if self.field_name15 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field__name15", &self.field_name15);
+        }
+        if self.field_name16 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field__Name16", &self.field_name16);
+        }
+        if self.field_name17 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_name17__", &self.field_name17);
+        }
+        if self.field_name18 != 0 {
+            p.field::<::rsfast::text::codec::I32>("Field_name18__", &self.field_name18);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                self.optional_int32 = p
+                    .field::<::rsfast::text::codec::I32>("optional_int32")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64") => {
+                self.optional_int64 = p
+                    .field::<::rsfast::text::codec::I64>("optional_int64")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32") => {
+                self.optional_uint32 = p
+                    .field::<::rsfast::text::codec::U32>("optional_uint32")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64") => {
+                self.optional_uint64 = p
+                    .field::<::rsfast::text::codec::U64>("optional_uint64")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint32") => {
+                self.optional_sint32 = p
+                    .field::<::rsfast::text::codec::I32>("optional_sint32")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint64") => {
+                self.optional_sint64 = p
+                    .field::<::rsfast::text::codec::I64>("optional_sint64")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed32") => {
+                self.optional_fixed32 = p
+                    .field::<::rsfast::text::codec::U32>("optional_fixed32")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed64") => {
+                self.optional_fixed64 = p
+                    .field::<::rsfast::text::codec::U64>("optional_fixed64")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
+                self.optional_sfixed32 = p
+                    .field::<::rsfast::text::codec::I32>("optional_sfixed32")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
+                self.optional_sfixed64 = p
+                    .field::<::rsfast::text::codec::I64>("optional_sfixed64")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_float") => {
+                self.optional_float = p
+                    .field::<::rsfast::text::codec::F32>("optional_float")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_double") => {
+                self.optional_double = p
+                    .field::<::rsfast::text::codec::F64>("optional_double")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                self.optional_bool = p
+                    .field::<::rsfast::text::codec::Bool>("optional_bool")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                self.optional_string = p
+                    .field::<::rsfast::text::codec::Str>("optional_string")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes") => {
+                self.optional_bytes = p
+                    .field::<::rsfast::text::codec::Bytes>("optional_bytes")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_message") => {
+                self.optional_nested_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<
+                                test_all_types_proto3::NestedMessage,
+                            >,
+                        >("optional_nested_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
+                self.optional_foreign_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<ForeignMessage>,
+                        >("optional_foreign_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
+                self.optional_nested_enum = p
+                    .field::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >("optional_nested_enum")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
+                self.optional_foreign_enum = p
+                    .field::<
+                        ::rsfast::text::codec::Enum<ForeignEnum>,
+                    >("optional_foreign_enum")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_aliased_enum") => {
+                self.optional_aliased_enum = p
+                    .field::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::AliasedEnum>,
+                    >("optional_aliased_enum")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_piece") => {
+                self.optional_string_piece = p
+                    .field::<::rsfast::text::codec::Str>("optional_string_piece")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_cord") => {
+                self.optional_cord = p
+                    .field::<::rsfast::text::codec::Str>("optional_cord")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                self.recursive_message = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::BoxMsg<TestAllTypesProto3>,
+                        >("recursive_message")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_int32", &mut self.repeated_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_int64", &mut self.repeated_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("repeated_uint32", &mut self.repeated_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("repeated_uint64", &mut self.repeated_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_sint32", &mut self.repeated_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_sint64", &mut self.repeated_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("repeated_fixed32", &mut self.repeated_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("repeated_fixed64", &mut self.repeated_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("repeated_sfixed32", &mut self.repeated_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("repeated_sfixed64", &mut self.repeated_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("repeated_float", &mut self.repeated_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("repeated_double", &mut self.repeated_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("repeated_bool", &mut self.repeated_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_string", &mut self.repeated_string)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bytes,
+                    >("repeated_bytes", &mut self.repeated_bytes)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+                    >("repeated_nested_message", &mut self.repeated_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<ForeignMessage>,
+                    >("repeated_foreign_message", &mut self.repeated_foreign_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >("repeated_nested_enum", &mut self.repeated_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<ForeignEnum>,
+                    >("repeated_foreign_enum", &mut self.repeated_foreign_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_string_piece", &mut self.repeated_string_piece)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_cord") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Str,
+                    >("repeated_cord", &mut self.repeated_cord)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_int32", &mut self.packed_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_int64", &mut self.packed_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("packed_uint32", &mut self.packed_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("packed_uint64", &mut self.packed_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_sint32", &mut self.packed_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_sint64", &mut self.packed_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("packed_fixed32", &mut self.packed_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("packed_fixed64", &mut self.packed_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("packed_sfixed32", &mut self.packed_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("packed_sfixed64", &mut self.packed_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("packed_float", &mut self.packed_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("packed_double", &mut self.packed_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("packed_bool", &mut self.packed_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >("packed_nested_enum", &mut self.packed_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_int32", &mut self.unpacked_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_int64", &mut self.unpacked_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("unpacked_uint32", &mut self.unpacked_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("unpacked_uint64", &mut self.unpacked_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_sint32", &mut self.unpacked_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U32,
+                    >("unpacked_fixed32", &mut self.unpacked_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::U64,
+                    >("unpacked_fixed64", &mut self.unpacked_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I32,
+                    >("unpacked_sfixed32", &mut self.unpacked_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
+                p.repeated::<
+                        ::rsfast::text::codec::I64,
+                    >("unpacked_sfixed64", &mut self.unpacked_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_float") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F32,
+                    >("unpacked_float", &mut self.unpacked_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_double") => {
+                p.repeated::<
+                        ::rsfast::text::codec::F64,
+                    >("unpacked_double", &mut self.unpacked_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_bool") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Bool,
+                    >("unpacked_bool", &mut self.unpacked_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >("unpacked_nested_enum", &mut self.unpacked_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_int32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_int32_int32", &mut self.map_int32_int32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int64_int64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_int64_int64", &mut self.map_int64_int64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >("map_uint32_uint32", &mut self.map_uint32_uint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >("map_uint64_uint64", &mut self.map_uint64_uint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_sint32_sint32", &mut self.map_sint32_sint32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_sint64_sint64", &mut self.map_sint64_sint64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >("map_fixed32_fixed32", &mut self.map_fixed32_fixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >("map_fixed64_fixed64", &mut self.map_fixed64_fixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >("map_sfixed32_sfixed32", &mut self.map_sfixed32_sfixed32)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >("map_sfixed64_sfixed64", &mut self.map_sfixed64_sfixed64)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_float") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >("map_int32_float", &mut self.map_int32_float)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_double") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >("map_int32_double", &mut self.map_int32_double)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_bool_bool") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Bool,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >("map_bool_bool", &mut self.map_bool_bool)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_string") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >("map_string_string", &mut self.map_string_string)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_bytes") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >("map_string_bytes", &mut self.map_string_bytes)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+                        _,
+                    >("map_string_nested_message", &mut self.map_string_nested_message)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<ForeignMessage>,
+                        _,
+                    >(
+                    "map_string_foreign_message",
+                    &mut self.map_string_foreign_message,
+                )?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                        _,
+                    >("map_string_nested_enum", &mut self.map_string_nested_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
+                p.map_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<ForeignEnum>,
+                        _,
+                    >("map_string_foreign_enum", &mut self.map_string_foreign_enum)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool_wrapper") => {
+                self.optional_bool_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                        >("optional_bool_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_int32_wrapper") => {
+                self.optional_int32_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                        >("optional_int32_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64_wrapper") => {
+                self.optional_int64_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                        >("optional_int64_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32_wrapper") => {
+                self.optional_uint32_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                        >("optional_uint32_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64_wrapper") => {
+                self.optional_uint64_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                        >("optional_uint64_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_float_wrapper") => {
+                self.optional_float_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                        >("optional_float_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_double_wrapper") => {
+                self.optional_double_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                        >("optional_double_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_wrapper") => {
+                self.optional_string_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                        >("optional_string_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes_wrapper") => {
+                self.optional_bytes_wrapper = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                        >("optional_bytes_wrapper")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                    >("repeated_bool_wrapper", &mut self.repeated_bool_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                    >("repeated_int32_wrapper", &mut self.repeated_int32_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                    >("repeated_int64_wrapper", &mut self.repeated_int64_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                    >("repeated_uint32_wrapper", &mut self.repeated_uint32_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                    >("repeated_uint64_wrapper", &mut self.repeated_uint64_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                    >("repeated_float_wrapper", &mut self.repeated_float_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                    >("repeated_double_wrapper", &mut self.repeated_double_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                    >("repeated_string_wrapper", &mut self.repeated_string_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes_wrapper") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                    >("repeated_bytes_wrapper", &mut self.repeated_bytes_wrapper)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_duration") => {
+                self.optional_duration = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                        >("optional_duration")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_timestamp") => {
+                self.optional_timestamp = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                        >("optional_timestamp")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_field_mask") => {
+                self.optional_field_mask = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                        >("optional_field_mask")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_struct") => {
+                self.optional_struct = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                        >("optional_struct")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_any") => {
+                self.optional_any = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+                        >("optional_any")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_value") => {
+                self.optional_value = ::core::option::Option::Some(
+                    p
+                        .field::<
+                            ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                        >("optional_value")?,
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("optional_null_value") => {
+                self.optional_null_value = p
+                    .field::<
+                        ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                    >("optional_null_value")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_duration") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                    >("repeated_duration", &mut self.repeated_duration)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_timestamp") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                    >("repeated_timestamp", &mut self.repeated_timestamp)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fieldmask") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                    >("repeated_fieldmask", &mut self.repeated_fieldmask)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_struct") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                    >("repeated_struct", &mut self.repeated_struct)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_any") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+                    >("repeated_any", &mut self.repeated_any)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_value") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                    >("repeated_value", &mut self.repeated_value)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("repeated_list_value") => {
+                p.repeated::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::ListValue>,
+                    >("repeated_list_value", &mut self.repeated_list_value)?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("fieldname1") => {
+                self.fieldname1 = p.field::<::rsfast::text::codec::I32>("fieldname1")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_name2") => {
+                self.field_name2 = p.field::<::rsfast::text::codec::I32>("field_name2")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("_field_name3") => {
+                self.field_name3 = p
+                    .field::<::rsfast::text::codec::I32>("_field_name3")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field__name4_") => {
+                self.field_name4 = p
+                    .field::<::rsfast::text::codec::I32>("field__name4_")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field0name5") => {
+                self.field0name5 = p.field::<::rsfast::text::codec::I32>("field0name5")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_0_name6") => {
+                self.field_0_name6 = p
+                    .field::<::rsfast::text::codec::I32>("field_0_name6")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("fieldName7") => {
+                self.field_name7 = p.field::<::rsfast::text::codec::I32>("fieldName7")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("FieldName8") => {
+                self.field_name8 = p.field::<::rsfast::text::codec::I32>("FieldName8")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_Name9") => {
+                self.field_name9 = p.field::<::rsfast::text::codec::I32>("field_Name9")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("Field_Name10") => {
+                self.field_name10 = p
+                    .field::<::rsfast::text::codec::I32>("Field_Name10")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_NAME11") => {
+                self.field_name11 = p
+                    .field::<::rsfast::text::codec::I32>("FIELD_NAME11")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_name12") => {
+                self.field_name12 = p
+                    .field::<::rsfast::text::codec::I32>("FIELD_name12")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("__field_name13") => {
+                self.field_name13 = p
+                    .field::<::rsfast::text::codec::I32>("__field_name13")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("__Field_name14") => {
+                self.field_name14 = p
+                    .field::<::rsfast::text::codec::I32>("__Field_name14")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field__name15") => {
+                self.field_name15 = p
+                    .field::<::rsfast::text::codec::I32>("field__name15")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field__Name16") => {
+                self.field_name16 = p
+                    .field::<::rsfast::text::codec::I32>("field__Name16")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("field_name17__") => {
+                self.field_name17 = p
+                    .field::<::rsfast::text::codec::I32>("field_name17__")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("Field_name18__") => {
+                self.field_name18 = p
+                    .field::<::rsfast::text::codec::I32>("Field_name18__")?;
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint32") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofUint32(
+                        p.field::<::rsfast::text::codec::U32>("oneof_uint32")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofNestedMessage(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<
+                                    test_all_types_proto3::NestedMessage,
+                                >,
+                            >("oneof_nested_message")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_string") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofString(
+                        p.field::<::rsfast::text::codec::Str>("oneof_string")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bytes") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofBytes(
+                        p.field::<::rsfast::text::codec::Bytes>("oneof_bytes")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bool") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofBool(
+                        p.field::<::rsfast::text::codec::Bool>("oneof_bool")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint64") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofUint64(
+                        p.field::<::rsfast::text::codec::U64>("oneof_uint64")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_float") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofFloat(
+                        p.field::<::rsfast::text::codec::F32>("oneof_float")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_double") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofDouble(
+                        p.field::<::rsfast::text::codec::F64>("oneof_double")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_enum") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofEnum(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Enum<
+                                    test_all_types_proto3::NestedEnum,
+                                >,
+                            >("oneof_enum")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("oneof_null_value") => {
+                self.oneof_field = ::core::option::Option::Some(
+                    test_all_types_proto3::OneofField::OneofNullValue(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                            >("oneof_null_value")?,
+                    ),
+                );
+                ::core::result::Result::Ok(true)
+            }
+            ::rsfast::text::FieldName::Ident("reserved_field") => {
+                p.skip_value()?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `protobuf_test_messages.proto3.TestAllTypesProto3`.
 #[allow(clippy::module_inception)]
 pub mod test_all_types_proto3 {
@@ -8667,6 +10238,41 @@ pub mod test_all_types_proto3 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if self.a != 0 {
+                p.field::<::rsfast::text::codec::I32>("a", &self.a);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto3>,
+                    >("corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    self.a = p.field::<::rsfast::text::codec::I32>("a")?;
+                    ::core::result::Result::Ok(true)
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    self.corecursive = ::core::option::Option::Some(
+                        p
+                            .field::<
+                                ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto3>,
+                            >("corecursive")?,
+                    );
+                    ::core::result::Result::Ok(true)
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -8726,6 +10332,11 @@ pub mod test_all_types_proto3 {
             NestedEnum::from_str_name(name)
         }
     }
+    impl ::rsfast::text::TextEnum for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum AliasedEnum {
@@ -8776,6 +10387,11 @@ pub mod test_all_types_proto3 {
         }
     }
     impl ::rsfast::json::EnumName for AliasedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            AliasedEnum::from_str_name(name)
+        }
+    }
+    impl ::rsfast::text::TextEnum for AliasedEnum {
         fn from_name(name: &str) -> ::core::option::Option<Self> {
             AliasedEnum::from_str_name(name)
         }
@@ -8909,6 +10525,27 @@ impl ::rsfast::json::JsonMessage for ForeignMessage {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ForeignMessage {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.c != 0 {
+            p.field::<::rsfast::text::codec::I32>("c", &self.c);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                self.c = p.field::<::rsfast::text::codec::I32>("c")?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto3 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -8976,6 +10613,19 @@ impl ::rsfast::json::JsonMessage for NullHypothesisProto3 {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for NullHypothesisProto3 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -9047,6 +10697,19 @@ impl ::rsfast::json::JsonMessage for EnumOnlyProto3 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for EnumOnlyProto3 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
+    }
+}
 /// Nested types of `protobuf_test_messages.proto3.EnumOnlyProto3`.
 #[allow(clippy::module_inception)]
 pub mod enum_only_proto3 {
@@ -9096,6 +10759,11 @@ pub mod enum_only_proto3 {
         }
     }
     impl ::rsfast::json::EnumName for Bool {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            Bool::from_str_name(name)
+        }
+    }
+    impl ::rsfast::text::TextEnum for Bool {
         fn from_name(name: &str) -> ::core::option::Option<Self> {
             Bool::from_str_name(name)
         }
@@ -9155,8 +10823,21 @@ impl ::rsfast::json::EnumName for ForeignEnum {
         ForeignEnum::from_str_name(name)
     }
 }
+impl ::rsfast::text::TextEnum for ForeignEnum {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        ForeignEnum::from_str_name(name)
+    }
+}
 /// Registers the messages of `protobuf_test_messages.proto3` for `Any` in JSON.
 pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestAllTypesProto3>();
+    registry.register::<test_all_types_proto3::NestedMessage>();
+    registry.register::<ForeignMessage>();
+    registry.register::<NullHypothesisProto3>();
+    registry.register::<EnumOnlyProto3>();
+}
+/// Registers the messages and extensions of `protobuf_test_messages.proto3` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
     registry.register::<TestAllTypesProto3>();
     registry.register::<test_all_types_proto3::NestedMessage>();
     registry.register::<ForeignMessage>();

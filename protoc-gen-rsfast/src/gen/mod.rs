@@ -7,6 +7,7 @@ mod grpc;
 mod json;
 mod name;
 mod size;
+mod text;
 mod types;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -39,7 +40,8 @@ fn package_file(package: &Package) -> Result<String, Error> {
     let items = module_items(&package.messages, &package.enums, &package.extensions);
     let services = grpc::services(package)?;
     let register = json::register_fn(package);
-    let tokens = quote!(#items #register #services);
+    let register_text = text::register_fn(package);
+    let tokens = quote!(#items #register #register_text #services);
     let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| {
         Error::new(format!(
             "internal error: generated code for package {:?} does not parse: {e}\n{}",
@@ -78,7 +80,8 @@ fn module_items(
     let enums = enums.iter().map(|e| {
         let items = types::enum_items(e);
         let json = json::enum_impl(e);
-        quote!(#items #json)
+        let text = text::enum_impl(e);
+        quote!(#items #json #text)
     });
     let extensions = extensions.iter().map(types::extension_const);
     quote! {
@@ -95,6 +98,7 @@ fn message_items(message: &Message) -> TokenStream {
     let message_impl = message_impl(message);
     let name_impl = name::name_impl(message);
     let json = json::message_impls(message);
+    let text = text::message_impl(message);
     let extendable = types::extendable_impl(message);
     let child = types::child_module(message);
     quote! {
@@ -103,6 +107,7 @@ fn message_items(message: &Message) -> TokenStream {
         #message_impl
         #name_impl
         #json
+        #text
         #extendable
         #child
     }

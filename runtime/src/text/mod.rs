@@ -1,0 +1,185 @@
+//! The protobuf text format (feature `text`): print and parse.
+//!
+//! Code generated with the `text` option implements [`TextMessage`] for every message:
+//! fields printed by name, parsed by matching names, no reflection. Bracketed names
+//! resolve through a [`Registry`]: `[pkg.ext]` extensions (kept encoded in the
+//! extendee's unknown fields) and `[type.googleapis.com/pkg.Msg] { ... }` expanded
+//! `Any` values.
+//!
+//! ```ignore
+//! let text = rsfast::text::to_string(&msg);
+//! let back: MyMessage = rsfast::text::from_str(&text)?;
+//! ```
+
+pub mod codec;
+mod parser;
+mod printer;
+mod registry;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+pub use codec::TextCodec;
+pub use parser::{FieldName, Parser};
+pub use printer::{escape_bytes, escape_str, format_f32, format_f64, Printer};
+pub use registry::Registry;
+
+/// What generated code implements (with the `text` option).
+pub trait TextMessage: crate::Name {
+    /// Prints the fields that are set, in field-number order (extensions and, if the
+    /// printer asks, unknown fields last).
+    fn print_text(&self, p: &mut Printer<'_>);
+    /// Parses the value of field `name` into `self`; `Ok(false)` if there is no such
+    /// field.
+    fn merge_text_field(
+        &mut self,
+        p: &mut Parser<'_>,
+        name: &FieldName<'_>,
+    ) -> Result<bool, TextError>;
+}
+
+/// What generated enums implement (with the `text` option): lookup by name.
+pub trait TextEnum: crate::Enum {
+    fn from_name(name: &str) -> Option<Self>;
+}
+
+/// A parse error, with its 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl TextError {
+    /// Prefixes the message with the field it happened in (outermost first).
+    pub fn in_field(mut self, field: &str) -> Self {
+        self.message = format!("{field}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for TextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for TextError {}
+
+/// Print and parse options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions<'a> {
+    registry: Option<&'a Registry>,
+    print_unknown_fields: bool,
+}
+
+impl<'a> TextOptions<'a> {
+    pub fn new() -> Self {
+        TextOptions::default()
+    }
+
+    /// The message types `Any` may hold and the extensions known by name (default:
+    /// the well-known types only).
+    pub fn registry(mut self, registry: &'a Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Print unknown fields by number (default: they are left out). Parsing never
+    /// accepts field numbers.
+    pub fn print_unknown_fields(mut self, print: bool) -> Self {
+        self.print_unknown_fields = print;
+        self
+    }
+
+    fn resolved_registry(&self) -> &'a Registry {
+        static WELL_KNOWN: OnceLock<Registry> = OnceLock::new();
+        self.registry
+            .unwrap_or_else(|| WELL_KNOWN.get_or_init(Registry::new))
+    }
+}
+
+/// `message` in the text format.
+pub fn to_string<M: TextMessage>(message: &M) -> String {
+    to_string_with(message, &TextOptions::new())
+}
+
+/// [`to_string`] with options.
+pub fn to_string_with<M: TextMessage>(message: &M, options: &TextOptions<'_>) -> String {
+    let mut printer = Printer::new(options.resolved_registry(), options.print_unknown_fields);
+    message.print_text(&mut printer);
+    printer.finish()
+}
+
+/// Parses a message from the text format.
+pub fn from_str<M: TextMessage + Default>(text: &str) -> Result<M, TextError> {
+    from_str_with(text, &TextOptions::new())
+}
+
+/// [`from_str`] with options.
+pub fn from_str_with<M: TextMessage + Default>(
+    text: &str,
+    options: &TextOptions<'_>,
+) -> Result<M, TextError> {
+    let mut message = M::default();
+    merge_with(&mut message, text, options)?;
+    Ok(message)
+}
+
+/// Merges the fields in `text` into `message`.
+pub fn merge_with<M: TextMessage>(
+    message: &mut M,
+    text: &str,
+    options: &TextOptions<'_>,
+) -> Result<(), TextError> {
+    let mut parser = Parser::new(text, options.resolved_registry());
+    parser.merge_fields(message, None)
+}
+
+/// Generated code for `google.protobuf.Any` calls this to print an `Any` whose type is
+/// registered as `[type_url] { ... }`; `false` if it is not (print the fields then).
+pub fn print_any(type_url: &str, value: &[u8], p: &mut Printer<'_>) -> bool {
+    let name = type_url.rsplit_once('/').map_or(type_url, |(_, n)| n);
+    let Some(entry) = p.registry().message(name) else {
+        return false;
+    };
+    (entry.print)(value, &format!("[{type_url}]"), p).is_ok()
+}
+
+/// Generated code for `google.protobuf.Any` calls this for a bracketed field name:
+/// `[prefix/full.Name] { ... }` is parsed as a `full.Name` message, encoded into
+/// `value`. `Ok(false)` if `name` is not a type URL.
+pub fn merge_any(
+    type_url: &mut String,
+    value: &mut Vec<u8>,
+    name: &str,
+    p: &mut Parser<'_>,
+) -> Result<bool, TextError> {
+    let Some((_, full_name)) = name.rsplit_once('/') else {
+        return Ok(false);
+    };
+    let start = p.position();
+    let Some(entry) = p.registry().message(full_name) else {
+        return Err(p.error_at(start, format!("Any: unknown message type {full_name:?}")));
+    };
+    p.consume(b':');
+    *value = (entry.parse)(p).map_err(|e| e.in_field(&format!("[{name}]")))?;
+    *type_url = name.to_owned();
+    Ok(true)
+}
+
+/// Generated code for extendable messages calls this for a bracketed field name: a
+/// registered extension of `extendee` is parsed into `storage`.
+pub fn merge_extension(
+    extendee: &str,
+    storage: &mut crate::UnknownFields,
+    name: &str,
+    p: &mut Parser<'_>,
+) -> Result<bool, TextError> {
+    let Some(ext) = p.registry().extension_by_name(extendee, name) else {
+        return Ok(false);
+    };
+    (ext.parse)(ext.number, p, storage).map_err(|e| e.in_field(&format!("[{name}]")))?;
+    Ok(true)
+}
