@@ -396,9 +396,7 @@ pub fn build(
             }
             for (i, e) in file.enum_type.iter().enumerate() {
                 let path = vec![path::FILE_ENUM_TYPE, i as i32];
-                package
-                    .enums
-                    .push(enum_model(
+                package.enums.push(enum_model(
                     e,
                     &comments,
                     &path,
@@ -753,7 +751,13 @@ impl<'a> Resolver<'a> {
             .map(|(i, e)| {
                 let mut p = path.to_vec();
                 p.extend([path::MESSAGE_ENUM_TYPE, i as i32]);
-                enum_model(e, cx.comments, &p, self.json, text_impls(self.text, cx.file.name()))
+                enum_model(
+                    e,
+                    cx.comments,
+                    &p,
+                    self.json,
+                    text_impls(self.text, cx.file.name()),
+                )
             })
             .collect();
 
@@ -893,11 +897,14 @@ impl<'a> Resolver<'a> {
             Kind::Message(m)
                 if m.delimited
                     && m.full_name.rsplit_once('.').is_some_and(|(scope, name)| {
-                        name.to_lowercase() == f.name()
-                            && parent.trim_start_matches('.') == scope
+                        name.to_lowercase() == f.name() && parent.trim_start_matches('.') == scope
                     }) =>
             {
-                m.full_name.rsplit('.').next().unwrap_or_default().to_owned()
+                m.full_name
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
             }
             _ => f.name().to_owned(),
         };

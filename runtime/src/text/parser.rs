@@ -211,10 +211,9 @@ impl<'a> Parser<'a> {
             let start = self.pos;
             let name = self.field_name()?;
             if !message.merge_text_field(self, &name)? {
-                return Err(self.error_at(
-                    start,
-                    format!("{} has no field named {name}", M::FULL_NAME),
-                ));
+                return Err(
+                    self.error_at(start, format!("{} has no field named {name}", M::FULL_NAME))
+                );
             }
             // One optional separator after each field.
             if !self.consume(b';') {
@@ -394,15 +393,14 @@ impl<'a> Parser<'a> {
         let start = self.position();
         let number = self.number()?;
         let text = number.text;
-        let (digits, radix) = if let Some(hex) =
-            text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))
-        {
-            (hex, 16)
-        } else if text.len() > 1 && text.starts_with('0') {
-            (&text[1..], 8)
-        } else {
-            (text, 10)
-        };
+        let (digits, radix) =
+            if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                (hex, 16)
+            } else if text.len() > 1 && text.starts_with('0') {
+                (&text[1..], 8)
+            } else {
+                (text, 10)
+            };
         if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
             return Err(self.error_at(start, format!("invalid integer {text:?}")));
         }
@@ -570,7 +568,10 @@ impl<'a> Parser<'a> {
             let mut value = first.unwrap_or(0);
             let mut count = usize::from(first.is_some());
             while count < max {
-                match bytes.get(self.pos).and_then(|b| (*b as char).to_digit(radix)) {
+                match bytes
+                    .get(self.pos)
+                    .and_then(|b| (*b as char).to_digit(radix))
+                {
                     Some(d) => {
                         value = value * radix + d;
                         count += 1;

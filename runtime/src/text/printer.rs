@@ -78,8 +78,11 @@ impl<'a> Printer<'a> {
     }
 
     /// A map field, one entry message per key, sorted by key.
-    pub fn map<K, V, S>(&mut self, name: &str, map: &std::collections::HashMap<K::Value, V::Value, S>)
-    where
+    pub fn map<K, V, S>(
+        &mut self,
+        name: &str,
+        map: &std::collections::HashMap<K::Value, V::Value, S>,
+    ) where
         K: TextCodec,
         V: TextCodec,
         K::Value: Ord,

@@ -46,7 +46,9 @@ impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut names: Vec<_> = self.messages.keys().collect();
         names.sort();
-        f.debug_struct("Registry").field("messages", &names).finish()
+        f.debug_struct("Registry")
+            .field("messages", &names)
+            .finish()
     }
 }
 
