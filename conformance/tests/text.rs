@@ -385,3 +385,26 @@ fn unknown_fields_print_on_request_and_never_parse() {
     assert_eq!(printed, "1001: 5\n1002 {\n  3: 111\n}\n1003: 0x00000001\n");
     assert!(parse3("1001: 5").is_err());
 }
+
+#[test]
+fn singular_fields_and_oneofs_are_set_once() {
+    for bad in [
+        "optional_int32: 1 optional_int32: 2",
+        "optional_nested_message {} optional_nested_message {}",
+        "optional_nested_message { a: 1 a: 2 }",
+        "oneof_uint32: 1 oneof_string: \"x\"",
+    ] {
+        let err = parse3(bad).unwrap_err();
+        assert!(err.message.contains("more than once"), "{bad}: {err}");
+    }
+    // Repeated fields and map entries take any number of values; the same field in
+    // two different messages is fine.
+    let m = parse3(
+        "repeated_int32: 1 repeated_int32: 2 map_int32_int32 { key: 1 } map_int32_int32 { key: 1 value: 3 } \
+         repeated_nested_message { a: 1 } repeated_nested_message { a: 2 }",
+    )
+    .unwrap();
+    assert_eq!(m.repeated_int32, [1, 2]);
+    assert_eq!(m.map_int32_int32, HashMap::from([(1, 3)]));
+    assert_eq!(m.repeated_nested_message.len(), 2);
+}

@@ -1023,7 +1023,10 @@ impl ::rsfast::text::TextMessage for ConformanceRequest {
             ::rsfast::text::FieldName::Ident("protobuf_payload") => {
                 self.payload = ::core::option::Option::Some(
                     conformance_request::Payload::ProtobufPayload(
-                        p.field::<::rsfast::text::codec::Bytes>("protobuf_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bytes,
+                            >("payload", "protobuf_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1031,7 +1034,10 @@ impl ::rsfast::text::TextMessage for ConformanceRequest {
             ::rsfast::text::FieldName::Ident("json_payload") => {
                 self.payload = ::core::option::Option::Some(
                     conformance_request::Payload::JsonPayload(
-                        p.field::<::rsfast::text::codec::Str>("json_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("payload", "json_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1039,7 +1045,10 @@ impl ::rsfast::text::TextMessage for ConformanceRequest {
             ::rsfast::text::FieldName::Ident("jspb_payload") => {
                 self.payload = ::core::option::Option::Some(
                     conformance_request::Payload::JspbPayload(
-                        p.field::<::rsfast::text::codec::Str>("jspb_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("payload", "jspb_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1047,7 +1056,10 @@ impl ::rsfast::text::TextMessage for ConformanceRequest {
             ::rsfast::text::FieldName::Ident("text_payload") => {
                 self.payload = ::core::option::Option::Some(
                     conformance_request::Payload::TextPayload(
-                        p.field::<::rsfast::text::codec::Str>("text_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("payload", "text_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1714,7 +1726,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("parse_error") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::ParseError(
-                        p.field::<::rsfast::text::codec::Str>("parse_error")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "parse_error")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1722,7 +1737,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("serialize_error") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::SerializeError(
-                        p.field::<::rsfast::text::codec::Str>("serialize_error")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "serialize_error")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1730,7 +1748,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("timeout_error") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::TimeoutError(
-                        p.field::<::rsfast::text::codec::Str>("timeout_error")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "timeout_error")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1738,7 +1759,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("runtime_error") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::RuntimeError(
-                        p.field::<::rsfast::text::codec::Str>("runtime_error")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "runtime_error")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1746,7 +1770,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("protobuf_payload") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::ProtobufPayload(
-                        p.field::<::rsfast::text::codec::Bytes>("protobuf_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bytes,
+                            >("result", "protobuf_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1754,7 +1781,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("json_payload") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::JsonPayload(
-                        p.field::<::rsfast::text::codec::Str>("json_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "json_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1762,7 +1792,7 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("skipped") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::Skipped(
-                        p.field::<::rsfast::text::codec::Str>("skipped")?,
+                        p.oneof_field::<::rsfast::text::codec::Str>("result", "skipped")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1770,7 +1800,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("jspb_payload") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::JspbPayload(
-                        p.field::<::rsfast::text::codec::Str>("jspb_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "jspb_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1778,7 +1811,10 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
             ::rsfast::text::FieldName::Ident("text_payload") => {
                 self.result = ::core::option::Option::Some(
                     conformance_response::Result::TextPayload(
-                        p.field::<::rsfast::text::codec::Str>("text_payload")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("result", "text_payload")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)

@@ -9324,7 +9324,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_uint32") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofUint32(
-                        p.field::<::rsfast::text::codec::U32>("oneof_uint32")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::U32,
+                            >("oneof_field", "oneof_uint32")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9333,11 +9336,11 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofNestedMessage(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::BoxMsg<
                                     test_all_types_proto2::NestedMessage,
                                 >,
-                            >("oneof_nested_message")?,
+                            >("oneof_field", "oneof_nested_message")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9345,7 +9348,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_string") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofString(
-                        p.field::<::rsfast::text::codec::Str>("oneof_string")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("oneof_field", "oneof_string")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9353,7 +9359,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_bytes") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofBytes(
-                        p.field::<::rsfast::text::codec::Bytes>("oneof_bytes")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bytes,
+                            >("oneof_field", "oneof_bytes")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9361,7 +9370,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_bool") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofBool(
-                        p.field::<::rsfast::text::codec::Bool>("oneof_bool")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bool,
+                            >("oneof_field", "oneof_bool")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9369,7 +9381,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_uint64") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofUint64(
-                        p.field::<::rsfast::text::codec::U64>("oneof_uint64")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::U64,
+                            >("oneof_field", "oneof_uint64")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9377,7 +9392,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_float") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofFloat(
-                        p.field::<::rsfast::text::codec::F32>("oneof_float")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F32,
+                            >("oneof_field", "oneof_float")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9385,7 +9403,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
             ::rsfast::text::FieldName::Ident("oneof_double") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofDouble(
-                        p.field::<::rsfast::text::codec::F64>("oneof_double")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F64,
+                            >("oneof_field", "oneof_double")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9394,11 +9415,11 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto2::OneofField::OneofEnum(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::ClosedEnum<
                                     test_all_types_proto2::NestedEnum,
                                 >,
-                            >("oneof_enum")?,
+                            >("oneof_field", "oneof_enum")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10631,7 +10652,10 @@ pub mod test_all_types_proto2 {
                 ::rsfast::text::FieldName::Ident("a") => {
                     self.oneof_field = ::core::option::Option::Some(
                         extension_with_oneof::OneofField::A(
-                            p.field::<::rsfast::text::codec::I32>("a")?,
+                            p
+                                .oneof_field::<
+                                    ::rsfast::text::codec::I32,
+                                >("oneof_field", "a")?,
                         ),
                     );
                     ::core::result::Result::Ok(true)
@@ -10639,7 +10663,10 @@ pub mod test_all_types_proto2 {
                 ::rsfast::text::FieldName::Ident("b") => {
                     self.oneof_field = ::core::option::Option::Some(
                         extension_with_oneof::OneofField::B(
-                            p.field::<::rsfast::text::codec::I32>("b")?,
+                            p
+                                .oneof_field::<
+                                    ::rsfast::text::codec::I32,
+                                >("oneof_field", "b")?,
                         ),
                     );
                     ::core::result::Result::Ok(true)
@@ -16622,9 +16649,9 @@ impl ::rsfast::text::TextMessage for TestLargeOneof {
                 self.large_oneof = ::core::option::Option::Some(
                     test_large_oneof::LargeOneof::A1(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Msg<test_large_oneof::A1>,
-                            >("a1")?,
+                            >("large_oneof", "a1")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -16633,9 +16660,9 @@ impl ::rsfast::text::TextMessage for TestLargeOneof {
                 self.large_oneof = ::core::option::Option::Some(
                     test_large_oneof::LargeOneof::A2(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Msg<test_large_oneof::A2>,
-                            >("a2")?,
+                            >("large_oneof", "a2")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -16644,9 +16671,9 @@ impl ::rsfast::text::TextMessage for TestLargeOneof {
                 self.large_oneof = ::core::option::Option::Some(
                     test_large_oneof::LargeOneof::A3(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Msg<test_large_oneof::A3>,
-                            >("a3")?,
+                            >("large_oneof", "a3")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -16655,9 +16682,9 @@ impl ::rsfast::text::TextMessage for TestLargeOneof {
                 self.large_oneof = ::core::option::Option::Some(
                     test_large_oneof::LargeOneof::A4(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Msg<test_large_oneof::A4>,
-                            >("a4")?,
+                            >("large_oneof", "a4")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -16666,9 +16693,9 @@ impl ::rsfast::text::TextMessage for TestLargeOneof {
                 self.large_oneof = ::core::option::Option::Some(
                     test_large_oneof::LargeOneof::A5(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Msg<test_large_oneof::A5>,
-                            >("a5")?,
+                            >("large_oneof", "a5")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)

@@ -9972,7 +9972,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_uint32") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofUint32(
-                        p.field::<::rsfast::text::codec::U32>("oneof_uint32")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::U32,
+                            >("oneof_field", "oneof_uint32")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9981,11 +9984,11 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofNestedMessage(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::BoxMsg<
                                     test_all_types_proto3::NestedMessage,
                                 >,
-                            >("oneof_nested_message")?,
+                            >("oneof_field", "oneof_nested_message")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -9993,7 +9996,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_string") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofString(
-                        p.field::<::rsfast::text::codec::Str>("oneof_string")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("oneof_field", "oneof_string")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10001,7 +10007,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_bytes") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofBytes(
-                        p.field::<::rsfast::text::codec::Bytes>("oneof_bytes")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bytes,
+                            >("oneof_field", "oneof_bytes")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10009,7 +10018,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_bool") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofBool(
-                        p.field::<::rsfast::text::codec::Bool>("oneof_bool")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bool,
+                            >("oneof_field", "oneof_bool")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10017,7 +10029,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_uint64") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofUint64(
-                        p.field::<::rsfast::text::codec::U64>("oneof_uint64")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::U64,
+                            >("oneof_field", "oneof_uint64")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10025,7 +10040,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_float") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofFloat(
-                        p.field::<::rsfast::text::codec::F32>("oneof_float")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F32,
+                            >("oneof_field", "oneof_float")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10033,7 +10051,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
             ::rsfast::text::FieldName::Ident("oneof_double") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofDouble(
-                        p.field::<::rsfast::text::codec::F64>("oneof_double")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F64,
+                            >("oneof_field", "oneof_double")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10042,11 +10063,11 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofEnum(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Enum<
                                     test_all_types_proto3::NestedEnum,
                                 >,
-                            >("oneof_enum")?,
+                            >("oneof_field", "oneof_enum")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -10055,9 +10076,9 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_proto3::OneofField::OneofNullValue(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
-                            >("oneof_null_value")?,
+                            >("oneof_field", "oneof_null_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)

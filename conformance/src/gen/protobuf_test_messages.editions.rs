@@ -7381,7 +7381,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_uint32") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofUint32(
-                        p.field::<::rsfast::text::codec::U32>("oneof_uint32")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::U32,
+                            >("oneof_field", "oneof_uint32")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7390,11 +7393,11 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofNestedMessage(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::BoxMsg<
                                     test_all_types_edition2023::NestedMessage,
                                 >,
-                            >("oneof_nested_message")?,
+                            >("oneof_field", "oneof_nested_message")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7402,7 +7405,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_string") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofString(
-                        p.field::<::rsfast::text::codec::Str>("oneof_string")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("oneof_field", "oneof_string")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7410,7 +7416,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_bytes") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofBytes(
-                        p.field::<::rsfast::text::codec::Bytes>("oneof_bytes")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bytes,
+                            >("oneof_field", "oneof_bytes")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7418,7 +7427,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_bool") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofBool(
-                        p.field::<::rsfast::text::codec::Bool>("oneof_bool")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bool,
+                            >("oneof_field", "oneof_bool")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7426,7 +7438,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_uint64") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofUint64(
-                        p.field::<::rsfast::text::codec::U64>("oneof_uint64")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::U64,
+                            >("oneof_field", "oneof_uint64")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7434,7 +7449,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_float") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofFloat(
-                        p.field::<::rsfast::text::codec::F32>("oneof_float")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F32,
+                            >("oneof_field", "oneof_float")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7442,7 +7460,10 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
             ::rsfast::text::FieldName::Ident("oneof_double") => {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofDouble(
-                        p.field::<::rsfast::text::codec::F64>("oneof_double")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F64,
+                            >("oneof_field", "oneof_double")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -7451,11 +7472,11 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
                 self.oneof_field = ::core::option::Option::Some(
                     test_all_types_edition2023::OneofField::OneofEnum(
                         p
-                            .field::<
+                            .oneof_field::<
                                 ::rsfast::text::codec::Enum<
                                     test_all_types_edition2023::NestedEnum,
                                 >,
-                            >("oneof_enum")?,
+                            >("oneof_field", "oneof_enum")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)

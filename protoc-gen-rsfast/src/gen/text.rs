@@ -227,6 +227,7 @@ fn merge_body(message: &Message) -> TokenStream {
     for oneof in &message.oneofs {
         let field = ident(&oneof.rust_field);
         let enum_name = ident(&oneof.rust_enum);
+        let oneof_name = oneof.rust_field.trim_start_matches("r#");
         for f in &oneof.fields {
             let pats = patterns(f, &mut taken);
             if pats.is_empty() {
@@ -238,7 +239,7 @@ fn merge_body(message: &Message) -> TokenStream {
             arms.push(quote! {
                 ::rsfast::text::FieldName::Ident(#(#pats)|*) => {
                     self.#field = ::core::option::Option::Some(
-                        #child::#enum_name::#variant(p.field::<#c>(#text)?),
+                        #child::#enum_name::#variant(p.oneof_field::<#c>(#oneof_name, #text)?),
                     );
                     #ok
                 }

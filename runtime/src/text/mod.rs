@@ -180,6 +180,6 @@ pub fn merge_extension(
     let Some(ext) = p.registry().extension_by_name(extendee, name) else {
         return Ok(false);
     };
-    (ext.parse)(ext.number, p, storage).map_err(|e| e.in_field(&format!("[{name}]")))?;
+    (ext.parse)(ext.number, ext.name, p, storage).map_err(|e| e.in_field(&format!("[{name}]")))?;
     Ok(true)
 }

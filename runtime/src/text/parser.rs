@@ -34,6 +34,9 @@ pub struct Parser<'a> {
     pos: usize,
     depth: u32,
     registry: &'a Registry,
+    /// Per message body being parsed: the singular fields and oneofs already set
+    /// (a second value is an error).
+    seen: Vec<Vec<&'static str>>,
 }
 
 impl std::fmt::Debug for Parser<'_> {
@@ -53,6 +56,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
             registry,
+            seen: Vec::new(),
         }
     }
 
@@ -195,6 +199,17 @@ impl<'a> Parser<'a> {
         message: &mut M,
         close: Option<u8>,
     ) -> Result<(), TextError> {
+        self.seen.push(Vec::new());
+        let result = self.merge_fields_in_frame(message, close);
+        self.seen.pop();
+        result
+    }
+
+    fn merge_fields_in_frame<M: TextMessage>(
+        &mut self,
+        message: &mut M,
+        close: Option<u8>,
+    ) -> Result<(), TextError> {
         loop {
             self.skip_whitespace();
             match (self.peek_byte(), close) {
@@ -250,11 +265,35 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Records that singular field (or oneof) `name` is set in the current message;
+    /// an error if it already was.
+    fn set_once(&mut self, name: &'static str, what: &str) -> Result<(), TextError> {
+        let Some(frame) = self.seen.last_mut() else {
+            return Ok(());
+        };
+        if frame.contains(&name) {
+            return Err(self.error(format!("{what} {name} is set more than once")));
+        }
+        frame.push(name);
+        Ok(())
+    }
+
     /// The value of a singular field of codec `C`, with its separator.
-    pub fn field<C: TextCodec>(&mut self, field: &str) -> Result<C::Value, TextError> {
+    pub fn field<C: TextCodec>(&mut self, field: &'static str) -> Result<C::Value, TextError> {
+        self.set_once(field, "field")?;
         self.value_separator(C::IS_MESSAGE)
             .and_then(|()| C::parse(self))
             .map_err(|e| e.in_field(field))
+    }
+
+    /// The value of member `field` of `oneof`: a second member is an error.
+    pub fn oneof_field<C: TextCodec>(
+        &mut self,
+        oneof: &'static str,
+        field: &'static str,
+    ) -> Result<C::Value, TextError> {
+        self.set_once(oneof, "oneof")?;
+        self.field::<C>(field)
     }
 
     /// Values of a repeated field of codec `C` (one value, or a list `[a, b]`),

@@ -24,7 +24,8 @@ pub(crate) struct MessageEntry {
 /// Prints the records of one extension number, by name.
 type PrintExtension = fn(u32, &str, &UnknownFields, &mut Printer<'_>) -> Result<(), DecodeError>;
 /// Parses one field's value (or list) and appends its records.
-type ParseExtension = fn(u32, &mut Parser<'_>, &mut UnknownFields) -> Result<(), TextError>;
+type ParseExtension =
+    fn(u32, &'static str, &mut Parser<'_>, &mut UnknownFields) -> Result<(), TextError>;
 
 #[derive(Clone, Copy)]
 pub(crate) struct ExtensionEntry {
@@ -120,10 +121,11 @@ impl Registry {
         }
         fn parse<T: ExtensionType<Value = C::Value>, C: TextCodec>(
             number: u32,
+            name: &'static str,
             p: &mut Parser<'_>,
             storage: &mut UnknownFields,
         ) -> Result<(), TextError> {
-            let value = p.field::<C>("value")?;
+            let value = p.field::<C>(name)?;
             storage.remove_field(number);
             T::write(number, &value, storage);
             Ok(())
@@ -151,6 +153,7 @@ impl Registry {
         }
         fn parse<T: ExtensionType<Value = Vec<C::Value>>, C: TextCodec>(
             number: u32,
+            _: &'static str,
             p: &mut Parser<'_>,
             storage: &mut UnknownFields,
         ) -> Result<(), TextError> {

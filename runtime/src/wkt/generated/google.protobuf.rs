@@ -1011,7 +1011,10 @@ impl ::rsfast::text::TextMessage for Value {
             ::rsfast::text::FieldName::Ident("null_value") => {
                 self.kind = ::core::option::Option::Some(
                     value::Kind::NullValue(
-                        p.field::<::rsfast::text::codec::Enum<NullValue>>("null_value")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Enum<NullValue>,
+                            >("kind", "null_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1019,7 +1022,10 @@ impl ::rsfast::text::TextMessage for Value {
             ::rsfast::text::FieldName::Ident("number_value") => {
                 self.kind = ::core::option::Option::Some(
                     value::Kind::NumberValue(
-                        p.field::<::rsfast::text::codec::F64>("number_value")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::F64,
+                            >("kind", "number_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1027,7 +1033,10 @@ impl ::rsfast::text::TextMessage for Value {
             ::rsfast::text::FieldName::Ident("string_value") => {
                 self.kind = ::core::option::Option::Some(
                     value::Kind::StringValue(
-                        p.field::<::rsfast::text::codec::Str>("string_value")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Str,
+                            >("kind", "string_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1035,7 +1044,10 @@ impl ::rsfast::text::TextMessage for Value {
             ::rsfast::text::FieldName::Ident("bool_value") => {
                 self.kind = ::core::option::Option::Some(
                     value::Kind::BoolValue(
-                        p.field::<::rsfast::text::codec::Bool>("bool_value")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Bool,
+                            >("kind", "bool_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1043,7 +1055,10 @@ impl ::rsfast::text::TextMessage for Value {
             ::rsfast::text::FieldName::Ident("struct_value") => {
                 self.kind = ::core::option::Option::Some(
                     value::Kind::StructValue(
-                        p.field::<::rsfast::text::codec::Msg<Struct>>("struct_value")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Msg<Struct>,
+                            >("kind", "struct_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
@@ -1051,7 +1066,10 @@ impl ::rsfast::text::TextMessage for Value {
             ::rsfast::text::FieldName::Ident("list_value") => {
                 self.kind = ::core::option::Option::Some(
                     value::Kind::ListValue(
-                        p.field::<::rsfast::text::codec::Msg<ListValue>>("list_value")?,
+                        p
+                            .oneof_field::<
+                                ::rsfast::text::codec::Msg<ListValue>,
+                            >("kind", "list_value")?,
                     ),
                 );
                 ::core::result::Result::Ok(true)
