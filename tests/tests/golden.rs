@@ -96,6 +96,14 @@ fn conformance_messages_are_up_to_date() {
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }
 
+/// The text format code of the `text` option over every test proto (`tests/src/lib.rs`
+/// compiles it, lints it and round-trips through it).
+#[test]
+fn text_goldens_are_up_to_date() {
+    let generated = common::by_name(common::generate_with("text"));
+    check("tests/golden/text", &golden_dir().join("text"), &generated);
+}
+
 /// The tonic client and server code of the `grpc` option, reviewed as a diff (the
 /// examples crate compiles and runs the same code).
 #[test]

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{ident, implicit_is_set, slots, type_path, Slot};
+use super::{ident, implicit_is_set, match_oneof, slots, type_path, Slot};
 use crate::model::{
     Cardinality, Enum, Extension, Field, Kind, Message, Package, Presence, Scalar, TextImpls,
     TypePath,
@@ -142,22 +142,19 @@ fn print_body(message: &Message) -> TokenStream {
             let child = ident(&message.child_module);
             let field = ident(&oneof.rust_field);
             let enum_name = ident(&oneof.rust_enum);
-            let arms = members.iter().map(|f| {
-                let variant = ident(&f.variant);
-                let c = codec(&f.kind, from);
-                let text = &f.text_name;
-                quote! {
-                    ::core::option::Option::Some(#child::#enum_name::#variant(v)) => {
-                        p.field::<#c>(#text, v);
-                    }
-                }
-            });
-            quote! {
-                match &self.#field {
-                    #(#arms)*
-                    _ => {}
-                }
-            }
+            let arms = members
+                .iter()
+                .map(|f| {
+                    let variant = ident(&f.variant);
+                    let c = codec(&f.kind, from);
+                    let text = &f.text_name;
+                    (
+                        quote!(::core::option::Option::Some(#child::#enum_name::#variant(v))),
+                        quote!(p.field::<#c>(#text, v);),
+                    )
+                })
+                .collect();
+            match_oneof(quote!(&self.#field), arms)
         }
     });
     let unknown = if message.extendable {
