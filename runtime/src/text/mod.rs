@@ -112,18 +112,22 @@ pub fn to_string_with<M: TextMessage>(message: &M, options: &TextOptions<'_>) ->
     printer.finish()
 }
 
-/// Parses a message from the text format.
-pub fn from_str<M: TextMessage + Default>(text: &str) -> Result<M, TextError> {
+/// Parses a message from the text format; required fields must be set.
+pub fn from_str<M: TextMessage + crate::Message + Default>(text: &str) -> Result<M, TextError> {
     from_str_with(text, &TextOptions::new())
 }
 
 /// [`from_str`] with options.
-pub fn from_str_with<M: TextMessage + Default>(
+pub fn from_str_with<M: TextMessage + crate::Message + Default>(
     text: &str,
     options: &TextOptions<'_>,
 ) -> Result<M, TextError> {
     let mut message = M::default();
     merge_with(&mut message, text, options)?;
+    message.check_initialized().map_err(|e| {
+        let parser = Parser::new(text, options.resolved_registry());
+        parser.error_at(text.len(), format!("missing required field: {e}"))
+    })?;
     Ok(message)
 }
 

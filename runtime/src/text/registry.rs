@@ -153,12 +153,17 @@ impl Registry {
         }
         fn parse<T: ExtensionType<Value = Vec<C::Value>>, C: TextCodec>(
             number: u32,
-            _: &'static str,
+            name: &'static str,
             p: &mut Parser<'_>,
             storage: &mut UnknownFields,
         ) -> Result<(), TextError> {
-            let mut values = Vec::new();
-            p.repeated::<C>("value", &mut values)?;
+            // Rewritten whole, so that a packed extension stays one record.
+            let mut values = T::read(number, records(storage, number))
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            p.repeated::<C>(name, &mut values)?;
+            storage.remove_field(number);
             T::write(number, &values, storage);
             Ok(())
         }
