@@ -218,18 +218,17 @@ impl ::rsfast::text::TextMessage for TestStatus {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("name") => {
-                self.name = p.field::<::rsfast::text::codec::Str>("name")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.name, "name")
             }
             ::rsfast::text::FieldName::Ident("failure_message") => {
-                self.failure_message = p
-                    .field::<::rsfast::text::codec::Str>("failure_message")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.failure_message, "failure_message")
             }
             ::rsfast::text::FieldName::Ident("matched_name") => {
-                self.matched_name = p
-                    .field::<::rsfast::text::codec::Str>("matched_name")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.matched_name, "matched_name")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -361,10 +360,7 @@ impl ::rsfast::text::TextMessage for FailureSet {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("test") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Msg<TestStatus>,
-                    >("test", &mut self.test)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Msg<TestStatus>>(&mut self.test, "test")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -988,81 +984,73 @@ impl ::rsfast::text::TextMessage for ConformanceRequest {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("requested_output_format") => {
-                self.requested_output_format = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<WireFormat>,
-                    >("requested_output_format")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.requested_output_format, "requested_output_format")
             }
             ::rsfast::text::FieldName::Ident("message_type") => {
-                self.message_type = p
-                    .field::<::rsfast::text::codec::Str>("message_type")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.message_type, "message_type")
             }
             ::rsfast::text::FieldName::Ident("test_category") => {
-                self.test_category = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<TestCategory>,
-                    >("test_category")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.test_category, "test_category")
             }
             ::rsfast::text::FieldName::Ident("jspb_encoding_options") => {
-                self.jspb_encoding_options = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<JspbEncodingConfig>,
-                        >("jspb_encoding_options")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<JspbEncodingConfig>,
+                    >(&mut self.jspb_encoding_options, "jspb_encoding_options")
             }
             ::rsfast::text::FieldName::Ident("print_unknown_fields") => {
-                self.print_unknown_fields = p
-                    .field::<::rsfast::text::codec::Bool>("print_unknown_fields")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.print_unknown_fields, "print_unknown_fields")
             }
             ::rsfast::text::FieldName::Ident("protobuf_payload") => {
-                self.payload = ::core::option::Option::Some(
-                    conformance_request::Payload::ProtobufPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bytes,
-                            >("payload", "protobuf_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "protobuf_payload",
+                    conformance_request::Payload::ProtobufPayload,
+                )
             }
             ::rsfast::text::FieldName::Ident("json_payload") => {
-                self.payload = ::core::option::Option::Some(
-                    conformance_request::Payload::JsonPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("payload", "json_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "json_payload",
+                    conformance_request::Payload::JsonPayload,
+                )
             }
             ::rsfast::text::FieldName::Ident("jspb_payload") => {
-                self.payload = ::core::option::Option::Some(
-                    conformance_request::Payload::JspbPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("payload", "jspb_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "jspb_payload",
+                    conformance_request::Payload::JspbPayload,
+                )
             }
             ::rsfast::text::FieldName::Ident("text_payload") => {
-                self.payload = ::core::option::Option::Some(
-                    conformance_request::Payload::TextPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("payload", "text_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "text_payload",
+                    conformance_request::Payload::TextPayload,
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1724,100 +1712,103 @@ impl ::rsfast::text::TextMessage for ConformanceResponse {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("parse_error") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::ParseError(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "parse_error")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "parse_error",
+                    conformance_response::Result::ParseError,
+                )
             }
             ::rsfast::text::FieldName::Ident("serialize_error") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::SerializeError(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "serialize_error")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "serialize_error",
+                    conformance_response::Result::SerializeError,
+                )
             }
             ::rsfast::text::FieldName::Ident("timeout_error") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::TimeoutError(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "timeout_error")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "timeout_error",
+                    conformance_response::Result::TimeoutError,
+                )
             }
             ::rsfast::text::FieldName::Ident("runtime_error") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::RuntimeError(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "runtime_error")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "runtime_error",
+                    conformance_response::Result::RuntimeError,
+                )
             }
             ::rsfast::text::FieldName::Ident("protobuf_payload") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::ProtobufPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bytes,
-                            >("result", "protobuf_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "protobuf_payload",
+                    conformance_response::Result::ProtobufPayload,
+                )
             }
             ::rsfast::text::FieldName::Ident("json_payload") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::JsonPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "json_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "json_payload",
+                    conformance_response::Result::JsonPayload,
+                )
             }
             ::rsfast::text::FieldName::Ident("skipped") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::Skipped(
-                        p.oneof_field::<::rsfast::text::codec::Str>("result", "skipped")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "skipped",
+                    conformance_response::Result::Skipped,
+                )
             }
             ::rsfast::text::FieldName::Ident("jspb_payload") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::JspbPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "jspb_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "jspb_payload",
+                    conformance_response::Result::JspbPayload,
+                )
             }
             ::rsfast::text::FieldName::Ident("text_payload") => {
-                self.result = ::core::option::Option::Some(
-                    conformance_response::Result::TextPayload(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("result", "text_payload")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "text_payload",
+                    conformance_response::Result::TextPayload,
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -2002,9 +1993,9 @@ impl ::rsfast::text::TextMessage for JspbEncodingConfig {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("use_jspb_array_any_format") => {
-                self.use_jspb_array_any_format = p
-                    .field::<::rsfast::text::codec::Bool>("use_jspb_array_any_format")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.use_jspb_array_any_format, "use_jspb_array_any_format")
             }
             _ => ::core::result::Result::Ok(false),
         }

@@ -8467,967 +8467,809 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("optional_int32") => {
-                self.optional_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
             }
             ::rsfast::text::FieldName::Ident("optional_int64") => {
-                self.optional_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("optional_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_int64, "optional_int64")
             }
             ::rsfast::text::FieldName::Ident("optional_uint32") => {
-                self.optional_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("optional_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_uint32, "optional_uint32")
             }
             ::rsfast::text::FieldName::Ident("optional_uint64") => {
-                self.optional_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("optional_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_uint64, "optional_uint64")
             }
             ::rsfast::text::FieldName::Ident("optional_sint32") => {
-                self.optional_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sint32, "optional_sint32")
             }
             ::rsfast::text::FieldName::Ident("optional_sint64") => {
-                self.optional_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("optional_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sint64, "optional_sint64")
             }
             ::rsfast::text::FieldName::Ident("optional_fixed32") => {
-                self.optional_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("optional_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_fixed32, "optional_fixed32")
             }
             ::rsfast::text::FieldName::Ident("optional_fixed64") => {
-                self.optional_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("optional_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_fixed64, "optional_fixed64")
             }
             ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
-                self.optional_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sfixed32, "optional_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
-                self.optional_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("optional_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sfixed64, "optional_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("optional_float") => {
-                self.optional_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("optional_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.optional_float, "optional_float")
             }
             ::rsfast::text::FieldName::Ident("optional_double") => {
-                self.optional_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("optional_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.optional_double, "optional_double")
             }
             ::rsfast::text::FieldName::Ident("optional_bool") => {
-                self.optional_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("optional_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
             }
             ::rsfast::text::FieldName::Ident("optional_string") => {
-                self.optional_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
             }
             ::rsfast::text::FieldName::Ident("optional_bytes") => {
-                self.optional_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("optional_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.optional_bytes, "optional_bytes")
             }
             ::rsfast::text::FieldName::Ident("optional_nested_message") => {
-                self.optional_nested_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<
-                                test_all_types_proto2::NestedMessage,
-                            >,
-                        >("optional_nested_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                    >(&mut self.optional_nested_message, "optional_nested_message")
             }
             ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
-                self.optional_foreign_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<ForeignMessageProto2>,
-                        >("optional_foreign_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.optional_foreign_message, "optional_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
-                self.optional_nested_enum = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::ClosedEnum<
-                                test_all_types_proto2::NestedEnum,
-                            >,
-                        >("optional_nested_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.optional_nested_enum, "optional_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
-                self.optional_foreign_enum = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
-                        >("optional_foreign_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                    >(&mut self.optional_foreign_enum, "optional_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_string_piece") => {
-                self.optional_string_piece = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_string_piece")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string_piece, "optional_string_piece")
             }
             ::rsfast::text::FieldName::Ident("optional_cord") => {
-                self.optional_cord = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_cord")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_cord, "optional_cord")
             }
             ::rsfast::text::FieldName::Ident("recursive_message") => {
-                self.recursive_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<TestAllTypesProto2>,
-                        >("recursive_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllTypesProto2>,
+                    >(&mut self.recursive_message, "recursive_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_int32", &mut self.repeated_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int32, "repeated_int32")
             }
             ::rsfast::text::FieldName::Ident("repeated_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_int64", &mut self.repeated_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int64, "repeated_int64")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("repeated_uint32", &mut self.repeated_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint32, "repeated_uint32")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("repeated_uint64", &mut self.repeated_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint64, "repeated_uint64")
             }
             ::rsfast::text::FieldName::Ident("repeated_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_sint32", &mut self.repeated_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sint32, "repeated_sint32")
             }
             ::rsfast::text::FieldName::Ident("repeated_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_sint64", &mut self.repeated_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sint64, "repeated_sint64")
             }
             ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("repeated_fixed32", &mut self.repeated_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fixed32, "repeated_fixed32")
             }
             ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("repeated_fixed64", &mut self.repeated_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fixed64, "repeated_fixed64")
             }
             ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_sfixed32", &mut self.repeated_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sfixed32, "repeated_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_sfixed64", &mut self.repeated_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sfixed64, "repeated_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("repeated_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("repeated_float", &mut self.repeated_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_float, "repeated_float")
             }
             ::rsfast::text::FieldName::Ident("repeated_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("repeated_double", &mut self.repeated_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_double, "repeated_double")
             }
             ::rsfast::text::FieldName::Ident("repeated_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("repeated_bool", &mut self.repeated_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bool, "repeated_bool")
             }
             ::rsfast::text::FieldName::Ident("repeated_string") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_string", &mut self.repeated_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string, "repeated_string")
             }
             ::rsfast::text::FieldName::Ident("repeated_bytes") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bytes,
-                    >("repeated_bytes", &mut self.repeated_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bytes, "repeated_bytes")
             }
             ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
-                    >("repeated_nested_message", &mut self.repeated_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_nested_message, "repeated_nested_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<ForeignMessageProto2>,
-                    >("repeated_foreign_message", &mut self.repeated_foreign_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_foreign_message, "repeated_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::ClosedEnum<
                             test_all_types_proto2::NestedEnum,
                         >,
-                    >("repeated_nested_enum", &mut self.repeated_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_nested_enum, "repeated_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
-                    >("repeated_foreign_enum", &mut self.repeated_foreign_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_foreign_enum, "repeated_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_string_piece", &mut self.repeated_string_piece)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string_piece, "repeated_string_piece")
             }
             ::rsfast::text::FieldName::Ident("repeated_cord") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_cord", &mut self.repeated_cord)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_cord, "repeated_cord")
             }
             ::rsfast::text::FieldName::Ident("packed_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_int32", &mut self.packed_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_int32, "packed_int32")
             }
             ::rsfast::text::FieldName::Ident("packed_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_int64", &mut self.packed_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_int64, "packed_int64")
             }
             ::rsfast::text::FieldName::Ident("packed_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("packed_uint32", &mut self.packed_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_uint32, "packed_uint32")
             }
             ::rsfast::text::FieldName::Ident("packed_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_uint64", &mut self.packed_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_uint64, "packed_uint64")
             }
             ::rsfast::text::FieldName::Ident("packed_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_sint32", &mut self.packed_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sint32, "packed_sint32")
             }
             ::rsfast::text::FieldName::Ident("packed_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_sint64", &mut self.packed_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sint64, "packed_sint64")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("packed_fixed32", &mut self.packed_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed32, "packed_fixed32")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_fixed64", &mut self.packed_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed64, "packed_fixed64")
             }
             ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_sfixed32", &mut self.packed_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sfixed32, "packed_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_sfixed64", &mut self.packed_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sfixed64, "packed_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("packed_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("packed_float", &mut self.packed_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_float, "packed_float")
             }
             ::rsfast::text::FieldName::Ident("packed_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("packed_double", &mut self.packed_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_double, "packed_double")
             }
             ::rsfast::text::FieldName::Ident("packed_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("packed_bool", &mut self.packed_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_bool, "packed_bool")
             }
             ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::ClosedEnum<
                             test_all_types_proto2::NestedEnum,
                         >,
-                    >("packed_nested_enum", &mut self.packed_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_nested_enum, "packed_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_int32", &mut self.unpacked_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int32, "unpacked_int32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_int64", &mut self.unpacked_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int64, "unpacked_int64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("unpacked_uint32", &mut self.unpacked_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_uint32, "unpacked_uint32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("unpacked_uint64", &mut self.unpacked_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_uint64, "unpacked_uint64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_sint32", &mut self.unpacked_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint32, "unpacked_sint32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("unpacked_fixed32", &mut self.unpacked_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_fixed32, "unpacked_fixed32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("unpacked_fixed64", &mut self.unpacked_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_fixed64, "unpacked_fixed64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_sfixed32", &mut self.unpacked_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sfixed32, "unpacked_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sfixed64", &mut self.unpacked_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sfixed64, "unpacked_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("unpacked_float", &mut self.unpacked_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_float, "unpacked_float")
             }
             ::rsfast::text::FieldName::Ident("unpacked_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("unpacked_double", &mut self.unpacked_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_double, "unpacked_double")
             }
             ::rsfast::text::FieldName::Ident("unpacked_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("unpacked_bool", &mut self.unpacked_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_bool, "unpacked_bool")
             }
             ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::ClosedEnum<
                             test_all_types_proto2::NestedEnum,
                         >,
-                    >("unpacked_nested_enum", &mut self.unpacked_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_nested_enum, "unpacked_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("map_int32_int32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_int32_int32", &mut self.map_int32_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_int32, "map_int32_int32")
             }
             ::rsfast::text::FieldName::Ident("map_int64_int64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_int64_int64", &mut self.map_int64_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int64_int64, "map_int64_int64")
             }
             ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("map_uint32_uint32", &mut self.map_uint32_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_uint32_uint32, "map_uint32_uint32")
             }
             ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("map_uint64_uint64", &mut self.map_uint64_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_uint64_uint64, "map_uint64_uint64")
             }
             ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_sint32_sint32", &mut self.map_sint32_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sint32_sint32, "map_sint32_sint32")
             }
             ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_sint64_sint64", &mut self.map_sint64_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sint64_sint64, "map_sint64_sint64")
             }
             ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("map_fixed32_fixed32", &mut self.map_fixed32_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_fixed32_fixed32, "map_fixed32_fixed32")
             }
             ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("map_fixed64_fixed64", &mut self.map_fixed64_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_fixed64_fixed64, "map_fixed64_fixed64")
             }
             ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_sfixed32_sfixed32", &mut self.map_sfixed32_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sfixed32_sfixed32, "map_sfixed32_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_sfixed64_sfixed64", &mut self.map_sfixed64_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sfixed64_sfixed64, "map_sfixed64_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("map_int32_bool") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::Bool,
                         _,
-                    >("map_int32_bool", &mut self.map_int32_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_bool, "map_int32_bool")
             }
             ::rsfast::text::FieldName::Ident("map_int32_float") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F32,
                         _,
-                    >("map_int32_float", &mut self.map_int32_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_float, "map_int32_float")
             }
             ::rsfast::text::FieldName::Ident("map_int32_double") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F64,
                         _,
-                    >("map_int32_double", &mut self.map_int32_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_double, "map_int32_double")
             }
             ::rsfast::text::FieldName::Ident("map_int32_nested_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
                         _,
-                    >("map_int32_nested_message", &mut self.map_int32_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_nested_message, "map_int32_nested_message")
             }
             ::rsfast::text::FieldName::Ident("map_bool_bool") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Bool,
                         ::rsfast::text::codec::Bool,
                         _,
-                    >("map_bool_bool", &mut self.map_bool_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_bool_bool, "map_bool_bool")
             }
             ::rsfast::text::FieldName::Ident("map_string_string") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Str,
                         _,
-                    >("map_string_string", &mut self.map_string_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_string, "map_string_string")
             }
             ::rsfast::text::FieldName::Ident("map_string_bytes") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Bytes,
                         _,
-                    >("map_string_bytes", &mut self.map_string_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_bytes, "map_string_bytes")
             }
             ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
                         _,
-                    >("map_string_nested_message", &mut self.map_string_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_nested_message, "map_string_nested_message")
             }
             ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<ForeignMessageProto2>,
                         _,
-                    >(
-                    "map_string_foreign_message",
-                    &mut self.map_string_foreign_message,
-                )?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_foreign_message, "map_string_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::ClosedEnum<
                             test_all_types_proto2::NestedEnum,
                         >,
                         _,
-                    >("map_string_nested_enum", &mut self.map_string_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_nested_enum, "map_string_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
                         _,
-                    >("map_string_foreign_enum", &mut self.map_string_foreign_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_foreign_enum, "map_string_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("Data" | "data") => {
-                self.data = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<test_all_types_proto2::Data>,
-                        >("Data")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::Data>,
+                    >(&mut self.data, "Data")
             }
             ::rsfast::text::FieldName::Ident(
                 "MultiWordGroupField" | "multiwordgroupfield",
             ) => {
-                self.multiwordgroupfield = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<
-                                test_all_types_proto2::MultiWordGroupField,
-                            >,
-                        >("MultiWordGroupField")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_proto2::MultiWordGroupField,
+                        >,
+                    >(&mut self.multiwordgroupfield, "MultiWordGroupField")
             }
             ::rsfast::text::FieldName::Ident("default_int32") => {
-                self.default_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("default_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_int32, "default_int32")
             }
             ::rsfast::text::FieldName::Ident("default_int64") => {
-                self.default_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("default_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_int64, "default_int64")
             }
             ::rsfast::text::FieldName::Ident("default_uint32") => {
-                self.default_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("default_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_uint32, "default_uint32")
             }
             ::rsfast::text::FieldName::Ident("default_uint64") => {
-                self.default_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("default_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_uint64, "default_uint64")
             }
             ::rsfast::text::FieldName::Ident("default_sint32") => {
-                self.default_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("default_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sint32, "default_sint32")
             }
             ::rsfast::text::FieldName::Ident("default_sint64") => {
-                self.default_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("default_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sint64, "default_sint64")
             }
             ::rsfast::text::FieldName::Ident("default_fixed32") => {
-                self.default_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("default_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_fixed32, "default_fixed32")
             }
             ::rsfast::text::FieldName::Ident("default_fixed64") => {
-                self.default_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("default_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_fixed64, "default_fixed64")
             }
             ::rsfast::text::FieldName::Ident("default_sfixed32") => {
-                self.default_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("default_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sfixed32, "default_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("default_sfixed64") => {
-                self.default_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("default_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sfixed64, "default_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("default_float") => {
-                self.default_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("default_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.default_float, "default_float")
             }
             ::rsfast::text::FieldName::Ident("default_double") => {
-                self.default_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("default_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.default_double, "default_double")
             }
             ::rsfast::text::FieldName::Ident("default_bool") => {
-                self.default_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("default_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.default_bool, "default_bool")
             }
             ::rsfast::text::FieldName::Ident("default_string") => {
-                self.default_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("default_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.default_string, "default_string")
             }
             ::rsfast::text::FieldName::Ident("default_bytes") => {
-                self.default_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("default_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.default_bytes, "default_bytes")
             }
             ::rsfast::text::FieldName::Ident("fieldname1") => {
-                self.fieldname1 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("fieldname1")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.fieldname1, "fieldname1")
             }
             ::rsfast::text::FieldName::Ident("field_name2") => {
-                self.field_name2 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field_name2")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name2, "field_name2")
             }
             ::rsfast::text::FieldName::Ident("_field_name3") => {
-                self.field_name3 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("_field_name3")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name3, "_field_name3")
             }
             ::rsfast::text::FieldName::Ident("field__name4_") => {
-                self.field_name4 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field__name4_")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name4, "field__name4_")
             }
             ::rsfast::text::FieldName::Ident("field0name5") => {
-                self.field0name5 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field0name5")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field0name5, "field0name5")
             }
             ::rsfast::text::FieldName::Ident("field_0_name6") => {
-                self.field_0_name6 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field_0_name6")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_0_name6, "field_0_name6")
             }
             ::rsfast::text::FieldName::Ident("fieldName7") => {
-                self.field_name7 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("fieldName7")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name7, "fieldName7")
             }
             ::rsfast::text::FieldName::Ident("FieldName8") => {
-                self.field_name8 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("FieldName8")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name8, "FieldName8")
             }
             ::rsfast::text::FieldName::Ident("field_Name9") => {
-                self.field_name9 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field_Name9")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name9, "field_Name9")
             }
             ::rsfast::text::FieldName::Ident("Field_Name10") => {
-                self.field_name10 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("Field_Name10")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name10, "Field_Name10")
             }
             ::rsfast::text::FieldName::Ident("FIELD_NAME11") => {
-                self.field_name11 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("FIELD_NAME11")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name11, "FIELD_NAME11")
             }
             ::rsfast::text::FieldName::Ident("FIELD_name12") => {
-                self.field_name12 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("FIELD_name12")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name12, "FIELD_name12")
             }
             ::rsfast::text::FieldName::Ident("__field_name13") => {
-                self.field_name13 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("__field_name13")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name13, "__field_name13")
             }
             ::rsfast::text::FieldName::Ident("__Field_name14") => {
-                self.field_name14 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("__Field_name14")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name14, "__Field_name14")
             }
             ::rsfast::text::FieldName::Ident("field__name15") => {
-                self.field_name15 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field__name15")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name15, "field__name15")
             }
             ::rsfast::text::FieldName::Ident("field__Name16") => {
-                self.field_name16 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field__Name16")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name16, "field__Name16")
             }
             ::rsfast::text::FieldName::Ident("field_name17__") => {
-                self.field_name17 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("field_name17__")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name17, "field_name17__")
             }
             ::rsfast::text::FieldName::Ident("Field_name18__") => {
-                self.field_name18 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("Field_name18__")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name18, "Field_name18__")
             }
             ::rsfast::text::FieldName::Ident("message_set_correct") => {
-                self.message_set_correct = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<
-                                test_all_types_proto2::MessageSetCorrect,
-                            >,
-                        >("message_set_correct")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_proto2::MessageSetCorrect,
+                        >,
+                    >(&mut self.message_set_correct, "message_set_correct")
             }
             ::rsfast::text::FieldName::Ident("oneof_uint32") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofUint32(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U32,
-                            >("oneof_field", "oneof_uint32")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint32",
+                    test_all_types_proto2::OneofField::OneofUint32,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofNestedMessage(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::BoxMsg<
-                                    test_all_types_proto2::NestedMessage,
-                                >,
-                            >("oneof_field", "oneof_nested_message")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_nested_message",
+                    test_all_types_proto2::OneofField::OneofNestedMessage,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_string") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofString(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("oneof_field", "oneof_string")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_string",
+                    test_all_types_proto2::OneofField::OneofString,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_bytes") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofBytes(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bytes,
-                            >("oneof_field", "oneof_bytes")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bytes",
+                    test_all_types_proto2::OneofField::OneofBytes,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_bool") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofBool(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bool,
-                            >("oneof_field", "oneof_bool")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bool",
+                    test_all_types_proto2::OneofField::OneofBool,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_uint64") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofUint64(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U64,
-                            >("oneof_field", "oneof_uint64")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint64",
+                    test_all_types_proto2::OneofField::OneofUint64,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_float") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofFloat(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F32,
-                            >("oneof_field", "oneof_float")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_float",
+                    test_all_types_proto2::OneofField::OneofFloat,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_double") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofDouble(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F64,
-                            >("oneof_field", "oneof_double")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_double",
+                    test_all_types_proto2::OneofField::OneofDouble,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_enum") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto2::OneofField::OneofEnum(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::ClosedEnum<
-                                    test_all_types_proto2::NestedEnum,
-                                >,
-                            >("oneof_field", "oneof_enum")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_enum",
+                    test_all_types_proto2::OneofField::OneofEnum,
+                )
             }
-            ::rsfast::text::FieldName::Ident("reserved_field") => {
-                p.skip_value()?;
-                ::core::result::Result::Ok(true)
-            }
+            ::rsfast::text::FieldName::Ident("reserved_field") => p.skip_reserved(),
             ::rsfast::text::FieldName::Bracketed(name) => {
                 ::rsfast::text::merge_extension(
                     <Self as ::rsfast::Name>::FULL_NAME,
@@ -9641,19 +9483,12 @@ pub mod test_all_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("a")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("corecursive") => {
-                    self.corecursive = ::core::option::Option::Some(
-                        p
-                            .field::<
-                                ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto2>,
-                            >("corecursive")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto2>,
+                        >(&mut self.corecursive, "corecursive")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -9843,16 +9678,14 @@ pub mod test_all_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("group_int32") => {
-                    self.group_int32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
                 }
                 ::rsfast::text::FieldName::Ident("group_uint32") => {
-                    self.group_uint32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -10041,16 +9874,14 @@ pub mod test_all_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("group_int32") => {
-                    self.group_int32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
                 }
                 ::rsfast::text::FieldName::Ident("group_uint32") => {
-                    self.group_uint32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -10293,10 +10124,7 @@ pub mod test_all_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("str") => {
-                    self.str = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::Str>("str")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::Str>(&mut self.str, "str")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -10436,10 +10264,7 @@ pub mod test_all_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("i") => {
-                    self.i = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("i")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.i, "i")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -10650,26 +10475,26 @@ pub mod test_all_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.oneof_field = ::core::option::Option::Some(
-                        extension_with_oneof::OneofField::A(
-                            p
-                                .oneof_field::<
-                                    ::rsfast::text::codec::I32,
-                                >("oneof_field", "a")?,
-                        ),
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_oneof::<
+                            ::rsfast::text::codec::I32,
+                            _,
+                        >(
+                        &mut self.oneof_field,
+                        "oneof_field",
+                        "a",
+                        extension_with_oneof::OneofField::A,
+                    )
                 }
                 ::rsfast::text::FieldName::Ident("b") => {
-                    self.oneof_field = ::core::option::Option::Some(
-                        extension_with_oneof::OneofField::B(
-                            p
-                                .oneof_field::<
-                                    ::rsfast::text::codec::I32,
-                                >("oneof_field", "b")?,
-                        ),
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_oneof::<
+                            ::rsfast::text::codec::I32,
+                            _,
+                        >(
+                        &mut self.oneof_field,
+                        "oneof_field",
+                        "b",
+                        extension_with_oneof::OneofField::B,
+                    )
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -10897,10 +10722,7 @@ impl ::rsfast::text::TextMessage for ForeignMessageProto2 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("c") => {
-                self.c = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("c")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.c, "c")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -11089,16 +10911,14 @@ impl ::rsfast::text::TextMessage for GroupField {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("group_int32") => {
-                self.group_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("group_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.group_int32, "group_int32")
             }
             ::rsfast::text::FieldName::Ident("group_uint32") => {
-                self.group_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("group_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.group_uint32, "group_uint32")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -11487,48 +11307,36 @@ impl ::rsfast::text::TextMessage for UnknownToTestAllTypes {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("optional_int32") => {
-                self.optional_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
             }
             ::rsfast::text::FieldName::Ident("optional_string") => {
-                self.optional_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
             }
             ::rsfast::text::FieldName::Ident("nested_message") => {
-                self.nested_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<ForeignMessageProto2>,
-                        >("nested_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.nested_message, "nested_message")
             }
             ::rsfast::text::FieldName::Ident("OptionalGroup" | "optionalgroup") => {
-                self.optionalgroup = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<
-                                unknown_to_test_all_types::OptionalGroup,
-                            >,
-                        >("OptionalGroup")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            unknown_to_test_all_types::OptionalGroup,
+                        >,
+                    >(&mut self.optionalgroup, "OptionalGroup")
             }
             ::rsfast::text::FieldName::Ident("optional_bool") => {
-                self.optional_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("optional_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
             }
             ::rsfast::text::FieldName::Ident("repeated_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_int32", &mut self.repeated_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int32, "repeated_int32")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -11673,10 +11481,7 @@ pub mod unknown_to_test_all_types {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("a")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -12040,10 +11845,7 @@ impl ::rsfast::text::TextMessage for OneStringProto2 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("data") => {
-                self.data = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("data")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::Str>(&mut self.data, "data")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -12278,22 +12080,15 @@ impl ::rsfast::text::TextMessage for ProtoWithKeywords {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("inline") => {
-                self.inline = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("inline")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.inline, "inline")
             }
             ::rsfast::text::FieldName::Ident("concept") => {
-                self.concept = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("concept")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.concept, "concept")
             }
             ::rsfast::text::FieldName::Ident("requires") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Str,
-                    >("requires", &mut self.requires)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Str>(&mut self.requires, "requires")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -14855,265 +14650,203 @@ impl ::rsfast::text::TextMessage for TestAllRequiredTypesProto2 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("required_int32") => {
-                self.required_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("required_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required_int32, "required_int32")
             }
             ::rsfast::text::FieldName::Ident("required_int64") => {
-                self.required_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("required_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.required_int64, "required_int64")
             }
             ::rsfast::text::FieldName::Ident("required_uint32") => {
-                self.required_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("required_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.required_uint32, "required_uint32")
             }
             ::rsfast::text::FieldName::Ident("required_uint64") => {
-                self.required_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("required_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.required_uint64, "required_uint64")
             }
             ::rsfast::text::FieldName::Ident("required_sint32") => {
-                self.required_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("required_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required_sint32, "required_sint32")
             }
             ::rsfast::text::FieldName::Ident("required_sint64") => {
-                self.required_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("required_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.required_sint64, "required_sint64")
             }
             ::rsfast::text::FieldName::Ident("required_fixed32") => {
-                self.required_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("required_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.required_fixed32, "required_fixed32")
             }
             ::rsfast::text::FieldName::Ident("required_fixed64") => {
-                self.required_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("required_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.required_fixed64, "required_fixed64")
             }
             ::rsfast::text::FieldName::Ident("required_sfixed32") => {
-                self.required_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("required_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required_sfixed32, "required_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("required_sfixed64") => {
-                self.required_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("required_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.required_sfixed64, "required_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("required_float") => {
-                self.required_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("required_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.required_float, "required_float")
             }
             ::rsfast::text::FieldName::Ident("required_double") => {
-                self.required_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("required_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.required_double, "required_double")
             }
             ::rsfast::text::FieldName::Ident("required_bool") => {
-                self.required_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("required_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.required_bool, "required_bool")
             }
             ::rsfast::text::FieldName::Ident("required_string") => {
-                self.required_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("required_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.required_string, "required_string")
             }
             ::rsfast::text::FieldName::Ident("required_bytes") => {
-                self.required_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("required_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.required_bytes, "required_bytes")
             }
             ::rsfast::text::FieldName::Ident("required_nested_message") => {
-                self.required_nested_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<
-                                test_all_required_types_proto2::NestedMessage,
-                            >,
-                        >("required_nested_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_required_types_proto2::NestedMessage,
+                        >,
+                    >(&mut self.required_nested_message, "required_nested_message")
             }
             ::rsfast::text::FieldName::Ident("required_foreign_message") => {
-                self.required_foreign_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<ForeignMessageProto2>,
-                        >("required_foreign_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.required_foreign_message, "required_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("required_nested_enum") => {
-                self.required_nested_enum = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::ClosedEnum<
-                                test_all_required_types_proto2::NestedEnum,
-                            >,
-                        >("required_nested_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_required_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.required_nested_enum, "required_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("required_foreign_enum") => {
-                self.required_foreign_enum = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
-                        >("required_foreign_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                    >(&mut self.required_foreign_enum, "required_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("required_string_piece") => {
-                self.required_string_piece = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("required_string_piece")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.required_string_piece, "required_string_piece")
             }
             ::rsfast::text::FieldName::Ident("required_cord") => {
-                self.required_cord = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("required_cord")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.required_cord, "required_cord")
             }
             ::rsfast::text::FieldName::Ident("recursive_message") => {
-                self.recursive_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
-                        >("recursive_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                    >(&mut self.recursive_message, "recursive_message")
             }
             ::rsfast::text::FieldName::Ident("optional_recursive_message") => {
-                self.optional_recursive_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
-                        >("optional_recursive_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                    >(&mut self.optional_recursive_message, "optional_recursive_message")
             }
             ::rsfast::text::FieldName::Ident("Data" | "data") => {
-                self.data = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<
-                                test_all_required_types_proto2::Data,
-                            >,
-                        >("Data")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<test_all_required_types_proto2::Data>,
+                    >(&mut self.data, "Data")
             }
             ::rsfast::text::FieldName::Ident("default_int32") => {
-                self.default_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("default_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_int32, "default_int32")
             }
             ::rsfast::text::FieldName::Ident("default_int64") => {
-                self.default_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("default_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_int64, "default_int64")
             }
             ::rsfast::text::FieldName::Ident("default_uint32") => {
-                self.default_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("default_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_uint32, "default_uint32")
             }
             ::rsfast::text::FieldName::Ident("default_uint64") => {
-                self.default_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("default_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_uint64, "default_uint64")
             }
             ::rsfast::text::FieldName::Ident("default_sint32") => {
-                self.default_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("default_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sint32, "default_sint32")
             }
             ::rsfast::text::FieldName::Ident("default_sint64") => {
-                self.default_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("default_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sint64, "default_sint64")
             }
             ::rsfast::text::FieldName::Ident("default_fixed32") => {
-                self.default_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("default_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_fixed32, "default_fixed32")
             }
             ::rsfast::text::FieldName::Ident("default_fixed64") => {
-                self.default_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("default_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_fixed64, "default_fixed64")
             }
             ::rsfast::text::FieldName::Ident("default_sfixed32") => {
-                self.default_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("default_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sfixed32, "default_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("default_sfixed64") => {
-                self.default_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("default_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sfixed64, "default_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("default_float") => {
-                self.default_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("default_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.default_float, "default_float")
             }
             ::rsfast::text::FieldName::Ident("default_double") => {
-                self.default_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("default_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.default_double, "default_double")
             }
             ::rsfast::text::FieldName::Ident("default_bool") => {
-                self.default_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("default_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.default_bool, "default_bool")
             }
             ::rsfast::text::FieldName::Ident("default_string") => {
-                self.default_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("default_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.default_string, "default_string")
             }
             ::rsfast::text::FieldName::Ident("default_bytes") => {
-                self.default_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("default_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.default_bytes, "default_bytes")
             }
             ::rsfast::text::FieldName::Bracketed(name) => {
                 ::rsfast::text::merge_extension(
@@ -15436,32 +15169,21 @@ pub mod test_all_required_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("a")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("corecursive") => {
-                    self.corecursive = ::core::option::Option::Some(
-                        p
-                            .field::<
-                                ::rsfast::text::codec::BoxMsg<
-                                    super::TestAllRequiredTypesProto2,
-                                >,
-                            >("corecursive")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<
+                                super::TestAllRequiredTypesProto2,
+                            >,
+                        >(&mut self.corecursive, "corecursive")
                 }
                 ::rsfast::text::FieldName::Ident("optional_corecursive") => {
-                    self.optional_corecursive = ::core::option::Option::Some(
-                        p
-                            .field::<
-                                ::rsfast::text::codec::BoxMsg<
-                                    super::TestAllRequiredTypesProto2,
-                                >,
-                            >("optional_corecursive")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<
+                                super::TestAllRequiredTypesProto2,
+                            >,
+                        >(&mut self.optional_corecursive, "optional_corecursive")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -15678,16 +15400,14 @@ pub mod test_all_required_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("group_int32") => {
-                    self.group_int32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
                 }
                 ::rsfast::text::FieldName::Ident("group_uint32") => {
-                    self.group_uint32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -15946,10 +15666,7 @@ pub mod test_all_required_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("str") => {
-                    self.str = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::Str>("str")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::Str>(&mut self.str, "str")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -16105,10 +15822,7 @@ pub mod test_all_required_types_proto2 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("i") => {
-                    self.i = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("i")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.i, "i")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -16646,59 +16360,59 @@ impl ::rsfast::text::TextMessage for TestLargeOneof {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("a1") => {
-                self.large_oneof = ::core::option::Option::Some(
-                    test_large_oneof::LargeOneof::A1(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<test_large_oneof::A1>,
-                            >("large_oneof", "a1")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A1>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a1",
+                    test_large_oneof::LargeOneof::A1,
+                )
             }
             ::rsfast::text::FieldName::Ident("a2") => {
-                self.large_oneof = ::core::option::Option::Some(
-                    test_large_oneof::LargeOneof::A2(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<test_large_oneof::A2>,
-                            >("large_oneof", "a2")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A2>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a2",
+                    test_large_oneof::LargeOneof::A2,
+                )
             }
             ::rsfast::text::FieldName::Ident("a3") => {
-                self.large_oneof = ::core::option::Option::Some(
-                    test_large_oneof::LargeOneof::A3(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<test_large_oneof::A3>,
-                            >("large_oneof", "a3")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A3>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a3",
+                    test_large_oneof::LargeOneof::A3,
+                )
             }
             ::rsfast::text::FieldName::Ident("a4") => {
-                self.large_oneof = ::core::option::Option::Some(
-                    test_large_oneof::LargeOneof::A4(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<test_large_oneof::A4>,
-                            >("large_oneof", "a4")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A4>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a4",
+                    test_large_oneof::LargeOneof::A4,
+                )
             }
             ::rsfast::text::FieldName::Ident("a5") => {
-                self.large_oneof = ::core::option::Option::Some(
-                    test_large_oneof::LargeOneof::A5(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<test_large_oneof::A5>,
-                            >("large_oneof", "a5")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A5>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a5",
+                    test_large_oneof::LargeOneof::A5,
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }

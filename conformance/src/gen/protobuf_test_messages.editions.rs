@@ -137,10 +137,7 @@ impl ::rsfast::text::TextMessage for ComplexMessage {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("d") => {
-                self.d = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("d")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.d, "d")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -6745,741 +6742,625 @@ impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("optional_int32") => {
-                self.optional_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
             }
             ::rsfast::text::FieldName::Ident("optional_int64") => {
-                self.optional_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("optional_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_int64, "optional_int64")
             }
             ::rsfast::text::FieldName::Ident("optional_uint32") => {
-                self.optional_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("optional_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_uint32, "optional_uint32")
             }
             ::rsfast::text::FieldName::Ident("optional_uint64") => {
-                self.optional_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("optional_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_uint64, "optional_uint64")
             }
             ::rsfast::text::FieldName::Ident("optional_sint32") => {
-                self.optional_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sint32, "optional_sint32")
             }
             ::rsfast::text::FieldName::Ident("optional_sint64") => {
-                self.optional_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("optional_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sint64, "optional_sint64")
             }
             ::rsfast::text::FieldName::Ident("optional_fixed32") => {
-                self.optional_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("optional_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_fixed32, "optional_fixed32")
             }
             ::rsfast::text::FieldName::Ident("optional_fixed64") => {
-                self.optional_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("optional_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_fixed64, "optional_fixed64")
             }
             ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
-                self.optional_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("optional_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sfixed32, "optional_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
-                self.optional_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("optional_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sfixed64, "optional_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("optional_float") => {
-                self.optional_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("optional_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.optional_float, "optional_float")
             }
             ::rsfast::text::FieldName::Ident("optional_double") => {
-                self.optional_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("optional_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.optional_double, "optional_double")
             }
             ::rsfast::text::FieldName::Ident("optional_bool") => {
-                self.optional_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("optional_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
             }
             ::rsfast::text::FieldName::Ident("optional_string") => {
-                self.optional_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
             }
             ::rsfast::text::FieldName::Ident("optional_bytes") => {
-                self.optional_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("optional_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.optional_bytes, "optional_bytes")
             }
             ::rsfast::text::FieldName::Ident("optional_nested_message") => {
-                self.optional_nested_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<
-                                test_all_types_edition2023::NestedMessage,
-                            >,
-                        >("optional_nested_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >(&mut self.optional_nested_message, "optional_nested_message")
             }
             ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
-                self.optional_foreign_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
-                        >("optional_foreign_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                    >(&mut self.optional_foreign_message, "optional_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
-                self.optional_nested_enum = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Enum<
-                                test_all_types_edition2023::NestedEnum,
-                            >,
-                        >("optional_nested_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >(&mut self.optional_nested_enum, "optional_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
-                self.optional_foreign_enum = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
-                        >("optional_foreign_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                    >(&mut self.optional_foreign_enum, "optional_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_string_piece") => {
-                self.optional_string_piece = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_string_piece")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string_piece, "optional_string_piece")
             }
             ::rsfast::text::FieldName::Ident("optional_cord") => {
-                self.optional_cord = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("optional_cord")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_cord, "optional_cord")
             }
             ::rsfast::text::FieldName::Ident("recursive_message") => {
-                self.recursive_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<TestAllTypesEdition2023>,
-                        >("recursive_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllTypesEdition2023>,
+                    >(&mut self.recursive_message, "recursive_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_int32", &mut self.repeated_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int32, "repeated_int32")
             }
             ::rsfast::text::FieldName::Ident("repeated_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_int64", &mut self.repeated_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int64, "repeated_int64")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("repeated_uint32", &mut self.repeated_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint32, "repeated_uint32")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("repeated_uint64", &mut self.repeated_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint64, "repeated_uint64")
             }
             ::rsfast::text::FieldName::Ident("repeated_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_sint32", &mut self.repeated_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sint32, "repeated_sint32")
             }
             ::rsfast::text::FieldName::Ident("repeated_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_sint64", &mut self.repeated_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sint64, "repeated_sint64")
             }
             ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("repeated_fixed32", &mut self.repeated_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fixed32, "repeated_fixed32")
             }
             ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("repeated_fixed64", &mut self.repeated_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fixed64, "repeated_fixed64")
             }
             ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_sfixed32", &mut self.repeated_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sfixed32, "repeated_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_sfixed64", &mut self.repeated_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sfixed64, "repeated_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("repeated_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("repeated_float", &mut self.repeated_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_float, "repeated_float")
             }
             ::rsfast::text::FieldName::Ident("repeated_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("repeated_double", &mut self.repeated_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_double, "repeated_double")
             }
             ::rsfast::text::FieldName::Ident("repeated_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("repeated_bool", &mut self.repeated_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bool, "repeated_bool")
             }
             ::rsfast::text::FieldName::Ident("repeated_string") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_string", &mut self.repeated_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string, "repeated_string")
             }
             ::rsfast::text::FieldName::Ident("repeated_bytes") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bytes,
-                    >("repeated_bytes", &mut self.repeated_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bytes, "repeated_bytes")
             }
             ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<
                             test_all_types_edition2023::NestedMessage,
                         >,
-                    >("repeated_nested_message", &mut self.repeated_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_nested_message, "repeated_nested_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
-                    >("repeated_foreign_message", &mut self.repeated_foreign_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_foreign_message, "repeated_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<
                             test_all_types_edition2023::NestedEnum,
                         >,
-                    >("repeated_nested_enum", &mut self.repeated_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_nested_enum, "repeated_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
-                    >("repeated_foreign_enum", &mut self.repeated_foreign_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_foreign_enum, "repeated_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_string_piece", &mut self.repeated_string_piece)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string_piece, "repeated_string_piece")
             }
             ::rsfast::text::FieldName::Ident("repeated_cord") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_cord", &mut self.repeated_cord)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_cord, "repeated_cord")
             }
             ::rsfast::text::FieldName::Ident("packed_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_int32", &mut self.packed_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_int32, "packed_int32")
             }
             ::rsfast::text::FieldName::Ident("packed_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_int64", &mut self.packed_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_int64, "packed_int64")
             }
             ::rsfast::text::FieldName::Ident("packed_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("packed_uint32", &mut self.packed_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_uint32, "packed_uint32")
             }
             ::rsfast::text::FieldName::Ident("packed_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_uint64", &mut self.packed_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_uint64, "packed_uint64")
             }
             ::rsfast::text::FieldName::Ident("packed_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_sint32", &mut self.packed_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sint32, "packed_sint32")
             }
             ::rsfast::text::FieldName::Ident("packed_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_sint64", &mut self.packed_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sint64, "packed_sint64")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("packed_fixed32", &mut self.packed_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed32, "packed_fixed32")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_fixed64", &mut self.packed_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed64, "packed_fixed64")
             }
             ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_sfixed32", &mut self.packed_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sfixed32, "packed_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_sfixed64", &mut self.packed_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sfixed64, "packed_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("packed_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("packed_float", &mut self.packed_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_float, "packed_float")
             }
             ::rsfast::text::FieldName::Ident("packed_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("packed_double", &mut self.packed_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_double, "packed_double")
             }
             ::rsfast::text::FieldName::Ident("packed_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("packed_bool", &mut self.packed_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_bool, "packed_bool")
             }
             ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<
                             test_all_types_edition2023::NestedEnum,
                         >,
-                    >("packed_nested_enum", &mut self.packed_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_nested_enum, "packed_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_int32", &mut self.unpacked_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int32, "unpacked_int32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_int64", &mut self.unpacked_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int64, "unpacked_int64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("unpacked_uint32", &mut self.unpacked_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_uint32, "unpacked_uint32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("unpacked_uint64", &mut self.unpacked_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_uint64, "unpacked_uint64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_sint32", &mut self.unpacked_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint32, "unpacked_sint32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("unpacked_fixed32", &mut self.unpacked_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_fixed32, "unpacked_fixed32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("unpacked_fixed64", &mut self.unpacked_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_fixed64, "unpacked_fixed64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_sfixed32", &mut self.unpacked_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sfixed32, "unpacked_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sfixed64", &mut self.unpacked_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sfixed64, "unpacked_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("unpacked_float", &mut self.unpacked_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_float, "unpacked_float")
             }
             ::rsfast::text::FieldName::Ident("unpacked_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("unpacked_double", &mut self.unpacked_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_double, "unpacked_double")
             }
             ::rsfast::text::FieldName::Ident("unpacked_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("unpacked_bool", &mut self.unpacked_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_bool, "unpacked_bool")
             }
             ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<
                             test_all_types_edition2023::NestedEnum,
                         >,
-                    >("unpacked_nested_enum", &mut self.unpacked_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_nested_enum, "unpacked_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("map_int32_int32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_int32_int32", &mut self.map_int32_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_int32, "map_int32_int32")
             }
             ::rsfast::text::FieldName::Ident("map_int64_int64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_int64_int64", &mut self.map_int64_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int64_int64, "map_int64_int64")
             }
             ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("map_uint32_uint32", &mut self.map_uint32_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_uint32_uint32, "map_uint32_uint32")
             }
             ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("map_uint64_uint64", &mut self.map_uint64_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_uint64_uint64, "map_uint64_uint64")
             }
             ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_sint32_sint32", &mut self.map_sint32_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sint32_sint32, "map_sint32_sint32")
             }
             ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_sint64_sint64", &mut self.map_sint64_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sint64_sint64, "map_sint64_sint64")
             }
             ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("map_fixed32_fixed32", &mut self.map_fixed32_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_fixed32_fixed32, "map_fixed32_fixed32")
             }
             ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("map_fixed64_fixed64", &mut self.map_fixed64_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_fixed64_fixed64, "map_fixed64_fixed64")
             }
             ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_sfixed32_sfixed32", &mut self.map_sfixed32_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sfixed32_sfixed32, "map_sfixed32_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_sfixed64_sfixed64", &mut self.map_sfixed64_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sfixed64_sfixed64, "map_sfixed64_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("map_int32_float") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F32,
                         _,
-                    >("map_int32_float", &mut self.map_int32_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_float, "map_int32_float")
             }
             ::rsfast::text::FieldName::Ident("map_int32_double") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F64,
                         _,
-                    >("map_int32_double", &mut self.map_int32_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_double, "map_int32_double")
             }
             ::rsfast::text::FieldName::Ident("map_bool_bool") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Bool,
                         ::rsfast::text::codec::Bool,
                         _,
-                    >("map_bool_bool", &mut self.map_bool_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_bool_bool, "map_bool_bool")
             }
             ::rsfast::text::FieldName::Ident("map_string_string") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Str,
                         _,
-                    >("map_string_string", &mut self.map_string_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_string, "map_string_string")
             }
             ::rsfast::text::FieldName::Ident("map_string_bytes") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Bytes,
                         _,
-                    >("map_string_bytes", &mut self.map_string_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_bytes, "map_string_bytes")
             }
             ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<
                             test_all_types_edition2023::NestedMessage,
                         >,
                         _,
-                    >("map_string_nested_message", &mut self.map_string_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_nested_message, "map_string_nested_message")
             }
             ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
                         _,
-                    >(
-                    "map_string_foreign_message",
-                    &mut self.map_string_foreign_message,
-                )?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_foreign_message, "map_string_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Enum<
                             test_all_types_edition2023::NestedEnum,
                         >,
                         _,
-                    >("map_string_nested_enum", &mut self.map_string_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_nested_enum, "map_string_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
                         _,
-                    >("map_string_foreign_enum", &mut self.map_string_foreign_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_foreign_enum, "map_string_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("GroupLikeType" | "groupliketype") => {
-                self.groupliketype = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<
-                                test_all_types_edition2023::GroupLikeType,
-                            >,
-                        >("GroupLikeType")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::GroupLikeType,
+                        >,
+                    >(&mut self.groupliketype, "GroupLikeType")
             }
             ::rsfast::text::FieldName::Ident("delimited_field") => {
-                self.delimited_field = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<
-                                test_all_types_edition2023::GroupLikeType,
-                            >,
-                        >("delimited_field")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::GroupLikeType,
+                        >,
+                    >(&mut self.delimited_field, "delimited_field")
             }
             ::rsfast::text::FieldName::Ident("oneof_uint32") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofUint32(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U32,
-                            >("oneof_field", "oneof_uint32")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint32",
+                    test_all_types_edition2023::OneofField::OneofUint32,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofNestedMessage(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::BoxMsg<
-                                    test_all_types_edition2023::NestedMessage,
-                                >,
-                            >("oneof_field", "oneof_nested_message")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_nested_message",
+                    test_all_types_edition2023::OneofField::OneofNestedMessage,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_string") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofString(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("oneof_field", "oneof_string")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_string",
+                    test_all_types_edition2023::OneofField::OneofString,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_bytes") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofBytes(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bytes,
-                            >("oneof_field", "oneof_bytes")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bytes",
+                    test_all_types_edition2023::OneofField::OneofBytes,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_bool") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofBool(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bool,
-                            >("oneof_field", "oneof_bool")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bool",
+                    test_all_types_edition2023::OneofField::OneofBool,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_uint64") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofUint64(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U64,
-                            >("oneof_field", "oneof_uint64")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint64",
+                    test_all_types_edition2023::OneofField::OneofUint64,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_float") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofFloat(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F32,
-                            >("oneof_field", "oneof_float")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_float",
+                    test_all_types_edition2023::OneofField::OneofFloat,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_double") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofDouble(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F64,
-                            >("oneof_field", "oneof_double")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_double",
+                    test_all_types_edition2023::OneofField::OneofDouble,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_enum") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_edition2023::OneofField::OneofEnum(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Enum<
-                                    test_all_types_edition2023::NestedEnum,
-                                >,
-                            >("oneof_field", "oneof_enum")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_enum",
+                    test_all_types_edition2023::OneofField::OneofEnum,
+                )
             }
             ::rsfast::text::FieldName::Bracketed(name) => {
                 ::rsfast::text::merge_extension(
@@ -7696,21 +7577,12 @@ pub mod test_all_types_edition2023 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("a")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("corecursive") => {
-                    self.corecursive = ::core::option::Option::Some(
-                        p
-                            .field::<
-                                ::rsfast::text::codec::BoxMsg<
-                                    super::TestAllTypesEdition2023,
-                                >,
-                            >("corecursive")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<super::TestAllTypesEdition2023>,
+                        >(&mut self.corecursive, "corecursive")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -7900,16 +7772,14 @@ pub mod test_all_types_edition2023 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("group_int32") => {
-                    self.group_int32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("group_int32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
                 }
                 ::rsfast::text::FieldName::Ident("group_uint32") => {
-                    self.group_uint32 = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::U32>("group_uint32")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -8127,10 +7997,7 @@ impl ::rsfast::text::TextMessage for ForeignMessageEdition2023 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("c") => {
-                self.c = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("c")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.c, "c")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -8270,10 +8137,7 @@ impl ::rsfast::text::TextMessage for GroupLikeType {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("c") => {
-                self.c = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("c")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.c, "c")
             }
             _ => ::core::result::Result::Ok(false),
         }

@@ -9064,1029 +9064,851 @@ impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("optional_int32") => {
-                self.optional_int32 = p
-                    .field::<::rsfast::text::codec::I32>("optional_int32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
             }
             ::rsfast::text::FieldName::Ident("optional_int64") => {
-                self.optional_int64 = p
-                    .field::<::rsfast::text::codec::I64>("optional_int64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_int64, "optional_int64")
             }
             ::rsfast::text::FieldName::Ident("optional_uint32") => {
-                self.optional_uint32 = p
-                    .field::<::rsfast::text::codec::U32>("optional_uint32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_uint32, "optional_uint32")
             }
             ::rsfast::text::FieldName::Ident("optional_uint64") => {
-                self.optional_uint64 = p
-                    .field::<::rsfast::text::codec::U64>("optional_uint64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_uint64, "optional_uint64")
             }
             ::rsfast::text::FieldName::Ident("optional_sint32") => {
-                self.optional_sint32 = p
-                    .field::<::rsfast::text::codec::I32>("optional_sint32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sint32, "optional_sint32")
             }
             ::rsfast::text::FieldName::Ident("optional_sint64") => {
-                self.optional_sint64 = p
-                    .field::<::rsfast::text::codec::I64>("optional_sint64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sint64, "optional_sint64")
             }
             ::rsfast::text::FieldName::Ident("optional_fixed32") => {
-                self.optional_fixed32 = p
-                    .field::<::rsfast::text::codec::U32>("optional_fixed32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_fixed32, "optional_fixed32")
             }
             ::rsfast::text::FieldName::Ident("optional_fixed64") => {
-                self.optional_fixed64 = p
-                    .field::<::rsfast::text::codec::U64>("optional_fixed64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_fixed64, "optional_fixed64")
             }
             ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
-                self.optional_sfixed32 = p
-                    .field::<::rsfast::text::codec::I32>("optional_sfixed32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sfixed32, "optional_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
-                self.optional_sfixed64 = p
-                    .field::<::rsfast::text::codec::I64>("optional_sfixed64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sfixed64, "optional_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("optional_float") => {
-                self.optional_float = p
-                    .field::<::rsfast::text::codec::F32>("optional_float")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.optional_float, "optional_float")
             }
             ::rsfast::text::FieldName::Ident("optional_double") => {
-                self.optional_double = p
-                    .field::<::rsfast::text::codec::F64>("optional_double")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.optional_double, "optional_double")
             }
             ::rsfast::text::FieldName::Ident("optional_bool") => {
-                self.optional_bool = p
-                    .field::<::rsfast::text::codec::Bool>("optional_bool")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
             }
             ::rsfast::text::FieldName::Ident("optional_string") => {
-                self.optional_string = p
-                    .field::<::rsfast::text::codec::Str>("optional_string")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
             }
             ::rsfast::text::FieldName::Ident("optional_bytes") => {
-                self.optional_bytes = p
-                    .field::<::rsfast::text::codec::Bytes>("optional_bytes")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.optional_bytes, "optional_bytes")
             }
             ::rsfast::text::FieldName::Ident("optional_nested_message") => {
-                self.optional_nested_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<
-                                test_all_types_proto3::NestedMessage,
-                            >,
-                        >("optional_nested_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                    >(&mut self.optional_nested_message, "optional_nested_message")
             }
             ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
-                self.optional_foreign_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<ForeignMessage>,
-                        >("optional_foreign_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessage>,
+                    >(&mut self.optional_foreign_message, "optional_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
-                self.optional_nested_enum = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
-                    >("optional_nested_enum")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.optional_nested_enum, "optional_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
-                self.optional_foreign_enum = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<ForeignEnum>,
-                    >("optional_foreign_enum")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.optional_foreign_enum, "optional_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_aliased_enum") => {
-                self.optional_aliased_enum = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<test_all_types_proto3::AliasedEnum>,
-                    >("optional_aliased_enum")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.optional_aliased_enum, "optional_aliased_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_string_piece") => {
-                self.optional_string_piece = p
-                    .field::<::rsfast::text::codec::Str>("optional_string_piece")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string_piece, "optional_string_piece")
             }
             ::rsfast::text::FieldName::Ident("optional_cord") => {
-                self.optional_cord = p
-                    .field::<::rsfast::text::codec::Str>("optional_cord")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_cord, "optional_cord")
             }
             ::rsfast::text::FieldName::Ident("recursive_message") => {
-                self.recursive_message = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::BoxMsg<TestAllTypesProto3>,
-                        >("recursive_message")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllTypesProto3>,
+                    >(&mut self.recursive_message, "recursive_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_int32", &mut self.repeated_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int32, "repeated_int32")
             }
             ::rsfast::text::FieldName::Ident("repeated_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_int64", &mut self.repeated_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int64, "repeated_int64")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("repeated_uint32", &mut self.repeated_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint32, "repeated_uint32")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("repeated_uint64", &mut self.repeated_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint64, "repeated_uint64")
             }
             ::rsfast::text::FieldName::Ident("repeated_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_sint32", &mut self.repeated_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sint32, "repeated_sint32")
             }
             ::rsfast::text::FieldName::Ident("repeated_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_sint64", &mut self.repeated_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sint64, "repeated_sint64")
             }
             ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("repeated_fixed32", &mut self.repeated_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fixed32, "repeated_fixed32")
             }
             ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("repeated_fixed64", &mut self.repeated_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fixed64, "repeated_fixed64")
             }
             ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("repeated_sfixed32", &mut self.repeated_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sfixed32, "repeated_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("repeated_sfixed64", &mut self.repeated_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_sfixed64, "repeated_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("repeated_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("repeated_float", &mut self.repeated_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_float, "repeated_float")
             }
             ::rsfast::text::FieldName::Ident("repeated_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("repeated_double", &mut self.repeated_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_double, "repeated_double")
             }
             ::rsfast::text::FieldName::Ident("repeated_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("repeated_bool", &mut self.repeated_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bool, "repeated_bool")
             }
             ::rsfast::text::FieldName::Ident("repeated_string") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_string", &mut self.repeated_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string, "repeated_string")
             }
             ::rsfast::text::FieldName::Ident("repeated_bytes") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bytes,
-                    >("repeated_bytes", &mut self.repeated_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bytes, "repeated_bytes")
             }
             ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
-                    >("repeated_nested_message", &mut self.repeated_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_nested_message, "repeated_nested_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<ForeignMessage>,
-                    >("repeated_foreign_message", &mut self.repeated_foreign_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_foreign_message, "repeated_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
-                    >("repeated_nested_enum", &mut self.repeated_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_nested_enum, "repeated_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<ForeignEnum>,
-                    >("repeated_foreign_enum", &mut self.repeated_foreign_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_foreign_enum, "repeated_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_string_piece", &mut self.repeated_string_piece)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string_piece, "repeated_string_piece")
             }
             ::rsfast::text::FieldName::Ident("repeated_cord") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Str,
-                    >("repeated_cord", &mut self.repeated_cord)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_cord, "repeated_cord")
             }
             ::rsfast::text::FieldName::Ident("packed_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_int32", &mut self.packed_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_int32, "packed_int32")
             }
             ::rsfast::text::FieldName::Ident("packed_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_int64", &mut self.packed_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_int64, "packed_int64")
             }
             ::rsfast::text::FieldName::Ident("packed_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("packed_uint32", &mut self.packed_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_uint32, "packed_uint32")
             }
             ::rsfast::text::FieldName::Ident("packed_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_uint64", &mut self.packed_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_uint64, "packed_uint64")
             }
             ::rsfast::text::FieldName::Ident("packed_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_sint32", &mut self.packed_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sint32, "packed_sint32")
             }
             ::rsfast::text::FieldName::Ident("packed_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_sint64", &mut self.packed_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sint64, "packed_sint64")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("packed_fixed32", &mut self.packed_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed32, "packed_fixed32")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_fixed64", &mut self.packed_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed64, "packed_fixed64")
             }
             ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("packed_sfixed32", &mut self.packed_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sfixed32, "packed_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("packed_sfixed64", &mut self.packed_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_sfixed64, "packed_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("packed_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("packed_float", &mut self.packed_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_float, "packed_float")
             }
             ::rsfast::text::FieldName::Ident("packed_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("packed_double", &mut self.packed_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_double, "packed_double")
             }
             ::rsfast::text::FieldName::Ident("packed_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("packed_bool", &mut self.packed_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_bool, "packed_bool")
             }
             ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
-                    >("packed_nested_enum", &mut self.packed_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_nested_enum, "packed_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_int32", &mut self.unpacked_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int32, "unpacked_int32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_int64", &mut self.unpacked_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int64, "unpacked_int64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("unpacked_uint32", &mut self.unpacked_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_uint32, "unpacked_uint32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("unpacked_uint64", &mut self.unpacked_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_uint64, "unpacked_uint64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_sint32", &mut self.unpacked_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint32, "unpacked_sint32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U32,
-                    >("unpacked_fixed32", &mut self.unpacked_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_fixed32, "unpacked_fixed32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("unpacked_fixed64", &mut self.unpacked_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_fixed64, "unpacked_fixed64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_sfixed32", &mut self.unpacked_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sfixed32, "unpacked_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sfixed64", &mut self.unpacked_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sfixed64, "unpacked_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("unpacked_float") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F32,
-                    >("unpacked_float", &mut self.unpacked_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_float, "unpacked_float")
             }
             ::rsfast::text::FieldName::Ident("unpacked_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("unpacked_double", &mut self.unpacked_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_double, "unpacked_double")
             }
             ::rsfast::text::FieldName::Ident("unpacked_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("unpacked_bool", &mut self.unpacked_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_bool, "unpacked_bool")
             }
             ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
-                    >("unpacked_nested_enum", &mut self.unpacked_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_nested_enum, "unpacked_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("map_int32_int32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_int32_int32", &mut self.map_int32_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_int32, "map_int32_int32")
             }
             ::rsfast::text::FieldName::Ident("map_int64_int64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_int64_int64", &mut self.map_int64_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int64_int64, "map_int64_int64")
             }
             ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("map_uint32_uint32", &mut self.map_uint32_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_uint32_uint32, "map_uint32_uint32")
             }
             ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("map_uint64_uint64", &mut self.map_uint64_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_uint64_uint64, "map_uint64_uint64")
             }
             ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_sint32_sint32", &mut self.map_sint32_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sint32_sint32, "map_sint32_sint32")
             }
             ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_sint64_sint64", &mut self.map_sint64_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sint64_sint64, "map_sint64_sint64")
             }
             ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("map_fixed32_fixed32", &mut self.map_fixed32_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_fixed32_fixed32, "map_fixed32_fixed32")
             }
             ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("map_fixed64_fixed64", &mut self.map_fixed64_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_fixed64_fixed64, "map_fixed64_fixed64")
             }
             ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("map_sfixed32_sfixed32", &mut self.map_sfixed32_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sfixed32_sfixed32, "map_sfixed32_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("map_sfixed64_sfixed64", &mut self.map_sfixed64_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_sfixed64_sfixed64, "map_sfixed64_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("map_int32_float") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F32,
                         _,
-                    >("map_int32_float", &mut self.map_int32_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_float, "map_int32_float")
             }
             ::rsfast::text::FieldName::Ident("map_int32_double") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F64,
                         _,
-                    >("map_int32_double", &mut self.map_int32_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_int32_double, "map_int32_double")
             }
             ::rsfast::text::FieldName::Ident("map_bool_bool") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Bool,
                         ::rsfast::text::codec::Bool,
                         _,
-                    >("map_bool_bool", &mut self.map_bool_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_bool_bool, "map_bool_bool")
             }
             ::rsfast::text::FieldName::Ident("map_string_string") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Str,
                         _,
-                    >("map_string_string", &mut self.map_string_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_string, "map_string_string")
             }
             ::rsfast::text::FieldName::Ident("map_string_bytes") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Bytes,
                         _,
-                    >("map_string_bytes", &mut self.map_string_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_bytes, "map_string_bytes")
             }
             ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
                         _,
-                    >("map_string_nested_message", &mut self.map_string_nested_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_nested_message, "map_string_nested_message")
             }
             ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<ForeignMessage>,
                         _,
-                    >(
-                    "map_string_foreign_message",
-                    &mut self.map_string_foreign_message,
-                )?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_foreign_message, "map_string_foreign_message")
             }
             ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
                         _,
-                    >("map_string_nested_enum", &mut self.map_string_nested_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_nested_enum, "map_string_nested_enum")
             }
             ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Enum<ForeignEnum>,
                         _,
-                    >("map_string_foreign_enum", &mut self.map_string_foreign_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.map_string_foreign_enum, "map_string_foreign_enum")
             }
             ::rsfast::text::FieldName::Ident("optional_bool_wrapper") => {
-                self.optional_bool_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
-                        >("optional_bool_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                    >(&mut self.optional_bool_wrapper, "optional_bool_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_int32_wrapper") => {
-                self.optional_int32_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
-                        >("optional_int32_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                    >(&mut self.optional_int32_wrapper, "optional_int32_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_int64_wrapper") => {
-                self.optional_int64_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
-                        >("optional_int64_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                    >(&mut self.optional_int64_wrapper, "optional_int64_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_uint32_wrapper") => {
-                self.optional_uint32_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
-                        >("optional_uint32_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                    >(&mut self.optional_uint32_wrapper, "optional_uint32_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_uint64_wrapper") => {
-                self.optional_uint64_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
-                        >("optional_uint64_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                    >(&mut self.optional_uint64_wrapper, "optional_uint64_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_float_wrapper") => {
-                self.optional_float_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
-                        >("optional_float_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                    >(&mut self.optional_float_wrapper, "optional_float_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_double_wrapper") => {
-                self.optional_double_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
-                        >("optional_double_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                    >(&mut self.optional_double_wrapper, "optional_double_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_string_wrapper") => {
-                self.optional_string_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
-                        >("optional_string_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                    >(&mut self.optional_string_wrapper, "optional_string_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_bytes_wrapper") => {
-                self.optional_bytes_wrapper = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
-                        >("optional_bytes_wrapper")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                    >(&mut self.optional_bytes_wrapper, "optional_bytes_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_bool_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
-                    >("repeated_bool_wrapper", &mut self.repeated_bool_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bool_wrapper, "repeated_bool_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_int32_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
-                    >("repeated_int32_wrapper", &mut self.repeated_int32_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int32_wrapper, "repeated_int32_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_int64_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
-                    >("repeated_int64_wrapper", &mut self.repeated_int64_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_int64_wrapper, "repeated_int64_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint32_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
-                    >("repeated_uint32_wrapper", &mut self.repeated_uint32_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint32_wrapper, "repeated_uint32_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_uint64_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
-                    >("repeated_uint64_wrapper", &mut self.repeated_uint64_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_uint64_wrapper, "repeated_uint64_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_float_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
-                    >("repeated_float_wrapper", &mut self.repeated_float_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_float_wrapper, "repeated_float_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_double_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
-                    >("repeated_double_wrapper", &mut self.repeated_double_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_double_wrapper, "repeated_double_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_string_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
-                    >("repeated_string_wrapper", &mut self.repeated_string_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_string_wrapper, "repeated_string_wrapper")
             }
             ::rsfast::text::FieldName::Ident("repeated_bytes_wrapper") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
-                    >("repeated_bytes_wrapper", &mut self.repeated_bytes_wrapper)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_bytes_wrapper, "repeated_bytes_wrapper")
             }
             ::rsfast::text::FieldName::Ident("optional_duration") => {
-                self.optional_duration = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
-                        >("optional_duration")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                    >(&mut self.optional_duration, "optional_duration")
             }
             ::rsfast::text::FieldName::Ident("optional_timestamp") => {
-                self.optional_timestamp = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
-                        >("optional_timestamp")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                    >(&mut self.optional_timestamp, "optional_timestamp")
             }
             ::rsfast::text::FieldName::Ident("optional_field_mask") => {
-                self.optional_field_mask = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
-                        >("optional_field_mask")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                    >(&mut self.optional_field_mask, "optional_field_mask")
             }
             ::rsfast::text::FieldName::Ident("optional_struct") => {
-                self.optional_struct = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
-                        >("optional_struct")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                    >(&mut self.optional_struct, "optional_struct")
             }
             ::rsfast::text::FieldName::Ident("optional_any") => {
-                self.optional_any = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
-                        >("optional_any")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+                    >(&mut self.optional_any, "optional_any")
             }
             ::rsfast::text::FieldName::Ident("optional_value") => {
-                self.optional_value = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
-                        >("optional_value")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                    >(&mut self.optional_value, "optional_value")
             }
             ::rsfast::text::FieldName::Ident("optional_null_value") => {
-                self.optional_null_value = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
-                    >("optional_null_value")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.optional_null_value, "optional_null_value")
             }
             ::rsfast::text::FieldName::Ident("repeated_duration") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
-                    >("repeated_duration", &mut self.repeated_duration)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_duration, "repeated_duration")
             }
             ::rsfast::text::FieldName::Ident("repeated_timestamp") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
-                    >("repeated_timestamp", &mut self.repeated_timestamp)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_timestamp, "repeated_timestamp")
             }
             ::rsfast::text::FieldName::Ident("repeated_fieldmask") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
-                    >("repeated_fieldmask", &mut self.repeated_fieldmask)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_fieldmask, "repeated_fieldmask")
             }
             ::rsfast::text::FieldName::Ident("repeated_struct") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
-                    >("repeated_struct", &mut self.repeated_struct)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_struct, "repeated_struct")
             }
             ::rsfast::text::FieldName::Ident("repeated_any") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
-                    >("repeated_any", &mut self.repeated_any)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_any, "repeated_any")
             }
             ::rsfast::text::FieldName::Ident("repeated_value") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
-                    >("repeated_value", &mut self.repeated_value)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_value, "repeated_value")
             }
             ::rsfast::text::FieldName::Ident("repeated_list_value") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<::rsfast::wkt::ListValue>,
-                    >("repeated_list_value", &mut self.repeated_list_value)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.repeated_list_value, "repeated_list_value")
             }
             ::rsfast::text::FieldName::Ident("fieldname1") => {
-                self.fieldname1 = p.field::<::rsfast::text::codec::I32>("fieldname1")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.fieldname1, "fieldname1")
             }
             ::rsfast::text::FieldName::Ident("field_name2") => {
-                self.field_name2 = p.field::<::rsfast::text::codec::I32>("field_name2")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name2, "field_name2")
             }
             ::rsfast::text::FieldName::Ident("_field_name3") => {
-                self.field_name3 = p
-                    .field::<::rsfast::text::codec::I32>("_field_name3")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name3, "_field_name3")
             }
             ::rsfast::text::FieldName::Ident("field__name4_") => {
-                self.field_name4 = p
-                    .field::<::rsfast::text::codec::I32>("field__name4_")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name4, "field__name4_")
             }
             ::rsfast::text::FieldName::Ident("field0name5") => {
-                self.field0name5 = p.field::<::rsfast::text::codec::I32>("field0name5")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.field0name5, "field0name5")
             }
             ::rsfast::text::FieldName::Ident("field_0_name6") => {
-                self.field_0_name6 = p
-                    .field::<::rsfast::text::codec::I32>("field_0_name6")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_0_name6, "field_0_name6")
             }
             ::rsfast::text::FieldName::Ident("fieldName7") => {
-                self.field_name7 = p.field::<::rsfast::text::codec::I32>("fieldName7")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name7, "fieldName7")
             }
             ::rsfast::text::FieldName::Ident("FieldName8") => {
-                self.field_name8 = p.field::<::rsfast::text::codec::I32>("FieldName8")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name8, "FieldName8")
             }
             ::rsfast::text::FieldName::Ident("field_Name9") => {
-                self.field_name9 = p.field::<::rsfast::text::codec::I32>("field_Name9")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name9, "field_Name9")
             }
             ::rsfast::text::FieldName::Ident("Field_Name10") => {
-                self.field_name10 = p
-                    .field::<::rsfast::text::codec::I32>("Field_Name10")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name10, "Field_Name10")
             }
             ::rsfast::text::FieldName::Ident("FIELD_NAME11") => {
-                self.field_name11 = p
-                    .field::<::rsfast::text::codec::I32>("FIELD_NAME11")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name11, "FIELD_NAME11")
             }
             ::rsfast::text::FieldName::Ident("FIELD_name12") => {
-                self.field_name12 = p
-                    .field::<::rsfast::text::codec::I32>("FIELD_name12")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name12, "FIELD_name12")
             }
             ::rsfast::text::FieldName::Ident("__field_name13") => {
-                self.field_name13 = p
-                    .field::<::rsfast::text::codec::I32>("__field_name13")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name13, "__field_name13")
             }
             ::rsfast::text::FieldName::Ident("__Field_name14") => {
-                self.field_name14 = p
-                    .field::<::rsfast::text::codec::I32>("__Field_name14")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name14, "__Field_name14")
             }
             ::rsfast::text::FieldName::Ident("field__name15") => {
-                self.field_name15 = p
-                    .field::<::rsfast::text::codec::I32>("field__name15")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name15, "field__name15")
             }
             ::rsfast::text::FieldName::Ident("field__Name16") => {
-                self.field_name16 = p
-                    .field::<::rsfast::text::codec::I32>("field__Name16")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name16, "field__Name16")
             }
             ::rsfast::text::FieldName::Ident("field_name17__") => {
-                self.field_name17 = p
-                    .field::<::rsfast::text::codec::I32>("field_name17__")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name17, "field_name17__")
             }
             ::rsfast::text::FieldName::Ident("Field_name18__") => {
-                self.field_name18 = p
-                    .field::<::rsfast::text::codec::I32>("Field_name18__")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name18, "Field_name18__")
             }
             ::rsfast::text::FieldName::Ident("oneof_uint32") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofUint32(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U32,
-                            >("oneof_field", "oneof_uint32")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint32",
+                    test_all_types_proto3::OneofField::OneofUint32,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofNestedMessage(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::BoxMsg<
-                                    test_all_types_proto3::NestedMessage,
-                                >,
-                            >("oneof_field", "oneof_nested_message")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_nested_message",
+                    test_all_types_proto3::OneofField::OneofNestedMessage,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_string") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofString(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("oneof_field", "oneof_string")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_string",
+                    test_all_types_proto3::OneofField::OneofString,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_bytes") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofBytes(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bytes,
-                            >("oneof_field", "oneof_bytes")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bytes",
+                    test_all_types_proto3::OneofField::OneofBytes,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_bool") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofBool(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bool,
-                            >("oneof_field", "oneof_bool")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bool",
+                    test_all_types_proto3::OneofField::OneofBool,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_uint64") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofUint64(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U64,
-                            >("oneof_field", "oneof_uint64")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint64",
+                    test_all_types_proto3::OneofField::OneofUint64,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_float") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofFloat(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F32,
-                            >("oneof_field", "oneof_float")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_float",
+                    test_all_types_proto3::OneofField::OneofFloat,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_double") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofDouble(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F64,
-                            >("oneof_field", "oneof_double")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_double",
+                    test_all_types_proto3::OneofField::OneofDouble,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_enum") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofEnum(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Enum<
-                                    test_all_types_proto3::NestedEnum,
-                                >,
-                            >("oneof_field", "oneof_enum")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_enum",
+                    test_all_types_proto3::OneofField::OneofEnum,
+                )
             }
             ::rsfast::text::FieldName::Ident("oneof_null_value") => {
-                self.oneof_field = ::core::option::Option::Some(
-                    test_all_types_proto3::OneofField::OneofNullValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
-                            >("oneof_field", "oneof_null_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_null_value",
+                    test_all_types_proto3::OneofField::OneofNullValue,
+                )
             }
-            ::rsfast::text::FieldName::Ident("reserved_field") => {
-                p.skip_value()?;
-                ::core::result::Result::Ok(true)
-            }
+            ::rsfast::text::FieldName::Ident("reserved_field") => p.skip_reserved(),
             _ => ::core::result::Result::Ok(false),
         }
     }
@@ -10278,17 +10100,12 @@ pub mod test_all_types_proto3 {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = p.field::<::rsfast::text::codec::I32>("a")?;
-                    ::core::result::Result::Ok(true)
+                    p.set::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("corecursive") => {
-                    self.corecursive = ::core::option::Option::Some(
-                        p
-                            .field::<
-                                ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto3>,
-                            >("corecursive")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto3>,
+                        >(&mut self.corecursive, "corecursive")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -10560,8 +10377,7 @@ impl ::rsfast::text::TextMessage for ForeignMessage {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("c") => {
-                self.c = p.field::<::rsfast::text::codec::I32>("c")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.c, "c")
             }
             _ => ::core::result::Result::Ok(false),
         }

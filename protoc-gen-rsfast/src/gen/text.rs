@@ -191,7 +191,6 @@ fn merge_body(message: &Message) -> TokenStream {
     let from = &message.module;
     let mut taken = HashSet::new();
     let mut arms = Vec::new();
-    let ok = quote!(::core::result::Result::Ok(true));
     for f in &message.fields {
         let pats = patterns(f, &mut taken);
         if pats.is_empty() {
@@ -202,23 +201,23 @@ fn merge_body(message: &Message) -> TokenStream {
         let store = match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
                 let c = codec(&f.kind, from);
-                quote!(self.#name = p.field::<#c>(#text)?;)
+                quote!(p.set::<#c>(&mut self.#name, #text))
             }
             Cardinality::Singular(_) => {
                 let c = codec(&f.kind, from);
-                quote!(self.#name = ::core::option::Option::Some(p.field::<#c>(#text)?);)
+                quote!(p.set_optional::<#c>(&mut self.#name, #text))
             }
             Cardinality::Repeated { .. } => {
                 let c = codec(&f.kind, from);
-                quote!(p.repeated::<#c>(#text, &mut self.#name)?;)
+                quote!(p.add::<#c>(&mut self.#name, #text))
             }
             Cardinality::Map { key, value } => {
                 let k = codec(key, from);
                 let v = codec(value, from);
-                quote!(p.map_entries::<#k, #v, _>(#text, &mut self.#name)?;)
+                quote!(p.add_entries::<#k, #v, _>(&mut self.#name, #text))
             }
         };
-        arms.push(quote!(::rsfast::text::FieldName::Ident(#(#pats)|*) => { #store #ok }));
+        arms.push(quote!(::rsfast::text::FieldName::Ident(#(#pats)|*) => #store,));
     }
     let child = ident(&message.child_module);
     for oneof in &message.oneofs {
@@ -234,12 +233,12 @@ fn merge_body(message: &Message) -> TokenStream {
             let c = codec(&f.kind, from);
             let text = &f.text_name;
             arms.push(quote! {
-                ::rsfast::text::FieldName::Ident(#(#pats)|*) => {
-                    self.#field = ::core::option::Option::Some(
-                        #child::#enum_name::#variant(p.oneof_field::<#c>(#oneof_name, #text)?),
-                    );
-                    #ok
-                }
+                ::rsfast::text::FieldName::Ident(#(#pats)|*) => p.set_oneof::<#c, _>(
+                    &mut self.#field,
+                    #oneof_name,
+                    #text,
+                    #child::#enum_name::#variant,
+                ),
             });
         }
     }
@@ -250,10 +249,7 @@ fn merge_body(message: &Message) -> TokenStream {
         .collect();
     if !reserved.is_empty() {
         arms.push(quote! {
-            ::rsfast::text::FieldName::Ident(#(#reserved)|*) => {
-                p.skip_value()?;
-                #ok
-            }
+            ::rsfast::text::FieldName::Ident(#(#reserved)|*) => p.skip_reserved(),
         });
     }
     if message.full_name == ANY {

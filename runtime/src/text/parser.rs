@@ -74,7 +74,11 @@ impl<'a> Parser<'a> {
 
     /// 1-based line and column (in characters) of byte offset `pos`.
     fn line_column(&self, pos: usize) -> (usize, usize) {
-        let before = &self.input[..pos.min(self.input.len())];
+        let mut pos = pos.min(self.input.len());
+        while !self.input.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        let before = &self.input[..pos];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         (line, before[line_start..].chars().count() + 1)
@@ -294,6 +298,75 @@ impl<'a> Parser<'a> {
     ) -> Result<C::Value, TextError> {
         self.set_once(oneof, "oneof")?;
         self.field::<C>(field)
+    }
+
+    // What generated `merge_text_field` arms call: one call per arm, evaluating to the
+    // arm's result, keeps that function's stack frame small (it recurses through
+    // nested messages).
+
+    /// Sets singular field `name` (implicit presence).
+    pub fn set<C: TextCodec>(
+        &mut self,
+        field: &mut C::Value,
+        name: &'static str,
+    ) -> Result<bool, TextError> {
+        *field = self.field::<C>(name)?;
+        Ok(true)
+    }
+
+    /// Sets singular field `name` (explicit presence).
+    pub fn set_optional<C: TextCodec>(
+        &mut self,
+        field: &mut Option<C::Value>,
+        name: &'static str,
+    ) -> Result<bool, TextError> {
+        *field = Some(self.field::<C>(name)?);
+        Ok(true)
+    }
+
+    /// Sets member `name` of `oneof`, wrapped by `variant`.
+    pub fn set_oneof<C: TextCodec, O>(
+        &mut self,
+        field: &mut Option<O>,
+        oneof: &'static str,
+        name: &'static str,
+        variant: fn(C::Value) -> O,
+    ) -> Result<bool, TextError> {
+        *field = Some(variant(self.oneof_field::<C>(oneof, name)?));
+        Ok(true)
+    }
+
+    /// Appends to repeated field `name`.
+    pub fn add<C: TextCodec>(
+        &mut self,
+        values: &mut Vec<C::Value>,
+        name: &'static str,
+    ) -> Result<bool, TextError> {
+        self.repeated::<C>(name, values)?;
+        Ok(true)
+    }
+
+    /// Inserts into map field `name`.
+    pub fn add_entries<K, V, S>(
+        &mut self,
+        map: &mut std::collections::HashMap<K::Value, V::Value, S>,
+        name: &'static str,
+    ) -> Result<bool, TextError>
+    where
+        K: TextCodec,
+        V: TextCodec,
+        K::Value: Default + Eq + std::hash::Hash,
+        V::Value: Default,
+        S: std::hash::BuildHasher,
+    {
+        self.map_entries::<K, V, S>(name, map)?;
+        Ok(true)
+    }
+
+    /// Skips the value of a reserved field.
+    pub fn skip_reserved(&mut self) -> Result<bool, TextError> {
+        self.skip_value()?;
+        Ok(true)
     }
 
     /// Values of a repeated field of codec `C` (one value, or a list `[a, b]`),

@@ -106,7 +106,7 @@ impl<'a> Printer<'a> {
     /// The unknown fields of a message, when the options ask for them.
     pub fn unknown_fields(&mut self, unknown: &UnknownFields) {
         if self.print_unknown_fields {
-            self.unknown_records(unknown.as_bytes());
+            self.unknown_records(unknown.as_bytes(), 0);
         }
     }
 
@@ -138,7 +138,7 @@ impl<'a> Printer<'a> {
     /// Raw records by field number: varints in decimal, fixed-width values in hex,
     /// length-delimited values as a nested message when they parse as one, else as
     /// a string; groups nested.
-    fn unknown_records(&mut self, bytes: &[u8]) {
+    fn unknown_records(&mut self, bytes: &[u8], depth: u32) {
         let mut reader = Reader::new(bytes);
         while let Ok(Some(tag)) = reader.next_tag(0) {
             let number = crate::wire::field_number(tag);
@@ -157,18 +157,22 @@ impl<'a> Printer<'a> {
                 }
                 Some(WireType::Len) => {
                     let payload = inner.read_bytes().unwrap_or_default();
-                    if !payload.is_empty() && is_record_set(payload) {
-                        self.nested(|p| p.unknown_records(payload));
+                    // Past the recursion limit, nested payloads print as strings.
+                    if !payload.is_empty() && depth < MAX_UNKNOWN_DEPTH && is_record_set(payload) {
+                        self.nested(|p| p.unknown_records(payload, depth + 1));
                     } else {
                         self.scalar(format_args!("\"{}\"", escape_bytes(payload)));
                     }
                 }
                 // The group's records, its end tag at the end.
-                _ => self.nested(|p| p.unknown_records(value)),
+                _ => self.nested(|p| p.unknown_records(value, depth + 1)),
             }
         }
     }
 }
+
+/// How deep unknown length-delimited payloads are printed as nested messages.
+const MAX_UNKNOWN_DEPTH: u32 = crate::DEFAULT_RECURSION_LIMIT;
 
 /// Whether `bytes` is a sequence of well-formed records (so printing it as a nested
 /// message loses nothing).

@@ -67,8 +67,7 @@ impl ::rsfast::text::TextMessage for EchoRequest {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("message") => {
-                self.message = p.field::<::rsfast::text::codec::Str>("message")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.message, "message")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -138,8 +137,7 @@ impl ::rsfast::text::TextMessage for EchoResponse {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("message") => {
-                self.message = p.field::<::rsfast::text::codec::Str>("message")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.message, "message")
             }
             _ => ::core::result::Result::Ok(false),
         }

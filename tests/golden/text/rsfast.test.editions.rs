@@ -384,85 +384,70 @@ impl ::rsfast::text::TextMessage for Editions {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("explicit") => {
-                self.explicit = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("explicit")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.explicit, "explicit")
             }
             ::rsfast::text::FieldName::Ident("implicit") => {
-                self.implicit = p.field::<::rsfast::text::codec::I32>("implicit")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.implicit, "implicit")
             }
             ::rsfast::text::FieldName::Ident("required") => {
-                self.required = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("required")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required, "required")
             }
             ::rsfast::text::FieldName::Ident("packed") => {
-                p.repeated::<::rsfast::text::codec::I32>("packed", &mut self.packed)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.packed, "packed")
             }
             ::rsfast::text::FieldName::Ident("expanded") => {
-                p.repeated::<
-                        ::rsfast::text::codec::I32,
-                    >("expanded", &mut self.expanded)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.expanded, "expanded")
             }
             ::rsfast::text::FieldName::Ident("delimited") => {
-                self.delimited = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Msg<editions::Child>>("delimited")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<editions::Child>,
+                    >(&mut self.delimited, "delimited")
             }
             ::rsfast::text::FieldName::Ident("prefixed") => {
-                self.prefixed = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Msg<editions::Child>>("prefixed")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<editions::Child>,
+                    >(&mut self.prefixed, "prefixed")
             }
             ::rsfast::text::FieldName::Ident("closed") => {
-                self.closed = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::ClosedEnum<Closed>>("closed")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<Closed>,
+                    >(&mut self.closed, "closed")
             }
             ::rsfast::text::FieldName::Ident("open") => {
-                self.open = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Enum<Open>>("open")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Enum<Open>,
+                    >(&mut self.open, "open")
             }
             ::rsfast::text::FieldName::Ident("with_default") => {
-                self.with_default = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("with_default")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.with_default, "with_default")
             }
             ::rsfast::text::FieldName::Ident("delimited_list") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<editions::Child>,
-                    >("delimited_list", &mut self.delimited_list)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.delimited_list, "delimited_list")
             }
             ::rsfast::text::FieldName::Ident("delimited_member") => {
-                self.choice = ::core::option::Option::Some(
-                    editions::Choice::DelimitedMember(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<editions::Child>,
-                            >("choice", "delimited_member")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<editions::Child>,
+                        _,
+                    >(
+                    &mut self.choice,
+                    "choice",
+                    "delimited_member",
+                    editions::Choice::DelimitedMember,
+                )
             }
             ::rsfast::text::FieldName::Ident("number") => {
-                self.choice = ::core::option::Option::Some(
-                    editions::Choice::Number(
-                        p.oneof_field::<::rsfast::text::codec::I64>("choice", "number")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.choice, "choice", "number", editions::Choice::Number)
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -545,10 +530,7 @@ pub mod editions {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("a")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -655,16 +637,13 @@ impl ::rsfast::text::TextMessage for Implicit {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("a") => {
-                self.a = p.field::<::rsfast::text::codec::I32>("a")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.a, "a")
             }
             ::rsfast::text::FieldName::Ident("b") => {
-                self.b = p.field::<::rsfast::text::codec::Str>("b")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.b, "b")
             }
             ::rsfast::text::FieldName::Ident("c") => {
-                self.c = p.field::<::rsfast::text::codec::Enum<Open>>("c")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Enum<Open>>(&mut self.c, "c")
             }
             _ => ::core::result::Result::Ok(false),
         }

@@ -147,30 +147,21 @@ impl ::rsfast::text::TextMessage for Node {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("value")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.value, "value")
             }
             ::rsfast::text::FieldName::Ident("packed") => {
-                p.repeated::<::rsfast::text::codec::I32>("packed", &mut self.packed)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.packed, "packed")
             }
             ::rsfast::text::FieldName::Ident("expanded") => {
-                p.repeated::<
-                        ::rsfast::text::codec::I32,
-                    >("expanded", &mut self.expanded)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.expanded, "expanded")
             }
             ::rsfast::text::FieldName::Ident("child") => {
-                self.child = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::BoxMsg<Node>>("child")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<Node>,
+                    >(&mut self.child, "child")
             }
             ::rsfast::text::FieldName::Ident("name") => {
-                self.name = p.field::<::rsfast::text::codec::Str>("name")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.name, "name")
             }
             _ => ::core::result::Result::Ok(false),
         }

@@ -80,12 +80,10 @@ impl ::rsfast::text::TextMessage for Point {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("x") => {
-                self.x = p.field::<::rsfast::text::codec::I32>("x")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.x, "x")
             }
             ::rsfast::text::FieldName::Ident("y") => {
-                self.y = p.field::<::rsfast::text::codec::I32>("y")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.y, "y")
             }
             _ => ::core::result::Result::Ok(false),
         }

@@ -305,68 +305,52 @@ impl ::rsfast::text::TextMessage for Scalars {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("f_int32") => {
-                self.f_int32 = p.field::<::rsfast::text::codec::I32>("f_int32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.f_int32, "f_int32")
             }
             ::rsfast::text::FieldName::Ident("f_int64") => {
-                self.f_int64 = p.field::<::rsfast::text::codec::I64>("f_int64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.f_int64, "f_int64")
             }
             ::rsfast::text::FieldName::Ident("f_uint32") => {
-                self.f_uint32 = p.field::<::rsfast::text::codec::U32>("f_uint32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::U32>(&mut self.f_uint32, "f_uint32")
             }
             ::rsfast::text::FieldName::Ident("f_uint64") => {
-                self.f_uint64 = p.field::<::rsfast::text::codec::U64>("f_uint64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::U64>(&mut self.f_uint64, "f_uint64")
             }
             ::rsfast::text::FieldName::Ident("f_sint32") => {
-                self.f_sint32 = p.field::<::rsfast::text::codec::I32>("f_sint32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.f_sint32, "f_sint32")
             }
             ::rsfast::text::FieldName::Ident("f_sint64") => {
-                self.f_sint64 = p.field::<::rsfast::text::codec::I64>("f_sint64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.f_sint64, "f_sint64")
             }
             ::rsfast::text::FieldName::Ident("f_fixed32") => {
-                self.f_fixed32 = p.field::<::rsfast::text::codec::U32>("f_fixed32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::U32>(&mut self.f_fixed32, "f_fixed32")
             }
             ::rsfast::text::FieldName::Ident("f_fixed64") => {
-                self.f_fixed64 = p.field::<::rsfast::text::codec::U64>("f_fixed64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::U64>(&mut self.f_fixed64, "f_fixed64")
             }
             ::rsfast::text::FieldName::Ident("f_sfixed32") => {
-                self.f_sfixed32 = p.field::<::rsfast::text::codec::I32>("f_sfixed32")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.f_sfixed32, "f_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("f_sfixed64") => {
-                self.f_sfixed64 = p.field::<::rsfast::text::codec::I64>("f_sfixed64")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.f_sfixed64, "f_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("f_float") => {
-                self.f_float = p.field::<::rsfast::text::codec::F32>("f_float")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::F32>(&mut self.f_float, "f_float")
             }
             ::rsfast::text::FieldName::Ident("f_double") => {
-                self.f_double = p.field::<::rsfast::text::codec::F64>("f_double")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::F64>(&mut self.f_double, "f_double")
             }
             ::rsfast::text::FieldName::Ident("f_bool") => {
-                self.f_bool = p.field::<::rsfast::text::codec::Bool>("f_bool")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Bool>(&mut self.f_bool, "f_bool")
             }
             ::rsfast::text::FieldName::Ident("f_string") => {
-                self.f_string = p.field::<::rsfast::text::codec::Str>("f_string")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.f_string, "f_string")
             }
             ::rsfast::text::FieldName::Ident("f_bytes") => {
-                self.f_bytes = p.field::<::rsfast::text::codec::Bytes>("f_bytes")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Bytes>(&mut self.f_bytes, "f_bytes")
             }
             ::rsfast::text::FieldName::Ident("f_enum") => {
-                self.f_enum = p.field::<::rsfast::text::codec::Enum<Color>>("f_enum")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Enum<Color>>(&mut self.f_enum, "f_enum")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -804,100 +788,82 @@ impl ::rsfast::text::TextMessage for Optionals {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("o_int32") => {
-                self.o_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("o_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.o_int32, "o_int32")
             }
             ::rsfast::text::FieldName::Ident("o_int64") => {
-                self.o_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("o_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.o_int64, "o_int64")
             }
             ::rsfast::text::FieldName::Ident("o_uint32") => {
-                self.o_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("o_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.o_uint32, "o_uint32")
             }
             ::rsfast::text::FieldName::Ident("o_uint64") => {
-                self.o_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("o_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.o_uint64, "o_uint64")
             }
             ::rsfast::text::FieldName::Ident("o_sint32") => {
-                self.o_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("o_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.o_sint32, "o_sint32")
             }
             ::rsfast::text::FieldName::Ident("o_sint64") => {
-                self.o_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("o_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.o_sint64, "o_sint64")
             }
             ::rsfast::text::FieldName::Ident("o_fixed32") => {
-                self.o_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("o_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.o_fixed32, "o_fixed32")
             }
             ::rsfast::text::FieldName::Ident("o_fixed64") => {
-                self.o_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("o_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.o_fixed64, "o_fixed64")
             }
             ::rsfast::text::FieldName::Ident("o_sfixed32") => {
-                self.o_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("o_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.o_sfixed32, "o_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("o_sfixed64") => {
-                self.o_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("o_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.o_sfixed64, "o_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("o_float") => {
-                self.o_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("o_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.o_float, "o_float")
             }
             ::rsfast::text::FieldName::Ident("o_double") => {
-                self.o_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("o_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.o_double, "o_double")
             }
             ::rsfast::text::FieldName::Ident("o_bool") => {
-                self.o_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("o_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::Bool>(&mut self.o_bool, "o_bool")
             }
             ::rsfast::text::FieldName::Ident("o_string") => {
-                self.o_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("o_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.o_string, "o_string")
             }
             ::rsfast::text::FieldName::Ident("o_bytes") => {
-                self.o_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("o_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.o_bytes, "o_bytes")
             }
             ::rsfast::text::FieldName::Ident("o_enum") => {
-                self.o_enum = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Enum<Color>>("o_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Enum<Color>,
+                    >(&mut self.o_enum, "o_enum")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1335,122 +1301,77 @@ impl ::rsfast::text::TextMessage for Repeated {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("r_int32") => {
-                p.repeated::<::rsfast::text::codec::I32>("r_int32", &mut self.r_int32)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.r_int32, "r_int32")
             }
             ::rsfast::text::FieldName::Ident("r_int64") => {
-                p.repeated::<::rsfast::text::codec::I64>("r_int64", &mut self.r_int64)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I64>(&mut self.r_int64, "r_int64")
             }
             ::rsfast::text::FieldName::Ident("r_uint32") => {
-                p.repeated::<
-                        ::rsfast::text::codec::U32,
-                    >("r_uint32", &mut self.r_uint32)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::U32>(&mut self.r_uint32, "r_uint32")
             }
             ::rsfast::text::FieldName::Ident("r_uint64") => {
-                p.repeated::<
-                        ::rsfast::text::codec::U64,
-                    >("r_uint64", &mut self.r_uint64)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::U64>(&mut self.r_uint64, "r_uint64")
             }
             ::rsfast::text::FieldName::Ident("r_sint32") => {
-                p.repeated::<
-                        ::rsfast::text::codec::I32,
-                    >("r_sint32", &mut self.r_sint32)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.r_sint32, "r_sint32")
             }
             ::rsfast::text::FieldName::Ident("r_sint64") => {
-                p.repeated::<
-                        ::rsfast::text::codec::I64,
-                    >("r_sint64", &mut self.r_sint64)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I64>(&mut self.r_sint64, "r_sint64")
             }
             ::rsfast::text::FieldName::Ident("r_fixed32") => {
-                p.repeated::<
-                        ::rsfast::text::codec::U32,
-                    >("r_fixed32", &mut self.r_fixed32)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::U32>(&mut self.r_fixed32, "r_fixed32")
             }
             ::rsfast::text::FieldName::Ident("r_fixed64") => {
-                p.repeated::<
-                        ::rsfast::text::codec::U64,
-                    >("r_fixed64", &mut self.r_fixed64)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::U64>(&mut self.r_fixed64, "r_fixed64")
             }
             ::rsfast::text::FieldName::Ident("r_sfixed32") => {
-                p.repeated::<
-                        ::rsfast::text::codec::I32,
-                    >("r_sfixed32", &mut self.r_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.r_sfixed32, "r_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("r_sfixed64") => {
-                p.repeated::<
-                        ::rsfast::text::codec::I64,
-                    >("r_sfixed64", &mut self.r_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I64>(&mut self.r_sfixed64, "r_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("r_float") => {
-                p.repeated::<::rsfast::text::codec::F32>("r_float", &mut self.r_float)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::F32>(&mut self.r_float, "r_float")
             }
             ::rsfast::text::FieldName::Ident("r_double") => {
-                p.repeated::<
-                        ::rsfast::text::codec::F64,
-                    >("r_double", &mut self.r_double)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::F64>(&mut self.r_double, "r_double")
             }
             ::rsfast::text::FieldName::Ident("r_bool") => {
-                p.repeated::<::rsfast::text::codec::Bool>("r_bool", &mut self.r_bool)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Bool>(&mut self.r_bool, "r_bool")
             }
             ::rsfast::text::FieldName::Ident("r_string") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Str,
-                    >("r_string", &mut self.r_string)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Str>(&mut self.r_string, "r_string")
             }
             ::rsfast::text::FieldName::Ident("r_bytes") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Bytes,
-                    >("r_bytes", &mut self.r_bytes)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Bytes>(&mut self.r_bytes, "r_bytes")
             }
             ::rsfast::text::FieldName::Ident("r_enum") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Enum<Color>,
-                    >("r_enum", &mut self.r_enum)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Enum<Color>>(&mut self.r_enum, "r_enum")
             }
             ::rsfast::text::FieldName::Ident("r_message") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<repeated::Nested>,
-                    >("r_message", &mut self.r_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.r_message, "r_message")
             }
             ::rsfast::text::FieldName::Ident("unpacked_int32") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I32,
-                    >("unpacked_int32", &mut self.unpacked_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_int32, "unpacked_int32")
             }
             ::rsfast::text::FieldName::Ident("unpacked_double") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::F64,
-                    >("unpacked_double", &mut self.unpacked_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_double, "unpacked_double")
             }
             ::rsfast::text::FieldName::Ident("unpacked_enum") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Enum<Color>,
-                    >("unpacked_enum", &mut self.unpacked_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_enum, "unpacked_enum")
             }
             ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::I64,
-                    >("unpacked_sint64", &mut self.unpacked_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1543,12 +1464,10 @@ pub mod repeated {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = p.field::<::rsfast::text::codec::I32>("a")?;
-                    ::core::result::Result::Ok(true)
+                    p.set::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("b") => {
-                    self.b = p.field::<::rsfast::text::codec::Str>("b")?;
-                    ::core::result::Result::Ok(true)
+                    p.set::<::rsfast::text::codec::Str>(&mut self.b, "b")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -2684,148 +2603,130 @@ impl ::rsfast::text::TextMessage for Maps {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("int32_int32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("int32_int32", &mut self.int32_int32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.int32_int32, "int32_int32")
             }
             ::rsfast::text::FieldName::Ident("int64_int64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("int64_int64", &mut self.int64_int64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.int64_int64, "int64_int64")
             }
             ::rsfast::text::FieldName::Ident("uint32_uint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("uint32_uint32", &mut self.uint32_uint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.uint32_uint32, "uint32_uint32")
             }
             ::rsfast::text::FieldName::Ident("uint64_uint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("uint64_uint64", &mut self.uint64_uint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.uint64_uint64, "uint64_uint64")
             }
             ::rsfast::text::FieldName::Ident("sint32_sint32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("sint32_sint32", &mut self.sint32_sint32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.sint32_sint32, "sint32_sint32")
             }
             ::rsfast::text::FieldName::Ident("sint64_sint64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("sint64_sint64", &mut self.sint64_sint64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.sint64_sint64, "sint64_sint64")
             }
             ::rsfast::text::FieldName::Ident("fixed32_fixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U32,
                         ::rsfast::text::codec::U32,
                         _,
-                    >("fixed32_fixed32", &mut self.fixed32_fixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.fixed32_fixed32, "fixed32_fixed32")
             }
             ::rsfast::text::FieldName::Ident("fixed64_fixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::U64,
                         _,
-                    >("fixed64_fixed64", &mut self.fixed64_fixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.fixed64_fixed64, "fixed64_fixed64")
             }
             ::rsfast::text::FieldName::Ident("sfixed32_sfixed32") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::I32,
                         _,
-                    >("sfixed32_sfixed32", &mut self.sfixed32_sfixed32)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.sfixed32_sfixed32, "sfixed32_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("sfixed64_sfixed64") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I64,
                         ::rsfast::text::codec::I64,
                         _,
-                    >("sfixed64_sfixed64", &mut self.sfixed64_sfixed64)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.sfixed64_sfixed64, "sfixed64_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("bool_bool") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Bool,
                         ::rsfast::text::codec::Bool,
                         _,
-                    >("bool_bool", &mut self.bool_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.bool_bool, "bool_bool")
             }
             ::rsfast::text::FieldName::Ident("string_string") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Str,
                         _,
-                    >("string_string", &mut self.string_string)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.string_string, "string_string")
             }
             ::rsfast::text::FieldName::Ident("string_bytes") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Bytes,
                         _,
-                    >("string_bytes", &mut self.string_bytes)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.string_bytes, "string_bytes")
             }
             ::rsfast::text::FieldName::Ident("int32_float") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F32,
                         _,
-                    >("int32_float", &mut self.int32_float)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.int32_float, "int32_float")
             }
             ::rsfast::text::FieldName::Ident("int32_double") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::F64,
                         _,
-                    >("int32_double", &mut self.int32_double)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.int32_double, "int32_double")
             }
             ::rsfast::text::FieldName::Ident("string_enum") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Enum<Color>,
                         _,
-                    >("string_enum", &mut self.string_enum)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.string_enum, "string_enum")
             }
             ::rsfast::text::FieldName::Ident("string_message") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<Scalars>,
                         _,
-                    >("string_message", &mut self.string_message)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.string_message, "string_message")
             }
             ::rsfast::text::FieldName::Ident("uint64_foreign") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::U64,
                         ::rsfast::text::codec::Msg<other::Point>,
                         _,
-                    >("uint64_foreign", &mut self.uint64_foreign)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.uint64_foreign, "uint64_foreign")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -3107,108 +3008,64 @@ impl ::rsfast::text::TextMessage for Oneofs {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("name") => {
-                self.name = p.field::<::rsfast::text::codec::Str>("name")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.name, "name")
             }
             ::rsfast::text::FieldName::Ident("between") => {
-                self.between = p.field::<::rsfast::text::codec::I32>("between")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.between, "between")
             }
             ::rsfast::text::FieldName::Ident("c_int32") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CInt32(
-                        p.oneof_field::<::rsfast::text::codec::I32>("choice", "c_int32")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.choice, "choice", "c_int32", oneofs::Choice::CInt32)
             }
             ::rsfast::text::FieldName::Ident("c_string") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CString(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("choice", "c_string")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.choice, "choice", "c_string", oneofs::Choice::CString)
             }
             ::rsfast::text::FieldName::Ident("c_bytes") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CBytes(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bytes,
-                            >("choice", "c_bytes")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(&mut self.choice, "choice", "c_bytes", oneofs::Choice::CBytes)
             }
             ::rsfast::text::FieldName::Ident("c_message") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CMessage(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<Scalars>,
-                            >("choice", "c_message")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<Scalars>,
+                        _,
+                    >(&mut self.choice, "choice", "c_message", oneofs::Choice::CMessage)
             }
             ::rsfast::text::FieldName::Ident("c_enum") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CEnum(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Enum<Color>,
-                            >("choice", "c_enum")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<Color>,
+                        _,
+                    >(&mut self.choice, "choice", "c_enum", oneofs::Choice::CEnum)
             }
             ::rsfast::text::FieldName::Ident("c_self") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CSelf(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::BoxMsg<Oneofs>,
-                            >("choice", "c_self")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<Oneofs>,
+                        _,
+                    >(&mut self.choice, "choice", "c_self", oneofs::Choice::CSelf)
             }
             ::rsfast::text::FieldName::Ident("c_double") => {
-                self.choice = ::core::option::Option::Some(
-                    oneofs::Choice::CDouble(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F64,
-                            >("choice", "c_double")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(&mut self.choice, "choice", "c_double", oneofs::Choice::CDouble)
             }
             ::rsfast::text::FieldName::Ident("s_uint64") => {
-                self.second = ::core::option::Option::Some(
-                    oneofs::Second::SUint64(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::U64,
-                            >("second", "s_uint64")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.second, "second", "s_uint64", oneofs::Second::SUint64)
             }
             ::rsfast::text::FieldName::Ident("s_sint32") => {
-                self.second = ::core::option::Option::Some(
-                    oneofs::Second::SSint32(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::I32,
-                            >("second", "s_sint32")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.second, "second", "s_sint32", oneofs::Second::SSint32)
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -3411,34 +3268,27 @@ impl ::rsfast::text::TextMessage for Tree {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::I32>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.value, "value")
             }
             ::rsfast::text::FieldName::Ident("left") => {
-                self.left = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::BoxMsg<Tree>>("left")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<Tree>,
+                    >(&mut self.left, "left")
             }
             ::rsfast::text::FieldName::Ident("right") => {
-                self.right = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::BoxMsg<Tree>>("right")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<Tree>,
+                    >(&mut self.right, "right")
             }
             ::rsfast::text::FieldName::Ident("children") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Msg<Tree>,
-                    >("children", &mut self.children)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Msg<Tree>>(&mut self.children, "children")
             }
             ::rsfast::text::FieldName::Ident("named") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<Tree>,
                         _,
-                    >("named", &mut self.named)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.named, "named")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -3526,14 +3376,12 @@ impl ::rsfast::text::TextMessage for Ping {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("pong") => {
-                self.pong = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::BoxMsg<Pong>>("pong")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<Pong>,
+                    >(&mut self.pong, "pong")
             }
             ::rsfast::text::FieldName::Ident("depth") => {
-                self.depth = p.field::<::rsfast::text::codec::I32>("depth")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.depth, "depth")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -3604,10 +3452,9 @@ impl ::rsfast::text::TextMessage for Pong {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("ping") => {
-                self.ping = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::BoxMsg<Ping>>("ping")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<Ping>,
+                    >(&mut self.ping, "ping")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -3759,33 +3606,27 @@ impl ::rsfast::text::TextMessage for Keywords {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("type") => {
-                self.r#type = p.field::<::rsfast::text::codec::I32>("type")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.r#type, "type")
             }
             ::rsfast::text::FieldName::Ident("self") => {
-                self.self_ = p.field::<::rsfast::text::codec::Str>("self")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.self_, "self")
             }
             ::rsfast::text::FieldName::Ident("match") => {
-                self.r#match = p.field::<::rsfast::text::codec::Bool>("match")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Bool>(&mut self.r#match, "match")
             }
             ::rsfast::text::FieldName::Ident("async") => {
-                self.r#async = p.field::<::rsfast::text::codec::I32>("async")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.r#async, "async")
             }
             ::rsfast::text::FieldName::Ident("unknown_fields") => {
-                self.unknown_fields_ = p
-                    .field::<::rsfast::text::codec::Str>("unknown_fields")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.unknown_fields_, "unknown_fields")
             }
             ::rsfast::text::FieldName::Ident("crate") => {
-                self.crate_ = p.field::<::rsfast::text::codec::I64>("crate")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.crate_, "crate")
             }
             ::rsfast::text::FieldName::Ident("old_name" | "older_name") => {
-                p.skip_value()?;
-                ::core::result::Result::Ok(true)
+                p.skip_reserved()
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -3917,28 +3758,24 @@ impl ::rsfast::text::TextMessage for Outer {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("middle") => {
-                self.middle = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Msg<outer::Middle>>("middle")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<outer::Middle>,
+                    >(&mut self.middle, "middle")
             }
             ::rsfast::text::FieldName::Ident("level") => {
-                self.level = p
-                    .field::<
+                p.set::<
                         ::rsfast::text::codec::Enum<outer::middle::inner::Level>,
-                    >("level")?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.level, "level")
             }
             ::rsfast::text::FieldName::Ident("point") => {
-                self.point = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Msg<other::Point>>("point")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<other::Point>,
+                    >(&mut self.point, "point")
             }
             ::rsfast::text::FieldName::Ident("shape") => {
-                self.shape = p
-                    .field::<::rsfast::text::codec::Enum<other::Shape>>("shape")?;
-                ::core::result::Result::Ok(true)
+                p.set::<
+                        ::rsfast::text::codec::Enum<other::Shape>,
+                    >(&mut self.shape, "shape")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -4036,16 +3873,14 @@ pub mod outer {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("inner") => {
-                    self.inner = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::Msg<middle::Inner>>("inner")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::Msg<middle::Inner>,
+                        >(&mut self.inner, "inner")
                 }
                 ::rsfast::text::FieldName::Ident("inners") => {
-                    p.repeated::<
+                    p.add::<
                             ::rsfast::text::codec::Msg<middle::Inner>,
-                        >("inners", &mut self.inners)?;
-                    ::core::result::Result::Ok(true)
+                        >(&mut self.inners, "inners")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -4139,15 +3974,12 @@ pub mod outer {
             ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
                 match name {
                     ::rsfast::text::FieldName::Ident("level") => {
-                        self.level = p
-                            .field::<
+                        p.set::<
                                 ::rsfast::text::codec::Enum<inner::Level>,
-                            >("level")?;
-                        ::core::result::Result::Ok(true)
+                            >(&mut self.level, "level")
                     }
                     ::rsfast::text::FieldName::Ident("note") => {
-                        self.note = p.field::<::rsfast::text::codec::Str>("note")?;
-                        ::core::result::Result::Ok(true)
+                        p.set::<::rsfast::text::codec::Str>(&mut self.note, "note")
                     }
                     _ => ::core::result::Result::Ok(false),
                 }
@@ -4283,8 +4115,7 @@ impl ::rsfast::text::TextMessage for Documented {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("a") => {
-                self.a = p.field::<::rsfast::text::codec::I32>("a")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.a, "a")
             }
             _ => ::core::result::Result::Ok(false),
         }

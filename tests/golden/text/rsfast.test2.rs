@@ -575,133 +575,103 @@ impl ::rsfast::text::TextMessage for Defaults {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("d_int32") => {
-                self.d_int32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("d_int32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.d_int32, "d_int32")
             }
             ::rsfast::text::FieldName::Ident("d_int64") => {
-                self.d_int64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("d_int64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.d_int64, "d_int64")
             }
             ::rsfast::text::FieldName::Ident("d_uint32") => {
-                self.d_uint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("d_uint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.d_uint32, "d_uint32")
             }
             ::rsfast::text::FieldName::Ident("d_uint64") => {
-                self.d_uint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("d_uint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.d_uint64, "d_uint64")
             }
             ::rsfast::text::FieldName::Ident("d_sint32") => {
-                self.d_sint32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("d_sint32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.d_sint32, "d_sint32")
             }
             ::rsfast::text::FieldName::Ident("d_sint64") => {
-                self.d_sint64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("d_sint64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.d_sint64, "d_sint64")
             }
             ::rsfast::text::FieldName::Ident("d_fixed32") => {
-                self.d_fixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U32>("d_fixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.d_fixed32, "d_fixed32")
             }
             ::rsfast::text::FieldName::Ident("d_fixed64") => {
-                self.d_fixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::U64>("d_fixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.d_fixed64, "d_fixed64")
             }
             ::rsfast::text::FieldName::Ident("d_sfixed32") => {
-                self.d_sfixed32 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("d_sfixed32")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.d_sfixed32, "d_sfixed32")
             }
             ::rsfast::text::FieldName::Ident("d_sfixed64") => {
-                self.d_sfixed64 = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I64>("d_sfixed64")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.d_sfixed64, "d_sfixed64")
             }
             ::rsfast::text::FieldName::Ident("d_float") => {
-                self.d_float = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("d_float")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.d_float, "d_float")
             }
             ::rsfast::text::FieldName::Ident("d_double") => {
-                self.d_double = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("d_double")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.d_double, "d_double")
             }
             ::rsfast::text::FieldName::Ident("d_bool") => {
-                self.d_bool = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bool>("d_bool")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::Bool>(&mut self.d_bool, "d_bool")
             }
             ::rsfast::text::FieldName::Ident("d_string") => {
-                self.d_string = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("d_string")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.d_string, "d_string")
             }
             ::rsfast::text::FieldName::Ident("d_bytes") => {
-                self.d_bytes = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Bytes>("d_bytes")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.d_bytes, "d_bytes")
             }
             ::rsfast::text::FieldName::Ident("d_enum") => {
-                self.d_enum = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::ClosedEnum<Kind>>("d_enum")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<Kind>,
+                    >(&mut self.d_enum, "d_enum")
             }
             ::rsfast::text::FieldName::Ident("d_inf") => {
-                self.d_inf = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F32>("d_inf")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::F32>(&mut self.d_inf, "d_inf")
             }
             ::rsfast::text::FieldName::Ident("d_neg_inf") => {
-                self.d_neg_inf = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("d_neg_inf")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.d_neg_inf, "d_neg_inf")
             }
             ::rsfast::text::FieldName::Ident("d_nan") => {
-                self.d_nan = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::F64>("d_nan")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::F64>(&mut self.d_nan, "d_nan")
             }
             ::rsfast::text::FieldName::Ident("no_default") => {
-                self.no_default = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("no_default")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.no_default, "no_default")
             }
             ::rsfast::text::FieldName::Ident("enum_no_default") => {
-                self.enum_no_default = ::core::option::Option::Some(
-                    p
-                        .field::<
-                            ::rsfast::text::codec::ClosedEnum<Kind>,
-                        >("enum_no_default")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<Kind>,
+                    >(&mut self.enum_no_default, "enum_no_default")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -863,28 +833,20 @@ impl ::rsfast::text::TextMessage for Required {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("id") => {
-                self.id = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("id")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.id, "id")
             }
             ::rsfast::text::FieldName::Ident("name") => {
-                self.name = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Str>("name")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::Str>(&mut self.name, "name")
             }
             ::rsfast::text::FieldName::Ident("child") => {
-                self.child = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::BoxMsg<Required>>("child")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<Required>,
+                    >(&mut self.child, "child")
             }
             ::rsfast::text::FieldName::Ident("children") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Msg<Required>,
-                    >("children", &mut self.children)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.children, "children")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1094,37 +1056,28 @@ impl ::rsfast::text::TextMessage for HasRequired {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("single") => {
-                self.single = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Msg<Required>>("single")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<Required>,
+                    >(&mut self.single, "single")
             }
             ::rsfast::text::FieldName::Ident("by_name") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<Required>,
                         _,
-                    >("by_name", &mut self.by_name)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.by_name, "by_name")
             }
             ::rsfast::text::FieldName::Ident("picked") => {
-                self.pick = ::core::option::Option::Some(
-                    has_required::Pick::Picked(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<Required>,
-                            >("pick", "picked")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<Required>,
+                        _,
+                    >(&mut self.pick, "pick", "picked", has_required::Pick::Picked)
             }
             ::rsfast::text::FieldName::Ident("other") => {
-                self.pick = ::core::option::Option::Some(
-                    has_required::Pick::Other(
-                        p.oneof_field::<::rsfast::text::codec::I32>("pick", "other")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.pick, "pick", "other", has_required::Pick::Other)
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1245,22 +1198,15 @@ impl ::rsfast::text::TextMessage for Groups {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("Data" | "data") => {
-                self.data = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::Msg<groups::Data>>("Data")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<groups::Data>,
+                    >(&mut self.data, "Data")
             }
             ::rsfast::text::FieldName::Ident("Item" | "item") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Msg<groups::Item>,
-                    >("Item", &mut self.item)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Msg<groups::Item>>(&mut self.item, "Item")
             }
             ::rsfast::text::FieldName::Ident("after") => {
-                self.after = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("after")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.after, "after")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1364,16 +1310,10 @@ pub mod groups {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("a") => {
-                    self.a = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("a")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("b") => {
-                    self.b = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::Str>("b")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::Str>(&mut self.b, "b")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -1471,16 +1411,12 @@ pub mod groups {
         ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
             match name {
                 ::rsfast::text::FieldName::Ident("x") => {
-                    self.x = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::I32>("x")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.x, "x")
                 }
                 ::rsfast::text::FieldName::Ident("nested") => {
-                    self.nested = ::core::option::Option::Some(
-                        p.field::<::rsfast::text::codec::Msg<super::Groups>>("nested")?,
-                    );
-                    ::core::result::Result::Ok(true)
+                    p.set_optional::<
+                            ::rsfast::text::codec::Msg<super::Groups>,
+                        >(&mut self.nested, "nested")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -1733,52 +1669,36 @@ impl ::rsfast::text::TextMessage for Closed {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("single") => {
-                self.single = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::ClosedEnum<Kind>>("single")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<Kind>,
+                    >(&mut self.single, "single")
             }
             ::rsfast::text::FieldName::Ident("list") => {
-                p.repeated::<
-                        ::rsfast::text::codec::ClosedEnum<Kind>,
-                    >("list", &mut self.list)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::ClosedEnum<Kind>>(&mut self.list, "list")
             }
             ::rsfast::text::FieldName::Ident("packed_list") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::ClosedEnum<Kind>,
-                    >("packed_list", &mut self.packed_list)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_list, "packed_list")
             }
             ::rsfast::text::FieldName::Ident("by_id") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::I32,
                         ::rsfast::text::codec::ClosedEnum<Level>,
                         _,
-                    >("by_id", &mut self.by_id)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.by_id, "by_id")
             }
             ::rsfast::text::FieldName::Ident("one_kind") => {
-                self.choice = ::core::option::Option::Some(
-                    closed::Choice::OneKind(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::ClosedEnum<Kind>,
-                            >("choice", "one_kind")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::ClosedEnum<Kind>,
+                        _,
+                    >(&mut self.choice, "choice", "one_kind", closed::Choice::OneKind)
             }
             ::rsfast::text::FieldName::Ident("one_name") => {
-                self.choice = ::core::option::Option::Some(
-                    closed::Choice::OneName(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("choice", "one_name")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.choice, "choice", "one_name", closed::Choice::OneName)
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1903,24 +1823,20 @@ impl ::rsfast::text::TextMessage for Packed {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("plain") => {
-                p.repeated::<::rsfast::text::codec::I32>("plain", &mut self.plain)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.plain, "plain")
             }
             ::rsfast::text::FieldName::Ident("packed") => {
-                p.repeated::<::rsfast::text::codec::I32>("packed", &mut self.packed)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::I32>(&mut self.packed, "packed")
             }
             ::rsfast::text::FieldName::Ident("packed_fixed") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::U64,
-                    >("packed_fixed", &mut self.packed_fixed)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_fixed, "packed_fixed")
             }
             ::rsfast::text::FieldName::Ident("packed_bool") => {
-                p.repeated::<
+                p.add::<
                         ::rsfast::text::codec::Bool,
-                    >("packed_bool", &mut self.packed_bool)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.packed_bool, "packed_bool")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1999,10 +1915,7 @@ impl ::rsfast::text::TextMessage for Extendable {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("a") => {
-                self.a = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("a")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
             }
             ::rsfast::text::FieldName::Bracketed(name) => {
                 ::rsfast::text::merge_extension(
@@ -2094,10 +2007,7 @@ impl ::rsfast::text::TextMessage for ExtGroup {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("g") => {
-                self.g = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("g")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.g, "g")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -2175,10 +2085,7 @@ impl ::rsfast::text::TextMessage for ExtensionHolder {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("x") => {
-                self.x = ::core::option::Option::Some(
-                    p.field::<::rsfast::text::codec::I32>("x")?,
-                );
-                ::core::result::Result::Ok(true)
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.x, "x")
             }
             _ => ::core::result::Result::Ok(false),
         }

@@ -144,12 +144,10 @@ impl ::rsfast::text::TextMessage for Any {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("type_url") => {
-                self.type_url = p.field::<::rsfast::text::codec::Str>("type_url")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.type_url, "type_url")
             }
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::Bytes>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Bytes>(&mut self.value, "value")
             }
             ::rsfast::text::FieldName::Bracketed(name) => {
                 ::rsfast::text::merge_any(&mut self.type_url, &mut self.value, name, p)
@@ -309,12 +307,10 @@ impl ::rsfast::text::TextMessage for Duration {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("seconds") => {
-                self.seconds = p.field::<::rsfast::text::codec::I64>("seconds")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.seconds, "seconds")
             }
             ::rsfast::text::FieldName::Ident("nanos") => {
-                self.nanos = p.field::<::rsfast::text::codec::I32>("nanos")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.nanos, "nanos")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -663,8 +659,7 @@ impl ::rsfast::text::TextMessage for FieldMask {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("paths") => {
-                p.repeated::<::rsfast::text::codec::Str>("paths", &mut self.paths)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Str>(&mut self.paths, "paths")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -793,12 +788,11 @@ impl ::rsfast::text::TextMessage for Struct {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("fields") => {
-                p.map_entries::<
+                p.add_entries::<
                         ::rsfast::text::codec::Str,
                         ::rsfast::text::codec::Msg<Value>,
                         _,
-                    >("fields", &mut self.fields)?;
-                ::core::result::Result::Ok(true)
+                    >(&mut self.fields, "fields")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1009,70 +1003,40 @@ impl ::rsfast::text::TextMessage for Value {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("null_value") => {
-                self.kind = ::core::option::Option::Some(
-                    value::Kind::NullValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Enum<NullValue>,
-                            >("kind", "null_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<NullValue>,
+                        _,
+                    >(&mut self.kind, "kind", "null_value", value::Kind::NullValue)
             }
             ::rsfast::text::FieldName::Ident("number_value") => {
-                self.kind = ::core::option::Option::Some(
-                    value::Kind::NumberValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::F64,
-                            >("kind", "number_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(&mut self.kind, "kind", "number_value", value::Kind::NumberValue)
             }
             ::rsfast::text::FieldName::Ident("string_value") => {
-                self.kind = ::core::option::Option::Some(
-                    value::Kind::StringValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Str,
-                            >("kind", "string_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.kind, "kind", "string_value", value::Kind::StringValue)
             }
             ::rsfast::text::FieldName::Ident("bool_value") => {
-                self.kind = ::core::option::Option::Some(
-                    value::Kind::BoolValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Bool,
-                            >("kind", "bool_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(&mut self.kind, "kind", "bool_value", value::Kind::BoolValue)
             }
             ::rsfast::text::FieldName::Ident("struct_value") => {
-                self.kind = ::core::option::Option::Some(
-                    value::Kind::StructValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<Struct>,
-                            >("kind", "struct_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<Struct>,
+                        _,
+                    >(&mut self.kind, "kind", "struct_value", value::Kind::StructValue)
             }
             ::rsfast::text::FieldName::Ident("list_value") => {
-                self.kind = ::core::option::Option::Some(
-                    value::Kind::ListValue(
-                        p
-                            .oneof_field::<
-                                ::rsfast::text::codec::Msg<ListValue>,
-                            >("kind", "list_value")?,
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<ListValue>,
+                        _,
+                    >(&mut self.kind, "kind", "list_value", value::Kind::ListValue)
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1166,10 +1130,7 @@ impl ::rsfast::text::TextMessage for ListValue {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("values") => {
-                p.repeated::<
-                        ::rsfast::text::codec::Msg<Value>,
-                    >("values", &mut self.values)?;
-                ::core::result::Result::Ok(true)
+                p.add::<::rsfast::text::codec::Msg<Value>>(&mut self.values, "values")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1364,12 +1325,10 @@ impl ::rsfast::text::TextMessage for Timestamp {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("seconds") => {
-                self.seconds = p.field::<::rsfast::text::codec::I64>("seconds")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.seconds, "seconds")
             }
             ::rsfast::text::FieldName::Ident("nanos") => {
-                self.nanos = p.field::<::rsfast::text::codec::I32>("nanos")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.nanos, "nanos")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1446,8 +1405,7 @@ impl ::rsfast::text::TextMessage for DoubleValue {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::F64>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::F64>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1522,8 +1480,7 @@ impl ::rsfast::text::TextMessage for FloatValue {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::F32>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::F32>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1598,8 +1555,7 @@ impl ::rsfast::text::TextMessage for Int64Value {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::I64>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I64>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1676,8 +1632,7 @@ impl ::rsfast::text::TextMessage for UInt64Value {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::U64>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::U64>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1752,8 +1707,7 @@ impl ::rsfast::text::TextMessage for Int32Value {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::I32>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::I32>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1830,8 +1784,7 @@ impl ::rsfast::text::TextMessage for UInt32Value {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::U32>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::U32>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1906,8 +1859,7 @@ impl ::rsfast::text::TextMessage for BoolValue {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::Bool>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Bool>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -1984,8 +1936,7 @@ impl ::rsfast::text::TextMessage for StringValue {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::Str>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Str>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
@@ -2060,8 +2011,7 @@ impl ::rsfast::text::TextMessage for BytesValue {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("value") => {
-                self.value = p.field::<::rsfast::text::codec::Bytes>("value")?;
-                ::core::result::Result::Ok(true)
+                p.set::<::rsfast::text::codec::Bytes>(&mut self.value, "value")
             }
             _ => ::core::result::Result::Ok(false),
         }
