@@ -187,3 +187,134 @@ pub fn merge_extension(
     (ext.parse)(ext.number, ext.name, p, storage).map_err(|e| e.in_field(&format!("[{name}]")))?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wkt;
+
+    #[test]
+    fn every_byte_survives_escaping() {
+        let all = wkt::BytesValue::from((0..=255).collect::<Vec<u8>>());
+        let printed = to_string(&all);
+        assert!(printed.is_ascii(), "{printed}");
+        assert_eq!(from_str::<wkt::BytesValue>(&printed).unwrap(), all);
+        let s = wkt::StringValue::from("\0\x01\x7f\"'\\\n\r\t é 😀 \u{10ffff}");
+        assert_eq!(from_str::<wkt::StringValue>(&to_string(&s)).unwrap(), s);
+    }
+
+    #[test]
+    fn floats_print_shortest_and_read_back_exactly() {
+        let doubles = [
+            0.1,
+            -1.5e-300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            123456789.0,
+            1e22,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for v in doubles {
+            let printed = to_string(&wkt::DoubleValue::from(v));
+            assert_eq!(
+                from_str::<wkt::DoubleValue>(&printed).unwrap().value,
+                v,
+                "{printed}"
+            );
+        }
+        for v in [
+            0.1f32,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            3.192837,
+            -16777217.0,
+        ] {
+            let printed = to_string(&wkt::FloatValue::from(v));
+            assert_eq!(
+                from_str::<wkt::FloatValue>(&printed).unwrap().value,
+                v,
+                "{printed}"
+            );
+        }
+        assert_eq!(to_string(&wkt::DoubleValue::from(0.1)), "value: 0.1\n");
+        assert_eq!(to_string(&wkt::FloatValue::from(f32::NAN)), "value: nan\n");
+    }
+
+    #[test]
+    fn any_of_a_well_known_type_expands_without_a_registry() {
+        let any = wkt::Any::pack(&wkt::Duration {
+            seconds: 3,
+            nanos: 4,
+            ..Default::default()
+        });
+        let printed = to_string(&any);
+        assert_eq!(
+            printed,
+            "[type.googleapis.com/google.protobuf.Duration] {\n  seconds: 3\n  nanos: 4\n}\n"
+        );
+        assert_eq!(from_str::<wkt::Any>(&printed).unwrap(), any);
+        // A type URL the registry does not know prints as the raw fields.
+        let unknown = wkt::Any {
+            type_url: "example.com/x.Y".to_owned(),
+            value: vec![8, 1],
+            ..Default::default()
+        };
+        assert_eq!(
+            to_string(&unknown),
+            "type_url: \"example.com/x.Y\"\nvalue: \"\\010\\001\"\n"
+        );
+    }
+
+    #[test]
+    fn recursive_oneofs_and_maps_round_trip() {
+        let list = wkt::ListValue {
+            values: vec![
+                wkt::Value {
+                    kind: Some(wkt::value::Kind::NumberValue(1.5)),
+                    ..Default::default()
+                },
+                wkt::Value {
+                    kind: Some(wkt::value::Kind::BoolValue(true)),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let mut inner = wkt::Struct::default();
+        inner.fields.insert(
+            "list".to_owned(),
+            wkt::Value {
+                kind: Some(wkt::value::Kind::ListValue(list)),
+                ..Default::default()
+            },
+        );
+        let mut outer = wkt::Struct::default();
+        outer.fields.insert(
+            "inner".to_owned(),
+            wkt::Value {
+                kind: Some(wkt::value::Kind::StructValue(inner)),
+                ..Default::default()
+            },
+        );
+        outer.fields.insert(
+            "null".to_owned(),
+            wkt::Value {
+                kind: Some(wkt::value::Kind::NullValue(crate::OpenEnum::from_i32(0))),
+                ..Default::default()
+            },
+        );
+        let printed = to_string(&outer);
+        assert!(printed.contains("null_value: NULL_VALUE"), "{printed}");
+        assert_eq!(from_str::<wkt::Struct>(&printed).unwrap(), outer);
+    }
+
+    #[test]
+    fn errors_point_at_line_and_column_in_characters() {
+        let err = from_str::<wkt::StringValue>("# é\nvalue: 'é' value: 'x'").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 12), "{err}");
+        assert_eq!(err.to_string(), "2:12: field value is set more than once");
+    }
+}

@@ -37,6 +37,8 @@ pub struct Parser<'a> {
     /// Per message body being parsed: the singular fields and oneofs already set
     /// (a second value is an error).
     seen: Vec<Vec<&'static str>>,
+    /// Where the field being parsed starts (its name), for errors about the field.
+    field_start: usize,
 }
 
 impl std::fmt::Debug for Parser<'_> {
@@ -57,6 +59,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             registry,
             seen: Vec::new(),
+            field_start: 0,
         }
     }
 
@@ -228,6 +231,7 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
             let start = self.pos;
+            self.field_start = start;
             let name = self.field_name()?;
             if !message.merge_text_field(self, &name)? {
                 return Err(
@@ -276,7 +280,10 @@ impl<'a> Parser<'a> {
             return Ok(());
         };
         if frame.contains(&name) {
-            return Err(self.error(format!("{what} {name} is set more than once")));
+            return Err(self.error_at(
+                self.field_start,
+                format!("{what} {name} is set more than once"),
+            ));
         }
         frame.push(name);
         Ok(())
