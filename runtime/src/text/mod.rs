@@ -167,6 +167,9 @@ pub fn merge_any(
     let Some(entry) = p.registry().message(full_name) else {
         return Err(p.error_at(start, format!("Any: unknown message type {full_name:?}")));
     };
+    // The expanded form sets both fields: neither may be given again.
+    p.set_once("type_url", "field")?;
+    p.set_once("value", "field")?;
     p.consume(b':');
     *value = (entry.parse)(p).map_err(|e| e.in_field(&format!("[{name}]")))?;
     *type_url = name.to_owned();
@@ -256,6 +259,12 @@ mod tests {
             "[type.googleapis.com/google.protobuf.Duration] {\n  seconds: 3\n  nanos: 4\n}\n"
         );
         assert_eq!(from_str::<wkt::Any>(&printed).unwrap(), any);
+        // The expanded form and the raw fields exclude each other.
+        let both = format!("type_url: 'x/y' {printed}");
+        assert!(from_str::<wkt::Any>(&both)
+            .unwrap_err()
+            .message
+            .contains("more than once"));
         // A type URL the registry does not know prints as the raw fields.
         let unknown = wkt::Any {
             type_url: "example.com/x.Y".to_owned(),

@@ -275,7 +275,7 @@ impl<'a> Parser<'a> {
 
     /// Records that singular field (or oneof) `name` is set in the current message;
     /// an error if it already was.
-    fn set_once(&mut self, name: &'static str, what: &str) -> Result<(), TextError> {
+    pub(crate) fn set_once(&mut self, name: &'static str, what: &str) -> Result<(), TextError> {
         let Some(frame) = self.seen.last_mut() else {
             return Ok(());
         };
