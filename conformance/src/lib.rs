@@ -50,6 +50,20 @@ fn registry() -> Arc<Registry> {
         .clone()
 }
 
+/// The test messages, for `Any` and extensions in the text format.
+fn text_registry() -> &'static rsfast::text::Registry {
+    static REGISTRY: OnceLock<rsfast::text::Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = rsfast::text::Registry::new();
+        protobuf_test_messages::proto2::register_text_types(&mut registry);
+        protobuf_test_messages::proto3::register_text_types(&mut registry);
+        protobuf_test_messages::editions::register_text_types(&mut registry);
+        protobuf_test_messages::editions::proto2::register_text_types(&mut registry);
+        protobuf_test_messages::editions::proto3::register_text_types(&mut registry);
+        registry
+    })
+}
+
 /// Answers one conformance request.
 pub fn handle(request: &ConformanceRequest) -> conformance_response::Result {
     use conformance_response::Result as R;
@@ -95,8 +109,14 @@ struct Io<'a> {
 impl Io<'_> {
     fn round_trip<M>(&self) -> conformance_response::Result
     where
-        M: Message + rsfast::json::JsonWrite + rsfast::serde::de::DeserializeOwned,
+        M: Message
+            + rsfast::json::JsonWrite
+            + rsfast::serde::de::DeserializeOwned
+            + rsfast::text::TextMessage,
     {
+        let text_options = rsfast::text::TextOptions::new()
+            .registry(text_registry())
+            .print_unknown_fields(self.request.print_unknown_fields);
         use conformance_response::Result as R;
         let message = match &self.request.payload {
             Some(Payload::ProtobufPayload(bytes)) => match M::decode(bytes) {
@@ -109,7 +129,13 @@ impl Io<'_> {
                     Err(e) => return R::ParseError(e.to_string()),
                 }
             }
-            _ => return R::Skipped("only binary and JSON input are implemented".to_owned()),
+            Some(Payload::TextPayload(text)) => {
+                match rsfast::text::from_str_with::<M>(text, &text_options) {
+                    Ok(m) => m,
+                    Err(e) => return R::ParseError(e.to_string()),
+                }
+            }
+            _ => return R::Skipped("this input format is not implemented".to_owned()),
         };
         match self.request.requested_output_format.known() {
             Some(WireFormat::Protobuf) => R::ProtobufPayload(message.encode_to_vec()),
@@ -117,7 +143,10 @@ impl Io<'_> {
                 Ok(text) => R::JsonPayload(text),
                 Err(e) => R::SerializeError(e.to_string()),
             },
-            _ => R::Skipped("only binary and JSON output are implemented".to_owned()),
+            Some(WireFormat::TextFormat) => {
+                R::TextPayload(rsfast::text::to_string_with(&message, &text_options))
+            }
+            _ => R::Skipped("this output format is not implemented".to_owned()),
         }
     }
 }

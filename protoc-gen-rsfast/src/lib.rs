@@ -240,6 +240,14 @@ impl Config {
         self
     }
 
+    /// Generate the text format (`rsfast::text::TextMessage` per message) and
+    /// `register_text_types` per package (default: off). The code needs `rsfast` with
+    /// its `text` feature.
+    pub fn text(&mut self, enable: bool) -> &mut Self {
+        self.options.text = enable;
+        self
+    }
+
     /// Applies options written as a plugin parameter (`"unknown_fields=false"`), so a
     /// build script and a protoc invocation can share one string.
     pub fn parameter(&mut self, parameter: &str) -> Result<&mut Self, Error> {

@@ -60,6 +60,17 @@ pub struct Package {
     pub benches: bool,
     /// Generate `register_json_types`: the `json` option.
     pub json: bool,
+    /// Generate `register_text_types`: the `text` option.
+    pub text: TextImpls,
+}
+
+/// Whether text format impls are generated: by the `text` option, or, for the runtime's
+/// own well-known types, behind the runtime's `text` feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextImpls {
+    No,
+    Yes,
+    FeatureGated,
 }
 
 /// A gRPC service, generated (with the `grpc` option) as tonic client and server modules
@@ -137,6 +148,10 @@ pub struct Message {
     pub extendable: bool,
     /// Generate its serde (JSON) impls: the `json` option.
     pub json: bool,
+    /// Generate its text format impls.
+    pub text: TextImpls,
+    /// Reserved field names: the text format skips them.
+    pub reserved_names: Vec<String>,
     /// Which equality traits it implements, and how.
     pub eq: MessageEq,
     /// A hand-written readable `Debug` instead of the derived one.
@@ -186,6 +201,9 @@ pub struct Field {
     pub proto_name: String,
     /// The JSON name: the descriptor's `json_name`, or protoc's lowerCamel of the name.
     pub json_name: String,
+    /// The text format name: the group's type name for group-like delimited fields,
+    /// else the .proto name.
+    pub text_name: String,
     pub rust_name: String,
     /// Variant name when the field is a oneof member.
     pub variant: String,
@@ -294,6 +312,8 @@ pub struct Enum {
     pub rust_name: String,
     /// Generate its JSON name lookup: the `json` option.
     pub json: bool,
+    /// Generate its text format name lookup.
+    pub text: TextImpls,
     pub doc: Vec<String>,
     /// Declared values, aliases dropped (first name of each number wins).
     pub values: Vec<EnumValue>,
@@ -363,7 +383,14 @@ pub fn build(
             .iter()
             .any(|f| f.name() == name && f.package() == names::WKT_PACKAGE)
     });
-    let resolver = Resolver::new(files, options, wkt_from_runtime)?;
+    let text = if options.text {
+        TextImpls::Yes
+    } else if !wkt_from_runtime {
+        TextImpls::FeatureGated
+    } else {
+        TextImpls::No
+    };
+    let resolver = Resolver::new(files, options, wkt_from_runtime, text)?;
     let mut by_package: BTreeMap<&str, Vec<&FileDescriptorProto>> = BTreeMap::new();
     for name in to_generate {
         let file = files
@@ -393,6 +420,11 @@ pub fn build(
             },
             benches: false,
             json: options.json,
+            text: files
+                .iter()
+                .map(|f| text_impls(text, f.name()))
+                .max_by_key(|t| *t != TextImpls::No)
+                .unwrap_or(TextImpls::No),
         };
         for file in files {
             let comments = Comments::of(file);
@@ -431,9 +463,14 @@ pub fn build(
                 let attributes = Options::matching(&file_options.type_attributes, &full_name)
                     .map(str::to_owned)
                     .collect();
-                package
-                    .enums
-                    .push(enum_model(e, &comments, &path, attributes, options.json));
+                package.enums.push(enum_model(
+                    e,
+                    &comments,
+                    &path,
+                    attributes,
+                    options.json,
+                    text_impls(text, file.name()),
+                ));
             }
             if file_options.grpc {
                 package
@@ -490,6 +527,15 @@ fn descriptor_set_with_imports(
         ..Default::default()
     }
     .encode_to_vec())
+}
+
+/// The text impls of `file`'s types: feature-gated ones only for the runtime's own
+/// well-known types (not, say, the descriptor types in the same package).
+fn text_impls(text: TextImpls, file: &str) -> TextImpls {
+    match text {
+        TextImpls::FeatureGated if !names::is_wkt_file(file) => TextImpls::No,
+        other => other,
+    }
 }
 
 fn qualify(prefix: &str, name: &str) -> String {
@@ -551,6 +597,7 @@ struct Resolver<'a> {
     eq: HashMap<String, MessageEq>,
     /// The `json` option (a parameter: every message of a build has serde impls or none).
     json: bool,
+    text: TextImpls,
     /// Keyed by full name with a leading dot, as descriptors refer to types.
     types: HashMap<String, TypeInfo<'a>>,
     /// Message full name → message types held without indirection (singular fields and
@@ -564,12 +611,14 @@ impl<'a> Resolver<'a> {
         files: &'a [FileDescriptorProto],
         options: &Options,
         wkt_from_runtime: bool,
+        text: TextImpls,
     ) -> Result<Self, Error> {
         let mut r = Resolver {
             file_options: HashMap::new(),
             message_options: HashMap::new(),
             eq: HashMap::new(),
             json: options.json,
+            text,
             types: HashMap::new(),
             inline_edges: HashMap::new(),
             needs_init_check: HashSet::new(),
@@ -977,7 +1026,14 @@ impl<'a> Resolver<'a> {
                 let attributes = Options::matching(&options.type_attributes, &enum_name)
                     .map(str::to_owned)
                     .collect();
-                enum_model(e, cx.comments, &p, attributes, self.json)
+                enum_model(
+                    e,
+                    cx.comments,
+                    &p,
+                    attributes,
+                    self.json,
+                    text_impls(self.text, cx.file.name()),
+                )
             })
             .collect();
 
@@ -1021,6 +1077,8 @@ impl<'a> Resolver<'a> {
             },
             tests: options.tests,
             json: self.json,
+            text: text_impls(self.text, cx.file.name()),
+            reserved_names: m.reserved_name.clone(),
             rust_name: names::upper_camel(m.name()),
             module: module.to_vec(),
             child_module,
@@ -1147,7 +1205,26 @@ impl<'a> Resolver<'a> {
             Some(text) => Some(self.default_value(&kind, text, f, file)?),
             None => None,
         };
+        // Groups (and editions' group-like delimited fields) are named by their type in
+        // the text format: a delimited field named as its type lowercased, the type
+        // nested beside it.
+        let text_name = match &kind {
+            Kind::Message(m)
+                if m.delimited
+                    && m.full_name.rsplit_once('.').is_some_and(|(scope, name)| {
+                        name.to_lowercase() == f.name() && parent.trim_start_matches('.') == scope
+                    }) =>
+            {
+                m.full_name
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+            _ => f.name().to_owned(),
+        };
         Ok(Field {
+            text_name,
             proto_name: f.name().to_owned(),
             json_name: f
                 .json_name
@@ -1326,6 +1403,7 @@ fn enum_model(
     path: &[i32],
     attributes: Vec<String>,
     json: bool,
+    text: TextImpls,
 ) -> Enum {
     let mut seen = HashSet::new();
     let values = e
@@ -1351,6 +1429,7 @@ fn enum_model(
             .map(|v| (v.name().to_owned(), v.number()))
             .collect(),
         json,
+        text,
         rust_name: names::upper_camel(e.name()),
         doc: comments.doc(path),
         values,

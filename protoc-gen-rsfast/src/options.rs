@@ -41,6 +41,9 @@ pub struct Options {
     /// Generate serde `Serialize`/`Deserialize` (the canonical JSON mapping) and a
     /// per-package `register_json_types` (default: false).
     pub json: bool,
+    /// Generate the text format (`rsfast::text::TextMessage`) and a per-package
+    /// `register_text_types` (default: false).
+    pub text: bool,
 }
 
 /// How messages with float fields implement `eq`.
@@ -118,6 +121,7 @@ impl Default for Options {
             grpc: false,
             file_descriptor_set: false,
             json: false,
+            text: false,
         }
     }
 }
@@ -220,6 +224,12 @@ impl Options {
             narrowest: Scope::Parameter,
             values: "true | false (default false)",
             meaning: "serde Serialize/Deserialize for the canonical JSON mapping, and register_json_types (rsfast feature `json`)",
+        },
+        OptionKey {
+            name: "text",
+            narrowest: Scope::Parameter,
+            values: "true | false (default false)",
+            meaning: "the protobuf text format (print and parse), and register_text_types (rsfast feature `text`)",
         },
     ];
 
@@ -335,6 +345,7 @@ impl Options {
             "grpc" => self.grpc = flag()?,
             "file_descriptor_set" => self.file_descriptor_set = flag()?,
             "json" => self.json = flag()?,
+            "text" => self.text = flag()?,
             _ => unreachable!("every key in KEYS is handled"),
         }
         Ok(())

@@ -41,6 +41,8 @@ mod reader;
 pub mod scalar;
 #[cfg(feature = "testgen")]
 pub mod testgen;
+#[cfg(feature = "text")]
+pub mod text;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 mod unknown;

@@ -110,6 +110,34 @@ pub mod rsfast_json {
 }
 
 /// prost's generated code for the same protos.
+/// The same protos generated with the `text` option.
+pub mod rsfast_text_gen {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/text/rsfast.test.rs");
+            pub mod other {
+                include!("../golden/text/rsfast.test.other.rs");
+            }
+            pub mod editions {
+                include!("../golden/text/rsfast.test.editions.rs");
+            }
+            pub mod editions2024 {
+                include!("../golden/text/rsfast.test.editions2024.rs");
+            }
+        }
+        pub mod test2 {
+            include!("../golden/text/rsfast.test2.rs");
+        }
+    }
+    pub mod grpc {
+        pub mod examples {
+            pub mod echo {
+                include!("../golden/text/grpc.examples.echo.rs");
+            }
+        }
+    }
+}
+
 #[allow(clippy::all, missing_debug_implementations)]
 pub mod prost_gen {
     pub mod rsfast {

@@ -92,7 +92,7 @@ fn conformance_messages_are_up_to_date() {
         "google/protobuf/test_messages_proto3_editions.proto",
     ];
     let includes = [common::proto_dir().join("conformance"), common::proto_dir()];
-    let generated = common::generate_through_protoc(&protos, &includes, "json");
+    let generated = common::generate_through_protoc(&protos, &includes, "json,text");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/src/gen");
     check("conformance/src/gen", &dir, &common::by_name(generated));
 }
@@ -141,6 +141,14 @@ pub const FASTER: &str = "preset=faster,tests,eq,float_eq=bitwise,bytes=bytes,ma
 
 /// The parameters of the slick goldens.
 const SLICK: &str = "preset=slick,tests,benches";
+
+/// The text format code of the `text` option over every test proto (`tests/src/lib.rs`
+/// compiles it, lints it and round-trips through it).
+#[test]
+fn text_goldens_are_up_to_date() {
+    let generated = common::by_name(common::generate_with("text"));
+    check("tests/golden/text", &golden_dir().join("text"), &generated);
+}
 
 /// The tonic client and server code of the `grpc` option, reviewed as a diff (the
 /// examples crate compiles and runs the same code).

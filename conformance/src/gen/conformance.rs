@@ -224,6 +224,44 @@ impl ::rsfast::json::JsonMessage for TestStatus {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestStatus {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if !self.name.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("name", &self.name);
+        }
+        if !self.failure_message.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Str,
+                >("failure_message", &self.failure_message);
+        }
+        if !self.matched_name.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("matched_name", &self.matched_name);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("name") => {
+                p.set::<::rsfast::text::codec::Str>(&mut self.name, "name")
+            }
+            ::rsfast::text::FieldName::Ident("failure_message") => {
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.failure_message, "failure_message")
+            }
+            ::rsfast::text::FieldName::Ident("matched_name") => {
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.matched_name, "matched_name")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -353,6 +391,24 @@ impl ::rsfast::json::JsonMessage for FailureSet {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for FailureSet {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.repeated::<::rsfast::text::codec::Msg<TestStatus>>("test", &self.test);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("test") => {
+                p.add::<::rsfast::text::codec::Msg<TestStatus>>(&mut self.test, "test")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 /// Represents a single test case's input.  The testee should:
@@ -980,6 +1036,138 @@ impl ::rsfast::json::JsonMessage for ConformanceRequest {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for ConformanceRequest {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::ProtobufPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("protobuf_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::JsonPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("json_payload", v);
+            }
+            _ => {}
+        }
+        if self.requested_output_format.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<WireFormat>,
+                >("requested_output_format", &self.requested_output_format);
+        }
+        if !self.message_type.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("message_type", &self.message_type);
+        }
+        if self.test_category.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<TestCategory>,
+                >("test_category", &self.test_category);
+        }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
+            p.field::<
+                    ::rsfast::text::codec::Msg<JspbEncodingConfig>,
+                >("jspb_encoding_options", v);
+        }
+        match &self.payload {
+            ::core::option::Option::Some(
+                conformance_request::Payload::JspbPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("jspb_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_request::Payload::TextPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("text_payload", v);
+            }
+            _ => {}
+        }
+        if self.print_unknown_fields {
+            p.field::<
+                    ::rsfast::text::codec::Bool,
+                >("print_unknown_fields", &self.print_unknown_fields);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("requested_output_format") => {
+                p.set::<
+                        ::rsfast::text::codec::Enum<WireFormat>,
+                    >(&mut self.requested_output_format, "requested_output_format")
+            }
+            ::rsfast::text::FieldName::Ident("message_type") => {
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.message_type, "message_type")
+            }
+            ::rsfast::text::FieldName::Ident("test_category") => {
+                p.set::<
+                        ::rsfast::text::codec::Enum<TestCategory>,
+                    >(&mut self.test_category, "test_category")
+            }
+            ::rsfast::text::FieldName::Ident("jspb_encoding_options") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<JspbEncodingConfig>,
+                    >(&mut self.jspb_encoding_options, "jspb_encoding_options")
+            }
+            ::rsfast::text::FieldName::Ident("print_unknown_fields") => {
+                p.set::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.print_unknown_fields, "print_unknown_fields")
+            }
+            ::rsfast::text::FieldName::Ident("protobuf_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "protobuf_payload",
+                    conformance_request::Payload::ProtobufPayload,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("json_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "json_payload",
+                    conformance_request::Payload::JsonPayload,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("jspb_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "jspb_payload",
+                    conformance_request::Payload::JspbPayload,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("text_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.payload,
+                    "payload",
+                    "text_payload",
+                    conformance_request::Payload::TextPayload,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 /// Nested types of `conformance.ConformanceRequest`.
@@ -1646,6 +1834,165 @@ impl ::rsfast::json::JsonMessage for ConformanceResponse {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ConformanceResponse {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.result {
+            ::core::option::Option::Some(
+                conformance_response::Result::ParseError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("parse_error", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::RuntimeError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("runtime_error", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::ProtobufPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("protobuf_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JsonPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("json_payload", v);
+            }
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                p.field::<::rsfast::text::codec::Str>("skipped", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::SerializeError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("serialize_error", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::JspbPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("jspb_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TextPayload(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("text_payload", v);
+            }
+            ::core::option::Option::Some(
+                conformance_response::Result::TimeoutError(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("timeout_error", v);
+            }
+            _ => {}
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("parse_error") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "parse_error",
+                    conformance_response::Result::ParseError,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("serialize_error") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "serialize_error",
+                    conformance_response::Result::SerializeError,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("timeout_error") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "timeout_error",
+                    conformance_response::Result::TimeoutError,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("runtime_error") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "runtime_error",
+                    conformance_response::Result::RuntimeError,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("protobuf_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "protobuf_payload",
+                    conformance_response::Result::ProtobufPayload,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("json_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "json_payload",
+                    conformance_response::Result::JsonPayload,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("skipped") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "skipped",
+                    conformance_response::Result::Skipped,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("jspb_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "jspb_payload",
+                    conformance_response::Result::JspbPayload,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("text_payload") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.result,
+                    "result",
+                    "text_payload",
+                    conformance_response::Result::TextPayload,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `conformance.ConformanceResponse`.
 #[allow(clippy::module_inception)]
 pub mod conformance_response {
@@ -1826,6 +2173,30 @@ impl ::rsfast::json::JsonMessage for JspbEncodingConfig {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for JspbEncodingConfig {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.use_jspb_array_any_format {
+            p.field::<
+                    ::rsfast::text::codec::Bool,
+                >("use_jspb_array_any_format", &self.use_jspb_array_any_format);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("use_jspb_array_any_format") => {
+                p.set::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.use_jspb_array_any_format, "use_jspb_array_any_format")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum WireFormat {
@@ -1895,6 +2266,11 @@ impl ::rsfast::json::EnumName for WireFormat {
             "TEXT_FORMAT" => ::rsfast::Enum::from_i32(4),
             _ => ::core::option::Option::None,
         }
+    }
+}
+impl ::rsfast::text::TextEnum for WireFormat {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        WireFormat::from_str_name(name)
     }
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1991,8 +2367,21 @@ impl ::rsfast::json::EnumName for TestCategory {
         }
     }
 }
+impl ::rsfast::text::TextEnum for TestCategory {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        TestCategory::from_str_name(name)
+    }
+}
 /// Registers the messages of `conformance` for `Any` in JSON.
 pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestStatus>();
+    registry.register::<FailureSet>();
+    registry.register::<ConformanceRequest>();
+    registry.register::<ConformanceResponse>();
+    registry.register::<JspbEncodingConfig>();
+}
+/// Registers the messages and extensions of `conformance` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
     registry.register::<TestStatus>();
     registry.register::<FailureSet>();
     registry.register::<ConformanceRequest>();

@@ -8831,6 +8831,1295 @@ impl ::rsfast::json::JsonMessage for TestAllTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllTypesProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            p.field::<::rsfast::text::codec::I32>("optional_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            p.field::<::rsfast::text::codec::I64>("optional_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            p.field::<::rsfast::text::codec::U32>("optional_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            p.field::<::rsfast::text::codec::U64>("optional_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("optional_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("optional_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            p.field::<::rsfast::text::codec::F32>("optional_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            p.field::<::rsfast::text::codec::F64>("optional_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            p.field::<::rsfast::text::codec::Str>("optional_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("optional_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<test_all_types_proto2::NestedMessage>,
+                >("optional_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                >("optional_foreign_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                >("optional_nested_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                >("optional_foreign_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            p.field::<::rsfast::text::codec::Str>("optional_string_piece", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            p.field::<::rsfast::text::codec::Str>("optional_cord", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllTypesProto2>,
+                >("recursive_message", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.repeated::<::rsfast::text::codec::I64>("repeated_int64", &self.repeated_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_uint32", &self.repeated_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_uint64", &self.repeated_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sint32", &self.repeated_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sint64", &self.repeated_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_fixed32", &self.repeated_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_fixed64", &self.repeated_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sfixed32", &self.repeated_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sfixed64", &self.repeated_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("repeated_float", &self.repeated_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("repeated_double", &self.repeated_double);
+        p.repeated::<::rsfast::text::codec::Bool>("repeated_bool", &self.repeated_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string", &self.repeated_string);
+        p.repeated::<
+                ::rsfast::text::codec::Bytes,
+            >("repeated_bytes", &self.repeated_bytes);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+            >("repeated_nested_message", &self.repeated_nested_message);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+            >("repeated_foreign_message", &self.repeated_foreign_message);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+            >("repeated_nested_enum", &self.repeated_nested_enum);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+            >("repeated_foreign_enum", &self.repeated_foreign_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string_piece", &self.repeated_string_piece);
+        p.repeated::<::rsfast::text::codec::Str>("repeated_cord", &self.repeated_cord);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_int32_int32", &self.map_int32_int32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_int64_int64", &self.map_int64_int64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_uint32_uint32", &self.map_uint32_uint32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_uint64_uint64", &self.map_uint64_uint64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sint32_sint32", &self.map_sint32_sint32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sint64_sint64", &self.map_sint64_sint64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_fixed32_fixed32", &self.map_fixed32_fixed32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_fixed64_fixed64", &self.map_fixed64_fixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sfixed32_sfixed32", &self.map_sfixed32_sfixed32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sfixed64_sfixed64", &self.map_sfixed64_sfixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F32,
+                _,
+            >("map_int32_float", &self.map_int32_float);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F64,
+                _,
+            >("map_int32_double", &self.map_int32_double);
+        p.map::<
+                ::rsfast::text::codec::Bool,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_bool_bool", &self.map_bool_bool);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Str,
+                _,
+            >("map_string_string", &self.map_string_string);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Bytes,
+                _,
+            >("map_string_bytes", &self.map_string_bytes);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                _,
+            >("map_string_nested_message", &self.map_string_nested_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                _,
+            >("map_string_foreign_message", &self.map_string_foreign_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+                _,
+            >("map_string_nested_enum", &self.map_string_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                _,
+            >("map_string_foreign_enum", &self.map_string_foreign_enum);
+        p.repeated::<::rsfast::text::codec::I32>("packed_int32", &self.packed_int32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_int64", &self.packed_int64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_uint32", &self.packed_uint32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_uint64", &self.packed_uint64);
+        p.repeated::<::rsfast::text::codec::I32>("packed_sint32", &self.packed_sint32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_sint64", &self.packed_sint64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_fixed32", &self.packed_fixed32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_fixed64", &self.packed_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("packed_sfixed32", &self.packed_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("packed_sfixed64", &self.packed_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("packed_float", &self.packed_float);
+        p.repeated::<::rsfast::text::codec::F64>("packed_double", &self.packed_double);
+        p.repeated::<::rsfast::text::codec::Bool>("packed_bool", &self.packed_bool);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+            >("packed_nested_enum", &self.packed_nested_enum);
+        p.repeated::<::rsfast::text::codec::I32>("unpacked_int32", &self.unpacked_int32);
+        p.repeated::<::rsfast::text::codec::I64>("unpacked_int64", &self.unpacked_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_uint32", &self.unpacked_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_uint64", &self.unpacked_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sint32", &self.unpacked_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sint64", &self.unpacked_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_fixed32", &self.unpacked_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_fixed64", &self.unpacked_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sfixed32", &self.unpacked_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sfixed64", &self.unpacked_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("unpacked_float", &self.unpacked_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("unpacked_double", &self.unpacked_double);
+        p.repeated::<::rsfast::text::codec::Bool>("unpacked_bool", &self.unpacked_bool);
+        p.repeated::<
+                ::rsfast::text::codec::ClosedEnum<test_all_types_proto2::NestedEnum>,
+            >("unpacked_nested_enum", &self.unpacked_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                _,
+            >("map_int32_nested_message", &self.map_int32_nested_message);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_int32_bool", &self.map_int32_bool);
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint32(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U32>("oneof_uint32", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofNestedMessage(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                    >("oneof_nested_message", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofString(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("oneof_string", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBytes(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("oneof_bytes", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofBool(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bool>("oneof_bool", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofUint64(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U64>("oneof_uint64", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofFloat(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F32>("oneof_float", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofDouble(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F64>("oneof_double", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto2::OneofField::OneofEnum(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >("oneof_enum", v);
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_proto2::Data>,
+                >("Data", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
+            p.field::<
+                    ::rsfast::text::codec::Msg<
+                        test_all_types_proto2::MultiWordGroupField,
+                    >,
+                >("MultiWordGroupField", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            p.field::<::rsfast::text::codec::I32>("default_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            p.field::<::rsfast::text::codec::I64>("default_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            p.field::<::rsfast::text::codec::U32>("default_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            p.field::<::rsfast::text::codec::U64>("default_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            p.field::<::rsfast::text::codec::I32>("default_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            p.field::<::rsfast::text::codec::I64>("default_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("default_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("default_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("default_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("default_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            p.field::<::rsfast::text::codec::F32>("default_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            p.field::<::rsfast::text::codec::F64>("default_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            p.field::<::rsfast::text::codec::Bool>("default_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            p.field::<::rsfast::text::codec::Str>("default_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("default_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.fieldname1 {
+            p.field::<::rsfast::text::codec::I32>("fieldname1", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name2 {
+            p.field::<::rsfast::text::codec::I32>("field_name2", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name3 {
+            p.field::<::rsfast::text::codec::I32>("_field_name3", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name4 {
+            p.field::<::rsfast::text::codec::I32>("field__name4_", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field0name5 {
+            p.field::<::rsfast::text::codec::I32>("field0name5", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_0_name6 {
+            p.field::<::rsfast::text::codec::I32>("field_0_name6", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name7 {
+            p.field::<::rsfast::text::codec::I32>("fieldName7", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name8 {
+            p.field::<::rsfast::text::codec::I32>("FieldName8", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name9 {
+            p.field::<::rsfast::text::codec::I32>("field_Name9", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name10 {
+            p.field::<::rsfast::text::codec::I32>("Field_Name10", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name11 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_NAME11", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name12 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_name12", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name13 {
+            p.field::<::rsfast::text::codec::I32>("__field_name13", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name14 {
+            p.field::<::rsfast::text::codec::I32>("__Field_name14", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name15 {
+            p.field::<::rsfast::text::codec::I32>("field__name15", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name16 {
+            p.field::<::rsfast::text::codec::I32>("field__Name16", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name17 {
+            p.field::<::rsfast::text::codec::I32>("field_name17__", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.field_name18 {
+            p.field::<::rsfast::text::codec::I32>("Field_name18__", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.message_set_correct {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_proto2::MessageSetCorrect>,
+                >("message_set_correct", v);
+        }
+        p.extensions_and_unknown_fields(
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        );
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_int64, "optional_int64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_uint32, "optional_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_uint64, "optional_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sint32, "optional_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sint64, "optional_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_fixed32, "optional_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_fixed64, "optional_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sfixed32, "optional_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sfixed64, "optional_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_float") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.optional_float, "optional_float")
+            }
+            ::rsfast::text::FieldName::Ident("optional_double") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.optional_double, "optional_double")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.optional_bytes, "optional_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                    >(&mut self.optional_nested_message, "optional_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.optional_foreign_message, "optional_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.optional_nested_enum, "optional_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                    >(&mut self.optional_foreign_enum, "optional_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_piece") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string_piece, "optional_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("optional_cord") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_cord, "optional_cord")
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllTypesProto2>,
+                    >(&mut self.recursive_message, "recursive_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_int32, "repeated_int32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_int64, "repeated_int64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.repeated_uint32, "repeated_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.repeated_uint64, "repeated_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_sint32, "repeated_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_sint64, "repeated_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.repeated_fixed32, "repeated_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.repeated_fixed64, "repeated_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_sfixed32, "repeated_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_sfixed64, "repeated_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.repeated_float, "repeated_float")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.repeated_double, "repeated_double")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.repeated_bool, "repeated_bool")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_string, "repeated_string")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes") => {
+                p.add::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.repeated_bytes, "repeated_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                    >(&mut self.repeated_nested_message, "repeated_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.repeated_foreign_message, "repeated_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.repeated_nested_enum, "repeated_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                    >(&mut self.repeated_foreign_enum, "repeated_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_string_piece, "repeated_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_cord") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_cord, "repeated_cord")
+            }
+            ::rsfast::text::FieldName::Ident("packed_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_int32, "packed_int32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_int64, "packed_int64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.packed_uint32, "packed_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.packed_uint64, "packed_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_sint32, "packed_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_sint64, "packed_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.packed_fixed32, "packed_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.packed_fixed64, "packed_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_sfixed32, "packed_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_sfixed64, "packed_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.packed_float, "packed_float")
+            }
+            ::rsfast::text::FieldName::Ident("packed_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.packed_double, "packed_double")
+            }
+            ::rsfast::text::FieldName::Ident("packed_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.packed_bool, "packed_bool")
+            }
+            ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.packed_nested_enum, "packed_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_int32, "unpacked_int32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_int64, "unpacked_int64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.unpacked_uint32, "unpacked_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.unpacked_uint64, "unpacked_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_sint32, "unpacked_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.unpacked_fixed32, "unpacked_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.unpacked_fixed64, "unpacked_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_sfixed32, "unpacked_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_sfixed64, "unpacked_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.unpacked_float, "unpacked_float")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.unpacked_double, "unpacked_double")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.unpacked_bool, "unpacked_bool")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.unpacked_nested_enum, "unpacked_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_int32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_int32_int32, "map_int32_int32")
+            }
+            ::rsfast::text::FieldName::Ident("map_int64_int64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_int64_int64, "map_int64_int64")
+            }
+            ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(&mut self.map_uint32_uint32, "map_uint32_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.map_uint64_uint64, "map_uint64_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_sint32_sint32, "map_sint32_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_sint64_sint64, "map_sint64_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(&mut self.map_fixed32_fixed32, "map_fixed32_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.map_fixed64_fixed64, "map_fixed64_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_sfixed32_sfixed32, "map_sfixed32_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_sfixed64_sfixed64, "map_sfixed64_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_bool") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(&mut self.map_int32_bool, "map_int32_bool")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_float") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(&mut self.map_int32_float, "map_int32_float")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_double") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(&mut self.map_int32_double, "map_int32_double")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_nested_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                        _,
+                    >(&mut self.map_int32_nested_message, "map_int32_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_bool_bool") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Bool,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(&mut self.map_bool_bool, "map_bool_bool")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_string") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.map_string_string, "map_string_string")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_bytes") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(&mut self.map_string_bytes, "map_string_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::NestedMessage>,
+                        _,
+                    >(&mut self.map_string_nested_message, "map_string_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                        _,
+                    >(&mut self.map_string_foreign_message, "map_string_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                        _,
+                    >(&mut self.map_string_nested_enum, "map_string_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                        _,
+                    >(&mut self.map_string_foreign_enum, "map_string_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("Data" | "data") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<test_all_types_proto2::Data>,
+                    >(&mut self.data, "Data")
+            }
+            ::rsfast::text::FieldName::Ident(
+                "MultiWordGroupField" | "multiwordgroupfield",
+            ) => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_proto2::MultiWordGroupField,
+                        >,
+                    >(&mut self.multiwordgroupfield, "MultiWordGroupField")
+            }
+            ::rsfast::text::FieldName::Ident("default_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_int32, "default_int32")
+            }
+            ::rsfast::text::FieldName::Ident("default_int64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_int64, "default_int64")
+            }
+            ::rsfast::text::FieldName::Ident("default_uint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_uint32, "default_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("default_uint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_uint64, "default_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("default_sint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sint32, "default_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("default_sint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sint64, "default_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_fixed32, "default_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_fixed64, "default_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sfixed32, "default_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sfixed64, "default_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("default_float") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.default_float, "default_float")
+            }
+            ::rsfast::text::FieldName::Ident("default_double") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.default_double, "default_double")
+            }
+            ::rsfast::text::FieldName::Ident("default_bool") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.default_bool, "default_bool")
+            }
+            ::rsfast::text::FieldName::Ident("default_string") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.default_string, "default_string")
+            }
+            ::rsfast::text::FieldName::Ident("default_bytes") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.default_bytes, "default_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("fieldname1") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.fieldname1, "fieldname1")
+            }
+            ::rsfast::text::FieldName::Ident("field_name2") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name2, "field_name2")
+            }
+            ::rsfast::text::FieldName::Ident("_field_name3") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name3, "_field_name3")
+            }
+            ::rsfast::text::FieldName::Ident("field__name4_") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name4, "field__name4_")
+            }
+            ::rsfast::text::FieldName::Ident("field0name5") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field0name5, "field0name5")
+            }
+            ::rsfast::text::FieldName::Ident("field_0_name6") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_0_name6, "field_0_name6")
+            }
+            ::rsfast::text::FieldName::Ident("fieldName7") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name7, "fieldName7")
+            }
+            ::rsfast::text::FieldName::Ident("FieldName8") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name8, "FieldName8")
+            }
+            ::rsfast::text::FieldName::Ident("field_Name9") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name9, "field_Name9")
+            }
+            ::rsfast::text::FieldName::Ident("Field_Name10") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name10, "Field_Name10")
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_NAME11") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name11, "FIELD_NAME11")
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_name12") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name12, "FIELD_name12")
+            }
+            ::rsfast::text::FieldName::Ident("__field_name13") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name13, "__field_name13")
+            }
+            ::rsfast::text::FieldName::Ident("__Field_name14") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name14, "__Field_name14")
+            }
+            ::rsfast::text::FieldName::Ident("field__name15") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name15, "field__name15")
+            }
+            ::rsfast::text::FieldName::Ident("field__Name16") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name16, "field__Name16")
+            }
+            ::rsfast::text::FieldName::Ident("field_name17__") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name17, "field_name17__")
+            }
+            ::rsfast::text::FieldName::Ident("Field_name18__") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name18, "Field_name18__")
+            }
+            ::rsfast::text::FieldName::Ident("message_set_correct") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_proto2::MessageSetCorrect,
+                        >,
+                    >(&mut self.message_set_correct, "message_set_correct")
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint32") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint32",
+                    test_all_types_proto2::OneofField::OneofUint32,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto2::NestedMessage,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_nested_message",
+                    test_all_types_proto2::OneofField::OneofNestedMessage,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_string") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_string",
+                    test_all_types_proto2::OneofField::OneofString,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bytes") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bytes",
+                    test_all_types_proto2::OneofField::OneofBytes,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bool") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bool",
+                    test_all_types_proto2::OneofField::OneofBool,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint64") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint64",
+                    test_all_types_proto2::OneofField::OneofUint64,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_float") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_float",
+                    test_all_types_proto2::OneofField::OneofFloat,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_double") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_double",
+                    test_all_types_proto2::OneofField::OneofDouble,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_enum") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_types_proto2::NestedEnum,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_enum",
+                    test_all_types_proto2::OneofField::OneofEnum,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("reserved_field") => p.skip_reserved(),
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_extension(
+                    <Self as ::rsfast::Name>::FULL_NAME,
+                    &mut self.unknown_fields,
+                    name,
+                    p,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 impl ::rsfast::Extendable for TestAllTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -9033,6 +10322,36 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto2>,
+                    >("corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto2>,
+                        >(&mut self.corecursive, "corecursive")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -9216,6 +10535,36 @@ pub mod test_all_types_proto2 {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for Data {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -9402,6 +10751,36 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MultiWordGroupField {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -9483,6 +10862,31 @@ pub mod test_all_types_proto2 {
                 )?;
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for MessageSetCorrect {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.extensions_and_unknown_fields(
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            );
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Bracketed(name) => {
+                    ::rsfast::text::merge_extension(
+                        <Self as ::rsfast::Name>::FULL_NAME,
+                        &mut self.unknown_fields,
+                        name,
+                        p,
+                    )
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
@@ -9627,6 +11031,26 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension1 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.str {
+                p.field::<::rsfast::text::codec::Str>("str", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("str") => {
+                    p.set_optional::<::rsfast::text::codec::Str>(&mut self.str, "str")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -9759,6 +11183,26 @@ pub mod test_all_types_proto2 {
                 }
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension2 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.i {
+                p.field::<::rsfast::text::codec::I32>("i", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("i") => {
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.i, "i")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -9967,6 +11411,51 @@ pub mod test_all_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for ExtensionWithOneof {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            match &self.oneof_field {
+                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                    p.field::<::rsfast::text::codec::I32>("a", v);
+                }
+                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                    p.field::<::rsfast::text::codec::I32>("b", v);
+                }
+                _ => {}
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    p.set_oneof::<
+                            ::rsfast::text::codec::I32,
+                            _,
+                        >(
+                        &mut self.oneof_field,
+                        "oneof_field",
+                        "a",
+                        extension_with_oneof::OneofField::A,
+                    )
+                }
+                ::rsfast::text::FieldName::Ident("b") => {
+                    p.set_oneof::<
+                            ::rsfast::text::codec::I32,
+                            _,
+                        >(
+                        &mut self.oneof_field,
+                        "oneof_field",
+                        "b",
+                        extension_with_oneof::OneofField::B,
+                    )
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// Nested types of `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof`.
     #[allow(clippy::module_inception)]
     pub mod extension_with_oneof {
@@ -10041,6 +11530,11 @@ pub mod test_all_types_proto2 {
                 "NEG" => ::rsfast::Enum::from_i32(-1),
                 _ => ::core::option::Option::None,
             }
+        }
+    }
+    impl ::rsfast::text::TextEnum for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -10189,6 +11683,26 @@ impl ::rsfast::json::JsonMessage for ForeignMessageProto2 {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for ForeignMessageProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.c {
+            p.field::<::rsfast::text::codec::I32>("c", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.c, "c")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -10373,6 +11887,36 @@ impl ::rsfast::json::JsonMessage for GroupField {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for GroupField {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.group_int32 {
+            p.field::<::rsfast::text::codec::I32>("group_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.group_uint32 {
+            p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("group_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.group_int32, "group_int32")
+            }
+            ::rsfast::text::FieldName::Ident("group_uint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.group_uint32, "group_uint32")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -10768,6 +12312,72 @@ impl ::rsfast::json::JsonMessage for UnknownToTestAllTypes {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for UnknownToTestAllTypes {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            p.field::<::rsfast::text::codec::I32>("optional_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            p.field::<::rsfast::text::codec::Str>("optional_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.nested_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                >("nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optionalgroup {
+            p.field::<
+                    ::rsfast::text::codec::Msg<unknown_to_test_all_types::OptionalGroup>,
+                >("OptionalGroup", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
+            }
+            ::rsfast::text::FieldName::Ident("nested_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.nested_message, "nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("OptionalGroup" | "optionalgroup") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            unknown_to_test_all_types::OptionalGroup,
+                        >,
+                    >(&mut self.optionalgroup, "OptionalGroup")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_int32, "repeated_int32")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.UnknownToTestAllTypes`.
 #[allow(clippy::module_inception)]
 pub mod unknown_to_test_all_types {
@@ -10907,6 +12517,26 @@ pub mod unknown_to_test_all_types {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for OptionalGroup {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto2 {
@@ -10981,6 +12611,19 @@ impl ::rsfast::json::JsonMessage for NullHypothesisProto2 {
             )?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for NullHypothesisProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -11058,6 +12701,19 @@ impl ::rsfast::json::JsonMessage for EnumOnlyProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for EnumOnlyProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.EnumOnlyProto2`.
 #[allow(clippy::module_inception)]
 pub mod enum_only_proto2 {
@@ -11114,6 +12770,11 @@ pub mod enum_only_proto2 {
                 "kTrue" => ::rsfast::Enum::from_i32(1),
                 _ => ::core::option::Option::None,
             }
+        }
+    }
+    impl ::rsfast::text::TextEnum for Bool {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            Bool::from_str_name(name)
         }
     }
 }
@@ -11249,6 +12910,26 @@ impl ::rsfast::json::JsonMessage for OneStringProto2 {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for OneStringProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.data {
+            p.field::<::rsfast::text::codec::Str>("data", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("data") => {
+                p.set_optional::<::rsfast::text::codec::Str>(&mut self.data, "data")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -11485,6 +13166,38 @@ impl ::rsfast::json::JsonMessage for ProtoWithKeywords {
             }
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for ProtoWithKeywords {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.inline {
+            p.field::<::rsfast::text::codec::I32>("inline", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.concept {
+            p.field::<::rsfast::text::codec::Str>("concept", v);
+        }
+        p.repeated::<::rsfast::text::codec::Str>("requires", &self.requires);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("inline") => {
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.inline, "inline")
+            }
+            ::rsfast::text::FieldName::Ident("concept") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.concept, "concept")
+            }
+            ::rsfast::text::FieldName::Ident("requires") => {
+                p.add::<::rsfast::text::codec::Str>(&mut self.requires, "requires")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -14081,6 +15794,365 @@ impl ::rsfast::json::JsonMessage for TestAllRequiredTypesProto2 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllRequiredTypesProto2 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.required_int32 {
+            p.field::<::rsfast::text::codec::I32>("required_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_int64 {
+            p.field::<::rsfast::text::codec::I64>("required_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint32 {
+            p.field::<::rsfast::text::codec::U32>("required_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_uint64 {
+            p.field::<::rsfast::text::codec::U64>("required_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint32 {
+            p.field::<::rsfast::text::codec::I32>("required_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sint64 {
+            p.field::<::rsfast::text::codec::I64>("required_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("required_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("required_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("required_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("required_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_float {
+            p.field::<::rsfast::text::codec::F32>("required_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_double {
+            p.field::<::rsfast::text::codec::F64>("required_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bool {
+            p.field::<::rsfast::text::codec::Bool>("required_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string {
+            p.field::<::rsfast::text::codec::Str>("required_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("required_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<
+                        test_all_required_types_proto2::NestedMessage,
+                    >,
+                >("required_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                >("required_foreign_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_nested_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<
+                        test_all_required_types_proto2::NestedEnum,
+                    >,
+                >("required_nested_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_enum {
+            p.field::<
+                    ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                >("required_foreign_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_string_piece {
+            p.field::<::rsfast::text::codec::Str>("required_string_piece", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.required_cord {
+            p.field::<::rsfast::text::codec::Str>("required_cord", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                >("recursive_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                >("optional_recursive_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.data {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_required_types_proto2::Data>,
+                >("Data", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int32 {
+            p.field::<::rsfast::text::codec::I32>("default_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_int64 {
+            p.field::<::rsfast::text::codec::I64>("default_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 {
+            p.field::<::rsfast::text::codec::U32>("default_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 {
+            p.field::<::rsfast::text::codec::U64>("default_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 {
+            p.field::<::rsfast::text::codec::I32>("default_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 {
+            p.field::<::rsfast::text::codec::I64>("default_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("default_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("default_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("default_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("default_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_float {
+            p.field::<::rsfast::text::codec::F32>("default_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_double {
+            p.field::<::rsfast::text::codec::F64>("default_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bool {
+            p.field::<::rsfast::text::codec::Bool>("default_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_string {
+            p.field::<::rsfast::text::codec::Str>("default_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.default_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("default_bytes", v);
+        }
+        p.extensions_and_unknown_fields(
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        );
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("required_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required_int32, "required_int32")
+            }
+            ::rsfast::text::FieldName::Ident("required_int64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.required_int64, "required_int64")
+            }
+            ::rsfast::text::FieldName::Ident("required_uint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.required_uint32, "required_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("required_uint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.required_uint64, "required_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("required_sint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required_sint32, "required_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("required_sint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.required_sint64, "required_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("required_fixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.required_fixed32, "required_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("required_fixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.required_fixed64, "required_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("required_sfixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.required_sfixed32, "required_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("required_sfixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.required_sfixed64, "required_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("required_float") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.required_float, "required_float")
+            }
+            ::rsfast::text::FieldName::Ident("required_double") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.required_double, "required_double")
+            }
+            ::rsfast::text::FieldName::Ident("required_bool") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.required_bool, "required_bool")
+            }
+            ::rsfast::text::FieldName::Ident("required_string") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.required_string, "required_string")
+            }
+            ::rsfast::text::FieldName::Ident("required_bytes") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.required_bytes, "required_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("required_nested_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_required_types_proto2::NestedMessage,
+                        >,
+                    >(&mut self.required_nested_message, "required_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("required_foreign_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageProto2>,
+                    >(&mut self.required_foreign_message, "required_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("required_nested_enum") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<
+                            test_all_required_types_proto2::NestedEnum,
+                        >,
+                    >(&mut self.required_nested_enum, "required_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("required_foreign_enum") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::ClosedEnum<ForeignEnumProto2>,
+                    >(&mut self.required_foreign_enum, "required_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("required_string_piece") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.required_string_piece, "required_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("required_cord") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.required_cord, "required_cord")
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                    >(&mut self.recursive_message, "recursive_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_recursive_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllRequiredTypesProto2>,
+                    >(&mut self.optional_recursive_message, "optional_recursive_message")
+            }
+            ::rsfast::text::FieldName::Ident("Data" | "data") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<test_all_required_types_proto2::Data>,
+                    >(&mut self.data, "Data")
+            }
+            ::rsfast::text::FieldName::Ident("default_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_int32, "default_int32")
+            }
+            ::rsfast::text::FieldName::Ident("default_int64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_int64, "default_int64")
+            }
+            ::rsfast::text::FieldName::Ident("default_uint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_uint32, "default_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("default_uint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_uint64, "default_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("default_sint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sint32, "default_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("default_sint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sint64, "default_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.default_fixed32, "default_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("default_fixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.default_fixed64, "default_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.default_sfixed32, "default_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("default_sfixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.default_sfixed64, "default_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("default_float") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.default_float, "default_float")
+            }
+            ::rsfast::text::FieldName::Ident("default_double") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.default_double, "default_double")
+            }
+            ::rsfast::text::FieldName::Ident("default_bool") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.default_bool, "default_bool")
+            }
+            ::rsfast::text::FieldName::Ident("default_string") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.default_string, "default_string")
+            }
+            ::rsfast::text::FieldName::Ident("default_bytes") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.default_bytes, "default_bytes")
+            }
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_extension(
+                    <Self as ::rsfast::Name>::FULL_NAME,
+                    &mut self.unknown_fields,
+                    name,
+                    p,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 impl ::rsfast::Extendable for TestAllRequiredTypesProto2 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -14392,6 +16464,50 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllRequiredTypesProto2>,
+                    >("corecursive", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.optional_corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllRequiredTypesProto2>,
+                    >("optional_corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<
+                                super::TestAllRequiredTypesProto2,
+                            >,
+                        >(&mut self.corecursive, "corecursive")
+                }
+                ::rsfast::text::FieldName::Ident("optional_corecursive") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<
+                                super::TestAllRequiredTypesProto2,
+                            >,
+                        >(&mut self.optional_corecursive, "optional_corecursive")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct Data {
@@ -14604,6 +16720,36 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for Data {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// message_set test case.
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrect {
@@ -14685,6 +16831,31 @@ pub mod test_all_required_types_proto2 {
                 )?;
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for MessageSetCorrect {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.extensions_and_unknown_fields(
+                <Self as ::rsfast::Name>::FULL_NAME,
+                &self.unknown_fields,
+            );
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Bracketed(name) => {
+                    ::rsfast::text::merge_extension(
+                        <Self as ::rsfast::Name>::FULL_NAME,
+                        &mut self.unknown_fields,
+                        name,
+                        p,
+                    )
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
         }
     }
     impl ::rsfast::Extendable for MessageSetCorrect {
@@ -14845,6 +17016,26 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension1 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.str {
+                p.field::<::rsfast::text::codec::Str>("str", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("str") => {
+                    p.set_optional::<::rsfast::text::codec::Str>(&mut self.str, "str")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct MessageSetCorrectExtension2 {
         pub i: ::core::option::Option<i32>,
@@ -14995,6 +17186,26 @@ pub mod test_all_required_types_proto2 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for MessageSetCorrectExtension2 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.i {
+                p.field::<::rsfast::text::codec::I32>("i", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("i") => {
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.i, "i")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -15059,6 +17270,11 @@ pub mod test_all_required_types_proto2 {
                 "NEG" => ::rsfast::Enum::from_i32(-1),
                 _ => ::core::option::Option::None,
             }
+        }
+    }
+    impl ::rsfast::text::TextEnum for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
         }
     }
 }
@@ -15543,6 +17759,93 @@ impl ::rsfast::json::JsonMessage for TestLargeOneof {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestLargeOneof {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.large_oneof {
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A1>>("a1", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A2>>("a2", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A3>>("a3", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A4>>("a4", v);
+            }
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                p.field::<::rsfast::text::codec::Msg<test_large_oneof::A5>>("a5", v);
+            }
+            _ => {}
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("a1") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A1>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a1",
+                    test_large_oneof::LargeOneof::A1,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("a2") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A2>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a2",
+                    test_large_oneof::LargeOneof::A2,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("a3") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A3>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a3",
+                    test_large_oneof::LargeOneof::A3,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("a4") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A4>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a4",
+                    test_large_oneof::LargeOneof::A4,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("a5") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<test_large_oneof::A5>,
+                        _,
+                    >(
+                    &mut self.large_oneof,
+                    "large_oneof",
+                    "a5",
+                    test_large_oneof::LargeOneof::A5,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `protobuf_test_messages.editions.proto2.TestLargeOneof`.
 #[allow(clippy::module_inception)]
 pub mod test_large_oneof {
@@ -15623,6 +17926,19 @@ pub mod test_large_oneof {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for A1 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A2 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -15696,6 +18012,19 @@ pub mod test_large_oneof {
                 )?;
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for A2 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -15773,6 +18102,19 @@ pub mod test_large_oneof {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for A3 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
+        }
+    }
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct A4 {
         /// Fields not in the schema, kept to be re-emitted on encode.
@@ -15846,6 +18188,19 @@ pub mod test_large_oneof {
                 )?;
             }
             ::core::result::Result::Ok(())
+        }
+    }
+    impl ::rsfast::text::TextMessage for A4 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
         }
     }
     #[derive(Clone, PartialEq, Default, Debug)]
@@ -15923,6 +18278,19 @@ pub mod test_large_oneof {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for A5 {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            let _ = (p, name);
+            ::core::result::Result::Ok(false)
+        }
+    }
     #[derive(Clone, PartialEq, Debug)]
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
     pub enum LargeOneof {
@@ -15993,6 +18361,11 @@ impl ::rsfast::json::EnumName for ForeignEnumProto2 {
         }
     }
 }
+impl ::rsfast::text::TextEnum for ForeignEnumProto2 {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        ForeignEnumProto2::from_str_name(name)
+    }
+}
 pub const EXTENSION_INT32: ::rsfast::Extension<
     TestAllTypesProto2,
     ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
@@ -16037,4 +18410,38 @@ pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
     registry.register_extension::<::rsfast::json::codec::I32, _, _>(&EXTENSION_INT32);
     registry
         .register_extension::<::rsfast::json::codec::Msg<GroupField>, _, _>(&GROUPFIELD);
+}
+/// Registers the messages and extensions of `protobuf_test_messages.editions.proto2` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
+    registry.register_extension::<_, _, ::rsfast::text::codec::I32>(&EXTENSION_INT32);
+    registry
+        .register_extension::<_, _, ::rsfast::text::codec::Msg<GroupField>>(&GROUPFIELD);
+    registry.register::<TestAllTypesProto2>();
+    registry.register::<test_all_types_proto2::NestedMessage>();
+    registry.register::<test_all_types_proto2::Data>();
+    registry.register::<test_all_types_proto2::MultiWordGroupField>();
+    registry.register::<test_all_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<test_all_types_proto2::ExtensionWithOneof>();
+    registry.register::<ForeignMessageProto2>();
+    registry.register::<GroupField>();
+    registry.register::<UnknownToTestAllTypes>();
+    registry.register::<unknown_to_test_all_types::OptionalGroup>();
+    registry.register::<NullHypothesisProto2>();
+    registry.register::<EnumOnlyProto2>();
+    registry.register::<OneStringProto2>();
+    registry.register::<ProtoWithKeywords>();
+    registry.register::<TestAllRequiredTypesProto2>();
+    registry.register::<test_all_required_types_proto2::NestedMessage>();
+    registry.register::<test_all_required_types_proto2::Data>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<TestLargeOneof>();
+    registry.register::<test_large_oneof::A1>();
+    registry.register::<test_large_oneof::A2>();
+    registry.register::<test_large_oneof::A3>();
+    registry.register::<test_large_oneof::A4>();
+    registry.register::<test_large_oneof::A5>();
 }

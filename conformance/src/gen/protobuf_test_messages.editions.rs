@@ -137,6 +137,26 @@ impl ::rsfast::json::JsonMessage for ComplexMessage {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ComplexMessage {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.d {
+            p.field::<::rsfast::text::codec::I32>("d", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("d") => {
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.d, "d")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct TestAllTypesEdition2023 {
     /// Singular
@@ -7060,6 +7080,998 @@ impl ::rsfast::json::JsonMessage for TestAllTypesEdition2023 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllTypesEdition2023 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.optional_int32 {
+            p.field::<::rsfast::text::codec::I32>("optional_int32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 {
+            p.field::<::rsfast::text::codec::I64>("optional_int64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
+            p.field::<::rsfast::text::codec::U32>("optional_uint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
+            p.field::<::rsfast::text::codec::U64>("optional_uint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sint32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sint64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
+            p.field::<::rsfast::text::codec::U32>("optional_fixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
+            p.field::<::rsfast::text::codec::U64>("optional_fixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
+            p.field::<::rsfast::text::codec::I32>("optional_sfixed32", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
+            p.field::<::rsfast::text::codec::I64>("optional_sfixed64", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float {
+            p.field::<::rsfast::text::codec::F32>("optional_float", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double {
+            p.field::<::rsfast::text::codec::F64>("optional_double", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string {
+            p.field::<::rsfast::text::codec::Str>("optional_string", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes {
+            p.field::<::rsfast::text::codec::Bytes>("optional_bytes", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<
+                        test_all_types_edition2023::NestedMessage,
+                    >,
+                >("optional_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                >("optional_foreign_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
+            p.field::<
+                    ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                >("optional_nested_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
+            p.field::<
+                    ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                >("optional_foreign_enum", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
+            p.field::<::rsfast::text::codec::Str>("optional_string_piece", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_cord {
+            p.field::<::rsfast::text::codec::Str>("optional_cord", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllTypesEdition2023>,
+                >("recursive_message", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.repeated::<::rsfast::text::codec::I64>("repeated_int64", &self.repeated_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_uint32", &self.repeated_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_uint64", &self.repeated_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sint32", &self.repeated_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sint64", &self.repeated_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_fixed32", &self.repeated_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_fixed64", &self.repeated_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sfixed32", &self.repeated_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sfixed64", &self.repeated_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("repeated_float", &self.repeated_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("repeated_double", &self.repeated_double);
+        p.repeated::<::rsfast::text::codec::Bool>("repeated_bool", &self.repeated_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string", &self.repeated_string);
+        p.repeated::<
+                ::rsfast::text::codec::Bytes,
+            >("repeated_bytes", &self.repeated_bytes);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<test_all_types_edition2023::NestedMessage>,
+            >("repeated_nested_message", &self.repeated_nested_message);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+            >("repeated_foreign_message", &self.repeated_foreign_message);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+            >("repeated_nested_enum", &self.repeated_nested_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+            >("repeated_foreign_enum", &self.repeated_foreign_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string_piece", &self.repeated_string_piece);
+        p.repeated::<::rsfast::text::codec::Str>("repeated_cord", &self.repeated_cord);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_int32_int32", &self.map_int32_int32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_int64_int64", &self.map_int64_int64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_uint32_uint32", &self.map_uint32_uint32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_uint64_uint64", &self.map_uint64_uint64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sint32_sint32", &self.map_sint32_sint32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sint64_sint64", &self.map_sint64_sint64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_fixed32_fixed32", &self.map_fixed32_fixed32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_fixed64_fixed64", &self.map_fixed64_fixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sfixed32_sfixed32", &self.map_sfixed32_sfixed32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sfixed64_sfixed64", &self.map_sfixed64_sfixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F32,
+                _,
+            >("map_int32_float", &self.map_int32_float);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F64,
+                _,
+            >("map_int32_double", &self.map_int32_double);
+        p.map::<
+                ::rsfast::text::codec::Bool,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_bool_bool", &self.map_bool_bool);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Str,
+                _,
+            >("map_string_string", &self.map_string_string);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Bytes,
+                _,
+            >("map_string_bytes", &self.map_string_bytes);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<test_all_types_edition2023::NestedMessage>,
+                _,
+            >("map_string_nested_message", &self.map_string_nested_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                _,
+            >("map_string_foreign_message", &self.map_string_foreign_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+                _,
+            >("map_string_nested_enum", &self.map_string_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                _,
+            >("map_string_foreign_enum", &self.map_string_foreign_enum);
+        p.repeated::<::rsfast::text::codec::I32>("packed_int32", &self.packed_int32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_int64", &self.packed_int64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_uint32", &self.packed_uint32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_uint64", &self.packed_uint64);
+        p.repeated::<::rsfast::text::codec::I32>("packed_sint32", &self.packed_sint32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_sint64", &self.packed_sint64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_fixed32", &self.packed_fixed32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_fixed64", &self.packed_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("packed_sfixed32", &self.packed_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("packed_sfixed64", &self.packed_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("packed_float", &self.packed_float);
+        p.repeated::<::rsfast::text::codec::F64>("packed_double", &self.packed_double);
+        p.repeated::<::rsfast::text::codec::Bool>("packed_bool", &self.packed_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+            >("packed_nested_enum", &self.packed_nested_enum);
+        p.repeated::<::rsfast::text::codec::I32>("unpacked_int32", &self.unpacked_int32);
+        p.repeated::<::rsfast::text::codec::I64>("unpacked_int64", &self.unpacked_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_uint32", &self.unpacked_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_uint64", &self.unpacked_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sint32", &self.unpacked_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sint64", &self.unpacked_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_fixed32", &self.unpacked_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_fixed64", &self.unpacked_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sfixed32", &self.unpacked_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sfixed64", &self.unpacked_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("unpacked_float", &self.unpacked_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("unpacked_double", &self.unpacked_double);
+        p.repeated::<::rsfast::text::codec::Bool>("unpacked_bool", &self.unpacked_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_edition2023::NestedEnum>,
+            >("unpacked_nested_enum", &self.unpacked_nested_enum);
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint32(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U32>("oneof_uint32", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofNestedMessage(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >("oneof_nested_message", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofString(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("oneof_string", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBytes(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("oneof_bytes", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofBool(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bool>("oneof_bool", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofUint64(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U64>("oneof_uint64", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofFloat(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F32>("oneof_float", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofDouble(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F64>("oneof_double", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_edition2023::OneofField::OneofEnum(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >("oneof_enum", v);
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.groupliketype {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_edition2023::GroupLikeType>,
+                >("GroupLikeType", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.delimited_field {
+            p.field::<
+                    ::rsfast::text::codec::Msg<test_all_types_edition2023::GroupLikeType>,
+                >("delimited_field", v);
+        }
+        p.extensions_and_unknown_fields(
+            <Self as ::rsfast::Name>::FULL_NAME,
+            &self.unknown_fields,
+        );
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_int64, "optional_int64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_uint32, "optional_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_uint64, "optional_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sint32, "optional_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sint64, "optional_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_fixed32, "optional_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_fixed64, "optional_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sfixed32, "optional_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sfixed64, "optional_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_float") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.optional_float, "optional_float")
+            }
+            ::rsfast::text::FieldName::Ident("optional_double") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.optional_double, "optional_double")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.optional_bytes, "optional_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >(&mut self.optional_nested_message, "optional_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                    >(&mut self.optional_foreign_message, "optional_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >(&mut self.optional_nested_enum, "optional_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                    >(&mut self.optional_foreign_enum, "optional_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_piece") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string_piece, "optional_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("optional_cord") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_cord, "optional_cord")
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllTypesEdition2023>,
+                    >(&mut self.recursive_message, "recursive_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_int32, "repeated_int32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_int64, "repeated_int64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.repeated_uint32, "repeated_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.repeated_uint64, "repeated_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_sint32, "repeated_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_sint64, "repeated_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.repeated_fixed32, "repeated_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.repeated_fixed64, "repeated_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_sfixed32, "repeated_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_sfixed64, "repeated_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.repeated_float, "repeated_float")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.repeated_double, "repeated_double")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.repeated_bool, "repeated_bool")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_string, "repeated_string")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes") => {
+                p.add::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.repeated_bytes, "repeated_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                    >(&mut self.repeated_nested_message, "repeated_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                    >(&mut self.repeated_foreign_message, "repeated_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >(&mut self.repeated_nested_enum, "repeated_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                    >(&mut self.repeated_foreign_enum, "repeated_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_string_piece, "repeated_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_cord") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_cord, "repeated_cord")
+            }
+            ::rsfast::text::FieldName::Ident("packed_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_int32, "packed_int32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_int64, "packed_int64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.packed_uint32, "packed_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.packed_uint64, "packed_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_sint32, "packed_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_sint64, "packed_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.packed_fixed32, "packed_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.packed_fixed64, "packed_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_sfixed32, "packed_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_sfixed64, "packed_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.packed_float, "packed_float")
+            }
+            ::rsfast::text::FieldName::Ident("packed_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.packed_double, "packed_double")
+            }
+            ::rsfast::text::FieldName::Ident("packed_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.packed_bool, "packed_bool")
+            }
+            ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >(&mut self.packed_nested_enum, "packed_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_int32, "unpacked_int32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_int64, "unpacked_int64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.unpacked_uint32, "unpacked_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.unpacked_uint64, "unpacked_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_sint32, "unpacked_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.unpacked_fixed32, "unpacked_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.unpacked_fixed64, "unpacked_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_sfixed32, "unpacked_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_sfixed64, "unpacked_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.unpacked_float, "unpacked_float")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.unpacked_double, "unpacked_double")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.unpacked_bool, "unpacked_bool")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                    >(&mut self.unpacked_nested_enum, "unpacked_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_int32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_int32_int32, "map_int32_int32")
+            }
+            ::rsfast::text::FieldName::Ident("map_int64_int64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_int64_int64, "map_int64_int64")
+            }
+            ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(&mut self.map_uint32_uint32, "map_uint32_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.map_uint64_uint64, "map_uint64_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_sint32_sint32, "map_sint32_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_sint64_sint64, "map_sint64_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(&mut self.map_fixed32_fixed32, "map_fixed32_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.map_fixed64_fixed64, "map_fixed64_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_sfixed32_sfixed32, "map_sfixed32_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_sfixed64_sfixed64, "map_sfixed64_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_float") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(&mut self.map_int32_float, "map_int32_float")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_double") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(&mut self.map_int32_double, "map_int32_double")
+            }
+            ::rsfast::text::FieldName::Ident("map_bool_bool") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Bool,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(&mut self.map_bool_bool, "map_bool_bool")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_string") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.map_string_string, "map_string_string")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_bytes") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(&mut self.map_string_bytes, "map_string_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                        _,
+                    >(&mut self.map_string_nested_message, "map_string_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<ForeignMessageEdition2023>,
+                        _,
+                    >(&mut self.map_string_foreign_message, "map_string_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                        _,
+                    >(&mut self.map_string_nested_enum, "map_string_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<ForeignEnumEdition2023>,
+                        _,
+                    >(&mut self.map_string_foreign_enum, "map_string_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("GroupLikeType" | "groupliketype") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::GroupLikeType,
+                        >,
+                    >(&mut self.groupliketype, "GroupLikeType")
+            }
+            ::rsfast::text::FieldName::Ident("delimited_field") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<
+                            test_all_types_edition2023::GroupLikeType,
+                        >,
+                    >(&mut self.delimited_field, "delimited_field")
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint32") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint32",
+                    test_all_types_edition2023::OneofField::OneofUint32,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_edition2023::NestedMessage,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_nested_message",
+                    test_all_types_edition2023::OneofField::OneofNestedMessage,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_string") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_string",
+                    test_all_types_edition2023::OneofField::OneofString,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bytes") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bytes",
+                    test_all_types_edition2023::OneofField::OneofBytes,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bool") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bool",
+                    test_all_types_edition2023::OneofField::OneofBool,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint64") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint64",
+                    test_all_types_edition2023::OneofField::OneofUint64,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_float") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_float",
+                    test_all_types_edition2023::OneofField::OneofFloat,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_double") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_double",
+                    test_all_types_edition2023::OneofField::OneofDouble,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_enum") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<
+                            test_all_types_edition2023::NestedEnum,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_enum",
+                    test_all_types_edition2023::OneofField::OneofEnum,
+                )
+            }
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_extension(
+                    <Self as ::rsfast::Name>::FULL_NAME,
+                    &mut self.unknown_fields,
+                    name,
+                    p,
+                )
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 impl ::rsfast::Extendable for TestAllTypesEdition2023 {
     fn extension_storage(&self) -> &::rsfast::UnknownFields {
         &self.unknown_fields
@@ -7264,6 +8276,36 @@ pub mod test_all_types_edition2023 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.a {
+                p.field::<::rsfast::text::codec::I32>("a", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllTypesEdition2023>,
+                    >("corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    p.set_optional::<::rsfast::text::codec::I32>(&mut self.a, "a")
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<super::TestAllTypesEdition2023>,
+                        >(&mut self.corecursive, "corecursive")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     /// groups
     #[derive(Clone, PartialEq, Default, Debug)]
     pub struct GroupLikeType {
@@ -7449,6 +8491,36 @@ pub mod test_all_types_edition2023 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for GroupLikeType {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if let ::core::option::Option::Some(v) = &self.group_int32 {
+                p.field::<::rsfast::text::codec::I32>("group_int32", v);
+            }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 {
+                p.field::<::rsfast::text::codec::U32>("group_uint32", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("group_int32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::I32,
+                        >(&mut self.group_int32, "group_int32")
+                }
+                ::rsfast::text::FieldName::Ident("group_uint32") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::U32,
+                        >(&mut self.group_uint32, "group_uint32")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -7513,6 +8585,11 @@ pub mod test_all_types_edition2023 {
                 "NEG" => ::rsfast::Enum::from_i32(-1),
                 _ => ::core::option::Option::None,
             }
+        }
+    }
+    impl ::rsfast::text::TextEnum for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -7663,6 +8740,26 @@ impl ::rsfast::json::JsonMessage for ForeignMessageEdition2023 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ForeignMessageEdition2023 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.c {
+            p.field::<::rsfast::text::codec::I32>("c", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.c, "c")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct GroupLikeType {
     pub c: ::core::option::Option<i32>,
@@ -7797,6 +8894,26 @@ impl ::rsfast::json::JsonMessage for GroupLikeType {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for GroupLikeType {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if let ::core::option::Option::Some(v) = &self.c {
+            p.field::<::rsfast::text::codec::I32>("c", v);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                p.set_optional::<::rsfast::text::codec::I32>(&mut self.c, "c")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum ForeignEnumEdition2023 {
@@ -7863,6 +8980,11 @@ impl ::rsfast::json::EnumName for ForeignEnumEdition2023 {
         }
     }
 }
+impl ::rsfast::text::TextEnum for ForeignEnumEdition2023 {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        ForeignEnumEdition2023::from_str_name(name)
+    }
+}
 pub const EXTENSION_INT32: ::rsfast::Extension<
     TestAllTypesEdition2023,
     ::rsfast::extension::Optional<::rsfast::scalar::Int32>,
@@ -7896,4 +9018,26 @@ pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
             _,
             _,
         >(&DELIMITED_EXT);
+}
+/// Registers the messages and extensions of `protobuf_test_messages.editions` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
+    registry.register_extension::<_, _, ::rsfast::text::codec::I32>(&EXTENSION_INT32);
+    registry
+        .register_extension::<
+            _,
+            _,
+            ::rsfast::text::codec::Msg<GroupLikeType>,
+        >(&GROUPLIKETYPE);
+    registry
+        .register_extension::<
+            _,
+            _,
+            ::rsfast::text::codec::Msg<GroupLikeType>,
+        >(&DELIMITED_EXT);
+    registry.register::<ComplexMessage>();
+    registry.register::<TestAllTypesEdition2023>();
+    registry.register::<test_all_types_edition2023::NestedMessage>();
+    registry.register::<test_all_types_edition2023::GroupLikeType>();
+    registry.register::<ForeignMessageEdition2023>();
+    registry.register::<GroupLikeType>();
 }

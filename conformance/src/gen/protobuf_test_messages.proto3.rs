@@ -9593,6 +9593,1420 @@ impl ::rsfast::json::JsonMessage for TestAllTypesProto3 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for TestAllTypesProto3 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.optional_int32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I32,
+                >("optional_int32", &self.optional_int32);
+        }
+        if self.optional_int64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I64,
+                >("optional_int64", &self.optional_int64);
+        }
+        if self.optional_uint32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U32,
+                >("optional_uint32", &self.optional_uint32);
+        }
+        if self.optional_uint64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U64,
+                >("optional_uint64", &self.optional_uint64);
+        }
+        if self.optional_sint32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I32,
+                >("optional_sint32", &self.optional_sint32);
+        }
+        if self.optional_sint64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I64,
+                >("optional_sint64", &self.optional_sint64);
+        }
+        if self.optional_fixed32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U32,
+                >("optional_fixed32", &self.optional_fixed32);
+        }
+        if self.optional_fixed64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::U64,
+                >("optional_fixed64", &self.optional_fixed64);
+        }
+        if self.optional_sfixed32 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I32,
+                >("optional_sfixed32", &self.optional_sfixed32);
+        }
+        if self.optional_sfixed64 != 0 {
+            p.field::<
+                    ::rsfast::text::codec::I64,
+                >("optional_sfixed64", &self.optional_sfixed64);
+        }
+        if self.optional_float.to_bits() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::F32,
+                >("optional_float", &self.optional_float);
+        }
+        if self.optional_double.to_bits() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::F64,
+                >("optional_double", &self.optional_double);
+        }
+        if self.optional_bool {
+            p.field::<::rsfast::text::codec::Bool>("optional_bool", &self.optional_bool);
+        }
+        if !self.optional_string.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Str,
+                >("optional_string", &self.optional_string);
+        }
+        if !self.optional_bytes.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Bytes,
+                >("optional_bytes", &self.optional_bytes);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<test_all_types_proto3::NestedMessage>,
+                >("optional_nested_message", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
+            p.field::<
+                    ::rsfast::text::codec::Msg<ForeignMessage>,
+                >("optional_foreign_message", v);
+        }
+        if self.optional_nested_enum.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                >("optional_nested_enum", &self.optional_nested_enum);
+        }
+        if self.optional_foreign_enum.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<ForeignEnum>,
+                >("optional_foreign_enum", &self.optional_foreign_enum);
+        }
+        if self.optional_aliased_enum.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<test_all_types_proto3::AliasedEnum>,
+                >("optional_aliased_enum", &self.optional_aliased_enum);
+        }
+        if !self.optional_string_piece.is_empty() {
+            p.field::<
+                    ::rsfast::text::codec::Str,
+                >("optional_string_piece", &self.optional_string_piece);
+        }
+        if !self.optional_cord.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("optional_cord", &self.optional_cord);
+        }
+        if let ::core::option::Option::Some(v) = &self.recursive_message {
+            p.field::<
+                    ::rsfast::text::codec::BoxMsg<TestAllTypesProto3>,
+                >("recursive_message", v);
+        }
+        p.repeated::<::rsfast::text::codec::I32>("repeated_int32", &self.repeated_int32);
+        p.repeated::<::rsfast::text::codec::I64>("repeated_int64", &self.repeated_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_uint32", &self.repeated_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_uint64", &self.repeated_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sint32", &self.repeated_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sint64", &self.repeated_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("repeated_fixed32", &self.repeated_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("repeated_fixed64", &self.repeated_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("repeated_sfixed32", &self.repeated_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("repeated_sfixed64", &self.repeated_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("repeated_float", &self.repeated_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("repeated_double", &self.repeated_double);
+        p.repeated::<::rsfast::text::codec::Bool>("repeated_bool", &self.repeated_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string", &self.repeated_string);
+        p.repeated::<
+                ::rsfast::text::codec::Bytes,
+            >("repeated_bytes", &self.repeated_bytes);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+            >("repeated_nested_message", &self.repeated_nested_message);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<ForeignMessage>,
+            >("repeated_foreign_message", &self.repeated_foreign_message);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+            >("repeated_nested_enum", &self.repeated_nested_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<ForeignEnum>,
+            >("repeated_foreign_enum", &self.repeated_foreign_enum);
+        p.repeated::<
+                ::rsfast::text::codec::Str,
+            >("repeated_string_piece", &self.repeated_string_piece);
+        p.repeated::<::rsfast::text::codec::Str>("repeated_cord", &self.repeated_cord);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_int32_int32", &self.map_int32_int32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_int64_int64", &self.map_int64_int64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_uint32_uint32", &self.map_uint32_uint32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_uint64_uint64", &self.map_uint64_uint64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sint32_sint32", &self.map_sint32_sint32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sint64_sint64", &self.map_sint64_sint64);
+        p.map::<
+                ::rsfast::text::codec::U32,
+                ::rsfast::text::codec::U32,
+                _,
+            >("map_fixed32_fixed32", &self.map_fixed32_fixed32);
+        p.map::<
+                ::rsfast::text::codec::U64,
+                ::rsfast::text::codec::U64,
+                _,
+            >("map_fixed64_fixed64", &self.map_fixed64_fixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::I32,
+                _,
+            >("map_sfixed32_sfixed32", &self.map_sfixed32_sfixed32);
+        p.map::<
+                ::rsfast::text::codec::I64,
+                ::rsfast::text::codec::I64,
+                _,
+            >("map_sfixed64_sfixed64", &self.map_sfixed64_sfixed64);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F32,
+                _,
+            >("map_int32_float", &self.map_int32_float);
+        p.map::<
+                ::rsfast::text::codec::I32,
+                ::rsfast::text::codec::F64,
+                _,
+            >("map_int32_double", &self.map_int32_double);
+        p.map::<
+                ::rsfast::text::codec::Bool,
+                ::rsfast::text::codec::Bool,
+                _,
+            >("map_bool_bool", &self.map_bool_bool);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Str,
+                _,
+            >("map_string_string", &self.map_string_string);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Bytes,
+                _,
+            >("map_string_bytes", &self.map_string_bytes);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+                _,
+            >("map_string_nested_message", &self.map_string_nested_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<ForeignMessage>,
+                _,
+            >("map_string_foreign_message", &self.map_string_foreign_message);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                _,
+            >("map_string_nested_enum", &self.map_string_nested_enum);
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Enum<ForeignEnum>,
+                _,
+            >("map_string_foreign_enum", &self.map_string_foreign_enum);
+        p.repeated::<::rsfast::text::codec::I32>("packed_int32", &self.packed_int32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_int64", &self.packed_int64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_uint32", &self.packed_uint32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_uint64", &self.packed_uint64);
+        p.repeated::<::rsfast::text::codec::I32>("packed_sint32", &self.packed_sint32);
+        p.repeated::<::rsfast::text::codec::I64>("packed_sint64", &self.packed_sint64);
+        p.repeated::<::rsfast::text::codec::U32>("packed_fixed32", &self.packed_fixed32);
+        p.repeated::<::rsfast::text::codec::U64>("packed_fixed64", &self.packed_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("packed_sfixed32", &self.packed_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("packed_sfixed64", &self.packed_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("packed_float", &self.packed_float);
+        p.repeated::<::rsfast::text::codec::F64>("packed_double", &self.packed_double);
+        p.repeated::<::rsfast::text::codec::Bool>("packed_bool", &self.packed_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+            >("packed_nested_enum", &self.packed_nested_enum);
+        p.repeated::<::rsfast::text::codec::I32>("unpacked_int32", &self.unpacked_int32);
+        p.repeated::<::rsfast::text::codec::I64>("unpacked_int64", &self.unpacked_int64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_uint32", &self.unpacked_uint32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_uint64", &self.unpacked_uint64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sint32", &self.unpacked_sint32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sint64", &self.unpacked_sint64);
+        p.repeated::<
+                ::rsfast::text::codec::U32,
+            >("unpacked_fixed32", &self.unpacked_fixed32);
+        p.repeated::<
+                ::rsfast::text::codec::U64,
+            >("unpacked_fixed64", &self.unpacked_fixed64);
+        p.repeated::<
+                ::rsfast::text::codec::I32,
+            >("unpacked_sfixed32", &self.unpacked_sfixed32);
+        p.repeated::<
+                ::rsfast::text::codec::I64,
+            >("unpacked_sfixed64", &self.unpacked_sfixed64);
+        p.repeated::<::rsfast::text::codec::F32>("unpacked_float", &self.unpacked_float);
+        p.repeated::<
+                ::rsfast::text::codec::F64,
+            >("unpacked_double", &self.unpacked_double);
+        p.repeated::<::rsfast::text::codec::Bool>("unpacked_bool", &self.unpacked_bool);
+        p.repeated::<
+                ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+            >("unpacked_nested_enum", &self.unpacked_nested_enum);
+        match &self.oneof_field {
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint32(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U32>("oneof_uint32", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNestedMessage(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                    >("oneof_nested_message", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofString(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Str>("oneof_string", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBytes(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bytes>("oneof_bytes", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofBool(v),
+            ) => {
+                p.field::<::rsfast::text::codec::Bool>("oneof_bool", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofUint64(v),
+            ) => {
+                p.field::<::rsfast::text::codec::U64>("oneof_uint64", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofFloat(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F32>("oneof_float", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofDouble(v),
+            ) => {
+                p.field::<::rsfast::text::codec::F64>("oneof_double", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofEnum(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >("oneof_enum", v);
+            }
+            ::core::option::Option::Some(
+                test_all_types_proto3::OneofField::OneofNullValue(v),
+            ) => {
+                p.field::<
+                        ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                    >("oneof_null_value", v);
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                >("optional_bool_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                >("optional_int32_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                >("optional_int64_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                >("optional_uint32_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                >("optional_uint64_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                >("optional_float_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                >("optional_double_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                >("optional_string_wrapper", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                >("optional_bytes_wrapper", v);
+        }
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+            >("repeated_bool_wrapper", &self.repeated_bool_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+            >("repeated_int32_wrapper", &self.repeated_int32_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+            >("repeated_int64_wrapper", &self.repeated_int64_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+            >("repeated_uint32_wrapper", &self.repeated_uint32_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+            >("repeated_uint64_wrapper", &self.repeated_uint64_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+            >("repeated_float_wrapper", &self.repeated_float_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+            >("repeated_double_wrapper", &self.repeated_double_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+            >("repeated_string_wrapper", &self.repeated_string_wrapper);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+            >("repeated_bytes_wrapper", &self.repeated_bytes_wrapper);
+        if let ::core::option::Option::Some(v) = &self.optional_duration {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                >("optional_duration", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_timestamp {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                >("optional_timestamp", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_field_mask {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                >("optional_field_mask", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_struct {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                >("optional_struct", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_any {
+            p.field::<::rsfast::text::codec::Msg<::rsfast::wkt::Any>>("optional_any", v);
+        }
+        if let ::core::option::Option::Some(v) = &self.optional_value {
+            p.field::<
+                    ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                >("optional_value", v);
+        }
+        if self.optional_null_value.value() != 0 {
+            p.field::<
+                    ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                >("optional_null_value", &self.optional_null_value);
+        }
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+            >("repeated_duration", &self.repeated_duration);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+            >("repeated_timestamp", &self.repeated_timestamp);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+            >("repeated_fieldmask", &self.repeated_fieldmask);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+            >("repeated_any", &self.repeated_any);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+            >("repeated_value", &self.repeated_value);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::ListValue>,
+            >("repeated_list_value", &self.repeated_list_value);
+        p.repeated::<
+                ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+            >("repeated_struct", &self.repeated_struct);
+        if self.fieldname1 != 0 {
+            p.field::<::rsfast::text::codec::I32>("fieldname1", &self.fieldname1);
+        }
+        if self.field_name2 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_name2", &self.field_name2);
+        }
+        if self.field_name3 != 0 {
+            p.field::<::rsfast::text::codec::I32>("_field_name3", &self.field_name3);
+        }
+        if self.field_name4 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field__name4_", &self.field_name4);
+        }
+        if self.field0name5 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field0name5", &self.field0name5);
+        }
+        if self.field_0_name6 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_0_name6", &self.field_0_name6);
+        }
+        if self.field_name7 != 0 {
+            p.field::<::rsfast::text::codec::I32>("fieldName7", &self.field_name7);
+        }
+        if self.field_name8 != 0 {
+            p.field::<::rsfast::text::codec::I32>("FieldName8", &self.field_name8);
+        }
+        if self.field_name9 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_Name9", &self.field_name9);
+        }
+        if self.field_name10 != 0 {
+            p.field::<::rsfast::text::codec::I32>("Field_Name10", &self.field_name10);
+        }
+        if self.field_name11 != 0 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_NAME11", &self.field_name11);
+        }
+        if self.field_name12 != 0 {
+            p.field::<::rsfast::text::codec::I32>("FIELD_name12", &self.field_name12);
+        }
+        if self.field_name13 != 0 {
+            p.field::<::rsfast::text::codec::I32>("__field_name13", &self.field_name13);
+        }
+        if self.field_name14 != 0 {
+            p.field::<::rsfast::text::codec::I32>("__Field_name14", &self.field_name14);
+        }
+        if self.field_name15 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field__name15", &self.field_name15);
+        }
+        if self.field_name16 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field__Name16", &self.field_name16);
+        }
+        if self.field_name17 != 0 {
+            p.field::<::rsfast::text::codec::I32>("field_name17__", &self.field_name17);
+        }
+        if self.field_name18 != 0 {
+            p.field::<::rsfast::text::codec::I32>("Field_name18__", &self.field_name18);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("optional_int32") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_int32, "optional_int32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64") => {
+                p.set::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_int64, "optional_int64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32") => {
+                p.set::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_uint32, "optional_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64") => {
+                p.set::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_uint64, "optional_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint32") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sint32, "optional_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sint64") => {
+                p.set::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sint64, "optional_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed32") => {
+                p.set::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.optional_fixed32, "optional_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_fixed64") => {
+                p.set::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.optional_fixed64, "optional_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed32") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.optional_sfixed32, "optional_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("optional_sfixed64") => {
+                p.set::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.optional_sfixed64, "optional_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("optional_float") => {
+                p.set::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.optional_float, "optional_float")
+            }
+            ::rsfast::text::FieldName::Ident("optional_double") => {
+                p.set::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.optional_double, "optional_double")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool") => {
+                p.set::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.optional_bool, "optional_bool")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string") => {
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string, "optional_string")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes") => {
+                p.set::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.optional_bytes, "optional_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                    >(&mut self.optional_nested_message, "optional_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<ForeignMessage>,
+                    >(&mut self.optional_foreign_message, "optional_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("optional_nested_enum") => {
+                p.set::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >(&mut self.optional_nested_enum, "optional_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_foreign_enum") => {
+                p.set::<
+                        ::rsfast::text::codec::Enum<ForeignEnum>,
+                    >(&mut self.optional_foreign_enum, "optional_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_aliased_enum") => {
+                p.set::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::AliasedEnum>,
+                    >(&mut self.optional_aliased_enum, "optional_aliased_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_piece") => {
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_string_piece, "optional_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("optional_cord") => {
+                p.set::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.optional_cord, "optional_cord")
+            }
+            ::rsfast::text::FieldName::Ident("recursive_message") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::BoxMsg<TestAllTypesProto3>,
+                    >(&mut self.recursive_message, "recursive_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_int32, "repeated_int32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_int64, "repeated_int64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.repeated_uint32, "repeated_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.repeated_uint64, "repeated_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_sint32, "repeated_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_sint64, "repeated_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.repeated_fixed32, "repeated_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.repeated_fixed64, "repeated_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.repeated_sfixed32, "repeated_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.repeated_sfixed64, "repeated_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.repeated_float, "repeated_float")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.repeated_double, "repeated_double")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.repeated_bool, "repeated_bool")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_string, "repeated_string")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes") => {
+                p.add::<
+                        ::rsfast::text::codec::Bytes,
+                    >(&mut self.repeated_bytes, "repeated_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_message") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+                    >(&mut self.repeated_nested_message, "repeated_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_message") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<ForeignMessage>,
+                    >(&mut self.repeated_foreign_message, "repeated_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >(&mut self.repeated_nested_enum, "repeated_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_foreign_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<ForeignEnum>,
+                    >(&mut self.repeated_foreign_enum, "repeated_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_piece") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_string_piece, "repeated_string_piece")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_cord") => {
+                p.add::<
+                        ::rsfast::text::codec::Str,
+                    >(&mut self.repeated_cord, "repeated_cord")
+            }
+            ::rsfast::text::FieldName::Ident("packed_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_int32, "packed_int32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_int64, "packed_int64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.packed_uint32, "packed_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.packed_uint64, "packed_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_sint32, "packed_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_sint64, "packed_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.packed_fixed32, "packed_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.packed_fixed64, "packed_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.packed_sfixed32, "packed_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("packed_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.packed_sfixed64, "packed_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("packed_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.packed_float, "packed_float")
+            }
+            ::rsfast::text::FieldName::Ident("packed_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.packed_double, "packed_double")
+            }
+            ::rsfast::text::FieldName::Ident("packed_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.packed_bool, "packed_bool")
+            }
+            ::rsfast::text::FieldName::Ident("packed_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >(&mut self.packed_nested_enum, "packed_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_int32, "unpacked_int32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_int64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_int64, "unpacked_int64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.unpacked_uint32, "unpacked_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_uint64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.unpacked_uint64, "unpacked_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_sint32, "unpacked_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sint64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_sint64, "unpacked_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::U32,
+                    >(&mut self.unpacked_fixed32, "unpacked_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_fixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::U64,
+                    >(&mut self.unpacked_fixed64, "unpacked_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed32") => {
+                p.add::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.unpacked_sfixed32, "unpacked_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_sfixed64") => {
+                p.add::<
+                        ::rsfast::text::codec::I64,
+                    >(&mut self.unpacked_sfixed64, "unpacked_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_float") => {
+                p.add::<
+                        ::rsfast::text::codec::F32,
+                    >(&mut self.unpacked_float, "unpacked_float")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_double") => {
+                p.add::<
+                        ::rsfast::text::codec::F64,
+                    >(&mut self.unpacked_double, "unpacked_double")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_bool") => {
+                p.add::<
+                        ::rsfast::text::codec::Bool,
+                    >(&mut self.unpacked_bool, "unpacked_bool")
+            }
+            ::rsfast::text::FieldName::Ident("unpacked_nested_enum") => {
+                p.add::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                    >(&mut self.unpacked_nested_enum, "unpacked_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_int32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_int32_int32, "map_int32_int32")
+            }
+            ::rsfast::text::FieldName::Ident("map_int64_int64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_int64_int64, "map_int64_int64")
+            }
+            ::rsfast::text::FieldName::Ident("map_uint32_uint32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(&mut self.map_uint32_uint32, "map_uint32_uint32")
+            }
+            ::rsfast::text::FieldName::Ident("map_uint64_uint64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.map_uint64_uint64, "map_uint64_uint64")
+            }
+            ::rsfast::text::FieldName::Ident("map_sint32_sint32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_sint32_sint32, "map_sint32_sint32")
+            }
+            ::rsfast::text::FieldName::Ident("map_sint64_sint64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_sint64_sint64, "map_sint64_sint64")
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed32_fixed32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U32,
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(&mut self.map_fixed32_fixed32, "map_fixed32_fixed32")
+            }
+            ::rsfast::text::FieldName::Ident("map_fixed64_fixed64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::U64,
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(&mut self.map_fixed64_fixed64, "map_fixed64_fixed64")
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed32_sfixed32") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::I32,
+                        _,
+                    >(&mut self.map_sfixed32_sfixed32, "map_sfixed32_sfixed32")
+            }
+            ::rsfast::text::FieldName::Ident("map_sfixed64_sfixed64") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I64,
+                        ::rsfast::text::codec::I64,
+                        _,
+                    >(&mut self.map_sfixed64_sfixed64, "map_sfixed64_sfixed64")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_float") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(&mut self.map_int32_float, "map_int32_float")
+            }
+            ::rsfast::text::FieldName::Ident("map_int32_double") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::I32,
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(&mut self.map_int32_double, "map_int32_double")
+            }
+            ::rsfast::text::FieldName::Ident("map_bool_bool") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Bool,
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(&mut self.map_bool_bool, "map_bool_bool")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_string") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.map_string_string, "map_string_string")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_bytes") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(&mut self.map_string_bytes, "map_string_bytes")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<test_all_types_proto3::NestedMessage>,
+                        _,
+                    >(&mut self.map_string_nested_message, "map_string_nested_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_message") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<ForeignMessage>,
+                        _,
+                    >(&mut self.map_string_foreign_message, "map_string_foreign_message")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_nested_enum") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                        _,
+                    >(&mut self.map_string_nested_enum, "map_string_nested_enum")
+            }
+            ::rsfast::text::FieldName::Ident("map_string_foreign_enum") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Enum<ForeignEnum>,
+                        _,
+                    >(&mut self.map_string_foreign_enum, "map_string_foreign_enum")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bool_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                    >(&mut self.optional_bool_wrapper, "optional_bool_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_int32_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                    >(&mut self.optional_int32_wrapper, "optional_int32_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_int64_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                    >(&mut self.optional_int64_wrapper, "optional_int64_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint32_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                    >(&mut self.optional_uint32_wrapper, "optional_uint32_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_uint64_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                    >(&mut self.optional_uint64_wrapper, "optional_uint64_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_float_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                    >(&mut self.optional_float_wrapper, "optional_float_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_double_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                    >(&mut self.optional_double_wrapper, "optional_double_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_string_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                    >(&mut self.optional_string_wrapper, "optional_string_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_bytes_wrapper") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                    >(&mut self.optional_bytes_wrapper, "optional_bytes_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bool_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BoolValue>,
+                    >(&mut self.repeated_bool_wrapper, "repeated_bool_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int32_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int32Value>,
+                    >(&mut self.repeated_int32_wrapper, "repeated_int32_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_int64_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Int64Value>,
+                    >(&mut self.repeated_int64_wrapper, "repeated_int64_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint32_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt32Value>,
+                    >(&mut self.repeated_uint32_wrapper, "repeated_uint32_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_uint64_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::UInt64Value>,
+                    >(&mut self.repeated_uint64_wrapper, "repeated_uint64_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_float_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FloatValue>,
+                    >(&mut self.repeated_float_wrapper, "repeated_float_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_double_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::DoubleValue>,
+                    >(&mut self.repeated_double_wrapper, "repeated_double_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_string_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::StringValue>,
+                    >(&mut self.repeated_string_wrapper, "repeated_string_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_bytes_wrapper") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::BytesValue>,
+                    >(&mut self.repeated_bytes_wrapper, "repeated_bytes_wrapper")
+            }
+            ::rsfast::text::FieldName::Ident("optional_duration") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                    >(&mut self.optional_duration, "optional_duration")
+            }
+            ::rsfast::text::FieldName::Ident("optional_timestamp") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                    >(&mut self.optional_timestamp, "optional_timestamp")
+            }
+            ::rsfast::text::FieldName::Ident("optional_field_mask") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                    >(&mut self.optional_field_mask, "optional_field_mask")
+            }
+            ::rsfast::text::FieldName::Ident("optional_struct") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                    >(&mut self.optional_struct, "optional_struct")
+            }
+            ::rsfast::text::FieldName::Ident("optional_any") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+                    >(&mut self.optional_any, "optional_any")
+            }
+            ::rsfast::text::FieldName::Ident("optional_value") => {
+                p.set_optional::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                    >(&mut self.optional_value, "optional_value")
+            }
+            ::rsfast::text::FieldName::Ident("optional_null_value") => {
+                p.set::<
+                        ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                    >(&mut self.optional_null_value, "optional_null_value")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_duration") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Duration>,
+                    >(&mut self.repeated_duration, "repeated_duration")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_timestamp") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Timestamp>,
+                    >(&mut self.repeated_timestamp, "repeated_timestamp")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_fieldmask") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::FieldMask>,
+                    >(&mut self.repeated_fieldmask, "repeated_fieldmask")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_struct") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Struct>,
+                    >(&mut self.repeated_struct, "repeated_struct")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_any") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Any>,
+                    >(&mut self.repeated_any, "repeated_any")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_value") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::Value>,
+                    >(&mut self.repeated_value, "repeated_value")
+            }
+            ::rsfast::text::FieldName::Ident("repeated_list_value") => {
+                p.add::<
+                        ::rsfast::text::codec::Msg<::rsfast::wkt::ListValue>,
+                    >(&mut self.repeated_list_value, "repeated_list_value")
+            }
+            ::rsfast::text::FieldName::Ident("fieldname1") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.fieldname1, "fieldname1")
+            }
+            ::rsfast::text::FieldName::Ident("field_name2") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name2, "field_name2")
+            }
+            ::rsfast::text::FieldName::Ident("_field_name3") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name3, "_field_name3")
+            }
+            ::rsfast::text::FieldName::Ident("field__name4_") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name4, "field__name4_")
+            }
+            ::rsfast::text::FieldName::Ident("field0name5") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.field0name5, "field0name5")
+            }
+            ::rsfast::text::FieldName::Ident("field_0_name6") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_0_name6, "field_0_name6")
+            }
+            ::rsfast::text::FieldName::Ident("fieldName7") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name7, "fieldName7")
+            }
+            ::rsfast::text::FieldName::Ident("FieldName8") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name8, "FieldName8")
+            }
+            ::rsfast::text::FieldName::Ident("field_Name9") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.field_name9, "field_Name9")
+            }
+            ::rsfast::text::FieldName::Ident("Field_Name10") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name10, "Field_Name10")
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_NAME11") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name11, "FIELD_NAME11")
+            }
+            ::rsfast::text::FieldName::Ident("FIELD_name12") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name12, "FIELD_name12")
+            }
+            ::rsfast::text::FieldName::Ident("__field_name13") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name13, "__field_name13")
+            }
+            ::rsfast::text::FieldName::Ident("__Field_name14") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name14, "__Field_name14")
+            }
+            ::rsfast::text::FieldName::Ident("field__name15") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name15, "field__name15")
+            }
+            ::rsfast::text::FieldName::Ident("field__Name16") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name16, "field__Name16")
+            }
+            ::rsfast::text::FieldName::Ident("field_name17__") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name17, "field_name17__")
+            }
+            ::rsfast::text::FieldName::Ident("Field_name18__") => {
+                p.set::<
+                        ::rsfast::text::codec::I32,
+                    >(&mut self.field_name18, "Field_name18__")
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint32") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::U32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint32",
+                    test_all_types_proto3::OneofField::OneofUint32,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_nested_message") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::BoxMsg<
+                            test_all_types_proto3::NestedMessage,
+                        >,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_nested_message",
+                    test_all_types_proto3::OneofField::OneofNestedMessage,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_string") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_string",
+                    test_all_types_proto3::OneofField::OneofString,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bytes") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bytes,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bytes",
+                    test_all_types_proto3::OneofField::OneofBytes,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_bool") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_bool",
+                    test_all_types_proto3::OneofField::OneofBool,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_uint64") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::U64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_uint64",
+                    test_all_types_proto3::OneofField::OneofUint64,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_float") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F32,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_float",
+                    test_all_types_proto3::OneofField::OneofFloat,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_double") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_double",
+                    test_all_types_proto3::OneofField::OneofDouble,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_enum") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<test_all_types_proto3::NestedEnum>,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_enum",
+                    test_all_types_proto3::OneofField::OneofEnum,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("oneof_null_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<::rsfast::wkt::NullValue>,
+                        _,
+                    >(
+                    &mut self.oneof_field,
+                    "oneof_field",
+                    "oneof_null_value",
+                    test_all_types_proto3::OneofField::OneofNullValue,
+                )
+            }
+            ::rsfast::text::FieldName::Ident("reserved_field") => p.skip_reserved(),
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `protobuf_test_messages.proto3.TestAllTypesProto3`.
 #[allow(clippy::module_inception)]
 pub mod test_all_types_proto3 {
@@ -9784,6 +11198,36 @@ pub mod test_all_types_proto3 {
             ::core::result::Result::Ok(())
         }
     }
+    impl ::rsfast::text::TextMessage for NestedMessage {
+        fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+            if self.a != 0 {
+                p.field::<::rsfast::text::codec::I32>("a", &self.a);
+            }
+            if let ::core::option::Option::Some(v) = &self.corecursive {
+                p.field::<
+                        ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto3>,
+                    >("corecursive", v);
+            }
+            p.unknown_fields(&self.unknown_fields);
+        }
+        fn merge_text_field(
+            &mut self,
+            p: &mut ::rsfast::text::Parser<'_>,
+            name: &::rsfast::text::FieldName<'_>,
+        ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+            match name {
+                ::rsfast::text::FieldName::Ident("a") => {
+                    p.set::<::rsfast::text::codec::I32>(&mut self.a, "a")
+                }
+                ::rsfast::text::FieldName::Ident("corecursive") => {
+                    p.set_optional::<
+                            ::rsfast::text::codec::BoxMsg<super::TestAllTypesProto3>,
+                        >(&mut self.corecursive, "corecursive")
+                }
+                _ => ::core::result::Result::Ok(false),
+            }
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum NestedEnum {
@@ -9850,6 +11294,11 @@ pub mod test_all_types_proto3 {
             }
         }
     }
+    impl ::rsfast::text::TextEnum for NestedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            NestedEnum::from_str_name(name)
+        }
+    }
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum AliasedEnum {
@@ -9911,6 +11360,11 @@ pub mod test_all_types_proto3 {
                 "bAz" => ::rsfast::Enum::from_i32(2),
                 _ => ::core::option::Option::None,
             }
+        }
+    }
+    impl ::rsfast::text::TextEnum for AliasedEnum {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            AliasedEnum::from_str_name(name)
         }
     }
     #[derive(Clone, PartialEq, Debug)]
@@ -10056,6 +11510,26 @@ impl ::rsfast::json::JsonMessage for ForeignMessage {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for ForeignMessage {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.c != 0 {
+            p.field::<::rsfast::text::codec::I32>("c", &self.c);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("c") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.c, "c")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct NullHypothesisProto3 {
     /// Fields not in the schema, kept to be re-emitted on encode.
@@ -10129,6 +11603,19 @@ impl ::rsfast::json::JsonMessage for NullHypothesisProto3 {
             )?;
         }
         ::core::result::Result::Ok(())
+    }
+}
+impl ::rsfast::text::TextMessage for NullHypothesisProto3 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
     }
 }
 #[derive(Clone, PartialEq, Default, Debug)]
@@ -10206,6 +11693,19 @@ impl ::rsfast::json::JsonMessage for EnumOnlyProto3 {
         ::core::result::Result::Ok(())
     }
 }
+impl ::rsfast::text::TextMessage for EnumOnlyProto3 {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
+    }
+}
 /// Nested types of `protobuf_test_messages.proto3.EnumOnlyProto3`.
 #[allow(clippy::module_inception)]
 pub mod enum_only_proto3 {
@@ -10262,6 +11762,11 @@ pub mod enum_only_proto3 {
                 "kTrue" => ::rsfast::Enum::from_i32(1),
                 _ => ::core::option::Option::None,
             }
+        }
+    }
+    impl ::rsfast::text::TextEnum for Bool {
+        fn from_name(name: &str) -> ::core::option::Option<Self> {
+            Bool::from_str_name(name)
         }
     }
 }
@@ -10325,8 +11830,21 @@ impl ::rsfast::json::EnumName for ForeignEnum {
         }
     }
 }
+impl ::rsfast::text::TextEnum for ForeignEnum {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        ForeignEnum::from_str_name(name)
+    }
+}
 /// Registers the messages of `protobuf_test_messages.proto3` for `Any` in JSON.
 pub fn register_json_types(registry: &mut ::rsfast::json::Registry) {
+    registry.register::<TestAllTypesProto3>();
+    registry.register::<test_all_types_proto3::NestedMessage>();
+    registry.register::<ForeignMessage>();
+    registry.register::<NullHypothesisProto3>();
+    registry.register::<EnumOnlyProto3>();
+}
+/// Registers the messages and extensions of `protobuf_test_messages.proto3` for the text format.
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
     registry.register::<TestAllTypesProto3>();
     registry.register::<test_all_types_proto3::NestedMessage>();
     registry.register::<ForeignMessage>();

@@ -12,6 +12,7 @@ mod name;
 mod populate;
 mod size;
 mod testgen;
+mod text;
 mod types;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -52,10 +53,11 @@ fn package_file(package: &Package) -> Result<String, Error> {
         .as_deref()
         .map(descriptor_set_const);
     let register = json::register_fn(package);
+    let register_text = text::register_fn(package);
     let tests = testgen::tests_module(package);
     format_file(
         package,
-        quote!(#items #register #services #descriptor_set #tests),
+        quote!(#items #register #register_text #services #descriptor_set #tests),
     )
 }
 
@@ -111,7 +113,8 @@ fn module_items(
     let enums = enums.iter().map(|e| {
         let items = types::enum_items(e);
         let json = json::enum_impl(e);
-        quote!(#items #json)
+        let text = text::enum_impl(e);
+        quote!(#items #json #text)
     });
     let extensions = extensions.iter().map(types::extension_const);
     quote! {
@@ -128,6 +131,7 @@ fn message_items(message: &Message) -> TokenStream {
     let message_impl = message_impl(message);
     let name_impl = name::name_impl(message);
     let json = json::message_impls(message);
+    let text = text::message_impl(message);
     let extendable = types::extendable_impl(message);
     let eq = eq::message_eq(message);
     let debug = debug::message_debug(message);
@@ -139,6 +143,7 @@ fn message_items(message: &Message) -> TokenStream {
         #message_impl
         #name_impl
         #json
+        #text
         #extendable
         #eq
         #debug

@@ -123,6 +123,39 @@ impl ::rsfast::Message for Any {
 impl ::rsfast::Name for Any {
     const FULL_NAME: &'static str = "google.protobuf.Any";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Any {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if ::rsfast::text::print_any(&self.type_url, &self.value, p) {
+            return;
+        }
+        if !self.type_url.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("type_url", &self.type_url);
+        }
+        if !self.value.is_empty() {
+            p.field::<::rsfast::text::codec::Bytes>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("type_url") => {
+                p.set::<::rsfast::text::codec::Str>(&mut self.type_url, "type_url")
+            }
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::Bytes>(&mut self.value, "value")
+            }
+            ::rsfast::text::FieldName::Bracketed(name) => {
+                ::rsfast::text::merge_any(&mut self.type_url, &mut self.value, name, p)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// A Duration represents a signed, fixed-length span of time represented
 /// as a count of seconds and fractions of seconds at nanosecond
 /// resolution. It is independent of any calendar and concepts like "day"
@@ -256,6 +289,33 @@ impl ::rsfast::Message for Duration {
 impl ::rsfast::Name for Duration {
     const FULL_NAME: &'static str = "google.protobuf.Duration";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Duration {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.seconds != 0 {
+            p.field::<::rsfast::text::codec::I64>("seconds", &self.seconds);
+        }
+        if self.nanos != 0 {
+            p.field::<::rsfast::text::codec::I32>("nanos", &self.nanos);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("seconds") => {
+                p.set::<::rsfast::text::codec::I64>(&mut self.seconds, "seconds")
+            }
+            ::rsfast::text::FieldName::Ident("nanos") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.nanos, "nanos")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// A generic empty message that you can re-use to avoid defining duplicated
 /// empty messages in your APIs. A typical example is to use it as the request
 /// or the response type of an API method. For instance:
@@ -296,6 +356,20 @@ impl ::rsfast::Message for Empty {
 }
 impl ::rsfast::Name for Empty {
     const FULL_NAME: &'static str = "google.protobuf.Empty";
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Empty {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        let _ = (p, name);
+        ::core::result::Result::Ok(false)
+    }
 }
 /// `FieldMask` represents a set of symbolic field paths, for example:
 ///
@@ -572,6 +646,25 @@ impl ::rsfast::Message for FieldMask {
 impl ::rsfast::Name for FieldMask {
     const FULL_NAME: &'static str = "google.protobuf.FieldMask";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for FieldMask {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.repeated::<::rsfast::text::codec::Str>("paths", &self.paths);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("paths") => {
+                p.add::<::rsfast::text::codec::Str>(&mut self.paths, "paths")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Represents a JSON object.
 ///
 /// An unordered key-value map, intending to perfectly capture the semantics of a
@@ -677,6 +770,33 @@ impl ::rsfast::Message for Struct {
 }
 impl ::rsfast::Name for Struct {
     const FULL_NAME: &'static str = "google.protobuf.Struct";
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Struct {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.map::<
+                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::Msg<Value>,
+                _,
+            >("fields", &self.fields);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("fields") => {
+                p.add_entries::<
+                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::Msg<Value>,
+                        _,
+                    >(&mut self.fields, "fields")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
 }
 /// Represents a JSON value.
 ///
@@ -850,6 +970,78 @@ impl ::rsfast::Message for Value {
 impl ::rsfast::Name for Value {
     const FULL_NAME: &'static str = "google.protobuf.Value";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Value {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        match &self.kind {
+            ::core::option::Option::Some(value::Kind::NullValue(v)) => {
+                p.field::<::rsfast::text::codec::Enum<NullValue>>("null_value", v);
+            }
+            ::core::option::Option::Some(value::Kind::NumberValue(v)) => {
+                p.field::<::rsfast::text::codec::F64>("number_value", v);
+            }
+            ::core::option::Option::Some(value::Kind::StringValue(v)) => {
+                p.field::<::rsfast::text::codec::Str>("string_value", v);
+            }
+            ::core::option::Option::Some(value::Kind::BoolValue(v)) => {
+                p.field::<::rsfast::text::codec::Bool>("bool_value", v);
+            }
+            ::core::option::Option::Some(value::Kind::StructValue(v)) => {
+                p.field::<::rsfast::text::codec::Msg<Struct>>("struct_value", v);
+            }
+            ::core::option::Option::Some(value::Kind::ListValue(v)) => {
+                p.field::<::rsfast::text::codec::Msg<ListValue>>("list_value", v);
+            }
+            _ => {}
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("null_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Enum<NullValue>,
+                        _,
+                    >(&mut self.kind, "kind", "null_value", value::Kind::NullValue)
+            }
+            ::rsfast::text::FieldName::Ident("number_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::F64,
+                        _,
+                    >(&mut self.kind, "kind", "number_value", value::Kind::NumberValue)
+            }
+            ::rsfast::text::FieldName::Ident("string_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Str,
+                        _,
+                    >(&mut self.kind, "kind", "string_value", value::Kind::StringValue)
+            }
+            ::rsfast::text::FieldName::Ident("bool_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Bool,
+                        _,
+                    >(&mut self.kind, "kind", "bool_value", value::Kind::BoolValue)
+            }
+            ::rsfast::text::FieldName::Ident("struct_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<Struct>,
+                        _,
+                    >(&mut self.kind, "kind", "struct_value", value::Kind::StructValue)
+            }
+            ::rsfast::text::FieldName::Ident("list_value") => {
+                p.set_oneof::<
+                        ::rsfast::text::codec::Msg<ListValue>,
+                        _,
+                    >(&mut self.kind, "kind", "list_value", value::Kind::ListValue)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Nested types of `google.protobuf.Value`.
 #[allow(clippy::module_inception)]
 pub mod value {
@@ -924,6 +1116,25 @@ impl ::rsfast::Message for ListValue {
 }
 impl ::rsfast::Name for ListValue {
     const FULL_NAME: &'static str = "google.protobuf.ListValue";
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for ListValue {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        p.repeated::<::rsfast::text::codec::Msg<Value>>("values", &self.values);
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("values") => {
+                p.add::<::rsfast::text::codec::Msg<Value>>(&mut self.values, "values")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
 }
 /// A Timestamp represents a point in time independent of any time zone or local
 /// calendar, encoded as a count of seconds and fractions of seconds at
@@ -1096,6 +1307,33 @@ impl ::rsfast::Message for Timestamp {
 impl ::rsfast::Name for Timestamp {
     const FULL_NAME: &'static str = "google.protobuf.Timestamp";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Timestamp {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.seconds != 0 {
+            p.field::<::rsfast::text::codec::I64>("seconds", &self.seconds);
+        }
+        if self.nanos != 0 {
+            p.field::<::rsfast::text::codec::I32>("nanos", &self.nanos);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("seconds") => {
+                p.set::<::rsfast::text::codec::I64>(&mut self.seconds, "seconds")
+            }
+            ::rsfast::text::FieldName::Ident("nanos") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.nanos, "nanos")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Wrapper message for `double`.
 ///
 /// The JSON representation for `DoubleValue` is JSON number.
@@ -1152,6 +1390,27 @@ impl ::rsfast::Message for DoubleValue {
 impl ::rsfast::Name for DoubleValue {
     const FULL_NAME: &'static str = "google.protobuf.DoubleValue";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for DoubleValue {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value.to_bits() != 0 {
+            p.field::<::rsfast::text::codec::F64>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::F64>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Wrapper message for `float`.
 ///
 /// The JSON representation for `FloatValue` is JSON number.
@@ -1206,6 +1465,27 @@ impl ::rsfast::Message for FloatValue {
 impl ::rsfast::Name for FloatValue {
     const FULL_NAME: &'static str = "google.protobuf.FloatValue";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for FloatValue {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value.to_bits() != 0 {
+            p.field::<::rsfast::text::codec::F32>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::F32>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Wrapper message for `int64`.
 ///
 /// The JSON representation for `Int64Value` is JSON string.
@@ -1259,6 +1539,27 @@ impl ::rsfast::Message for Int64Value {
 }
 impl ::rsfast::Name for Int64Value {
     const FULL_NAME: &'static str = "google.protobuf.Int64Value";
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Int64Value {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value != 0 {
+            p.field::<::rsfast::text::codec::I64>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::I64>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
 }
 /// Wrapper message for `uint64`.
 ///
@@ -1316,6 +1617,27 @@ impl ::rsfast::Message for UInt64Value {
 impl ::rsfast::Name for UInt64Value {
     const FULL_NAME: &'static str = "google.protobuf.UInt64Value";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for UInt64Value {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value != 0 {
+            p.field::<::rsfast::text::codec::U64>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::U64>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Wrapper message for `int32`.
 ///
 /// The JSON representation for `Int32Value` is JSON number.
@@ -1369,6 +1691,27 @@ impl ::rsfast::Message for Int32Value {
 }
 impl ::rsfast::Name for Int32Value {
     const FULL_NAME: &'static str = "google.protobuf.Int32Value";
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for Int32Value {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value != 0 {
+            p.field::<::rsfast::text::codec::I32>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::I32>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
 }
 /// Wrapper message for `uint32`.
 ///
@@ -1426,6 +1769,27 @@ impl ::rsfast::Message for UInt32Value {
 impl ::rsfast::Name for UInt32Value {
     const FULL_NAME: &'static str = "google.protobuf.UInt32Value";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for UInt32Value {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value != 0 {
+            p.field::<::rsfast::text::codec::U32>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::U32>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Wrapper message for `bool`.
 ///
 /// The JSON representation for `BoolValue` is JSON `true` and `false`.
@@ -1479,6 +1843,27 @@ impl ::rsfast::Message for BoolValue {
 }
 impl ::rsfast::Name for BoolValue {
     const FULL_NAME: &'static str = "google.protobuf.BoolValue";
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for BoolValue {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if self.value {
+            p.field::<::rsfast::text::codec::Bool>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::Bool>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
 }
 /// Wrapper message for `string`.
 ///
@@ -1536,6 +1921,27 @@ impl ::rsfast::Message for StringValue {
 impl ::rsfast::Name for StringValue {
     const FULL_NAME: &'static str = "google.protobuf.StringValue";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for StringValue {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if !self.value.is_empty() {
+            p.field::<::rsfast::text::codec::Str>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::Str>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Wrapper message for `bytes`.
 ///
 /// The JSON representation for `BytesValue` is JSON string.
@@ -1590,6 +1996,27 @@ impl ::rsfast::Message for BytesValue {
 impl ::rsfast::Name for BytesValue {
     const FULL_NAME: &'static str = "google.protobuf.BytesValue";
 }
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextMessage for BytesValue {
+    fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
+        if !self.value.is_empty() {
+            p.field::<::rsfast::text::codec::Bytes>("value", &self.value);
+        }
+        p.unknown_fields(&self.unknown_fields);
+    }
+    fn merge_text_field(
+        &mut self,
+        p: &mut ::rsfast::text::Parser<'_>,
+        name: &::rsfast::text::FieldName<'_>,
+    ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
+        match name {
+            ::rsfast::text::FieldName::Ident("value") => {
+                p.set::<::rsfast::text::codec::Bytes>(&mut self.value, "value")
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
 /// Represents a JSON `null`.
 ///
 /// `NullValue` is a sentinel, using an enum with only one value to represent
@@ -1640,4 +2067,31 @@ impl ::core::convert::From<NullValue> for i32 {
     fn from(value: NullValue) -> i32 {
         value as i32
     }
+}
+#[cfg(feature = "text")]
+impl ::rsfast::text::TextEnum for NullValue {
+    fn from_name(name: &str) -> ::core::option::Option<Self> {
+        NullValue::from_str_name(name)
+    }
+}
+/// Registers the messages and extensions of `google.protobuf` for the text format.
+#[cfg(feature = "text")]
+pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
+    registry.register::<Any>();
+    registry.register::<Duration>();
+    registry.register::<Empty>();
+    registry.register::<FieldMask>();
+    registry.register::<Struct>();
+    registry.register::<Value>();
+    registry.register::<ListValue>();
+    registry.register::<Timestamp>();
+    registry.register::<DoubleValue>();
+    registry.register::<FloatValue>();
+    registry.register::<Int64Value>();
+    registry.register::<UInt64Value>();
+    registry.register::<Int32Value>();
+    registry.register::<UInt32Value>();
+    registry.register::<BoolValue>();
+    registry.register::<StringValue>();
+    registry.register::<BytesValue>();
 }
