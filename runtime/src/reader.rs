@@ -204,6 +204,20 @@ impl<'a> Reader<'a> {
         self.next_tag_slow(end_group)
     }
 
+    /// Consumes `tag` (a known field's tag bytes) if the input continues with it.
+    /// Generated code calls it with the tag it expects next, to skip the general
+    /// [`Reader::next_tag`] and the dispatch when fields arrive in order.
+    #[inline(always)]
+    pub fn eat_tag(&mut self, tag: &[u8]) -> bool {
+        match self.buf.strip_prefix(tag) {
+            Some(rest) => {
+                self.buf = rest;
+                true
+            }
+            None => false,
+        }
+    }
+
     #[inline(never)]
     fn next_tag_slow(&mut self, end_group: u32) -> Result<Option<u32>, DecodeError> {
         let raw = self.read_varint64()?;

@@ -122,7 +122,11 @@ mod tests {
         assert_eq!(varint_len(0), 1);
         assert_eq!(int32_len(-1), 10);
         for len in [0, 1, 127, 128, 16383, 16384, usize::MAX >> 8] {
-            assert_eq!(len_delimited_len(len), varint_len(len as u64) + len, "{len}");
+            assert_eq!(
+                len_delimited_len(len),
+                varint_len(len as u64) + len,
+                "{len}"
+            );
         }
     }
 

@@ -152,67 +152,131 @@ impl ::rsfast::Message for Scalars {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.f_int32 = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_int32"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.f_int64 = ::rsfast::scalar::Int64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_int64"))?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.f_uint32 = ::rsfast::scalar::Uint32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_uint32"))?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.f_uint64 = ::rsfast::scalar::Uint64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_uint64"))?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.f_sint32 = ::rsfast::scalar::Sint32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sint32"))?;
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.f_sint64 = ::rsfast::scalar::Sint64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sint64"))?;
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.f_fixed32 = ::rsfast::scalar::Fixed32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_fixed32"))?;
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.f_fixed64 = ::rsfast::scalar::Fixed64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_fixed64"))?;
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.f_sfixed32 = ::rsfast::scalar::Sfixed32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sfixed32"))?;
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.f_sfixed64 = ::rsfast::scalar::Sfixed64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sfixed64"))?;
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.f_float = ::rsfast::scalar::Float::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_float"))?;
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.f_double = ::rsfast::scalar::Double::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_double"))?;
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.f_bool = ::rsfast::scalar::Bool::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_bool"))?;
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(&mut self.f_string)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_string"))?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(&mut self.f_bytes)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_bytes"))?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.f_enum = <::rsfast::scalar::Enum<Color>>::read(r)
@@ -220,8 +284,11 @@ impl ::rsfast::Message for Scalars {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.f_int32 = ::core::default::Default::default();
@@ -474,19 +541,31 @@ impl ::rsfast::Message for Optionals {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.o_int32 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_int32"))?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.o_int64 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int64::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_int64"))?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.o_uint32 = ::core::option::Option::Some(
@@ -495,6 +574,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_uint32")
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.o_uint64 = ::core::option::Option::Some(
@@ -503,6 +586,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_uint64")
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.o_sint32 = ::core::option::Option::Some(
@@ -511,6 +598,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sint32")
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.o_sint64 = ::core::option::Option::Some(
@@ -519,6 +610,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sint64")
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.o_fixed32 = ::core::option::Option::Some(
@@ -527,6 +622,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_fixed32")
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.o_fixed64 = ::core::option::Option::Some(
@@ -535,6 +634,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_fixed64")
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.o_sfixed32 = ::core::option::Option::Some(
@@ -543,6 +646,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sfixed32")
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.o_sfixed64 = ::core::option::Option::Some(
@@ -551,12 +658,20 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sfixed64")
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.o_float = ::core::option::Option::Some(
                         ::rsfast::scalar::Float::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_float"))?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.o_double = ::core::option::Option::Some(
@@ -565,22 +680,38 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_double")
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.o_bool = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_bool"))?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
                             self.o_string.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Optionals", "o_string"))?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(self.o_bytes.get_or_insert_with(::std::vec::Vec::new))
                         .map_err(|e| e.in_field("rsfast.test.Optionals", "o_bytes"))?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.o_enum = ::core::option::Option::Some(
@@ -590,8 +721,11 @@ impl ::rsfast::Message for Optionals {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.o_int32 = ::core::option::Option::None;
@@ -834,31 +968,83 @@ impl ::rsfast::Message for Repeated {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 | 10 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.r_int32)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_int32"))?;
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::scalar::Int64::merge_repeated(r, tag, &mut self.r_int64)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_int64"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 24 | 26 => {
                     ::rsfast::scalar::Uint32::merge_repeated(r, tag, &mut self.r_uint32)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_uint32"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 32 | 34 => {
                     ::rsfast::scalar::Uint64::merge_repeated(r, tag, &mut self.r_uint64)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_uint64"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 40 | 42 => {
                     ::rsfast::scalar::Sint32::merge_repeated(r, tag, &mut self.r_sint32)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sint32"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 48 | 50 => {
                     ::rsfast::scalar::Sint64::merge_repeated(r, tag, &mut self.r_sint64)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sint64"))?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 61 | 58 => {
                     ::rsfast::scalar::Fixed32::merge_repeated(
@@ -867,6 +1053,14 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_fixed32,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_fixed32"))?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 65 | 66 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -875,6 +1069,14 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_fixed64,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_fixed64"))?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 77 | 74 => {
                     ::rsfast::scalar::Sfixed32::merge_repeated(
@@ -883,6 +1085,14 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_sfixed32,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sfixed32"))?;
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 81 | 82 => {
                     ::rsfast::scalar::Sfixed64::merge_repeated(
@@ -891,18 +1101,50 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_sfixed64,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sfixed64"))?;
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 93 | 90 => {
                     ::rsfast::scalar::Float::merge_repeated(r, tag, &mut self.r_float)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_float"))?;
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 97 | 98 => {
                     ::rsfast::scalar::Double::merge_repeated(r, tag, &mut self.r_double)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_double"))?;
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
                 }
                 104 | 106 => {
                     ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.r_bool)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_bool"))?;
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     self.r_string
@@ -913,6 +1155,14 @@ impl ::rsfast::Message for Repeated {
                                     e.in_field("rsfast.test.Repeated", "r_string")
                                 })?,
                         );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     self.r_bytes
@@ -921,18 +1171,42 @@ impl ::rsfast::Message for Repeated {
                                 .read_byte_vec()
                                 .map_err(|e| e.in_field("rsfast.test.Repeated", "r_bytes"))?,
                         );
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
                 }
                 128 | 130 => {
                     <::rsfast::scalar::Enum<
                         Color,
                     >>::merge_repeated(r, tag, &mut self.r_enum)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_enum"))?;
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
                 }
                 138 => {
                     let mut v = repeated::Nested::default();
                     r.merge_message(&mut v)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_message"))?;
                     self.r_message.push(v);
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[144, 1]) {
+                        tag = 144;
+                        continue 'fields;
+                    }
                 }
                 144 | 146 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -943,6 +1217,14 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_int32")
                         })?;
+                    if r.eat_tag(&[144, 1]) {
+                        tag = 144;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[153, 1]) {
+                        tag = 153;
+                        continue 'fields;
+                    }
                 }
                 153 | 154 => {
                     ::rsfast::scalar::Double::merge_repeated(
@@ -953,6 +1235,14 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_double")
                         })?;
+                    if r.eat_tag(&[153, 1]) {
+                        tag = 153;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
                 }
                 160 | 162 => {
                     <::rsfast::scalar::Enum<
@@ -961,6 +1251,14 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_enum")
                         })?;
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 | 170 => {
                     ::rsfast::scalar::Sint64::merge_repeated(
@@ -971,11 +1269,18 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_sint64")
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.r_int32.clear();
@@ -1044,13 +1349,21 @@ pub mod repeated {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Repeated.Nested", "a")
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(&mut self.b)
@@ -1060,8 +1373,11 @@ pub mod repeated {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::default::Default::default();
@@ -1402,7 +1718,11 @@ impl ::rsfast::Message for Maps {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let payload = r
@@ -1436,6 +1756,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int32_int32.insert(key, value);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let payload = r
@@ -1469,6 +1797,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int64_int64.insert(key, value);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     let payload = r
@@ -1506,6 +1842,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.uint32_uint32.insert(key, value);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let payload = r
@@ -1543,6 +1887,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.uint64_uint64.insert(key, value);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     let payload = r
@@ -1580,6 +1932,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sint32_sint32.insert(key, value);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     let payload = r
@@ -1617,6 +1977,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sint64_sint64.insert(key, value);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     let payload = r
@@ -1654,6 +2022,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.fixed32_fixed32.insert(key, value);
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     let payload = r
@@ -1691,6 +2067,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.fixed64_fixed64.insert(key, value);
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     let payload = r
@@ -1734,6 +2118,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sfixed32_sfixed32.insert(key, value);
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     let payload = r
@@ -1777,6 +2169,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sfixed64_sfixed64.insert(key, value);
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 90 => {
                     let payload = r
@@ -1808,6 +2208,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.bool_bool.insert(key, value);
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     let payload = r
@@ -1847,6 +2255,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_string.insert(key, value);
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
                 }
                 106 => {
                     let payload = r
@@ -1886,6 +2302,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_bytes.insert(key, value);
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     let payload = r
@@ -1919,6 +2343,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int32_float.insert(key, value);
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     let payload = r
@@ -1956,6 +2388,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int32_double.insert(key, value);
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
                 }
                 130 => {
                     let payload = r
@@ -1990,6 +2430,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_enum.insert(key, value);
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
                 }
                 138 => {
                     let payload = r
@@ -2029,6 +2477,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_message.insert(key, value);
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     let payload = r
@@ -2067,11 +2523,18 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.uint64_foreign.insert(key, value);
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.int32_int32.clear();
@@ -2204,15 +2667,19 @@ impl ::rsfast::Message for Oneofs {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(&mut self.name)
                         .map_err(|e| e.in_field("rsfast.test.Oneofs", "name"))?;
-                }
-                88 => {
-                    self.between = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Oneofs", "between"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.choice = ::core::option::Option::Some(
@@ -2221,6 +2688,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_int32"))?,
                         ),
                     );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.choice = ::core::option::Option::Some(
@@ -2230,6 +2701,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_string"))?,
                         ),
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     self.choice = ::core::option::Option::Some(
@@ -2239,6 +2714,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_bytes"))?,
                         ),
                     );
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     match &mut self.choice {
@@ -2259,6 +2738,10 @@ impl ::rsfast::Message for Oneofs {
                             );
                         }
                     }
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.choice = ::core::option::Option::Some(
@@ -2267,6 +2750,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_enum"))?,
                         ),
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     match &mut self.choice {
@@ -2283,6 +2770,10 @@ impl ::rsfast::Message for Oneofs {
                             );
                         }
                     }
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.choice = ::core::option::Option::Some(
@@ -2291,6 +2782,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_double"))?,
                         ),
                     );
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
                 }
                 80 => {
                     self.second = ::core::option::Option::Some(
@@ -2299,6 +2794,18 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "s_uint64"))?,
                         ),
                     );
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
+                }
+                88 => {
+                    self.between = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Oneofs", "between"))?;
+                    if r.eat_tag(&[96]) {
+                        tag = 96;
+                        continue 'fields;
+                    }
                 }
                 96 => {
                     self.second = ::core::option::Option::Some(
@@ -2310,8 +2817,11 @@ impl ::rsfast::Message for Oneofs {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name.clear();
@@ -2414,11 +2924,19 @@ impl ::rsfast::Message for Tree {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.value = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "value"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
@@ -2427,6 +2945,10 @@ impl ::rsfast::Message for Tree {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Tree", "left"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2435,12 +2957,24 @@ impl ::rsfast::Message for Tree {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Tree", "right"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let mut v = Tree::default();
                     r.merge_message(&mut v)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "children"))?;
                     self.children.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     let payload = r
@@ -2474,11 +3008,18 @@ impl ::rsfast::Message for Tree {
                         }
                     }
                     self.named.insert(key, value);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
@@ -2526,7 +3067,11 @@ impl ::rsfast::Message for Ping {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -2535,6 +3080,10 @@ impl ::rsfast::Message for Ping {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Ping", "pong"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.depth = ::rsfast::scalar::Int32::read(r)
@@ -2542,8 +3091,11 @@ impl ::rsfast::Message for Ping {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.pong = ::core::option::Option::None;
@@ -2668,38 +3220,65 @@ impl ::rsfast::Message for Keywords {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
-                24 => {
-                    self.r#type = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Keywords", "type"))?;
-                }
                 10 => {
                     r.merge_string(&mut self.self_)
                         .map_err(|e| e.in_field("rsfast.test.Keywords", "self"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.r#match = ::rsfast::scalar::Bool::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Keywords", "match"))?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
-                72 => {
-                    self.r#async = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Keywords", "async"))?;
+                24 => {
+                    self.r#type = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Keywords", "type"))?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
+                }
+                32 => {
+                    self.crate_ = ::rsfast::scalar::Int64::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Keywords", "crate"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     r.merge_string(&mut self.unknown_fields_)
                         .map_err(|e| {
                             e.in_field("rsfast.test.Keywords", "unknown_fields")
                         })?;
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
-                32 => {
-                    self.crate_ = ::rsfast::scalar::Int64::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Keywords", "crate"))?;
+                72 => {
+                    self.r#async = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Keywords", "async"))?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.r#type = ::core::default::Default::default();
@@ -2768,7 +3347,11 @@ impl ::rsfast::Message for Outer {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -2777,12 +3360,20 @@ impl ::rsfast::Message for Outer {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Outer", "middle"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.level = <::rsfast::scalar::Enum<
                         outer::middle::inner::Level,
                     >>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Outer", "level"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2791,6 +3382,10 @@ impl ::rsfast::Message for Outer {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Outer", "point"))?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.shape = <::rsfast::scalar::Enum<other::Shape>>::read(r)
@@ -2798,8 +3393,11 @@ impl ::rsfast::Message for Outer {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.middle = ::core::option::Option::None;
@@ -2850,7 +3448,11 @@ pub mod outer {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     10 => {
                         r.merge_message(
@@ -2861,6 +3463,10 @@ pub mod outer {
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Outer.Middle", "inner")
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         let mut v = middle::Inner::default();
@@ -2869,11 +3475,18 @@ pub mod outer {
                                 e.in_field("rsfast.test.Outer.Middle", "inners")
                             })?;
                         self.inners.push(v);
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.inner = ::core::option::Option::None;
@@ -2922,13 +3535,21 @@ pub mod outer {
                 r: &mut ::rsfast::Reader<'_>,
                 end_group: u32,
             ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-                while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+                let mut tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
+                'fields: loop {
                     match tag {
                         8 => {
                             self.level = <::rsfast::scalar::Enum<inner::Level>>::read(r)
                                 .map_err(|e| {
                                     e.in_field("rsfast.test.Outer.Middle.Inner", "level")
                                 })?;
+                            if r.eat_tag(&[18]) {
+                                tag = 18;
+                                continue 'fields;
+                            }
                         }
                         18 => {
                             r.merge_string(&mut self.note)
@@ -2938,8 +3559,13 @@ pub mod outer {
                         }
                         _ => r.skip_field(tag, &mut self.unknown_fields)?,
                     }
+                    tag = match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    };
                 }
-                ::core::result::Result::Ok(())
             }
             fn clear(&mut self) {
                 self.level = ::core::default::Default::default();

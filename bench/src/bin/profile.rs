@@ -71,11 +71,7 @@ fn run<M: Codec>(op: &str, payloads: &[Vec<u8>], iterations: usize) {
     if timed && !times.is_empty() {
         // With PROFILE_TIME set: the median and fastest iteration, for quick A/B runs.
         times.sort();
-        eprintln!(
-            "median {:?} min {:?}",
-            times[times.len() / 2],
-            times[0]
-        );
+        eprintln!("median {:?} min {:?}", times[times.len() / 2], times[0]);
     }
 }
 

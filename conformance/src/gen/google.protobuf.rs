@@ -99,11 +99,19 @@ impl ::rsfast::Message for Any {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(&mut self.type_url)
                         .map_err(|e| e.in_field("google.protobuf.Any", "type_url"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_bytes(&mut self.value)
@@ -111,8 +119,11 @@ impl ::rsfast::Message for Any {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.type_url.clear();
@@ -229,11 +240,19 @@ impl ::rsfast::Message for Duration {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.seconds = ::rsfast::scalar::Int64::read(r)
                         .map_err(|e| e.in_field("google.protobuf.Duration", "seconds"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.nanos = ::rsfast::scalar::Int32::read(r)
@@ -241,8 +260,11 @@ impl ::rsfast::Message for Duration {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.seconds = ::core::default::Default::default();
@@ -500,7 +522,11 @@ impl ::rsfast::Message for FieldMask {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     self.paths
@@ -511,11 +537,18 @@ impl ::rsfast::Message for FieldMask {
                                     e.in_field("google.protobuf.FieldMask", "paths")
                                 })?,
                         );
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.paths.clear();
@@ -574,7 +607,11 @@ impl ::rsfast::Message for Struct {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let payload = r
@@ -614,11 +651,18 @@ impl ::rsfast::Message for Struct {
                         }
                     }
                     self.fields.insert(key, value);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.fields.clear();
@@ -701,7 +745,11 @@ impl ::rsfast::Message for Value {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.kind = ::core::option::Option::Some(
@@ -712,6 +760,10 @@ impl ::rsfast::Message for Value {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[17]) {
+                        tag = 17;
+                        continue 'fields;
+                    }
                 }
                 17 => {
                     self.kind = ::core::option::Option::Some(
@@ -722,6 +774,10 @@ impl ::rsfast::Message for Value {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.kind = ::core::option::Option::Some(
@@ -733,6 +789,10 @@ impl ::rsfast::Message for Value {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.kind = ::core::option::Option::Some(
@@ -743,6 +803,10 @@ impl ::rsfast::Message for Value {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     match &mut self.kind {
@@ -762,6 +826,10 @@ impl ::rsfast::Message for Value {
                                 value::Kind::StructValue(v),
                             );
                         }
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
                     }
                 }
                 50 => {
@@ -786,8 +854,11 @@ impl ::rsfast::Message for Value {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.kind = ::core::option::Option::None;
@@ -848,18 +919,29 @@ impl ::rsfast::Message for ListValue {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let mut v = Value::default();
                     r.merge_message(&mut v)
                         .map_err(|e| e.in_field("google.protobuf.ListValue", "values"))?;
                     self.values.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.values.clear();
@@ -1011,13 +1093,21 @@ impl ::rsfast::Message for Timestamp {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.seconds = ::rsfast::scalar::Int64::read(r)
                         .map_err(|e| {
                             e.in_field("google.protobuf.Timestamp", "seconds")
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.nanos = ::rsfast::scalar::Int32::read(r)
@@ -1025,8 +1115,11 @@ impl ::rsfast::Message for Timestamp {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.seconds = ::core::default::Default::default();

@@ -1341,7 +1341,11 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.optional_int32 = ::core::option::Option::Some(
@@ -1354,6 +1358,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.optional_int64 = ::core::option::Option::Some(
@@ -1366,6 +1374,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.optional_uint32 = ::core::option::Option::Some(
@@ -1378,6 +1390,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.optional_uint64 = ::core::option::Option::Some(
@@ -1390,6 +1406,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.optional_sint32 = ::core::option::Option::Some(
@@ -1402,6 +1422,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.optional_sint64 = ::core::option::Option::Some(
@@ -1414,6 +1438,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.optional_fixed32 = ::core::option::Option::Some(
@@ -1426,6 +1454,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.optional_fixed64 = ::core::option::Option::Some(
@@ -1438,6 +1470,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.optional_sfixed32 = ::core::option::Option::Some(
@@ -1450,6 +1486,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.optional_sfixed64 = ::core::option::Option::Some(
@@ -1462,6 +1502,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.optional_float = ::core::option::Option::Some(
@@ -1474,6 +1518,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.optional_double = ::core::option::Option::Some(
@@ -1486,6 +1534,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.optional_bool = ::core::option::Option::Some(
@@ -1498,6 +1550,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
@@ -1512,6 +1568,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_string",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(
@@ -1524,6 +1584,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_bytes",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     r.merge_message(
@@ -1538,6 +1602,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_nested_message",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 1]) {
+                        tag = 154;
+                        continue 'fields;
+                    }
                 }
                 154 => {
                     r.merge_message(
@@ -1552,6 +1620,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_foreign_message",
                                 )
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     self.optional_nested_enum = ::core::option::Option::Some(
@@ -1566,6 +1638,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[176, 1]) {
+                        tag = 176;
+                        continue 'fields;
+                    }
                 }
                 176 => {
                     self.optional_foreign_enum = ::core::option::Option::Some(
@@ -1578,6 +1654,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[194, 1]) {
+                        tag = 194;
+                        continue 'fields;
+                    }
                 }
                 194 => {
                     r.merge_string(
@@ -1592,6 +1672,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_string_piece",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 1]) {
+                        tag = 202;
+                        continue 'fields;
+                    }
                 }
                 202 => {
                     r.merge_string(
@@ -1606,6 +1690,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_cord",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 1]) {
+                        tag = 218;
+                        continue 'fields;
+                    }
                 }
                 218 => {
                     r.merge_message(
@@ -1620,6 +1708,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "recursive_message",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 1]) {
+                        tag = 250;
+                        continue 'fields;
+                    }
                 }
                 248 | 250 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -1634,6 +1726,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 1]) {
+                        tag = 250;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 2]) {
+                        tag = 258;
+                        continue 'fields;
+                    }
                 }
                 256 | 258 => {
                     ::rsfast::scalar::Int64::merge_repeated(
@@ -1648,6 +1748,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[130, 2]) {
+                        tag = 258;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 2]) {
+                        tag = 266;
+                        continue 'fields;
+                    }
                 }
                 264 | 266 => {
                     ::rsfast::scalar::Uint32::merge_repeated(
@@ -1662,6 +1770,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[138, 2]) {
+                        tag = 266;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
                 }
                 272 | 274 => {
                     ::rsfast::scalar::Uint64::merge_repeated(
@@ -1676,6 +1792,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
                 }
                 280 | 282 => {
                     ::rsfast::scalar::Sint32::merge_repeated(
@@ -1690,6 +1814,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
                 }
                 288 | 290 => {
                     ::rsfast::scalar::Sint64::merge_repeated(
@@ -1704,6 +1836,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sint64",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
                 }
                 301 | 298 => {
                     ::rsfast::scalar::Fixed32::merge_repeated(
@@ -1718,6 +1858,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_fixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 2]) {
+                        tag = 306;
+                        continue 'fields;
+                    }
                 }
                 305 | 306 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -1732,6 +1880,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_fixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[178, 2]) {
+                        tag = 306;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
                 }
                 317 | 314 => {
                     ::rsfast::scalar::Sfixed32::merge_repeated(
@@ -1746,6 +1902,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sfixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
                 }
                 321 | 322 => {
                     ::rsfast::scalar::Sfixed64::merge_repeated(
@@ -1760,6 +1924,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sfixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
                 }
                 333 | 330 => {
                     ::rsfast::scalar::Float::merge_repeated(
@@ -1774,6 +1946,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_float",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 2]) {
+                        tag = 338;
+                        continue 'fields;
+                    }
                 }
                 337 | 338 => {
                     ::rsfast::scalar::Double::merge_repeated(
@@ -1788,6 +1968,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_double",
                                 )
                         })?;
+                    if r.eat_tag(&[210, 2]) {
+                        tag = 338;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 2]) {
+                        tag = 346;
+                        continue 'fields;
+                    }
                 }
                 344 | 346 => {
                     ::rsfast::scalar::Bool::merge_repeated(
@@ -1802,6 +1990,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_bool",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 2]) {
+                        tag = 346;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
                 }
                 354 => {
                     self.repeated_string
@@ -1816,6 +2012,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
                 }
                 362 => {
                     self.repeated_bytes
@@ -1830,6 +2034,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
                 }
                 386 => {
                     let mut v = test_all_types_edition2023::NestedMessage::default();
@@ -1842,6 +2054,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 )
                         })?;
                     self.repeated_nested_message.push(v);
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
                 }
                 394 => {
                     let mut v = ForeignMessageEdition2023::default();
@@ -1854,6 +2074,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 )
                         })?;
                     self.repeated_foreign_message.push(v);
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 3]) {
+                        tag = 410;
+                        continue 'fields;
+                    }
                 }
                 408 | 410 => {
                     <::rsfast::scalar::Enum<
@@ -1866,6 +2094,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_nested_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 3]) {
+                        tag = 410;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 3]) {
+                        tag = 418;
+                        continue 'fields;
+                    }
                 }
                 416 | 418 => {
                     <::rsfast::scalar::Enum<
@@ -1878,6 +2114,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_foreign_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 3]) {
+                        tag = 418;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
                 }
                 434 => {
                     self.repeated_string_piece
@@ -1892,6 +2136,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
                 }
                 442 => {
                     self.repeated_cord
@@ -1906,390 +2158,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
-                }
-                600 | 602 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_int32",
-                                )
-                        })?;
-                }
-                608 | 610 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_int64",
-                                )
-                        })?;
-                }
-                616 | 618 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_uint32",
-                                )
-                        })?;
-                }
-                624 | 626 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_uint64",
-                                )
-                        })?;
-                }
-                632 | 634 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sint32",
-                                )
-                        })?;
-                }
-                640 | 642 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sint64",
-                                )
-                        })?;
-                }
-                653 | 650 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_fixed32",
-                                )
-                        })?;
-                }
-                657 | 658 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_fixed64",
-                                )
-                        })?;
-                }
-                669 | 666 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sfixed32",
-                                )
-                        })?;
-                }
-                673 | 674 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sfixed64",
-                                )
-                        })?;
-                }
-                685 | 682 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_float",
-                                )
-                        })?;
-                }
-                689 | 690 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_double",
-                                )
-                        })?;
-                }
-                696 | 698 => {
-                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_bool",
-                                )
-                        })?;
-                }
-                704 | 706 => {
-                    <::rsfast::scalar::Enum<
-                        test_all_types_edition2023::NestedEnum,
-                    >>::merge_repeated(r, tag, &mut self.packed_nested_enum)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_nested_enum",
-                                )
-                        })?;
-                }
-                712 | 714 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_int32",
-                                )
-                        })?;
-                }
-                720 | 722 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_int64",
-                                )
-                        })?;
-                }
-                728 | 730 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_uint32",
-                                )
-                        })?;
-                }
-                736 | 738 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_uint64",
-                                )
-                        })?;
-                }
-                744 | 746 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sint32",
-                                )
-                        })?;
-                }
-                752 | 754 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sint64",
-                                )
-                        })?;
-                }
-                765 | 762 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_fixed32",
-                                )
-                        })?;
-                }
-                769 | 770 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_fixed64",
-                                )
-                        })?;
-                }
-                781 | 778 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sfixed32",
-                                )
-                        })?;
-                }
-                785 | 786 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sfixed64",
-                                )
-                        })?;
-                }
-                797 | 794 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_float",
-                                )
-                        })?;
-                }
-                801 | 802 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_double",
-                                )
-                        })?;
-                }
-                808 | 810 => {
-                    ::rsfast::scalar::Bool::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_bool,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_bool",
-                                )
-                        })?;
-                }
-                816 | 818 => {
-                    <::rsfast::scalar::Enum<
-                        test_all_types_edition2023::NestedEnum,
-                    >>::merge_repeated(r, tag, &mut self.unpacked_nested_enum)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_nested_enum",
-                                )
-                        })?;
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
                 }
                 450 => {
                     let payload = r
@@ -2357,6 +2233,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int32_int32.insert(key, value);
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
                 }
                 458 => {
                     let payload = r
@@ -2424,6 +2308,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int64_int64.insert(key, value);
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
                 }
                 466 => {
                     let payload = r
@@ -2491,6 +2383,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_uint32_uint32.insert(key, value);
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
                 }
                 474 => {
                     let payload = r
@@ -2558,6 +2458,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_uint64_uint64.insert(key, value);
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
                 }
                 482 => {
                     let payload = r
@@ -2625,6 +2533,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sint32_sint32.insert(key, value);
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
                 }
                 490 => {
                     let payload = r
@@ -2692,6 +2608,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sint64_sint64.insert(key, value);
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
                 }
                 498 => {
                     let payload = r
@@ -2759,6 +2683,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_fixed32_fixed32.insert(key, value);
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
                 }
                 506 => {
                     let payload = r
@@ -2826,6 +2758,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_fixed64_fixed64.insert(key, value);
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
                 }
                 514 => {
                     let payload = r
@@ -2893,6 +2833,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sfixed32_sfixed32.insert(key, value);
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
                 }
                 522 => {
                     let payload = r
@@ -2960,6 +2908,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sfixed64_sfixed64.insert(key, value);
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
                 }
                 530 => {
                     let payload = r
@@ -3027,6 +2983,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int32_float.insert(key, value);
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
                 }
                 538 => {
                     let payload = r
@@ -3094,6 +3058,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int32_double.insert(key, value);
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
                 }
                 546 => {
                     let payload = r
@@ -3161,6 +3133,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_bool_bool.insert(key, value);
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
                 }
                 554 => {
                     let payload = r
@@ -3230,6 +3210,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_string.insert(key, value);
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
                 }
                 562 => {
                     let payload = r
@@ -3299,6 +3287,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_bytes.insert(key, value);
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
                 }
                 570 => {
                     let payload = r
@@ -3368,6 +3364,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_nested_message.insert(key, value);
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
                 }
                 578 => {
                     let payload = r
@@ -3437,6 +3441,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_foreign_message.insert(key, value);
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
                 }
                 586 => {
                     let payload = r
@@ -3509,6 +3521,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_nested_enum.insert(key, value);
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
                 }
                 594 => {
                     let payload = r
@@ -3579,36 +3599,622 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_foreign_enum.insert(key, value);
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
                 }
-                1611 => {
-                    r.merge_group(
-                            self
-                                .groupliketype
-                                .get_or_insert_with(::core::default::Default::default),
-                            201,
+                600 | 602 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "groupliketype",
+                                    "packed_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
                 }
-                1619 => {
-                    r.merge_group(
-                            self
-                                .delimited_field
-                                .get_or_insert_with(::core::default::Default::default),
-                            202,
+                608 | 610 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "delimited_field",
+                                    "packed_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
+                }
+                616 | 618 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_uint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
+                }
+                624 | 626 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_uint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
+                }
+                632 | 634 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                }
+                640 | 642 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                }
+                653 | 650 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_fixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                }
+                657 | 658 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_fixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                }
+                669 | 666 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sfixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                }
+                673 | 674 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sfixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                }
+                685 | 682 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_float,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_float",
+                                )
+                        })?;
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                }
+                689 | 690 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_double,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_double",
+                                )
+                        })?;
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                }
+                696 | 698 => {
+                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                }
+                704 | 706 => {
+                    <::rsfast::scalar::Enum<
+                        test_all_types_edition2023::NestedEnum,
+                    >>::merge_repeated(r, tag, &mut self.packed_nested_enum)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                }
+                712 | 714 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_int32",
+                                )
+                        })?;
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                }
+                720 | 722 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_int64",
+                                )
+                        })?;
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                }
+                728 | 730 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_uint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                }
+                736 | 738 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_uint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                }
+                744 | 746 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                }
+                752 | 754 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                }
+                765 | 762 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_fixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                }
+                769 | 770 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_fixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                }
+                781 | 778 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sfixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                }
+                785 | 786 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sfixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                }
+                797 | 794 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_float,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_float",
+                                )
+                        })?;
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                }
+                801 | 802 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_double,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_double",
+                                )
+                        })?;
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                }
+                808 | 810 => {
+                    ::rsfast::scalar::Bool::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_bool,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                }
+                816 | 818 => {
+                    <::rsfast::scalar::Enum<
+                        test_all_types_edition2023::NestedEnum,
+                    >>::merge_repeated(r, tag, &mut self.unpacked_nested_enum)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[248, 6]) {
+                        tag = 888;
+                        continue 'fields;
+                    }
                 }
                 888 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3623,6 +4229,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[130, 7]) {
+                        tag = 898;
+                        continue 'fields;
+                    }
                 }
                 898 => {
                     match &mut self.oneof_field {
@@ -3655,6 +4265,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             );
                         }
                     }
+                    if r.eat_tag(&[138, 7]) {
+                        tag = 906;
+                        continue 'fields;
+                    }
                 }
                 906 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3670,6 +4284,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[146, 7]) {
+                        tag = 914;
+                        continue 'fields;
+                    }
                 }
                 914 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3685,6 +4303,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[152, 7]) {
+                        tag = 920;
+                        continue 'fields;
+                    }
                 }
                 920 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3699,6 +4321,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[160, 7]) {
+                        tag = 928;
+                        continue 'fields;
+                    }
                 }
                 928 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3713,6 +4339,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[173, 7]) {
+                        tag = 941;
+                        continue 'fields;
+                    }
                 }
                 941 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3727,6 +4357,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[177, 7]) {
+                        tag = 945;
+                        continue 'fields;
+                    }
                 }
                 945 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3741,6 +4375,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[184, 7]) {
+                        tag = 952;
+                        continue 'fields;
+                    }
                 }
                 952 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3757,11 +4395,52 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[203, 12]) {
+                        tag = 1611;
+                        continue 'fields;
+                    }
+                }
+                1611 => {
+                    r.merge_group(
+                            self
+                                .groupliketype
+                                .get_or_insert_with(::core::default::Default::default),
+                            201,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "groupliketype",
+                                )
+                        })?;
+                    if r.eat_tag(&[211, 12]) {
+                        tag = 1619;
+                        continue 'fields;
+                    }
+                }
+                1619 => {
+                    r.merge_group(
+                            self
+                                .delimited_field
+                                .get_or_insert_with(::core::default::Default::default),
+                            202,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "delimited_field",
+                                )
+                        })?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.optional_int32 = ::core::option::Option::None;
@@ -3918,7 +4597,11 @@ pub mod test_all_types_edition2023 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -3931,6 +4614,10 @@ pub mod test_all_types_edition2023 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_message(
@@ -3948,8 +4635,11 @@ pub mod test_all_types_edition2023 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -4006,7 +4696,11 @@ pub mod test_all_types_edition2023 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     1616 => {
                         self.group_int32 = ::core::option::Option::Some(
@@ -4019,6 +4713,10 @@ pub mod test_all_types_edition2023 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[216, 12]) {
+                            tag = 1624;
+                            continue 'fields;
+                        }
                     }
                     1624 => {
                         self.group_uint32 = ::core::option::Option::Some(
@@ -4034,8 +4732,11 @@ pub mod test_all_types_edition2023 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.group_int32 = ::core::option::Option::None;

@@ -80,7 +80,11 @@ impl ::rsfast::Message for Version {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.major = ::core::option::Option::Some(
@@ -89,6 +93,10 @@ impl ::rsfast::Message for Version {
                                 e.in_field("google.protobuf.compiler.Version", "major")
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.minor = ::core::option::Option::Some(
@@ -97,6 +105,10 @@ impl ::rsfast::Message for Version {
                                 e.in_field("google.protobuf.compiler.Version", "minor")
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.patch = ::core::option::Option::Some(
@@ -105,6 +117,10 @@ impl ::rsfast::Message for Version {
                                 e.in_field("google.protobuf.compiler.Version", "patch")
                             })?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_string(
@@ -116,8 +132,11 @@ impl ::rsfast::Message for Version {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.major = ::core::option::Option::None;
@@ -222,7 +241,11 @@ impl ::rsfast::Message for CodeGeneratorRequest {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     self.file_to_generate
@@ -237,6 +260,14 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -249,30 +280,10 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                     "parameter",
                                 )
                         })?;
-                }
-                122 => {
-                    let mut v = super::FileDescriptorProto::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.compiler.CodeGeneratorRequest",
-                                    "proto_file",
-                                )
-                        })?;
-                    self.proto_file.push(v);
-                }
-                138 => {
-                    let mut v = super::FileDescriptorProto::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.compiler.CodeGeneratorRequest",
-                                    "source_file_descriptors",
-                                )
-                        })?;
-                    self.source_file_descriptors.push(v);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -287,11 +298,54 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                     "compiler_version",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                }
+                122 => {
+                    let mut v = super::FileDescriptorProto::default();
+                    r.merge_message(&mut v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.compiler.CodeGeneratorRequest",
+                                    "proto_file",
+                                )
+                        })?;
+                    self.proto_file.push(v);
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
+                }
+                138 => {
+                    let mut v = super::FileDescriptorProto::default();
+                    r.merge_message(&mut v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.compiler.CodeGeneratorRequest",
+                                    "source_file_descriptors",
+                                )
+                        })?;
+                    self.source_file_descriptors.push(v);
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.file_to_generate.clear();
@@ -426,7 +480,11 @@ impl ::rsfast::Message for CodeGeneratorResponse {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -439,6 +497,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     "error",
                                 )
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.supported_features = ::core::option::Option::Some(
@@ -451,6 +513,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.minimum_edition = ::core::option::Option::Some(
@@ -463,6 +529,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.maximum_edition = ::core::option::Option::Some(
@@ -475,6 +545,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     let mut v = code_generator_response::File::default();
@@ -487,11 +561,18 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                 )
                         })?;
                     self.file.push(v);
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.error = ::core::option::Option::None;
@@ -629,7 +710,11 @@ pub mod code_generator_response {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     10 => {
                         r.merge_string(
@@ -642,6 +727,10 @@ pub mod code_generator_response {
                                         "name",
                                     )
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(
@@ -656,6 +745,10 @@ pub mod code_generator_response {
                                         "insertion_point",
                                     )
                             })?;
+                        if r.eat_tag(&[122]) {
+                            tag = 122;
+                            continue 'fields;
+                        }
                     }
                     122 => {
                         r.merge_string(
@@ -668,6 +761,10 @@ pub mod code_generator_response {
                                         "content",
                                     )
                             })?;
+                        if r.eat_tag(&[130, 1]) {
+                            tag = 130;
+                            continue 'fields;
+                        }
                     }
                     130 => {
                         r.merge_message(
@@ -685,8 +782,11 @@ pub mod code_generator_response {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.name = ::core::option::Option::None;

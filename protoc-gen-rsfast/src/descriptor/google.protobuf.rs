@@ -33,7 +33,11 @@ impl ::rsfast::Message for FileDescriptorSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let mut v = FileDescriptorProto::default();
@@ -42,11 +46,18 @@ impl ::rsfast::Message for FileDescriptorSet {
                             e.in_field("google.protobuf.FileDescriptorSet", "file")
                         })?;
                     self.file.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.file.clear();
@@ -241,7 +252,11 @@ impl ::rsfast::Message for FileDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -250,6 +265,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -258,6 +277,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "package")
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.dependency
@@ -272,48 +295,14 @@ impl ::rsfast::Message for FileDescriptorProto {
                                         )
                                 })?,
                         );
-                }
-                80 | 82 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.public_dependency,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.FileDescriptorProto",
-                                    "public_dependency",
-                                )
-                        })?;
-                }
-                88 | 90 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.weak_dependency,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.FileDescriptorProto",
-                                    "weak_dependency",
-                                )
-                        })?;
-                }
-                122 => {
-                    self.option_dependency
-                        .push(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e
-                                        .in_field(
-                                            "google.protobuf.FileDescriptorProto",
-                                            "option_dependency",
-                                        )
-                                })?,
-                        );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let mut v = DescriptorProto::default();
@@ -326,6 +315,14 @@ impl ::rsfast::Message for FileDescriptorProto {
                                 )
                         })?;
                     self.message_type.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     let mut v = EnumDescriptorProto::default();
@@ -338,6 +335,14 @@ impl ::rsfast::Message for FileDescriptorProto {
                                 )
                         })?;
                     self.enum_type.push(v);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     let mut v = ServiceDescriptorProto::default();
@@ -346,6 +351,14 @@ impl ::rsfast::Message for FileDescriptorProto {
                             e.in_field("google.protobuf.FileDescriptorProto", "service")
                         })?;
                     self.service.push(v);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     let mut v = FieldDescriptorProto::default();
@@ -358,6 +371,14 @@ impl ::rsfast::Message for FileDescriptorProto {
                                 )
                         })?;
                     self.extension.push(v);
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_message(
@@ -368,6 +389,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "options")
                         })?;
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     r.merge_message(
@@ -382,6 +407,54 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "source_code_info",
                                 )
                         })?;
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
+                }
+                80 | 82 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.public_dependency,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.FileDescriptorProto",
+                                    "public_dependency",
+                                )
+                        })?;
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
+                }
+                88 | 90 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.weak_dependency,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.FileDescriptorProto",
+                                    "weak_dependency",
+                                )
+                        })?;
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     r.merge_string(
@@ -390,6 +463,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "syntax")
                         })?;
+                    if r.eat_tag(&[112]) {
+                        tag = 112;
+                        continue 'fields;
+                    }
                 }
                 112 => {
                     match ::rsfast::enums::read_closed::<Edition>(r)
@@ -408,11 +485,36 @@ impl ::rsfast::Message for FileDescriptorProto {
                             )
                         }
                     }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                }
+                122 => {
+                    self.option_dependency
+                        .push(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e
+                                        .in_field(
+                                            "google.protobuf.FileDescriptorProto",
+                                            "option_dependency",
+                                        )
+                                })?,
+                        );
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -589,7 +691,11 @@ impl ::rsfast::Message for DescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -598,6 +704,10 @@ impl ::rsfast::Message for DescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let mut v = FieldDescriptorProto::default();
@@ -606,14 +716,14 @@ impl ::rsfast::Message for DescriptorProto {
                             e.in_field("google.protobuf.DescriptorProto", "field")
                         })?;
                     self.field.push(v);
-                }
-                50 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e.in_field("google.protobuf.DescriptorProto", "extension")
-                        })?;
-                    self.extension.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     let mut v = DescriptorProto::default();
@@ -622,6 +732,14 @@ impl ::rsfast::Message for DescriptorProto {
                             e.in_field("google.protobuf.DescriptorProto", "nested_type")
                         })?;
                     self.nested_type.push(v);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let mut v = EnumDescriptorProto::default();
@@ -630,6 +748,14 @@ impl ::rsfast::Message for DescriptorProto {
                             e.in_field("google.protobuf.DescriptorProto", "enum_type")
                         })?;
                     self.enum_type.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     let mut v = descriptor_proto::ExtensionRange::default();
@@ -642,14 +768,30 @@ impl ::rsfast::Message for DescriptorProto {
                                 )
                         })?;
                     self.extension_range.push(v);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
-                66 => {
-                    let mut v = OneofDescriptorProto::default();
+                50 => {
+                    let mut v = FieldDescriptorProto::default();
                     r.merge_message(&mut v)
                         .map_err(|e| {
-                            e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
+                            e.in_field("google.protobuf.DescriptorProto", "extension")
                         })?;
-                    self.oneof_decl.push(v);
+                    self.extension.push(v);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -660,6 +802,26 @@ impl ::rsfast::Message for DescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "options")
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                }
+                66 => {
+                    let mut v = OneofDescriptorProto::default();
+                    r.merge_message(&mut v)
+                        .map_err(|e| {
+                            e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
+                        })?;
+                    self.oneof_decl.push(v);
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     let mut v = descriptor_proto::ReservedRange::default();
@@ -672,6 +834,14 @@ impl ::rsfast::Message for DescriptorProto {
                                 )
                         })?;
                     self.reserved_range.push(v);
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     self.reserved_name
@@ -686,6 +856,14 @@ impl ::rsfast::Message for DescriptorProto {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
                 }
                 88 => {
                     match ::rsfast::enums::read_closed::<SymbolVisibility>(r)
@@ -707,8 +885,11 @@ impl ::rsfast::Message for DescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -829,7 +1010,11 @@ pub mod descriptor_proto {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.start = ::core::option::Option::Some(
@@ -842,6 +1027,10 @@ pub mod descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.end = ::core::option::Option::Some(
@@ -854,6 +1043,10 @@ pub mod descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_message(
@@ -871,8 +1064,11 @@ pub mod descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.start = ::core::option::Option::None;
@@ -949,7 +1145,11 @@ pub mod descriptor_proto {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.start = ::core::option::Option::Some(
@@ -962,6 +1162,10 @@ pub mod descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.end = ::core::option::Option::Some(
@@ -977,8 +1181,11 @@ pub mod descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.start = ::core::option::Option::None;
@@ -1061,20 +1268,12 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
-                7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.ExtensionRangeOptions",
-                                    "uninterpreted_option",
-                                )
-                        })?;
-                    self.uninterpreted_option.push(v);
-                }
                 18 => {
                     let mut v = extension_range_options::Declaration::default();
                     r.merge_message(&mut v)
@@ -1086,20 +1285,14 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                                 )
                         })?;
                     self.declaration.push(v);
-                }
-                402 => {
-                    r.merge_message(
-                            self
-                                .features
-                                .get_or_insert_with(::core::default::Default::default),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.ExtensionRangeOptions",
-                                    "features",
-                                )
-                        })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     match ::rsfast::enums::read_closed::<
@@ -1124,11 +1317,52 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[146, 3]) {
+                        tag = 402;
+                        continue 'fields;
+                    }
+                }
+                402 => {
+                    r.merge_message(
+                            self
+                                .features
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.ExtensionRangeOptions",
+                                    "features",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
+                }
+                7994 => {
+                    let mut v = UninterpretedOption::default();
+                    r.merge_message(&mut v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.ExtensionRangeOptions",
+                                    "uninterpreted_option",
+                                )
+                        })?;
+                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.uninterpreted_option.clear();
@@ -1262,7 +1496,11 @@ pub mod extension_range_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.number = ::core::option::Option::Some(
@@ -1275,6 +1513,10 @@ pub mod extension_range_options {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(
@@ -1289,6 +1531,10 @@ pub mod extension_range_options {
                                         "full_name",
                                     )
                             })?;
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -1301,6 +1547,10 @@ pub mod extension_range_options {
                                         "type",
                                     )
                             })?;
+                        if r.eat_tag(&[40]) {
+                            tag = 40;
+                            continue 'fields;
+                        }
                     }
                     40 => {
                         self.reserved = ::core::option::Option::Some(
@@ -1313,6 +1563,10 @@ pub mod extension_range_options {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[48]) {
+                            tag = 48;
+                            continue 'fields;
+                        }
                     }
                     48 => {
                         self.repeated = ::core::option::Option::Some(
@@ -1328,8 +1582,11 @@ pub mod extension_range_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.number = ::core::option::Option::None;
@@ -1601,7 +1858,11 @@ impl ::rsfast::Message for FieldDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -1610,6 +1871,26 @@ impl ::rsfast::Message for FieldDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                }
+                18 => {
+                    r.merge_string(
+                            self.extendee.get_or_insert_with(::std::string::String::new),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.FieldDescriptorProto",
+                                    "extendee",
+                                )
+                        })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.number = ::core::option::Option::Some(
@@ -1618,6 +1899,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                 e.in_field("google.protobuf.FieldDescriptorProto", "number")
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     match ::rsfast::enums::read_closed::<
@@ -1638,6 +1923,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                             )
                         }
                     }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     match ::rsfast::enums::read_closed::<field_descriptor_proto::Type>(r)
@@ -1656,6 +1945,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                             )
                         }
                     }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     r.merge_string(
@@ -1668,18 +1961,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     "type_name",
                                 )
                         })?;
-                }
-                18 => {
-                    r.merge_string(
-                            self.extendee.get_or_insert_with(::std::string::String::new),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.FieldDescriptorProto",
-                                    "extendee",
-                                )
-                        })?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_string(
@@ -1694,6 +1979,24 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     "default_value",
                                 )
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                }
+                66 => {
+                    r.merge_message(
+                            self
+                                .options
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e.in_field("google.protobuf.FieldDescriptorProto", "options")
+                        })?;
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     self.oneof_index = ::core::option::Option::Some(
@@ -1706,6 +2009,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     r.merge_string(
@@ -1718,16 +2025,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     "json_name",
                                 )
                         })?;
-                }
-                66 => {
-                    r.merge_message(
-                            self
-                                .options
-                                .get_or_insert_with(::core::default::Default::default),
-                        )
-                        .map_err(|e| {
-                            e.in_field("google.protobuf.FieldDescriptorProto", "options")
-                        })?;
+                    if r.eat_tag(&[136, 1]) {
+                        tag = 136;
+                        continue 'fields;
+                    }
                 }
                 136 => {
                     self.proto3_optional = ::core::option::Option::Some(
@@ -1743,8 +2044,11 @@ impl ::rsfast::Message for FieldDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -1995,7 +2299,11 @@ impl ::rsfast::Message for OneofDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2004,6 +2312,10 @@ impl ::rsfast::Message for OneofDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.OneofDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
@@ -2017,8 +2329,11 @@ impl ::rsfast::Message for OneofDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2122,7 +2437,11 @@ impl ::rsfast::Message for EnumDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2131,6 +2450,10 @@ impl ::rsfast::Message for EnumDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let mut v = EnumValueDescriptorProto::default();
@@ -2139,6 +2462,14 @@ impl ::rsfast::Message for EnumDescriptorProto {
                             e.in_field("google.protobuf.EnumDescriptorProto", "value")
                         })?;
                     self.value.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2149,6 +2480,10 @@ impl ::rsfast::Message for EnumDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "options")
                         })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let mut v = enum_descriptor_proto::EnumReservedRange::default();
@@ -2161,6 +2496,14 @@ impl ::rsfast::Message for EnumDescriptorProto {
                                 )
                         })?;
                     self.reserved_range.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     self.reserved_name
@@ -2175,6 +2518,14 @@ impl ::rsfast::Message for EnumDescriptorProto {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     match ::rsfast::enums::read_closed::<SymbolVisibility>(r)
@@ -2200,8 +2551,11 @@ impl ::rsfast::Message for EnumDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2289,7 +2643,11 @@ pub mod enum_descriptor_proto {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.start = ::core::option::Option::Some(
@@ -2302,6 +2660,10 @@ pub mod enum_descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.end = ::core::option::Option::Some(
@@ -2317,8 +2679,11 @@ pub mod enum_descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.start = ::core::option::Option::None;
@@ -2384,7 +2749,11 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2397,6 +2766,10 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                                     "name",
                                 )
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.number = ::core::option::Option::Some(
@@ -2409,6 +2782,10 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2426,8 +2803,11 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2497,7 +2877,11 @@ impl ::rsfast::Message for ServiceDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2506,6 +2890,10 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.ServiceDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let mut v = MethodDescriptorProto::default();
@@ -2518,6 +2906,14 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                                 )
                         })?;
                     self.method.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2535,8 +2931,11 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2660,7 +3059,11 @@ impl ::rsfast::Message for MethodDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2669,6 +3072,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.MethodDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -2683,6 +3090,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     "input_type",
                                 )
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_string(
@@ -2697,6 +3108,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     "output_type",
                                 )
                         })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_message(
@@ -2711,6 +3126,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     "options",
                                 )
                         })?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.client_streaming = ::core::option::Option::Some(
@@ -2723,6 +3142,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.server_streaming = ::core::option::Option::Some(
@@ -2738,8 +3161,11 @@ impl ::rsfast::Message for MethodDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -3118,7 +3544,11 @@ impl ::rsfast::Message for FileOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -3129,6 +3559,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "java_package")
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_string(
@@ -3143,42 +3577,10 @@ impl ::rsfast::Message for FileOptions {
                                     "java_outer_classname",
                                 )
                         })?;
-                }
-                80 => {
-                    self.java_multiple_files = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FileOptions",
-                                        "java_multiple_files",
-                                    )
-                            })?,
-                    );
-                }
-                160 => {
-                    self.java_generate_equals_and_hash = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FileOptions",
-                                        "java_generate_equals_and_hash",
-                                    )
-                            })?,
-                    );
-                }
-                216 => {
-                    self.java_string_check_utf8 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FileOptions",
-                                        "java_string_check_utf8",
-                                    )
-                            })?,
-                    );
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     match ::rsfast::enums::read_closed::<file_options::OptimizeMode>(r)
@@ -3197,6 +3599,26 @@ impl ::rsfast::Message for FileOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
+                }
+                80 => {
+                    self.java_multiple_files = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FileOptions",
+                                        "java_multiple_files",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 90 => {
                     r.merge_string(
@@ -3207,6 +3629,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "go_package")
                         })?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.cc_generic_services = ::core::option::Option::Some(
@@ -3219,6 +3645,10 @@ impl ::rsfast::Message for FileOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[136, 1]) {
+                        tag = 136;
+                        continue 'fields;
+                    }
                 }
                 136 => {
                     self.java_generic_services = ::core::option::Option::Some(
@@ -3231,6 +3661,10 @@ impl ::rsfast::Message for FileOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[144, 1]) {
+                        tag = 144;
+                        continue 'fields;
+                    }
                 }
                 144 => {
                     self.py_generic_services = ::core::option::Option::Some(
@@ -3243,6 +3677,26 @@ impl ::rsfast::Message for FileOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
+                }
+                160 => {
+                    self.java_generate_equals_and_hash = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FileOptions",
+                                        "java_generate_equals_and_hash",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[184, 1]) {
+                        tag = 184;
+                        continue 'fields;
+                    }
                 }
                 184 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -3251,6 +3705,26 @@ impl ::rsfast::Message for FileOptions {
                                 e.in_field("google.protobuf.FileOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[216, 1]) {
+                        tag = 216;
+                        continue 'fields;
+                    }
+                }
+                216 => {
+                    self.java_string_check_utf8 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FileOptions",
+                                        "java_string_check_utf8",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[248, 1]) {
+                        tag = 248;
+                        continue 'fields;
+                    }
                 }
                 248 => {
                     self.cc_enable_arenas = ::core::option::Option::Some(
@@ -3260,6 +3734,10 @@ impl ::rsfast::Message for FileOptions {
                                     .in_field("google.protobuf.FileOptions", "cc_enable_arenas")
                             })?,
                     );
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
                 }
                 290 => {
                     r.merge_string(
@@ -3274,6 +3752,10 @@ impl ::rsfast::Message for FileOptions {
                                     "objc_class_prefix",
                                 )
                         })?;
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
                 }
                 298 => {
                     r.merge_string(
@@ -3284,6 +3766,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "csharp_namespace")
                         })?;
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
                 }
                 314 => {
                     r.merge_string(
@@ -3294,6 +3780,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "swift_prefix")
                         })?;
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
                 }
                 322 => {
                     r.merge_string(
@@ -3304,6 +3794,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "php_class_prefix")
                         })?;
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
                 }
                 330 => {
                     r.merge_string(
@@ -3314,6 +3808,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "php_namespace")
                         })?;
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
                 }
                 354 => {
                     r.merge_string(
@@ -3328,6 +3826,10 @@ impl ::rsfast::Message for FileOptions {
                                     "php_metadata_namespace",
                                 )
                         })?;
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
                 }
                 362 => {
                     r.merge_string(
@@ -3338,6 +3840,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "ruby_package")
                         })?;
+                    if r.eat_tag(&[146, 3]) {
+                        tag = 402;
+                        continue 'fields;
+                    }
                 }
                 402 => {
                     r.merge_message(
@@ -3348,6 +3854,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -3360,11 +3870,18 @@ impl ::rsfast::Message for FileOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.java_package = ::core::option::Option::None;
@@ -3641,7 +4158,11 @@ impl ::rsfast::Message for MessageOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.message_set_wire_format = ::core::option::Option::Some(
@@ -3654,6 +4175,10 @@ impl ::rsfast::Message for MessageOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.no_standard_descriptor_accessor = ::core::option::Option::Some(
@@ -3666,6 +4191,10 @@ impl ::rsfast::Message for MessageOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -3674,6 +4203,10 @@ impl ::rsfast::Message for MessageOptions {
                                 e.in_field("google.protobuf.MessageOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
+                    }
                 }
                 56 => {
                     self.map_entry = ::core::option::Option::Some(
@@ -3682,6 +4215,10 @@ impl ::rsfast::Message for MessageOptions {
                                 e.in_field("google.protobuf.MessageOptions", "map_entry")
                             })?,
                     );
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
                 }
                 88 => {
                     self.deprecated_legacy_json_field_conflicts = ::core::option::Option::Some(
@@ -3694,6 +4231,10 @@ impl ::rsfast::Message for MessageOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     r.merge_message(
@@ -3704,6 +4245,10 @@ impl ::rsfast::Message for MessageOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.MessageOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -3716,11 +4261,18 @@ impl ::rsfast::Message for MessageOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.message_set_wire_format = ::core::option::Option::None;
@@ -3997,7 +4549,11 @@ impl ::rsfast::Message for FieldOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     match ::rsfast::enums::read_closed::<field_options::CType>(r)
@@ -4016,6 +4572,10 @@ impl ::rsfast::Message for FieldOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.packed = ::core::option::Option::Some(
@@ -4024,6 +4584,34 @@ impl ::rsfast::Message for FieldOptions {
                                 e.in_field("google.protobuf.FieldOptions", "packed")
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
+                }
+                24 => {
+                    self.deprecated = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e.in_field("google.protobuf.FieldOptions", "deprecated")
+                            })?,
+                    );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
+                }
+                40 => {
+                    self.lazy = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e.in_field("google.protobuf.FieldOptions", "lazy")
+                            })?,
+                    );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     match ::rsfast::enums::read_closed::<field_options::JsType>(r)
@@ -4042,14 +4630,22 @@ impl ::rsfast::Message for FieldOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
                 }
-                40 => {
-                    self.lazy = ::core::option::Option::Some(
+                80 => {
+                    self.weak = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| {
-                                e.in_field("google.protobuf.FieldOptions", "lazy")
+                                e.in_field("google.protobuf.FieldOptions", "weak")
                             })?,
                     );
+                    if r.eat_tag(&[120]) {
+                        tag = 120;
+                        continue 'fields;
+                    }
                 }
                 120 => {
                     self.unverified_lazy = ::core::option::Option::Some(
@@ -4059,22 +4655,10 @@ impl ::rsfast::Message for FieldOptions {
                                     .in_field("google.protobuf.FieldOptions", "unverified_lazy")
                             })?,
                     );
-                }
-                24 => {
-                    self.deprecated = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e.in_field("google.protobuf.FieldOptions", "deprecated")
-                            })?,
-                    );
-                }
-                80 => {
-                    self.weak = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e.in_field("google.protobuf.FieldOptions", "weak")
-                            })?,
-                    );
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.debug_redact = ::core::option::Option::Some(
@@ -4083,6 +4667,10 @@ impl ::rsfast::Message for FieldOptions {
                                 e.in_field("google.protobuf.FieldOptions", "debug_redact")
                             })?,
                     );
+                    if r.eat_tag(&[136, 1]) {
+                        tag = 136;
+                        continue 'fields;
+                    }
                 }
                 136 => {
                     match ::rsfast::enums::read_closed::<
@@ -4103,6 +4691,10 @@ impl ::rsfast::Message for FieldOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[152, 1]) {
+                        tag = 152;
+                        continue 'fields;
+                    }
                 }
                 152 | 154 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -4114,6 +4706,14 @@ impl ::rsfast::Message for FieldOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "targets")
                         })?;
+                    if r.eat_tag(&[152, 1]) {
+                        tag = 152;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 1]) {
+                        tag = 162;
+                        continue 'fields;
+                    }
                 }
                 162 => {
                     let mut v = field_options::EditionDefault::default();
@@ -4126,6 +4726,14 @@ impl ::rsfast::Message for FieldOptions {
                                 )
                         })?;
                     self.edition_defaults.push(v);
+                    if r.eat_tag(&[162, 1]) {
+                        tag = 162;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 1]) {
+                        tag = 170;
+                        continue 'fields;
+                    }
                 }
                 170 => {
                     r.merge_message(
@@ -4136,6 +4744,10 @@ impl ::rsfast::Message for FieldOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "features")
                         })?;
+                    if r.eat_tag(&[178, 1]) {
+                        tag = 178;
+                        continue 'fields;
+                    }
                 }
                 178 => {
                     r.merge_message(
@@ -4146,6 +4758,10 @@ impl ::rsfast::Message for FieldOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "feature_support")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -4158,11 +4774,18 @@ impl ::rsfast::Message for FieldOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.ctype = ::core::option::Option::None;
@@ -4253,8 +4876,28 @@ pub mod field_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
+                    18 => {
+                        r.merge_string(
+                                self.value.get_or_insert_with(::std::string::String::new),
+                            )
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FieldOptions.EditionDefault",
+                                        "value",
+                                    )
+                            })?;
+                        if r.eat_tag(&[24]) {
+                            tag = 24;
+                            continue 'fields;
+                        }
+                    }
                     24 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
                             .map_err(|e| {
@@ -4277,22 +4920,13 @@ pub mod field_options {
                             }
                         }
                     }
-                    18 => {
-                        r.merge_string(
-                                self.value.get_or_insert_with(::std::string::String::new),
-                            )
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FieldOptions.EditionDefault",
-                                        "value",
-                                    )
-                            })?;
-                    }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.edition = ::core::option::Option::None;
@@ -4400,7 +5034,11 @@ pub mod field_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
@@ -4422,6 +5060,10 @@ pub mod field_options {
                                     raw,
                                 )
                             }
+                        }
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
                         }
                     }
                     16 => {
@@ -4445,6 +5087,10 @@ pub mod field_options {
                                 )
                             }
                         }
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -4459,6 +5105,10 @@ pub mod field_options {
                                         "deprecation_warning",
                                     )
                             })?;
+                        if r.eat_tag(&[32]) {
+                            tag = 32;
+                            continue 'fields;
+                        }
                     }
                     32 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
@@ -4481,6 +5131,10 @@ pub mod field_options {
                                 )
                             }
                         }
+                        if r.eat_tag(&[42]) {
+                            tag = 42;
+                            continue 'fields;
+                        }
                     }
                     42 => {
                         r.merge_string(
@@ -4498,8 +5152,11 @@ pub mod field_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.edition_introduced = ::core::option::Option::None;
@@ -4824,7 +5481,11 @@ impl ::rsfast::Message for OneofOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -4835,6 +5496,10 @@ impl ::rsfast::Message for OneofOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.OneofOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -4847,11 +5512,18 @@ impl ::rsfast::Message for OneofOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.features = ::core::option::Option::None;
@@ -4974,7 +5646,11 @@ impl ::rsfast::Message for EnumOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 16 => {
                     self.allow_alias = ::core::option::Option::Some(
@@ -4983,6 +5659,10 @@ impl ::rsfast::Message for EnumOptions {
                                 e.in_field("google.protobuf.EnumOptions", "allow_alias")
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -4991,6 +5671,10 @@ impl ::rsfast::Message for EnumOptions {
                                 e.in_field("google.protobuf.EnumOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.deprecated_legacy_json_field_conflicts = ::core::option::Option::Some(
@@ -5003,6 +5687,10 @@ impl ::rsfast::Message for EnumOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -5013,6 +5701,10 @@ impl ::rsfast::Message for EnumOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -5025,11 +5717,18 @@ impl ::rsfast::Message for EnumOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.allow_alias = ::core::option::Option::None;
@@ -5142,7 +5841,11 @@ impl ::rsfast::Message for EnumValueOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -5151,6 +5854,10 @@ impl ::rsfast::Message for EnumValueOptions {
                                 e.in_field("google.protobuf.EnumValueOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
@@ -5161,6 +5868,10 @@ impl ::rsfast::Message for EnumValueOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumValueOptions", "features")
                         })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.debug_redact = ::core::option::Option::Some(
@@ -5173,6 +5884,10 @@ impl ::rsfast::Message for EnumValueOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_message(
@@ -5187,6 +5902,10 @@ impl ::rsfast::Message for EnumValueOptions {
                                     "feature_support",
                                 )
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -5199,11 +5918,18 @@ impl ::rsfast::Message for EnumValueOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.deprecated = ::core::option::Option::None;
@@ -5295,8 +6021,24 @@ impl ::rsfast::Message for ServiceOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
+                264 => {
+                    self.deprecated = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e.in_field("google.protobuf.ServiceOptions", "deprecated")
+                            })?,
+                    );
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
+                }
                 274 => {
                     r.merge_message(
                             self
@@ -5306,14 +6048,10 @@ impl ::rsfast::Message for ServiceOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.ServiceOptions", "features")
                         })?;
-                }
-                264 => {
-                    self.deprecated = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e.in_field("google.protobuf.ServiceOptions", "deprecated")
-                            })?,
-                    );
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -5326,11 +6064,18 @@ impl ::rsfast::Message for ServiceOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.features = ::core::option::Option::None;
@@ -5436,7 +6181,11 @@ impl ::rsfast::Message for MethodOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 264 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -5445,6 +6194,10 @@ impl ::rsfast::Message for MethodOptions {
                                 e.in_field("google.protobuf.MethodOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[144, 2]) {
+                        tag = 272;
+                        continue 'fields;
+                    }
                 }
                 272 => {
                     match ::rsfast::enums::read_closed::<
@@ -5469,6 +6222,10 @@ impl ::rsfast::Message for MethodOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
                 }
                 282 => {
                     r.merge_message(
@@ -5479,6 +6236,10 @@ impl ::rsfast::Message for MethodOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.MethodOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
                     let mut v = UninterpretedOption::default();
@@ -5491,11 +6252,18 @@ impl ::rsfast::Message for MethodOptions {
                                 )
                         })?;
                     self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.deprecated = ::core::option::Option::None;
@@ -5702,7 +6470,11 @@ impl ::rsfast::Message for UninterpretedOption {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 18 => {
                     let mut v = uninterpreted_option::NamePart::default();
@@ -5711,6 +6483,14 @@ impl ::rsfast::Message for UninterpretedOption {
                             e.in_field("google.protobuf.UninterpretedOption", "name")
                         })?;
                     self.name.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_string(
@@ -5725,6 +6505,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     "identifier_value",
                                 )
                         })?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.positive_int_value = ::core::option::Option::Some(
@@ -5737,6 +6521,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.negative_int_value = ::core::option::Option::Some(
@@ -5749,6 +6537,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[49]) {
+                        tag = 49;
+                        continue 'fields;
+                    }
                 }
                 49 => {
                     self.double_value = ::core::option::Option::Some(
@@ -5761,6 +6553,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_bytes(
@@ -5773,6 +6569,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     "string_value",
                                 )
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_string(
@@ -5790,8 +6590,11 @@ impl ::rsfast::Message for UninterpretedOption {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name.clear();
@@ -5869,7 +6672,11 @@ pub mod uninterpreted_option {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     10 => {
                         r.merge_string(
@@ -5884,6 +6691,10 @@ pub mod uninterpreted_option {
                                         "name_part",
                                     )
                             })?;
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.is_extension = ::core::option::Option::Some(
@@ -5899,8 +6710,11 @@ pub mod uninterpreted_option {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.name_part = ::core::option::Option::None;
@@ -6123,7 +6937,11 @@ impl ::rsfast::Message for FeatureSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     match ::rsfast::enums::read_closed::<feature_set::FieldPresence>(r)
@@ -6142,6 +6960,10 @@ impl ::rsfast::Message for FeatureSet {
                             )
                         }
                     }
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     match ::rsfast::enums::read_closed::<feature_set::EnumType>(r)
@@ -6159,6 +6981,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
                     }
                 }
                 24 => {
@@ -6186,6 +7012,10 @@ impl ::rsfast::Message for FeatureSet {
                             )
                         }
                     }
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     match ::rsfast::enums::read_closed::<feature_set::Utf8Validation>(r)
@@ -6203,6 +7033,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
                     }
                 }
                 40 => {
@@ -6222,6 +7056,10 @@ impl ::rsfast::Message for FeatureSet {
                             )
                         }
                     }
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     match ::rsfast::enums::read_closed::<feature_set::JsonFormat>(r)
@@ -6239,6 +7077,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
                     }
                 }
                 56 => {
@@ -6263,6 +7105,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[64]) {
+                        tag = 64;
+                        continue 'fields;
                     }
                 }
                 64 => {
@@ -6289,6 +7135,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
                     }
                 }
                 72 => {
@@ -6317,8 +7167,11 @@ impl ::rsfast::Message for FeatureSet {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.field_presence = ::core::option::Option::None;
@@ -7012,7 +7865,11 @@ impl ::rsfast::Message for FeatureSetDefaults {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let mut v = feature_set_defaults::FeatureSetEditionDefault::default();
@@ -7021,6 +7878,14 @@ impl ::rsfast::Message for FeatureSetDefaults {
                             e.in_field("google.protobuf.FeatureSetDefaults", "defaults")
                         })?;
                     self.defaults.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     match ::rsfast::enums::read_closed::<Edition>(r)
@@ -7042,6 +7907,10 @@ impl ::rsfast::Message for FeatureSetDefaults {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
                     }
                 }
                 40 => {
@@ -7068,8 +7937,11 @@ impl ::rsfast::Message for FeatureSetDefaults {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.defaults.clear();
@@ -7140,7 +8012,11 @@ pub mod feature_set_defaults {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     24 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
@@ -7163,6 +8039,10 @@ pub mod feature_set_defaults {
                                 )
                             }
                         }
+                        if r.eat_tag(&[34]) {
+                            tag = 34;
+                            continue 'fields;
+                        }
                     }
                     34 => {
                         r.merge_message(
@@ -7177,6 +8057,10 @@ pub mod feature_set_defaults {
                                         "overridable_features",
                                     )
                             })?;
+                        if r.eat_tag(&[42]) {
+                            tag = 42;
+                            continue 'fields;
+                        }
                     }
                     42 => {
                         r.merge_message(
@@ -7194,8 +8078,11 @@ pub mod feature_set_defaults {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.edition = ::core::option::Option::None;
@@ -7280,7 +8167,11 @@ impl ::rsfast::Message for SourceCodeInfo {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let mut v = source_code_info::Location::default();
@@ -7289,11 +8180,18 @@ impl ::rsfast::Message for SourceCodeInfo {
                             e.in_field("google.protobuf.SourceCodeInfo", "location")
                         })?;
                     self.location.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.location.clear();
@@ -7487,7 +8385,11 @@ pub mod source_code_info {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 | 10 => {
                         ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.path)
@@ -7495,6 +8397,14 @@ pub mod source_code_info {
                                 e
                                     .in_field("google.protobuf.SourceCodeInfo.Location", "path")
                             })?;
+                        if r.eat_tag(&[10]) {
+                            tag = 10;
+                            continue 'fields;
+                        }
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     16 | 18 => {
                         ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.span)
@@ -7502,6 +8412,14 @@ pub mod source_code_info {
                                 e
                                     .in_field("google.protobuf.SourceCodeInfo.Location", "span")
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -7516,6 +8434,10 @@ pub mod source_code_info {
                                         "leading_comments",
                                     )
                             })?;
+                        if r.eat_tag(&[34]) {
+                            tag = 34;
+                            continue 'fields;
+                        }
                     }
                     34 => {
                         r.merge_string(
@@ -7530,6 +8452,10 @@ pub mod source_code_info {
                                         "trailing_comments",
                                     )
                             })?;
+                        if r.eat_tag(&[50]) {
+                            tag = 50;
+                            continue 'fields;
+                        }
                     }
                     50 => {
                         self.leading_detached_comments
@@ -7544,11 +8470,18 @@ pub mod source_code_info {
                                             )
                                     })?,
                             );
+                        if r.eat_tag(&[50]) {
+                            tag = 50;
+                            continue 'fields;
+                        }
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.path.clear();
@@ -7593,7 +8526,11 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.next_tag(end_group)? {
+            ::core::option::Option::Some(t) => t,
+            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let mut v = generated_code_info::Annotation::default();
@@ -7602,11 +8539,18 @@ impl ::rsfast::Message for GeneratedCodeInfo {
                             e.in_field("google.protobuf.GeneratedCodeInfo", "annotation")
                         })?;
                     self.annotation.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.annotation.clear();
@@ -7711,7 +8655,11 @@ pub mod generated_code_info {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            'fields: loop {
                 match tag {
                     8 | 10 => {
                         ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.path)
@@ -7722,6 +8670,14 @@ pub mod generated_code_info {
                                         "path",
                                     )
                             })?;
+                        if r.eat_tag(&[10]) {
+                            tag = 10;
+                            continue 'fields;
+                        }
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(
@@ -7736,6 +8692,10 @@ pub mod generated_code_info {
                                         "source_file",
                                     )
                             })?;
+                        if r.eat_tag(&[24]) {
+                            tag = 24;
+                            continue 'fields;
+                        }
                     }
                     24 => {
                         self.begin = ::core::option::Option::Some(
@@ -7748,6 +8708,10 @@ pub mod generated_code_info {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[32]) {
+                            tag = 32;
+                            continue 'fields;
+                        }
                     }
                     32 => {
                         self.end = ::core::option::Option::Some(
@@ -7760,6 +8724,10 @@ pub mod generated_code_info {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[40]) {
+                            tag = 40;
+                            continue 'fields;
+                        }
                     }
                     40 => {
                         match ::rsfast::enums::read_closed::<annotation::Semantic>(r)
@@ -7785,8 +8753,11 @@ pub mod generated_code_info {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.path.clear();
