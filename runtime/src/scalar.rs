@@ -188,13 +188,14 @@ macro_rules! fixed_scalar {
         impl Scalar for $name {
             #[inline]
             fn read(reader: &mut Reader<'_>) -> Result<$ty, DecodeError> {
-                let from: fn($bits) -> $ty = $from;
-                reader.$read().map(from)
+                // Called in place, not through a `fn` pointer, so it always inlines.
+                reader.$read().map(|bits: $bits| -> $ty { ($from)(bits) })
             }
             #[inline]
             fn read_packed(payload: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
-                let from: fn($bits) -> $ty = $from;
-                read_packed_fixed::<$len, $ty>(payload, values, |b| from(<$bits>::from_le_bytes(b)))
+                read_packed_fixed::<$len, $ty>(payload, values, |b| -> $ty {
+                    ($from)(<$bits>::from_le_bytes(b))
+                })
             }
         }
         impl ScalarWrite for $name {
@@ -207,8 +208,8 @@ macro_rules! fixed_scalar {
             const FIXED_LEN: usize = $len;
             #[inline]
             fn write(writer: &mut Writer<'_>, value: $ty) {
-                let to: fn($ty) -> $bits = $to;
-                writer.$put(to(value));
+                let bits: $bits = ($to)(value);
+                writer.$put(bits);
             }
             #[inline]
             fn len(_: $ty) -> usize {
