@@ -29,9 +29,22 @@ pub trait ScalarWrite {
         }
     }
 
+    /// The packed payload of `values` as it is in memory, where that is their encoding
+    /// (fixed-width types on little-endian targets).
+    #[inline]
+    fn packed_bytes(values: &[Self::Value]) -> Option<&[u8]> {
+        let _ = values;
+        None
+    }
+
     /// Writes `values` as one packed record with tag bytes `tag` (back to front).
     #[inline]
     fn write_packed(writer: &mut Writer<'_>, tag: &[u8], values: &[Self::Value]) {
+        if let Some(bytes) = Self::packed_bytes(values) {
+            writer.put_bytes(bytes);
+            writer.put_slice(tag);
+            return;
+        }
         let end = writer.remaining();
         for v in values.iter().rev() {
             Self::write(writer, *v);
@@ -114,9 +127,32 @@ fn read_packed_varints<T>(
     Ok(())
 }
 
-/// Decodes a packed payload of fixed-width values: a straight copy-and-convert loop.
+/// The Rust types of fixed-width fields: `N`-byte numbers for which every bit pattern
+/// is a valid value, so on a little-endian target a slice of them is its own packed
+/// encoding.
+///
+/// # Safety
+///
+/// Implement only for primitive numbers of exactly `N` bytes with no invalid bit
+/// patterns and no padding.
+unsafe trait PlainNumber<const N: usize>: Copy {}
+// SAFETY: primitive numbers of 4 and 8 bytes: every bit pattern is a value, no padding.
+unsafe impl PlainNumber<4> for u32 {}
+// SAFETY: as above.
+unsafe impl PlainNumber<4> for i32 {}
+// SAFETY: as above.
+unsafe impl PlainNumber<4> for f32 {}
+// SAFETY: as above.
+unsafe impl PlainNumber<8> for u64 {}
+// SAFETY: as above.
+unsafe impl PlainNumber<8> for i64 {}
+// SAFETY: as above.
+unsafe impl PlainNumber<8> for f64 {}
+
+/// Decodes a packed payload of fixed-width values: one copy on little-endian targets,
+/// a copy-and-convert loop elsewhere.
 #[inline]
-fn read_packed_fixed<const N: usize, T>(
+fn read_packed_fixed<const N: usize, T: PlainNumber<N>>(
     payload: &[u8],
     values: &mut Vec<T>,
     convert: impl Fn([u8; N]) -> T,
@@ -124,12 +160,48 @@ fn read_packed_fixed<const N: usize, T>(
     if payload.len() % N != 0 {
         return Err(DecodeError::new(DecodeErrorKind::InvalidPackedLength));
     }
-    values.extend(
-        payload
-            .chunks_exact(N)
-            .map(|chunk| convert(chunk.try_into().expect("chunks are N bytes"))),
-    );
+    let count = payload.len() / N;
+    if cfg!(target_endian = "little") {
+        debug_assert_eq!(core::mem::size_of::<T>(), N);
+        values.reserve(count);
+        let spare = &mut values.spare_capacity_mut()[..count];
+        // SAFETY: `spare` holds `count` values of `N` bytes (`PlainNumber`), exactly
+        // `payload.len()` bytes, and cannot overlap the borrowed input. On a
+        // little-endian target those bytes are the values (every bit pattern valid),
+        // so the first `count` spare slots are initialized before `set_len`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                payload.as_ptr(),
+                spare.as_mut_ptr().cast::<u8>(),
+                payload.len(),
+            );
+            values.set_len(values.len() + count);
+        }
+    } else {
+        values.extend(
+            payload
+                .chunks_exact(N)
+                .map(|chunk| convert(chunk.try_into().expect("chunks are N bytes"))),
+        );
+    }
     Ok(())
+}
+
+/// The packed encoding of fixed-width `values` on a little-endian target: their memory.
+#[inline]
+fn fixed_as_bytes<const N: usize, T: PlainNumber<N>>(values: &[T]) -> Option<&[u8]> {
+    if cfg!(target_endian = "little") {
+        // SAFETY: `PlainNumber` values are `N` initialized bytes without padding, so
+        // the slice's memory is `len * N` initialized bytes, borrowed for as long.
+        Some(unsafe {
+            core::slice::from_raw_parts(
+                values.as_ptr().cast::<u8>(),
+                core::mem::size_of_val(values),
+            )
+        })
+    } else {
+        None
+    }
 }
 
 macro_rules! varint_scalar {
@@ -214,6 +286,10 @@ macro_rules! fixed_scalar {
             #[inline]
             fn len(_: $ty) -> usize {
                 $len
+            }
+            #[inline]
+            fn packed_bytes(values: &[$ty]) -> Option<&[u8]> {
+                fixed_as_bytes::<$len, $ty>(values)
             }
         }
     };
@@ -325,5 +401,44 @@ impl<E: EnumTrait> ScalarWrite for ClosedEnum<E> {
     #[inline]
     fn len(value: E) -> usize {
         Int32::len(value.to_i32())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Packed fixed-width values: read appends to what is there, write produces the
+    /// little-endian bytes after the tag and length, whatever the target's byte order.
+    #[test]
+    fn packed_fixed_round_trips() {
+        let payload: Vec<u8> = [1.5f64, -0.0, f64::MAX]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let mut values = vec![7.0f64];
+        Double::read_packed(&payload, &mut values).unwrap();
+        assert_eq!(values, [7.0, 1.5, -0.0, f64::MAX]);
+        assert!(values[2].is_sign_negative());
+
+        let mut out = [0u8; 2 + 16];
+        let mut w = Writer::new(&mut out);
+        Sfixed32::write_packed(&mut w, &[0x0a], &[-2, 0x0102_0304]);
+        assert_eq!(w.remaining(), 8);
+        assert_eq!(
+            out[8..],
+            [0x0a, 8, 0xfe, 0xff, 0xff, 0xff, 0x04, 0x03, 0x02, 0x01]
+        );
+
+        let mut floats = Vec::new();
+        Float::read_packed(&out[10..], &mut floats).unwrap();
+        assert_eq!(floats[0].to_bits(), (-2i32) as u32);
+        assert_eq!(
+            Float::read_packed(&out[10..17], &mut floats)
+                .unwrap_err()
+                .kind(),
+            &DecodeErrorKind::InvalidPackedLength
+        );
+        assert_eq!(floats.len(), 2);
     }
 }
