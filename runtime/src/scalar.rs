@@ -204,8 +204,35 @@ fn fixed_as_bytes<const N: usize, T: PlainNumber<N>>(values: &[T]) -> Option<&[u
     }
 }
 
+/// The packed size of 32-bit varint values, given as their low 32 bits; with
+/// `sign_extended` (`int32`, enums) a negative value takes ten bytes. Compares instead
+/// of a bit scan per value, so the loop vectorizes (several times faster than summing
+/// `varint_len`).
+#[inline]
+fn packed_len32<T: Copy>(values: &[T], bits: impl Fn(T) -> u32, sign_extended: bool) -> usize {
+    // At most 10 bytes a value: a chunk's sum fits in a u32.
+    values
+        .chunks(1 << 24)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&v| {
+                    let u = bits(v);
+                    let negative = if sign_extended { 5 * (u >> 31) } else { 0 };
+                    1 + u32::from(u >= 1 << 7)
+                        + u32::from(u >= 1 << 14)
+                        + u32::from(u >= 1 << 21)
+                        + u32::from(u >= 1 << 28)
+                        + negative
+                })
+                .sum::<u32>() as usize
+        })
+        .sum()
+}
+
 macro_rules! varint_scalar {
-    ($(#[$doc:meta])* $name:ident, $ty:ty, |$r:ident| $read:expr, |$w:ident| $write:expr) => {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, |$r:ident| $read:expr, |$w:ident| $write:expr
+     $(, packed32 = |$p:ident| $bits:expr, sign_extended = $signed:expr)?) => {
         $(#[$doc])*
         #[derive(Debug)]
         pub struct $name;
@@ -234,20 +261,39 @@ macro_rules! varint_scalar {
                 let $w = value;
                 wire::varint_len($write)
             }
+            $(
+                #[inline]
+                fn packed_len(values: &[$ty]) -> usize {
+                    packed_len32(values, |$p: $ty| -> u32 { $bits }, $signed)
+                }
+            )?
         }
     };
 }
 
 varint_scalar!(
     /// `int32`: negative values take ten bytes (sign-extended to 64 bits).
-    Int32, i32, |v| v as i32, |v| v as i64 as u64
+    Int32, i32, |v| v as i32, |v| v as i64 as u64,
+    packed32 = |v| v as u32, sign_extended = true
 );
 varint_scalar!(Int64, i64, |v| v as i64, |v| v as u64);
-varint_scalar!(Uint32, u32, |v| v as u32, |v| u64::from(v));
+varint_scalar!(
+    Uint32,
+    u32,
+    |v| v as u32,
+    |v| u64::from(v),
+    packed32 = |v| v,
+    sign_extended = false
+);
 varint_scalar!(Uint64, u64, |v| v, |v| v);
-varint_scalar!(Sint32, i32, |v| wire::zigzag_decode32(v as u32), |v| {
-    u64::from(wire::zigzag_encode32(v))
-});
+varint_scalar!(
+    Sint32,
+    i32,
+    |v| wire::zigzag_decode32(v as u32),
+    |v| u64::from(wire::zigzag_encode32(v)),
+    packed32 = |v| wire::zigzag_encode32(v),
+    sign_extended = false
+);
 varint_scalar!(Sint64, i64, |v| wire::zigzag_decode64(v), |v| {
     wire::zigzag_encode64(v)
 });
@@ -383,6 +429,10 @@ impl<E: EnumTrait> ScalarWrite for Enum<E> {
     fn len(value: OpenEnum<E>) -> usize {
         Int32::len(value.value())
     }
+    #[inline]
+    fn packed_len(values: &[OpenEnum<E>]) -> usize {
+        packed_len32(values, |v| v.value() as u32, true)
+    }
 }
 
 /// A closed enum's declared value, written like `int32`. It has no `Scalar` read:
@@ -440,5 +490,29 @@ mod tests {
             &DecodeErrorKind::InvalidPackedLength
         );
         assert_eq!(floats.len(), 2);
+    }
+
+    /// The vectorized 32-bit sizes agree with `varint_len` at every length boundary.
+    #[test]
+    fn packed_len32_agrees_with_varint_len() {
+        let mut u32s = vec![0u32, u32::MAX];
+        for shift in 0..32 {
+            u32s.extend([1u32 << shift, (1u32 << shift) - 1, (1u32 << shift) | 1]);
+        }
+        let i32s: Vec<i32> = u32s.iter().map(|&u| u as i32).collect();
+        let sum = |lens: &mut dyn Iterator<Item = usize>| lens.sum::<usize>();
+        assert_eq!(
+            Uint32::packed_len(&u32s),
+            sum(&mut u32s.iter().map(|&v| Uint32::len(v)))
+        );
+        assert_eq!(
+            Int32::packed_len(&i32s),
+            sum(&mut i32s.iter().map(|&v| Int32::len(v)))
+        );
+        assert_eq!(
+            Sint32::packed_len(&i32s),
+            sum(&mut i32s.iter().map(|&v| Sint32::len(v)))
+        );
+        assert_eq!(Int32::packed_len(&[-1]), 10);
     }
 }
