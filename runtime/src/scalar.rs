@@ -112,8 +112,12 @@ fn read_packed_varints<T>(
     values.reserve(count_varints(payload));
     let mut rest = payload;
     while let Some(head) = rest.first_chunk::<10>() {
+        // One- and two-byte values by branches (short ids and counts are most packed
+        // data), longer ones branch-free.
         let (value, len) = if head[0] < 0x80 {
             (u64::from(head[0]), 1)
+        } else if head[1] < 0x80 {
+            (u64::from(head[0] & 0x7f) | (u64::from(head[1]) << 7), 2)
         } else {
             crate::reader::decode_varint_unbounded(head)?
         };

@@ -303,12 +303,12 @@ impl ::rsfast::Message for Editions {
                     }
                 }
                 91 => {
-                    let mut v = editions::Child::default();
-                    r.merge_group(&mut v, 11)
+                    self.delimited_list.push(editions::Child::default());
+                    let v = self.delimited_list.last_mut().expect("just pushed");
+                    r.merge_group(v, 11)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "delimited_list")
                         })?;
-                    self.delimited_list.push(v);
                     if r.eat_tag(&[91]) {
                         tag = 91;
                         continue 'fields;

@@ -1195,10 +1195,10 @@ impl ::rsfast::Message for Repeated {
                     }
                 }
                 138 => {
-                    let mut v = repeated::Nested::default();
-                    r.merge_message(&mut v)
+                    self.r_message.push(repeated::Nested::default());
+                    let v = self.r_message.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_message"))?;
-                    self.r_message.push(v);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
                         continue 'fields;
@@ -2963,10 +2963,10 @@ impl ::rsfast::Message for Tree {
                     }
                 }
                 34 => {
-                    let mut v = Tree::default();
-                    r.merge_message(&mut v)
+                    self.children.push(Tree::default());
+                    let v = self.children.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "children"))?;
-                    self.children.push(v);
                     if r.eat_tag(&[34]) {
                         tag = 34;
                         continue 'fields;
@@ -3469,12 +3469,12 @@ pub mod outer {
                         }
                     }
                     18 => {
-                        let mut v = middle::Inner::default();
-                        r.merge_message(&mut v)
+                        self.inners.push(middle::Inner::default());
+                        let v = self.inners.last_mut().expect("just pushed");
+                        r.merge_message(v)
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Outer.Middle", "inners")
                             })?;
-                        self.inners.push(v);
                         if r.eat_tag(&[18]) {
                             tag = 18;
                             continue 'fields;

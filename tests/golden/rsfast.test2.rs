@@ -688,10 +688,10 @@ impl ::rsfast::Message for Required {
                     }
                 }
                 34 => {
-                    let mut v = Required::default();
-                    r.merge_message(&mut v)
+                    self.children.push(Required::default());
+                    let v = self.children.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test2.Required", "children"))?;
-                    self.children.push(v);
                     if r.eat_tag(&[34]) {
                         tag = 34;
                         continue 'fields;
@@ -1015,10 +1015,10 @@ impl ::rsfast::Message for Groups {
                     }
                 }
                 35 => {
-                    let mut v = groups::Item::default();
-                    r.merge_group(&mut v, 4)
+                    self.item.push(groups::Item::default());
+                    let v = self.item.last_mut().expect("just pushed");
+                    r.merge_group(v, 4)
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "item"))?;
-                    self.item.push(v);
                     if r.eat_tag(&[35]) {
                         tag = 35;
                         continue 'fields;

@@ -135,10 +135,10 @@ impl ::rsfast::Message for FailureSet {
         'fields: loop {
             match tag {
                 18 => {
-                    let mut v = TestStatus::default();
-                    r.merge_message(&mut v)
+                    self.test.push(TestStatus::default());
+                    let v = self.test.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("conformance.FailureSet", "test"))?;
-                    self.test.push(v);
                     if r.eat_tag(&[18]) {
                         tag = 18;
                         continue 'fields;

@@ -926,10 +926,10 @@ impl ::rsfast::Message for ListValue {
         'fields: loop {
             match tag {
                 10 => {
-                    let mut v = Value::default();
-                    r.merge_message(&mut v)
+                    self.values.push(Value::default());
+                    let v = self.values.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("google.protobuf.ListValue", "values"))?;
-                    self.values.push(v);
                     if r.eat_tag(&[10]) {
                         tag = 10;
                         continue 'fields;

@@ -2377,8 +2377,13 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     }
                 }
                 386 => {
-                    let mut v = test_all_types_proto2::NestedMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_nested_message
+                        .push(test_all_types_proto2::NestedMessage::default());
+                    let v = self
+                        .repeated_nested_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2386,7 +2391,6 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_nested_message",
                                 )
                         })?;
-                    self.repeated_nested_message.push(v);
                     if r.eat_tag(&[130, 3]) {
                         tag = 386;
                         continue 'fields;
@@ -2397,8 +2401,12 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     }
                 }
                 394 => {
-                    let mut v = ForeignMessageProto2::default();
-                    r.merge_message(&mut v)
+                    self.repeated_foreign_message.push(ForeignMessageProto2::default());
+                    let v = self
+                        .repeated_foreign_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2406,7 +2414,6 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_foreign_message",
                                 )
                         })?;
-                    self.repeated_foreign_message.push(v);
                     if r.eat_tag(&[138, 3]) {
                         tag = 394;
                         continue 'fields;

@@ -2344,8 +2344,13 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 386 => {
-                    let mut v = test_all_types_proto3::NestedMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_nested_message
+                        .push(test_all_types_proto3::NestedMessage::default());
+                    let v = self
+                        .repeated_nested_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2353,7 +2358,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_nested_message",
                                 )
                         })?;
-                    self.repeated_nested_message.push(v);
                     if r.eat_tag(&[130, 3]) {
                         tag = 386;
                         continue 'fields;
@@ -2364,8 +2368,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 394 => {
-                    let mut v = ForeignMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_foreign_message.push(ForeignMessage::default());
+                    let v = self
+                        .repeated_foreign_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2373,7 +2381,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_foreign_message",
                                 )
                         })?;
-                    self.repeated_foreign_message.push(v);
                     if r.eat_tag(&[138, 3]) {
                         tag = 394;
                         continue 'fields;
@@ -4881,8 +4888,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1690 => {
-                    let mut v = super::super::super::google::protobuf::BoolValue::default();
-                    r.merge_message(&mut v)
+                    self.repeated_bool_wrapper
+                        .push(
+                            super::super::super::google::protobuf::BoolValue::default(),
+                        );
+                    let v = self.repeated_bool_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4890,7 +4901,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_bool_wrapper",
                                 )
                         })?;
-                    self.repeated_bool_wrapper.push(v);
                     if r.eat_tag(&[154, 13]) {
                         tag = 1690;
                         continue 'fields;
@@ -4901,8 +4911,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1698 => {
-                    let mut v = super::super::super::google::protobuf::Int32Value::default();
-                    r.merge_message(&mut v)
+                    self.repeated_int32_wrapper
+                        .push(
+                            super::super::super::google::protobuf::Int32Value::default(),
+                        );
+                    let v = self.repeated_int32_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4910,7 +4924,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_int32_wrapper",
                                 )
                         })?;
-                    self.repeated_int32_wrapper.push(v);
                     if r.eat_tag(&[162, 13]) {
                         tag = 1698;
                         continue 'fields;
@@ -4921,8 +4934,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1706 => {
-                    let mut v = super::super::super::google::protobuf::Int64Value::default();
-                    r.merge_message(&mut v)
+                    self.repeated_int64_wrapper
+                        .push(
+                            super::super::super::google::protobuf::Int64Value::default(),
+                        );
+                    let v = self.repeated_int64_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4930,7 +4947,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_int64_wrapper",
                                 )
                         })?;
-                    self.repeated_int64_wrapper.push(v);
                     if r.eat_tag(&[170, 13]) {
                         tag = 1706;
                         continue 'fields;
@@ -4941,8 +4957,15 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1714 => {
-                    let mut v = super::super::super::google::protobuf::UInt32Value::default();
-                    r.merge_message(&mut v)
+                    self.repeated_uint32_wrapper
+                        .push(
+                            super::super::super::google::protobuf::UInt32Value::default(),
+                        );
+                    let v = self
+                        .repeated_uint32_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4950,7 +4973,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_uint32_wrapper",
                                 )
                         })?;
-                    self.repeated_uint32_wrapper.push(v);
                     if r.eat_tag(&[178, 13]) {
                         tag = 1714;
                         continue 'fields;
@@ -4961,8 +4983,15 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1722 => {
-                    let mut v = super::super::super::google::protobuf::UInt64Value::default();
-                    r.merge_message(&mut v)
+                    self.repeated_uint64_wrapper
+                        .push(
+                            super::super::super::google::protobuf::UInt64Value::default(),
+                        );
+                    let v = self
+                        .repeated_uint64_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4970,7 +4999,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_uint64_wrapper",
                                 )
                         })?;
-                    self.repeated_uint64_wrapper.push(v);
                     if r.eat_tag(&[186, 13]) {
                         tag = 1722;
                         continue 'fields;
@@ -4981,8 +5009,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1730 => {
-                    let mut v = super::super::super::google::protobuf::FloatValue::default();
-                    r.merge_message(&mut v)
+                    self.repeated_float_wrapper
+                        .push(
+                            super::super::super::google::protobuf::FloatValue::default(),
+                        );
+                    let v = self.repeated_float_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4990,7 +5022,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_float_wrapper",
                                 )
                         })?;
-                    self.repeated_float_wrapper.push(v);
                     if r.eat_tag(&[194, 13]) {
                         tag = 1730;
                         continue 'fields;
@@ -5001,8 +5032,15 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1738 => {
-                    let mut v = super::super::super::google::protobuf::DoubleValue::default();
-                    r.merge_message(&mut v)
+                    self.repeated_double_wrapper
+                        .push(
+                            super::super::super::google::protobuf::DoubleValue::default(),
+                        );
+                    let v = self
+                        .repeated_double_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5010,7 +5048,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_double_wrapper",
                                 )
                         })?;
-                    self.repeated_double_wrapper.push(v);
                     if r.eat_tag(&[202, 13]) {
                         tag = 1738;
                         continue 'fields;
@@ -5021,8 +5058,15 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1746 => {
-                    let mut v = super::super::super::google::protobuf::StringValue::default();
-                    r.merge_message(&mut v)
+                    self.repeated_string_wrapper
+                        .push(
+                            super::super::super::google::protobuf::StringValue::default(),
+                        );
+                    let v = self
+                        .repeated_string_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5030,7 +5074,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_string_wrapper",
                                 )
                         })?;
-                    self.repeated_string_wrapper.push(v);
                     if r.eat_tag(&[210, 13]) {
                         tag = 1746;
                         continue 'fields;
@@ -5041,8 +5084,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1754 => {
-                    let mut v = super::super::super::google::protobuf::BytesValue::default();
-                    r.merge_message(&mut v)
+                    self.repeated_bytes_wrapper
+                        .push(
+                            super::super::super::google::protobuf::BytesValue::default(),
+                        );
+                    let v = self.repeated_bytes_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5050,7 +5097,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_bytes_wrapper",
                                 )
                         })?;
-                    self.repeated_bytes_wrapper.push(v);
                     if r.eat_tag(&[218, 13]) {
                         tag = 1754;
                         continue 'fields;
@@ -5185,8 +5231,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2490 => {
-                    let mut v = super::super::super::google::protobuf::Duration::default();
-                    r.merge_message(&mut v)
+                    self.repeated_duration
+                        .push(
+                            super::super::super::google::protobuf::Duration::default(),
+                        );
+                    let v = self.repeated_duration.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5194,7 +5244,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_duration",
                                 )
                         })?;
-                    self.repeated_duration.push(v);
                     if r.eat_tag(&[186, 19]) {
                         tag = 2490;
                         continue 'fields;
@@ -5205,8 +5254,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2498 => {
-                    let mut v = super::super::super::google::protobuf::Timestamp::default();
-                    r.merge_message(&mut v)
+                    self.repeated_timestamp
+                        .push(
+                            super::super::super::google::protobuf::Timestamp::default(),
+                        );
+                    let v = self.repeated_timestamp.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5214,7 +5267,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_timestamp",
                                 )
                         })?;
-                    self.repeated_timestamp.push(v);
                     if r.eat_tag(&[194, 19]) {
                         tag = 2498;
                         continue 'fields;
@@ -5225,8 +5277,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2506 => {
-                    let mut v = super::super::super::google::protobuf::FieldMask::default();
-                    r.merge_message(&mut v)
+                    self.repeated_fieldmask
+                        .push(
+                            super::super::super::google::protobuf::FieldMask::default(),
+                        );
+                    let v = self.repeated_fieldmask.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5234,7 +5290,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_fieldmask",
                                 )
                         })?;
-                    self.repeated_fieldmask.push(v);
                     if r.eat_tag(&[202, 19]) {
                         tag = 2506;
                         continue 'fields;
@@ -5245,8 +5300,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2522 => {
-                    let mut v = super::super::super::google::protobuf::Any::default();
-                    r.merge_message(&mut v)
+                    self.repeated_any
+                        .push(super::super::super::google::protobuf::Any::default());
+                    let v = self.repeated_any.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5254,7 +5311,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_any",
                                 )
                         })?;
-                    self.repeated_any.push(v);
                     if r.eat_tag(&[218, 19]) {
                         tag = 2522;
                         continue 'fields;
@@ -5265,8 +5321,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2530 => {
-                    let mut v = super::super::super::google::protobuf::Value::default();
-                    r.merge_message(&mut v)
+                    self.repeated_value
+                        .push(super::super::super::google::protobuf::Value::default());
+                    let v = self.repeated_value.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5274,7 +5332,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_value",
                                 )
                         })?;
-                    self.repeated_value.push(v);
                     if r.eat_tag(&[226, 19]) {
                         tag = 2530;
                         continue 'fields;
@@ -5285,8 +5342,12 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2538 => {
-                    let mut v = super::super::super::google::protobuf::ListValue::default();
-                    r.merge_message(&mut v)
+                    self.repeated_list_value
+                        .push(
+                            super::super::super::google::protobuf::ListValue::default(),
+                        );
+                    let v = self.repeated_list_value.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5294,7 +5355,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_list_value",
                                 )
                         })?;
-                    self.repeated_list_value.push(v);
                     if r.eat_tag(&[234, 19]) {
                         tag = 2538;
                         continue 'fields;
@@ -5305,8 +5365,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2594 => {
-                    let mut v = super::super::super::google::protobuf::Struct::default();
-                    r.merge_message(&mut v)
+                    self.repeated_struct
+                        .push(super::super::super::google::protobuf::Struct::default());
+                    let v = self.repeated_struct.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5314,7 +5376,6 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_struct",
                                 )
                         })?;
-                    self.repeated_struct.push(v);
                     if r.eat_tag(&[162, 20]) {
                         tag = 2594;
                         continue 'fields;

@@ -2044,8 +2044,13 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                     }
                 }
                 386 => {
-                    let mut v = test_all_types_edition2023::NestedMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_nested_message
+                        .push(test_all_types_edition2023::NestedMessage::default());
+                    let v = self
+                        .repeated_nested_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2053,7 +2058,6 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_nested_message",
                                 )
                         })?;
-                    self.repeated_nested_message.push(v);
                     if r.eat_tag(&[130, 3]) {
                         tag = 386;
                         continue 'fields;
@@ -2064,8 +2068,13 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                     }
                 }
                 394 => {
-                    let mut v = ForeignMessageEdition2023::default();
-                    r.merge_message(&mut v)
+                    self.repeated_foreign_message
+                        .push(ForeignMessageEdition2023::default());
+                    let v = self
+                        .repeated_foreign_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2073,7 +2082,6 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_foreign_message",
                                 )
                         })?;
-                    self.repeated_foreign_message.push(v);
                     if r.eat_tag(&[138, 3]) {
                         tag = 394;
                         continue 'fields;

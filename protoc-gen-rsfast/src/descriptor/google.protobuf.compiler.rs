@@ -304,8 +304,9 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                     }
                 }
                 122 => {
-                    let mut v = super::FileDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.proto_file.push(super::FileDescriptorProto::default());
+                    let v = self.proto_file.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -313,7 +314,6 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                     "proto_file",
                                 )
                         })?;
-                    self.proto_file.push(v);
                     if r.eat_tag(&[122]) {
                         tag = 122;
                         continue 'fields;
@@ -324,8 +324,13 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                     }
                 }
                 138 => {
-                    let mut v = super::FileDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.source_file_descriptors
+                        .push(super::FileDescriptorProto::default());
+                    let v = self
+                        .source_file_descriptors
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -333,7 +338,6 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                     "source_file_descriptors",
                                 )
                         })?;
-                    self.source_file_descriptors.push(v);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
                         continue 'fields;
@@ -551,8 +555,9 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                     }
                 }
                 122 => {
-                    let mut v = code_generator_response::File::default();
-                    r.merge_message(&mut v)
+                    self.file.push(code_generator_response::File::default());
+                    let v = self.file.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -560,7 +565,6 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     "file",
                                 )
                         })?;
-                    self.file.push(v);
                     if r.eat_tag(&[122]) {
                         tag = 122;
                         continue 'fields;

@@ -40,12 +40,12 @@ impl ::rsfast::Message for FileDescriptorSet {
         'fields: loop {
             match tag {
                 10 => {
-                    let mut v = FileDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.file.push(FileDescriptorProto::default());
+                    let v = self.file.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorSet", "file")
                         })?;
-                    self.file.push(v);
                     if r.eat_tag(&[10]) {
                         tag = 10;
                         continue 'fields;
@@ -305,8 +305,9 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 34 => {
-                    let mut v = DescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.message_type.push(DescriptorProto::default());
+                    let v = self.message_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -314,7 +315,6 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "message_type",
                                 )
                         })?;
-                    self.message_type.push(v);
                     if r.eat_tag(&[34]) {
                         tag = 34;
                         continue 'fields;
@@ -325,8 +325,9 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 42 => {
-                    let mut v = EnumDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.enum_type.push(EnumDescriptorProto::default());
+                    let v = self.enum_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -334,7 +335,6 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "enum_type",
                                 )
                         })?;
-                    self.enum_type.push(v);
                     if r.eat_tag(&[42]) {
                         tag = 42;
                         continue 'fields;
@@ -345,12 +345,12 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 50 => {
-                    let mut v = ServiceDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.service.push(ServiceDescriptorProto::default());
+                    let v = self.service.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "service")
                         })?;
-                    self.service.push(v);
                     if r.eat_tag(&[50]) {
                         tag = 50;
                         continue 'fields;
@@ -361,8 +361,9 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 58 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.extension.push(FieldDescriptorProto::default());
+                    let v = self.extension.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -370,7 +371,6 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "extension",
                                 )
                         })?;
-                    self.extension.push(v);
                     if r.eat_tag(&[58]) {
                         tag = 58;
                         continue 'fields;
@@ -710,12 +710,12 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 18 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.field.push(FieldDescriptorProto::default());
+                    let v = self.field.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "field")
                         })?;
-                    self.field.push(v);
                     if r.eat_tag(&[18]) {
                         tag = 18;
                         continue 'fields;
@@ -726,12 +726,12 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 26 => {
-                    let mut v = DescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.nested_type.push(DescriptorProto::default());
+                    let v = self.nested_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "nested_type")
                         })?;
-                    self.nested_type.push(v);
                     if r.eat_tag(&[26]) {
                         tag = 26;
                         continue 'fields;
@@ -742,12 +742,12 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 34 => {
-                    let mut v = EnumDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.enum_type.push(EnumDescriptorProto::default());
+                    let v = self.enum_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "enum_type")
                         })?;
-                    self.enum_type.push(v);
                     if r.eat_tag(&[34]) {
                         tag = 34;
                         continue 'fields;
@@ -758,8 +758,10 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 42 => {
-                    let mut v = descriptor_proto::ExtensionRange::default();
-                    r.merge_message(&mut v)
+                    self.extension_range
+                        .push(descriptor_proto::ExtensionRange::default());
+                    let v = self.extension_range.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -767,7 +769,6 @@ impl ::rsfast::Message for DescriptorProto {
                                     "extension_range",
                                 )
                         })?;
-                    self.extension_range.push(v);
                     if r.eat_tag(&[42]) {
                         tag = 42;
                         continue 'fields;
@@ -778,12 +779,12 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 50 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.extension.push(FieldDescriptorProto::default());
+                    let v = self.extension.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "extension")
                         })?;
-                    self.extension.push(v);
                     if r.eat_tag(&[50]) {
                         tag = 50;
                         continue 'fields;
@@ -808,12 +809,12 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 66 => {
-                    let mut v = OneofDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.oneof_decl.push(OneofDescriptorProto::default());
+                    let v = self.oneof_decl.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
                         })?;
-                    self.oneof_decl.push(v);
                     if r.eat_tag(&[66]) {
                         tag = 66;
                         continue 'fields;
@@ -824,8 +825,9 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 74 => {
-                    let mut v = descriptor_proto::ReservedRange::default();
-                    r.merge_message(&mut v)
+                    self.reserved_range.push(descriptor_proto::ReservedRange::default());
+                    let v = self.reserved_range.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -833,7 +835,6 @@ impl ::rsfast::Message for DescriptorProto {
                                     "reserved_range",
                                 )
                         })?;
-                    self.reserved_range.push(v);
                     if r.eat_tag(&[74]) {
                         tag = 74;
                         continue 'fields;
@@ -1275,8 +1276,10 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         'fields: loop {
             match tag {
                 18 => {
-                    let mut v = extension_range_options::Declaration::default();
-                    r.merge_message(&mut v)
+                    self.declaration
+                        .push(extension_range_options::Declaration::default());
+                    let v = self.declaration.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1284,7 +1287,6 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                                     "declaration",
                                 )
                         })?;
-                    self.declaration.push(v);
                     if r.eat_tag(&[18]) {
                         tag = 18;
                         continue 'fields;
@@ -1341,8 +1343,9 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1350,7 +1353,6 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -2456,12 +2458,12 @@ impl ::rsfast::Message for EnumDescriptorProto {
                     }
                 }
                 18 => {
-                    let mut v = EnumValueDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.value.push(EnumValueDescriptorProto::default());
+                    let v = self.value.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "value")
                         })?;
-                    self.value.push(v);
                     if r.eat_tag(&[18]) {
                         tag = 18;
                         continue 'fields;
@@ -2486,8 +2488,10 @@ impl ::rsfast::Message for EnumDescriptorProto {
                     }
                 }
                 34 => {
-                    let mut v = enum_descriptor_proto::EnumReservedRange::default();
-                    r.merge_message(&mut v)
+                    self.reserved_range
+                        .push(enum_descriptor_proto::EnumReservedRange::default());
+                    let v = self.reserved_range.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2495,7 +2499,6 @@ impl ::rsfast::Message for EnumDescriptorProto {
                                     "reserved_range",
                                 )
                         })?;
-                    self.reserved_range.push(v);
                     if r.eat_tag(&[34]) {
                         tag = 34;
                         continue 'fields;
@@ -2896,8 +2899,9 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                     }
                 }
                 18 => {
-                    let mut v = MethodDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.method.push(MethodDescriptorProto::default());
+                    let v = self.method.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2905,7 +2909,6 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                                     "method",
                                 )
                         })?;
-                    self.method.push(v);
                     if r.eat_tag(&[18]) {
                         tag = 18;
                         continue 'fields;
@@ -3860,8 +3863,9 @@ impl ::rsfast::Message for FileOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -3869,7 +3873,6 @@ impl ::rsfast::Message for FileOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -4251,8 +4254,9 @@ impl ::rsfast::Message for MessageOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4260,7 +4264,6 @@ impl ::rsfast::Message for MessageOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -4716,8 +4719,9 @@ impl ::rsfast::Message for FieldOptions {
                     }
                 }
                 162 => {
-                    let mut v = field_options::EditionDefault::default();
-                    r.merge_message(&mut v)
+                    self.edition_defaults.push(field_options::EditionDefault::default());
+                    let v = self.edition_defaults.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4725,7 +4729,6 @@ impl ::rsfast::Message for FieldOptions {
                                     "edition_defaults",
                                 )
                         })?;
-                    self.edition_defaults.push(v);
                     if r.eat_tag(&[162, 1]) {
                         tag = 162;
                         continue 'fields;
@@ -4764,8 +4767,9 @@ impl ::rsfast::Message for FieldOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4773,7 +4777,6 @@ impl ::rsfast::Message for FieldOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -5502,8 +5505,9 @@ impl ::rsfast::Message for OneofOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5511,7 +5515,6 @@ impl ::rsfast::Message for OneofOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -5707,8 +5710,9 @@ impl ::rsfast::Message for EnumOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5716,7 +5720,6 @@ impl ::rsfast::Message for EnumOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -5908,8 +5911,9 @@ impl ::rsfast::Message for EnumValueOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5917,7 +5921,6 @@ impl ::rsfast::Message for EnumValueOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -6054,8 +6057,9 @@ impl ::rsfast::Message for ServiceOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6063,7 +6067,6 @@ impl ::rsfast::Message for ServiceOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -6242,8 +6245,9 @@ impl ::rsfast::Message for MethodOptions {
                     }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6251,7 +6255,6 @@ impl ::rsfast::Message for MethodOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
                     if r.eat_tag(&[186, 62]) {
                         tag = 7994;
                         continue 'fields;
@@ -6477,12 +6480,12 @@ impl ::rsfast::Message for UninterpretedOption {
         'fields: loop {
             match tag {
                 18 => {
-                    let mut v = uninterpreted_option::NamePart::default();
-                    r.merge_message(&mut v)
+                    self.name.push(uninterpreted_option::NamePart::default());
+                    let v = self.name.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.UninterpretedOption", "name")
                         })?;
-                    self.name.push(v);
                     if r.eat_tag(&[18]) {
                         tag = 18;
                         continue 'fields;
@@ -7872,12 +7875,13 @@ impl ::rsfast::Message for FeatureSetDefaults {
         'fields: loop {
             match tag {
                 10 => {
-                    let mut v = feature_set_defaults::FeatureSetEditionDefault::default();
-                    r.merge_message(&mut v)
+                    self.defaults
+                        .push(feature_set_defaults::FeatureSetEditionDefault::default());
+                    let v = self.defaults.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FeatureSetDefaults", "defaults")
                         })?;
-                    self.defaults.push(v);
                     if r.eat_tag(&[10]) {
                         tag = 10;
                         continue 'fields;
@@ -8174,12 +8178,12 @@ impl ::rsfast::Message for SourceCodeInfo {
         'fields: loop {
             match tag {
                 10 => {
-                    let mut v = source_code_info::Location::default();
-                    r.merge_message(&mut v)
+                    self.location.push(source_code_info::Location::default());
+                    let v = self.location.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.SourceCodeInfo", "location")
                         })?;
-                    self.location.push(v);
                     if r.eat_tag(&[10]) {
                         tag = 10;
                         continue 'fields;
@@ -8533,12 +8537,12 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         'fields: loop {
             match tag {
                 10 => {
-                    let mut v = generated_code_info::Annotation::default();
-                    r.merge_message(&mut v)
+                    self.annotation.push(generated_code_info::Annotation::default());
+                    let v = self.annotation.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.GeneratedCodeInfo", "annotation")
                         })?;
-                    self.annotation.push(v);
                     if r.eat_tag(&[10]) {
                         tag = 10;
                         continue 'fields;

@@ -230,12 +230,14 @@ fn field_arm(a: &Arm<'_>, next: &TokenStream) -> TokenStream {
             quote!(self.#name.push(r.read_byte_vec()#at);)
         }
         (Cardinality::Repeated { .. }, Kind::Message(m)) => {
+            // Merged in place at the end of the vector: no copy of a finished element
+            // (large for wide messages); the vector only grows as pushes would.
             let ty = type_path(&m.path, a.from());
-            let merge = merge_message(m.delimited, f.number, quote!(&mut v), at);
+            let merge = merge_message(m.delimited, f.number, quote!(v), at);
             quote! {
-                let mut v = #ty::default();
+                self.#name.push(#ty::default());
+                let v = self.#name.last_mut().expect("just pushed");
                 #merge
-                self.#name.push(v);
             }
         }
         (Cardinality::Map { key, value }, _) => map_entry(a, key, value),
