@@ -65,23 +65,34 @@ fn gather7(word: u64) -> u64 {
 /// general validator, which takes over at the first non-ASCII word.
 #[inline]
 fn validate_utf8(bytes: &[u8]) -> Option<&str> {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // OR everything together and test once: no branch per word on the ASCII path.
-    let mut acc = 0u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        acc |= u64::from_le_bytes([
-            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
-        ]);
-    }
-    for &b in chunks.remainder() {
-        acc |= u64::from(b);
-    }
-    if acc & HIGH_BITS == 0 {
+    if is_ascii(bytes) {
         // SAFETY: every byte is ASCII, which is valid UTF-8.
         return Some(unsafe { core::str::from_utf8_unchecked(bytes) });
     }
     core::str::from_utf8(bytes).ok()
+}
+
+/// Whether every byte is below 0x80: whole words ORed together and tested once, the
+/// tail as one overlapping word, so a short string costs a load or two, not a loop.
+#[inline]
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let n = bytes.len();
+    if n >= 8 {
+        let mut acc = 0u64;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            acc |= u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        }
+        let last = bytes[n - 8..].try_into().expect("8 bytes");
+        (acc | u64::from_le_bytes(last)) & HIGH_BITS == 0
+    } else if n >= 4 {
+        let head = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let tail = u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes"));
+        (head | tail) & 0x8080_8080 == 0
+    } else {
+        bytes.iter().all(|&b| b < 0x80)
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -473,6 +484,23 @@ mod tests {
                 core::str::from_utf8(case).ok(),
                 "{case:?}"
             );
+        }
+    }
+
+    /// A high bit at any position of any length up to 40 is found (word, overlapping
+    /// tail and short paths alike).
+    #[test]
+    fn ascii_check_finds_a_high_bit_anywhere() {
+        for n in 0..40 {
+            let mut bytes = vec![b'a'; n];
+            assert!(is_ascii(&bytes), "{n}");
+            for i in 0..n {
+                bytes[i] = 0x80;
+                assert!(!is_ascii(&bytes), "{n} {i}");
+                bytes[i] = 0x7f;
+                assert!(is_ascii(&bytes), "{n} {i}");
+                bytes[i] = b'a';
+            }
         }
     }
 
