@@ -215,6 +215,22 @@ impl<'a> Reader<'a> {
         self.next_tag_slow(end_group)
     }
 
+    /// The next tag if it is one byte long (field numbers 1 to 15) with a valid wire
+    /// type other than end-group, consumed; otherwise 0 (never a tag) and nothing
+    /// consumed: the caller then asks [`Reader::next_tag`], which also tells the end
+    /// of the message. A plain number, so generated loops keep it in a register.
+    #[inline(always)]
+    pub fn fast_tag(&mut self) -> u32 {
+        if let [b, ref rest @ ..] = *self.buf {
+            // Wire types 0, 1, 2, 3 and 5: bits of 0b10_1111.
+            if (8..0x80).contains(&b) && (0x2f >> (b & 7)) & 1 == 1 {
+                self.buf = rest;
+                return u32::from(b);
+            }
+        }
+        0
+    }
+
     /// Consumes `tag` (a known field's tag bytes) if the input continues with it.
     /// Generated code calls it with the tag it expects next, to skip the general
     /// [`Reader::next_tag`] and the dispatch when fields arrive in order.
@@ -502,6 +518,25 @@ mod tests {
                 bytes[i] = b'a';
             }
         }
+    }
+
+    /// `fast_tag` takes only one-byte tags with a field number and a wire type other
+    /// than end-group, 6 or 7, and leaves everything else to `next_tag`.
+    #[test]
+    fn fast_tag_takes_only_plain_one_byte_tags() {
+        for b in 0..=255u8 {
+            let input = [b, 0x01];
+            let mut r = Reader::new(&input);
+            let tag = r.fast_tag();
+            let plain = (8..0x80).contains(&b) && matches!(b & 7, 0 | 1 | 2 | 3 | 5);
+            assert_eq!(tag, if plain { u32::from(b) } else { 0 }, "{b:#x}");
+            assert_eq!(r.remaining().len(), if plain { 1 } else { 2 }, "{b:#x}");
+        }
+        assert_eq!(Reader::new(&[]).fast_tag(), 0);
+        let mut r = Reader::new(&[0x12, 0x08]);
+        assert!(!r.eat_tag(&[0x0a]));
+        assert!(r.eat_tag(&[0x12]));
+        assert_eq!(r.remaining(), [0x08]);
     }
 
     #[test]

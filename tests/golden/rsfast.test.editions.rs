@@ -157,9 +157,14 @@ impl ::rsfast::Message for Editions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -364,9 +369,16 @@ impl ::rsfast::Message for Editions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -432,12 +444,24 @@ pub mod editions {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -449,8 +473,18 @@ pub mod editions {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -509,9 +543,14 @@ impl ::rsfast::Message for Implicit {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -537,9 +576,16 @@ impl ::rsfast::Message for Implicit {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }

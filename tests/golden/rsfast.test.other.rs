@@ -34,14 +34,20 @@ impl ::rsfast::Message for Point {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -59,9 +65,16 @@ impl ::rsfast::Message for Point {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }

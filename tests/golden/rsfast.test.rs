@@ -152,9 +152,14 @@ impl ::rsfast::Message for Scalars {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -284,9 +289,16 @@ impl ::rsfast::Message for Scalars {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -541,9 +553,14 @@ impl ::rsfast::Message for Optionals {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -721,9 +738,16 @@ impl ::rsfast::Message for Optionals {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -968,9 +992,14 @@ impl ::rsfast::Message for Repeated {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -1276,9 +1305,16 @@ impl ::rsfast::Message for Repeated {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -1349,9 +1385,16 @@ pub mod repeated {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -1373,9 +1416,16 @@ pub mod repeated {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -1718,9 +1768,14 @@ impl ::rsfast::Message for Maps {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2530,9 +2585,16 @@ impl ::rsfast::Message for Maps {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -2667,9 +2729,14 @@ impl ::rsfast::Message for Oneofs {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2817,9 +2884,16 @@ impl ::rsfast::Message for Oneofs {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -2924,9 +2998,14 @@ impl ::rsfast::Message for Tree {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -3015,9 +3094,16 @@ impl ::rsfast::Message for Tree {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -3067,9 +3153,14 @@ impl ::rsfast::Message for Ping {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -3091,9 +3182,16 @@ impl ::rsfast::Message for Ping {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -3131,7 +3229,16 @@ impl ::rsfast::Message for Pong {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -3143,8 +3250,18 @@ impl ::rsfast::Message for Pong {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.ping = ::core::option::Option::None;
@@ -3220,9 +3337,14 @@ impl ::rsfast::Message for Keywords {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -3274,9 +3396,16 @@ impl ::rsfast::Message for Keywords {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -3347,9 +3476,14 @@ impl ::rsfast::Message for Outer {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -3393,9 +3527,16 @@ impl ::rsfast::Message for Outer {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -3448,9 +3589,16 @@ pub mod outer {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -3482,9 +3630,16 @@ pub mod outer {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -3535,9 +3690,16 @@ pub mod outer {
                 r: &mut ::rsfast::Reader<'_>,
                 end_group: u32,
             ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-                let mut tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                let mut tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
                 'fields: loop {
                     match tag {
@@ -3559,11 +3721,16 @@ pub mod outer {
                         }
                         _ => r.skip_field(tag, &mut self.unknown_fields)?,
                     }
-                    tag = match r.next_tag(end_group)? {
-                        ::core::option::Option::Some(t) => t,
-                        ::core::option::Option::None => {
-                            return ::core::result::Result::Ok(());
+                    tag = match r.fast_tag() {
+                        0 => {
+                            match r.next_tag(end_group)? {
+                                ::core::option::Option::Some(t) => t,
+                                ::core::option::Option::None => {
+                                    return ::core::result::Result::Ok(());
+                                }
+                            }
                         }
+                        t => t,
                     };
                 }
             }
@@ -3660,12 +3827,22 @@ impl ::rsfast::Message for Documented {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.a = ::rsfast::scalar::Int32::read(r)
@@ -3673,8 +3850,18 @@ impl ::rsfast::Message for Documented {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.a = ::core::default::Default::default();
@@ -3697,6 +3884,7 @@ impl ::rsfast::Message for Empty {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -33,9 +33,14 @@ impl ::rsfast::Message for FileDescriptorSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -53,9 +58,16 @@ impl ::rsfast::Message for FileDescriptorSet {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -252,9 +264,14 @@ impl ::rsfast::Message for FileDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -510,9 +527,16 @@ impl ::rsfast::Message for FileDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -691,9 +715,14 @@ impl ::rsfast::Message for DescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -886,9 +915,16 @@ impl ::rsfast::Message for DescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -1011,9 +1047,16 @@ pub mod descriptor_proto {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -1065,9 +1108,16 @@ pub mod descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -1141,14 +1191,22 @@ pub mod descriptor_proto {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -1182,9 +1240,16 @@ pub mod descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -1269,9 +1334,14 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -1360,9 +1430,16 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -1498,9 +1575,16 @@ pub mod extension_range_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -1584,9 +1668,16 @@ pub mod extension_range_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -1860,9 +1951,14 @@ impl ::rsfast::Message for FieldDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2046,9 +2142,16 @@ impl ::rsfast::Message for FieldDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -2301,9 +2404,14 @@ impl ::rsfast::Message for OneofDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2331,9 +2439,16 @@ impl ::rsfast::Message for OneofDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -2439,9 +2554,14 @@ impl ::rsfast::Message for EnumDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2554,9 +2674,16 @@ impl ::rsfast::Message for EnumDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -2641,14 +2768,22 @@ pub mod enum_descriptor_proto {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -2682,9 +2817,16 @@ pub mod enum_descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -2752,9 +2894,14 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2806,9 +2953,16 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -2880,9 +3034,14 @@ impl ::rsfast::Message for ServiceDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -2934,9 +3093,16 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -3062,9 +3228,14 @@ impl ::rsfast::Message for MethodDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -3164,9 +3335,16 @@ impl ::rsfast::Message for MethodDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -3547,9 +3725,14 @@ impl ::rsfast::Message for FileOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -3880,9 +4063,16 @@ impl ::rsfast::Message for FileOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -4161,9 +4351,14 @@ impl ::rsfast::Message for MessageOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -4271,9 +4466,16 @@ impl ::rsfast::Message for MessageOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -4552,9 +4754,14 @@ impl ::rsfast::Message for FieldOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -4784,9 +4991,16 @@ impl ::rsfast::Message for FieldOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -4879,9 +5093,16 @@ pub mod field_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -4925,9 +5146,16 @@ pub mod field_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -5037,9 +5265,16 @@ pub mod field_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -5155,9 +5390,16 @@ pub mod field_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -5484,9 +5726,14 @@ impl ::rsfast::Message for OneofOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -5522,9 +5769,16 @@ impl ::rsfast::Message for OneofOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -5649,9 +5903,14 @@ impl ::rsfast::Message for EnumOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -5727,9 +5986,16 @@ impl ::rsfast::Message for EnumOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -5844,9 +6110,14 @@ impl ::rsfast::Message for EnumValueOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -5928,9 +6199,16 @@ impl ::rsfast::Message for EnumValueOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -6024,9 +6302,14 @@ impl ::rsfast::Message for ServiceOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -6074,9 +6357,16 @@ impl ::rsfast::Message for ServiceOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -6184,9 +6474,14 @@ impl ::rsfast::Message for MethodOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -6262,9 +6557,16 @@ impl ::rsfast::Message for MethodOptions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -6473,9 +6775,14 @@ impl ::rsfast::Message for UninterpretedOption {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -6593,9 +6900,16 @@ impl ::rsfast::Message for UninterpretedOption {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -6675,9 +6989,16 @@ pub mod uninterpreted_option {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -6713,9 +7034,16 @@ pub mod uninterpreted_option {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -6940,9 +7268,14 @@ impl ::rsfast::Message for FeatureSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -7170,9 +7503,16 @@ impl ::rsfast::Message for FeatureSet {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -7217,6 +7557,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -7331,6 +7672,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -7868,9 +8210,14 @@ impl ::rsfast::Message for FeatureSetDefaults {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -7941,9 +8288,16 @@ impl ::rsfast::Message for FeatureSetDefaults {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -8016,9 +8370,16 @@ pub mod feature_set_defaults {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -8082,9 +8443,16 @@ pub mod feature_set_defaults {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -8171,9 +8539,14 @@ impl ::rsfast::Message for SourceCodeInfo {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -8191,9 +8564,16 @@ impl ::rsfast::Message for SourceCodeInfo {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -8389,9 +8769,16 @@ pub mod source_code_info {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -8481,9 +8868,16 @@ pub mod source_code_info {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }
@@ -8530,9 +8924,14 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        let mut tag = match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
         };
         'fields: loop {
             match tag {
@@ -8550,9 +8949,16 @@ impl ::rsfast::Message for GeneratedCodeInfo {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
-            tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
         }
     }
@@ -8659,9 +9065,16 @@ pub mod generated_code_info {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            let mut tag = match r.next_tag(end_group)? {
-                ::core::option::Option::Some(t) => t,
-                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
             };
             'fields: loop {
                 match tag {
@@ -8757,9 +9170,16 @@ pub mod generated_code_info {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
-                tag = match r.next_tag(end_group)? {
-                    ::core::option::Option::Some(t) => t,
-                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
                 };
             }
         }

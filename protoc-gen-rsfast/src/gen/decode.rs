@@ -63,31 +63,33 @@ pub(super) fn merge_from_body(message: &Message) -> TokenStream {
     } else {
         quote!(r.discard_field(tag)?)
     };
-    if !chained {
-        let dispatch = if arms.is_empty() {
-            quote!(#skip;)
-        } else {
-            quote!(match tag { #(#arms)* _ => #skip, })
-        };
+    if arms.is_empty() {
         return quote! {
             while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
-                #dispatch
+                #skip;
             }
             ::core::result::Result::Ok(())
         };
     }
+    // The common one-byte tag is read inline as a plain number (0: not that case,
+    // including the end of the message), so it stays in a register; the general
+    // `next_tag` handles everything else.
+    let read_tag = quote! {
+        match r.fast_tag() {
+            0 => match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            },
+            t => t,
+        }
+    };
     // An arm that finds the tag it expects next jumps straight to that tag's arm
     // (`continue` with `tag` set: the compiler threads it to a direct jump), skipping
     // the general tag read and the dispatch.
-    let read_tag = quote! {
-        match r.next_tag(end_group)? {
-            ::core::option::Option::Some(t) => t,
-            ::core::option::Option::None => return ::core::result::Result::Ok(()),
-        }
-    };
+    let label = chained.then(|| quote!('fields:));
     quote! {
         let mut tag = #read_tag;
-        'fields: loop {
+        #label loop {
             match tag {
                 #(#arms)*
                 _ => #skip,
