@@ -162,7 +162,10 @@ impl UnknownFields {
 
     #[inline]
     pub fn write_to(&self, writer: &mut Writer<'_>) {
-        writer.put_slice(self.bytes.as_vec());
+        // Most messages have none: a pointer compare, not a zero-length copy call.
+        if self.bytes.is_owned() {
+            writer.put_slice(self.bytes.as_vec());
+        }
     }
 
     /// Appends a record: `tag`, then `value` as it appeared on the wire after the tag.
