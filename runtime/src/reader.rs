@@ -68,23 +68,34 @@ fn gather7(word: u64) -> u64 {
 /// general validator, which takes over at the first non-ASCII word.
 #[inline]
 fn validate_utf8(bytes: &[u8]) -> Option<&str> {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // OR everything together and test once: no branch per word on the ASCII path.
-    let mut acc = 0u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        acc |= u64::from_le_bytes([
-            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
-        ]);
-    }
-    for &b in chunks.remainder() {
-        acc |= u64::from(b);
-    }
-    if acc & HIGH_BITS == 0 {
+    if is_ascii(bytes) {
         // SAFETY: every byte is ASCII, which is valid UTF-8.
         return Some(unsafe { core::str::from_utf8_unchecked(bytes) });
     }
     core::str::from_utf8(bytes).ok()
+}
+
+/// Whether every byte is below 0x80: whole words ORed together and tested once, the
+/// tail as one overlapping word, so a short string costs a load or two, not a loop.
+#[inline]
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let n = bytes.len();
+    if n >= 8 {
+        let mut acc = 0u64;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            acc |= u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        }
+        let last = bytes[n - 8..].try_into().expect("8 bytes");
+        (acc | u64::from_le_bytes(last)) & HIGH_BITS == 0
+    } else if n >= 4 {
+        let head = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let tail = u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes"));
+        (head | tail) & 0x8080_8080 == 0
+    } else {
+        bytes.iter().all(|&b| b < 0x80)
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -220,6 +231,36 @@ impl<'a> Reader<'a> {
             }
         }
         self.next_tag_slow(end_group)
+    }
+
+    /// The next tag if it is one byte long (field numbers 1 to 15) with a valid wire
+    /// type other than end-group, consumed; otherwise 0 (never a tag) and nothing
+    /// consumed: the caller then asks [`Reader::next_tag`], which also tells the end
+    /// of the message. A plain number, so generated loops keep it in a register.
+    #[inline(always)]
+    pub fn fast_tag(&mut self) -> u32 {
+        if let [b, ref rest @ ..] = *self.buf {
+            // Wire types 0, 1, 2, 3 and 5: bits of 0b10_1111.
+            if (8..0x80).contains(&b) && (0x2f >> (b & 7)) & 1 == 1 {
+                self.buf = rest;
+                return u32::from(b);
+            }
+        }
+        0
+    }
+
+    /// Consumes `tag` (a known field's tag bytes) if the input continues with it.
+    /// Generated code calls it with the tag it expects next, to skip the general
+    /// [`Reader::next_tag`] and the dispatch when fields arrive in order.
+    #[inline(always)]
+    pub fn eat_tag(&mut self, tag: &[u8]) -> bool {
+        match self.buf.strip_prefix(tag) {
+            Some(rest) => {
+                self.buf = rest;
+                true
+            }
+            None => false,
+        }
     }
 
     #[inline(never)]
@@ -491,6 +532,42 @@ mod tests {
                 "{case:?}"
             );
         }
+    }
+
+    /// A high bit at any position of any length up to 40 is found (word, overlapping
+    /// tail and short paths alike).
+    #[test]
+    fn ascii_check_finds_a_high_bit_anywhere() {
+        for n in 0..40 {
+            let mut bytes = vec![b'a'; n];
+            assert!(is_ascii(&bytes), "{n}");
+            for i in 0..n {
+                bytes[i] = 0x80;
+                assert!(!is_ascii(&bytes), "{n} {i}");
+                bytes[i] = 0x7f;
+                assert!(is_ascii(&bytes), "{n} {i}");
+                bytes[i] = b'a';
+            }
+        }
+    }
+
+    /// `fast_tag` takes only one-byte tags with a field number and a wire type other
+    /// than end-group, 6 or 7, and leaves everything else to `next_tag`.
+    #[test]
+    fn fast_tag_takes_only_plain_one_byte_tags() {
+        for b in 0..=255u8 {
+            let input = [b, 0x01];
+            let mut r = Reader::new(&input);
+            let tag = r.fast_tag();
+            let plain = (8..0x80).contains(&b) && matches!(b & 7, 0 | 1 | 2 | 3 | 5);
+            assert_eq!(tag, if plain { u32::from(b) } else { 0 }, "{b:#x}");
+            assert_eq!(r.remaining().len(), if plain { 1 } else { 2 }, "{b:#x}");
+        }
+        assert_eq!(Reader::new(&[]).fast_tag(), 0);
+        let mut r = Reader::new(&[0x12, 0x08]);
+        assert!(!r.eat_tag(&[0x0a]));
+        assert!(r.eat_tag(&[0x12]));
+        assert_eq!(r.remaining(), [0x08]);
     }
 
     #[test]

@@ -80,11 +80,23 @@ impl Clone for ThinBytes {
 }
 
 impl Drop for ThinBytes {
+    // Inline: dropping a message runs this for it and every sub-message, and it is
+    // almost always one pointer compare.
+    #[inline]
     fn drop(&mut self) {
         if self.is_owned() {
-            // SAFETY: an owned `ptr` came from `Box::leak` and is dropped only here.
-            drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+            self.free();
         }
+    }
+}
+
+impl ThinBytes {
+    #[cold]
+    #[inline(never)]
+    fn free(&mut self) {
+        // SAFETY: an owned `ptr` came from `Box::leak` and is freed only here, from
+        // `drop`.
+        drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
     }
 }
 
@@ -150,7 +162,10 @@ impl UnknownFields {
 
     #[inline]
     pub fn write_to(&self, writer: &mut Writer<'_>) {
-        writer.put_slice(self.bytes.as_vec());
+        // Most messages have none: a pointer compare, not a zero-length copy call.
+        if self.bytes.is_owned() {
+            writer.put_slice(self.bytes.as_vec());
+        }
     }
 
     /// Appends a record: `tag`, then `value` as it appeared on the wire after the tag.

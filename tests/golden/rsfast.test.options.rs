@@ -148,12 +148,25 @@ impl ::rsfast::Message for Blob {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     self.data = r
                         .read_shared_bytes()
                         .map_err(|e| e.in_field("rsfast.test.options.Blob", "data"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let payload = r
@@ -193,6 +206,14 @@ impl ::rsfast::Message for Blob {
                         }
                     }
                     self.parts.insert(key, value);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.chunks
@@ -203,6 +224,14 @@ impl ::rsfast::Message for Blob {
                                     e.in_field("rsfast.test.options.Blob", "chunks")
                                 })?,
                         );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     self.tag = ::core::option::Option::Some(
@@ -210,18 +239,38 @@ impl ::rsfast::Message for Blob {
                             .read_shared_bytes()
                             .map_err(|e| e.in_field("rsfast.test.options.Blob", "tag"))?,
                     );
+                    if r.eat_tag(&[41]) {
+                        tag = 41;
+                        continue 'fields;
+                    }
                 }
                 41 => {
                     self.weight = ::rsfast::scalar::Double::read(r)
                         .map_err(|e| e.in_field("rsfast.test.options.Blob", "weight"))?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 53 | 50 => {
                     ::rsfast::scalar::Float::merge_repeated(r, tag, &mut self.samples)
                         .map_err(|e| e.in_field("rsfast.test.options.Blob", "samples"))?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
+                    }
                 }
                 56 => {
                     self.shade = <::rsfast::scalar::Enum<Shade>>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.options.Blob", "shade"))?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     let payload = r
@@ -259,6 +308,14 @@ impl ::rsfast::Message for Blob {
                         }
                     }
                     self.scores.insert(key, value);
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     self.choice = ::core::option::Option::Some(
@@ -268,6 +325,10 @@ impl ::rsfast::Message for Blob {
                                 .map_err(|e| e.in_field("rsfast.test.options.Blob", "raw"))?,
                         ),
                     );
+                    if r.eat_tag(&[85]) {
+                        tag = 85;
+                        continue 'fields;
+                    }
                 }
                 85 => {
                     self.choice = ::core::option::Option::Some(
@@ -278,6 +339,10 @@ impl ::rsfast::Message for Blob {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 90 => {
                     self.choice = ::core::option::Option::Some(
@@ -292,8 +357,18 @@ impl ::rsfast::Message for Blob {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.data.clear();
@@ -422,13 +497,26 @@ impl ::rsfast::Message for Legacy {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_bytes(&mut self.copied)
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Legacy", "copied")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     self.shared = r
@@ -436,6 +524,10 @@ impl ::rsfast::Message for Legacy {
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Legacy", "shared")
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     let payload = r
@@ -474,6 +566,14 @@ impl ::rsfast::Message for Legacy {
                         }
                     }
                     self.index.insert(key, value);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let payload = r
@@ -518,6 +618,14 @@ impl ::rsfast::Message for Legacy {
                         }
                     }
                     self.ordered.insert(key, value);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     r.merge_message(
@@ -526,14 +634,26 @@ impl ::rsfast::Message for Legacy {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.options.Legacy", "blob"))?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
-                    let mut v = Legacy::default();
-                    r.merge_message(&mut v)
+                    self.children.push(Legacy::default());
+                    let v = self.children.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Legacy", "children")
                         })?;
-                    self.children.push(v);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -545,8 +665,18 @@ impl ::rsfast::Message for Legacy {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.copied.clear();
@@ -616,7 +746,18 @@ pub mod legacy {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     10 => {
                         r.merge_bytes(&mut self.body)
@@ -626,8 +767,18 @@ pub mod legacy {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.body.clear();
@@ -685,13 +836,26 @@ impl ::rsfast::Message for Measurement {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 13 => {
                     self.value = ::rsfast::scalar::Float::read(r)
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Measurement", "value")
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.shade = <::rsfast::scalar::Enum<Shade>>::read(r)
@@ -701,8 +865,18 @@ impl ::rsfast::Message for Measurement {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
@@ -751,7 +925,16 @@ impl ::rsfast::Message for Envelope {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -762,6 +945,10 @@ impl ::rsfast::Message for Envelope {
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Envelope", "measurement")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(&mut self.note)
@@ -771,8 +958,18 @@ impl ::rsfast::Message for Envelope {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.measurement = ::core::option::Option::None;

@@ -42,6 +42,9 @@ impl Estimate {
 /// (group, function, value) → estimate.
 type Results = BTreeMap<(String, String, String), Estimate>;
 
+/// `bench/NOTES.md`, copied into the report after the measurements.
+const NOTES: &str = include_str!("../../NOTES.md");
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (own, forwarded) = match args.iter().position(|a| a == "--") {
@@ -468,6 +471,10 @@ fn render(
         }
         let _ = writeln!(w);
     }
+
+    // The hand-written analysis: what the profiles say, and where rsfast is not ahead.
+    let _ = writeln!(w, "{}", NOTES.trim_end());
+    let _ = writeln!(w);
 
     let _ = writeln!(w, "## Peers\n");
     let _ = writeln!(

@@ -52,17 +52,34 @@ impl ::rsfast::Message for TestStatus {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(&mut self.name)
                         .map_err(|e| e.in_field("conformance.TestStatus", "name"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(&mut self.failure_message)
                         .map_err(|e| {
                             e.in_field("conformance.TestStatus", "failure_message")
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_string(&mut self.matched_name)
@@ -72,8 +89,18 @@ impl ::rsfast::Message for TestStatus {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name.clear();
@@ -293,18 +320,41 @@ impl ::rsfast::Message for FailureSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 18 => {
-                    let mut v = TestStatus::default();
-                    r.merge_message(&mut v)
+                    self.test.push(TestStatus::default());
+                    let v = self.test.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("conformance.FailureSet", "test"))?;
-                    self.test.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.test.clear();
@@ -553,56 +603,17 @@ impl ::rsfast::Message for ConformanceRequest {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
-                24 => {
-                    self.requested_output_format = <::rsfast::scalar::Enum<
-                        WireFormat,
-                    >>::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "conformance.ConformanceRequest",
-                                    "requested_output_format",
-                                )
-                        })?;
-                }
-                34 => {
-                    r.merge_string(&mut self.message_type)
-                        .map_err(|e| {
-                            e.in_field("conformance.ConformanceRequest", "message_type")
-                        })?;
-                }
-                40 => {
-                    self.test_category = <::rsfast::scalar::Enum<TestCategory>>::read(r)
-                        .map_err(|e| {
-                            e.in_field("conformance.ConformanceRequest", "test_category")
-                        })?;
-                }
-                50 => {
-                    r.merge_message(
-                            self
-                                .jspb_encoding_options
-                                .get_or_insert_with(::core::default::Default::default),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "conformance.ConformanceRequest",
-                                    "jspb_encoding_options",
-                                )
-                        })?;
-                }
-                72 => {
-                    self.print_unknown_fields = ::rsfast::scalar::Bool::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "conformance.ConformanceRequest",
-                                    "print_unknown_fields",
-                                )
-                        })?;
-                }
                 10 => {
                     self.payload = ::core::option::Option::Some(
                         conformance_request::Payload::ProtobufPayload(
@@ -617,6 +628,10 @@ impl ::rsfast::Message for ConformanceRequest {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     self.payload = ::core::option::Option::Some(
@@ -628,6 +643,64 @@ impl ::rsfast::Message for ConformanceRequest {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
+                }
+                24 => {
+                    self.requested_output_format = <::rsfast::scalar::Enum<
+                        WireFormat,
+                    >>::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "conformance.ConformanceRequest",
+                                    "requested_output_format",
+                                )
+                        })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                }
+                34 => {
+                    r.merge_string(&mut self.message_type)
+                        .map_err(|e| {
+                            e.in_field("conformance.ConformanceRequest", "message_type")
+                        })?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
+                }
+                40 => {
+                    self.test_category = <::rsfast::scalar::Enum<TestCategory>>::read(r)
+                        .map_err(|e| {
+                            e.in_field("conformance.ConformanceRequest", "test_category")
+                        })?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                }
+                50 => {
+                    r.merge_message(
+                            self
+                                .jspb_encoding_options
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "conformance.ConformanceRequest",
+                                    "jspb_encoding_options",
+                                )
+                        })?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     self.payload = ::core::option::Option::Some(
@@ -639,6 +712,10 @@ impl ::rsfast::Message for ConformanceRequest {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     self.payload = ::core::option::Option::Some(
@@ -650,11 +727,35 @@ impl ::rsfast::Message for ConformanceRequest {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
+                }
+                72 => {
+                    self.print_unknown_fields = ::rsfast::scalar::Bool::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "conformance.ConformanceRequest",
+                                    "print_unknown_fields",
+                                )
+                        })?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.requested_output_format = ::core::default::Default::default();
@@ -1309,7 +1410,16 @@ impl ::rsfast::Message for ConformanceResponse {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     self.result = ::core::option::Option::Some(
@@ -1321,6 +1431,79 @@ impl ::rsfast::Message for ConformanceResponse {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                }
+                18 => {
+                    self.result = ::core::option::Option::Some(
+                        conformance_response::Result::RuntimeError(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e
+                                        .in_field(
+                                            "conformance.ConformanceResponse",
+                                            "runtime_error",
+                                        )
+                                })?,
+                        ),
+                    );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                }
+                26 => {
+                    self.result = ::core::option::Option::Some(
+                        conformance_response::Result::ProtobufPayload(
+                            r
+                                .read_byte_vec()
+                                .map_err(|e| {
+                                    e
+                                        .in_field(
+                                            "conformance.ConformanceResponse",
+                                            "protobuf_payload",
+                                        )
+                                })?,
+                        ),
+                    );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                }
+                34 => {
+                    self.result = ::core::option::Option::Some(
+                        conformance_response::Result::JsonPayload(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e
+                                        .in_field("conformance.ConformanceResponse", "json_payload")
+                                })?,
+                        ),
+                    );
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                }
+                42 => {
+                    self.result = ::core::option::Option::Some(
+                        conformance_response::Result::Skipped(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e.in_field("conformance.ConformanceResponse", "skipped")
+                                })?,
+                        ),
+                    );
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     self.result = ::core::option::Option::Some(
@@ -1336,6 +1519,42 @@ impl ::rsfast::Message for ConformanceResponse {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                }
+                58 => {
+                    self.result = ::core::option::Option::Some(
+                        conformance_response::Result::JspbPayload(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e
+                                        .in_field("conformance.ConformanceResponse", "jspb_payload")
+                                })?,
+                        ),
+                    );
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                }
+                66 => {
+                    self.result = ::core::option::Option::Some(
+                        conformance_response::Result::TextPayload(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e
+                                        .in_field("conformance.ConformanceResponse", "text_payload")
+                                })?,
+                        ),
+                    );
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     self.result = ::core::option::Option::Some(
@@ -1352,87 +1571,20 @@ impl ::rsfast::Message for ConformanceResponse {
                         ),
                     );
                 }
-                18 => {
-                    self.result = ::core::option::Option::Some(
-                        conformance_response::Result::RuntimeError(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e
-                                        .in_field(
-                                            "conformance.ConformanceResponse",
-                                            "runtime_error",
-                                        )
-                                })?,
-                        ),
-                    );
-                }
-                26 => {
-                    self.result = ::core::option::Option::Some(
-                        conformance_response::Result::ProtobufPayload(
-                            r
-                                .read_byte_vec()
-                                .map_err(|e| {
-                                    e
-                                        .in_field(
-                                            "conformance.ConformanceResponse",
-                                            "protobuf_payload",
-                                        )
-                                })?,
-                        ),
-                    );
-                }
-                34 => {
-                    self.result = ::core::option::Option::Some(
-                        conformance_response::Result::JsonPayload(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e
-                                        .in_field("conformance.ConformanceResponse", "json_payload")
-                                })?,
-                        ),
-                    );
-                }
-                42 => {
-                    self.result = ::core::option::Option::Some(
-                        conformance_response::Result::Skipped(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e.in_field("conformance.ConformanceResponse", "skipped")
-                                })?,
-                        ),
-                    );
-                }
-                58 => {
-                    self.result = ::core::option::Option::Some(
-                        conformance_response::Result::JspbPayload(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e
-                                        .in_field("conformance.ConformanceResponse", "jspb_payload")
-                                })?,
-                        ),
-                    );
-                }
-                66 => {
-                    self.result = ::core::option::Option::Some(
-                        conformance_response::Result::TextPayload(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e
-                                        .in_field("conformance.ConformanceResponse", "text_payload")
-                                })?,
-                        ),
-                    );
-                }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.result = ::core::option::Option::None;
@@ -2060,12 +2212,22 @@ impl ::rsfast::Message for JspbEncodingConfig {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.use_jspb_array_any_format = ::rsfast::scalar::Bool::read(r)
@@ -2079,8 +2241,18 @@ impl ::rsfast::Message for JspbEncodingConfig {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.use_jspb_array_any_format = ::core::default::Default::default();

@@ -1605,7 +1605,16 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.optional_int32 = ::rsfast::scalar::Int32::read(r)
@@ -1616,6 +1625,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.optional_int64 = ::rsfast::scalar::Int64::read(r)
@@ -1626,6 +1639,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.optional_uint32 = ::rsfast::scalar::Uint32::read(r)
@@ -1636,6 +1653,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.optional_uint64 = ::rsfast::scalar::Uint64::read(r)
@@ -1646,6 +1667,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.optional_sint32 = ::rsfast::scalar::Sint32::read(r)
@@ -1656,6 +1681,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.optional_sint64 = ::rsfast::scalar::Sint64::read(r)
@@ -1666,6 +1695,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_sint64",
                                 )
                         })?;
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.optional_fixed32 = ::rsfast::scalar::Fixed32::read(r)
@@ -1676,6 +1709,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_fixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.optional_fixed64 = ::rsfast::scalar::Fixed64::read(r)
@@ -1686,6 +1723,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_fixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.optional_sfixed32 = ::rsfast::scalar::Sfixed32::read(r)
@@ -1696,6 +1737,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_sfixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.optional_sfixed64 = ::rsfast::scalar::Sfixed64::read(r)
@@ -1706,6 +1751,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_sfixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.optional_float = ::rsfast::scalar::Float::read(r)
@@ -1716,6 +1765,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_float",
                                 )
                         })?;
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.optional_double = ::rsfast::scalar::Double::read(r)
@@ -1726,6 +1779,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_double",
                                 )
                         })?;
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.optional_bool = ::rsfast::scalar::Bool::read(r)
@@ -1736,6 +1793,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_bool",
                                 )
                         })?;
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(&mut self.optional_string)
@@ -1746,6 +1807,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_string",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(&mut self.optional_bytes)
@@ -1756,6 +1821,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_bytes",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     r.merge_message(
@@ -1770,6 +1839,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_nested_message",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 1]) {
+                        tag = 154;
+                        continue 'fields;
+                    }
                 }
                 154 => {
                     r.merge_message(
@@ -1784,6 +1857,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_foreign_message",
                                 )
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     self.optional_nested_enum = <::rsfast::scalar::Enum<
@@ -1796,6 +1873,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_nested_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[176, 1]) {
+                        tag = 176;
+                        continue 'fields;
+                    }
                 }
                 176 => {
                     self.optional_foreign_enum = <::rsfast::scalar::Enum<
@@ -1808,6 +1889,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_foreign_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[184, 1]) {
+                        tag = 184;
+                        continue 'fields;
+                    }
                 }
                 184 => {
                     self.optional_aliased_enum = <::rsfast::scalar::Enum<
@@ -1820,6 +1905,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_aliased_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[194, 1]) {
+                        tag = 194;
+                        continue 'fields;
+                    }
                 }
                 194 => {
                     r.merge_string(&mut self.optional_string_piece)
@@ -1830,6 +1919,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_string_piece",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 1]) {
+                        tag = 202;
+                        continue 'fields;
+                    }
                 }
                 202 => {
                     r.merge_string(&mut self.optional_cord)
@@ -1840,6 +1933,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "optional_cord",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 1]) {
+                        tag = 218;
+                        continue 'fields;
+                    }
                 }
                 218 => {
                     r.merge_message(
@@ -1854,6 +1951,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "recursive_message",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 1]) {
+                        tag = 250;
+                        continue 'fields;
+                    }
                 }
                 248 | 250 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -1868,6 +1969,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 1]) {
+                        tag = 250;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 2]) {
+                        tag = 258;
+                        continue 'fields;
+                    }
                 }
                 256 | 258 => {
                     ::rsfast::scalar::Int64::merge_repeated(
@@ -1882,6 +1991,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[130, 2]) {
+                        tag = 258;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 2]) {
+                        tag = 266;
+                        continue 'fields;
+                    }
                 }
                 264 | 266 => {
                     ::rsfast::scalar::Uint32::merge_repeated(
@@ -1896,6 +2013,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[138, 2]) {
+                        tag = 266;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
                 }
                 272 | 274 => {
                     ::rsfast::scalar::Uint64::merge_repeated(
@@ -1910,6 +2035,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
                 }
                 280 | 282 => {
                     ::rsfast::scalar::Sint32::merge_repeated(
@@ -1924,6 +2057,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
                 }
                 288 | 290 => {
                     ::rsfast::scalar::Sint64::merge_repeated(
@@ -1938,6 +2079,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_sint64",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
                 }
                 301 | 298 => {
                     ::rsfast::scalar::Fixed32::merge_repeated(
@@ -1952,6 +2101,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_fixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 2]) {
+                        tag = 306;
+                        continue 'fields;
+                    }
                 }
                 305 | 306 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -1966,6 +2123,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_fixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[178, 2]) {
+                        tag = 306;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
                 }
                 317 | 314 => {
                     ::rsfast::scalar::Sfixed32::merge_repeated(
@@ -1980,6 +2145,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_sfixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
                 }
                 321 | 322 => {
                     ::rsfast::scalar::Sfixed64::merge_repeated(
@@ -1994,6 +2167,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_sfixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
                 }
                 333 | 330 => {
                     ::rsfast::scalar::Float::merge_repeated(
@@ -2008,6 +2189,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_float",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 2]) {
+                        tag = 338;
+                        continue 'fields;
+                    }
                 }
                 337 | 338 => {
                     ::rsfast::scalar::Double::merge_repeated(
@@ -2022,6 +2211,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_double",
                                 )
                         })?;
+                    if r.eat_tag(&[210, 2]) {
+                        tag = 338;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 2]) {
+                        tag = 346;
+                        continue 'fields;
+                    }
                 }
                 344 | 346 => {
                     ::rsfast::scalar::Bool::merge_repeated(
@@ -2036,6 +2233,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_bool",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 2]) {
+                        tag = 346;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
                 }
                 354 => {
                     self.repeated_string
@@ -2050,6 +2255,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
                 }
                 362 => {
                     self.repeated_bytes
@@ -2064,10 +2277,23 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
                 }
                 386 => {
-                    let mut v = test_all_types_proto3::NestedMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_nested_message
+                        .push(test_all_types_proto3::NestedMessage::default());
+                    let v = self
+                        .repeated_nested_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2075,11 +2301,22 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_nested_message",
                                 )
                         })?;
-                    self.repeated_nested_message.push(v);
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
                 }
                 394 => {
-                    let mut v = ForeignMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_foreign_message.push(ForeignMessage::default());
+                    let v = self
+                        .repeated_foreign_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2087,7 +2324,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_foreign_message",
                                 )
                         })?;
-                    self.repeated_foreign_message.push(v);
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 3]) {
+                        tag = 410;
+                        continue 'fields;
+                    }
                 }
                 408 | 410 => {
                     <::rsfast::scalar::Enum<
@@ -2100,6 +2344,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_nested_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 3]) {
+                        tag = 410;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 3]) {
+                        tag = 418;
+                        continue 'fields;
+                    }
                 }
                 416 | 418 => {
                     <::rsfast::scalar::Enum<
@@ -2112,6 +2364,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                     "repeated_foreign_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 3]) {
+                        tag = 418;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
                 }
                 434 => {
                     self.repeated_string_piece
@@ -2126,6 +2386,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
                 }
                 442 => {
                     self.repeated_cord
@@ -2140,390 +2408,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                         )
                                 })?,
                         );
-                }
-                600 | 602 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_int32",
-                                )
-                        })?;
-                }
-                608 | 610 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_int64",
-                                )
-                        })?;
-                }
-                616 | 618 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_uint32",
-                                )
-                        })?;
-                }
-                624 | 626 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_uint64",
-                                )
-                        })?;
-                }
-                632 | 634 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_sint32",
-                                )
-                        })?;
-                }
-                640 | 642 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_sint64",
-                                )
-                        })?;
-                }
-                653 | 650 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_fixed32",
-                                )
-                        })?;
-                }
-                657 | 658 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_fixed64",
-                                )
-                        })?;
-                }
-                669 | 666 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_sfixed32",
-                                )
-                        })?;
-                }
-                673 | 674 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_sfixed64",
-                                )
-                        })?;
-                }
-                685 | 682 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_float",
-                                )
-                        })?;
-                }
-                689 | 690 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_double",
-                                )
-                        })?;
-                }
-                696 | 698 => {
-                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_bool",
-                                )
-                        })?;
-                }
-                704 | 706 => {
-                    <::rsfast::scalar::Enum<
-                        test_all_types_proto3::NestedEnum,
-                    >>::merge_repeated(r, tag, &mut self.packed_nested_enum)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "packed_nested_enum",
-                                )
-                        })?;
-                }
-                712 | 714 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_int32",
-                                )
-                        })?;
-                }
-                720 | 722 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_int64",
-                                )
-                        })?;
-                }
-                728 | 730 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_uint32",
-                                )
-                        })?;
-                }
-                736 | 738 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_uint64",
-                                )
-                        })?;
-                }
-                744 | 746 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_sint32",
-                                )
-                        })?;
-                }
-                752 | 754 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_sint64",
-                                )
-                        })?;
-                }
-                765 | 762 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_fixed32",
-                                )
-                        })?;
-                }
-                769 | 770 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_fixed64",
-                                )
-                        })?;
-                }
-                781 | 778 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_sfixed32",
-                                )
-                        })?;
-                }
-                785 | 786 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_sfixed64",
-                                )
-                        })?;
-                }
-                797 | 794 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_float",
-                                )
-                        })?;
-                }
-                801 | 802 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_double",
-                                )
-                        })?;
-                }
-                808 | 810 => {
-                    ::rsfast::scalar::Bool::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_bool,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_bool",
-                                )
-                        })?;
-                }
-                816 | 818 => {
-                    <::rsfast::scalar::Enum<
-                        test_all_types_proto3::NestedEnum,
-                    >>::merge_repeated(r, tag, &mut self.unpacked_nested_enum)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "unpacked_nested_enum",
-                                )
-                        })?;
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
                 }
                 450 => {
                     let payload = r
@@ -2591,6 +2483,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_int32_int32.insert(key, value);
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
                 }
                 458 => {
                     let payload = r
@@ -2658,6 +2558,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_int64_int64.insert(key, value);
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
                 }
                 466 => {
                     let payload = r
@@ -2725,6 +2633,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_uint32_uint32.insert(key, value);
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
                 }
                 474 => {
                     let payload = r
@@ -2792,6 +2708,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_uint64_uint64.insert(key, value);
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
                 }
                 482 => {
                     let payload = r
@@ -2859,6 +2783,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_sint32_sint32.insert(key, value);
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
                 }
                 490 => {
                     let payload = r
@@ -2926,6 +2858,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_sint64_sint64.insert(key, value);
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
                 }
                 498 => {
                     let payload = r
@@ -2993,6 +2933,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_fixed32_fixed32.insert(key, value);
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
                 }
                 506 => {
                     let payload = r
@@ -3060,6 +3008,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_fixed64_fixed64.insert(key, value);
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
                 }
                 514 => {
                     let payload = r
@@ -3127,6 +3083,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_sfixed32_sfixed32.insert(key, value);
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
                 }
                 522 => {
                     let payload = r
@@ -3194,6 +3158,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_sfixed64_sfixed64.insert(key, value);
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
                 }
                 530 => {
                     let payload = r
@@ -3261,6 +3233,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_int32_float.insert(key, value);
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
                 }
                 538 => {
                     let payload = r
@@ -3328,6 +3308,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_int32_double.insert(key, value);
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
                 }
                 546 => {
                     let payload = r
@@ -3395,6 +3383,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_bool_bool.insert(key, value);
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
                 }
                 554 => {
                     let payload = r
@@ -3464,6 +3460,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_string_string.insert(key, value);
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
                 }
                 562 => {
                     let payload = r
@@ -3533,6 +3537,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_string_bytes.insert(key, value);
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
                 }
                 570 => {
                     let payload = r
@@ -3602,6 +3614,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_string_nested_message.insert(key, value);
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
                 }
                 578 => {
                     let payload = r
@@ -3671,6 +3691,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_string_foreign_message.insert(key, value);
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
                 }
                 586 => {
                     let payload = r
@@ -3743,6 +3771,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_string_nested_enum.insert(key, value);
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
                 }
                 594 => {
                     let payload = r
@@ -3811,600 +3847,622 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                         }
                     }
                     self.map_string_foreign_enum.insert(key, value);
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
                 }
-                1610 => {
-                    r.merge_message(
-                            self
-                                .optional_bool_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                600 | 602 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_bool_wrapper",
+                                    "packed_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
                 }
-                1618 => {
-                    r.merge_message(
-                            self
-                                .optional_int32_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                608 | 610 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_int32_wrapper",
+                                    "packed_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
                 }
-                1626 => {
-                    r.merge_message(
-                            self
-                                .optional_int64_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                616 | 618 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_int64_wrapper",
+                                    "packed_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
                 }
-                1634 => {
-                    r.merge_message(
-                            self
-                                .optional_uint32_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                624 | 626 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_uint32_wrapper",
+                                    "packed_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
                 }
-                1642 => {
-                    r.merge_message(
-                            self
-                                .optional_uint64_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                632 | 634 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_uint64_wrapper",
+                                    "packed_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
                 }
-                1650 => {
-                    r.merge_message(
-                            self
-                                .optional_float_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                640 | 642 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_float_wrapper",
+                                    "packed_sint64",
                                 )
                         })?;
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
                 }
-                1658 => {
-                    r.merge_message(
-                            self
-                                .optional_double_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                653 | 650 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_double_wrapper",
+                                    "packed_fixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
                 }
-                1666 => {
-                    r.merge_message(
-                            self
-                                .optional_string_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                657 | 658 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_string_wrapper",
+                                    "packed_fixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
                 }
-                1674 => {
-                    r.merge_message(
-                            self
-                                .optional_bytes_wrapper
-                                .get_or_insert_with(::core::default::Default::default),
+                669 | 666 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_bytes_wrapper",
+                                    "packed_sfixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
                 }
-                1690 => {
-                    let mut v = ::rsfast::wkt::BoolValue::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_bool_wrapper",
-                                )
-                        })?;
-                    self.repeated_bool_wrapper.push(v);
-                }
-                1698 => {
-                    let mut v = ::rsfast::wkt::Int32Value::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_int32_wrapper",
-                                )
-                        })?;
-                    self.repeated_int32_wrapper.push(v);
-                }
-                1706 => {
-                    let mut v = ::rsfast::wkt::Int64Value::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_int64_wrapper",
-                                )
-                        })?;
-                    self.repeated_int64_wrapper.push(v);
-                }
-                1714 => {
-                    let mut v = ::rsfast::wkt::UInt32Value::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_uint32_wrapper",
-                                )
-                        })?;
-                    self.repeated_uint32_wrapper.push(v);
-                }
-                1722 => {
-                    let mut v = ::rsfast::wkt::UInt64Value::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_uint64_wrapper",
-                                )
-                        })?;
-                    self.repeated_uint64_wrapper.push(v);
-                }
-                1730 => {
-                    let mut v = ::rsfast::wkt::FloatValue::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_float_wrapper",
-                                )
-                        })?;
-                    self.repeated_float_wrapper.push(v);
-                }
-                1738 => {
-                    let mut v = ::rsfast::wkt::DoubleValue::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_double_wrapper",
-                                )
-                        })?;
-                    self.repeated_double_wrapper.push(v);
-                }
-                1746 => {
-                    let mut v = ::rsfast::wkt::StringValue::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_string_wrapper",
-                                )
-                        })?;
-                    self.repeated_string_wrapper.push(v);
-                }
-                1754 => {
-                    let mut v = ::rsfast::wkt::BytesValue::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_bytes_wrapper",
-                                )
-                        })?;
-                    self.repeated_bytes_wrapper.push(v);
-                }
-                2410 => {
-                    r.merge_message(
-                            self
-                                .optional_duration
-                                .get_or_insert_with(::core::default::Default::default),
+                673 | 674 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_duration",
+                                    "packed_sfixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
                 }
-                2418 => {
-                    r.merge_message(
-                            self
-                                .optional_timestamp
-                                .get_or_insert_with(::core::default::Default::default),
+                685 | 682 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_float,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_timestamp",
+                                    "packed_float",
                                 )
                         })?;
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
                 }
-                2426 => {
-                    r.merge_message(
-                            self
-                                .optional_field_mask
-                                .get_or_insert_with(::core::default::Default::default),
+                689 | 690 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_double,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_field_mask",
+                                    "packed_double",
                                 )
                         })?;
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
                 }
-                2434 => {
-                    r.merge_message(
-                            self
-                                .optional_struct
-                                .get_or_insert_with(::core::default::Default::default),
+                696 | 698 => {
+                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "packed_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                }
+                704 | 706 => {
+                    <::rsfast::scalar::Enum<
+                        test_all_types_proto3::NestedEnum,
+                    >>::merge_repeated(r, tag, &mut self.packed_nested_enum)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "packed_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                }
+                712 | 714 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_struct",
+                                    "unpacked_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
                 }
-                2442 => {
-                    r.merge_message(
-                            self
-                                .optional_any
-                                .get_or_insert_with(::core::default::Default::default),
+                720 | 722 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_any",
+                                    "unpacked_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
                 }
-                2450 => {
-                    r.merge_message(
-                            self
-                                .optional_value
-                                .get_or_insert_with(::core::default::Default::default),
+                728 | 730 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_value",
+                                    "unpacked_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
                 }
-                2456 => {
-                    self.optional_null_value = <::rsfast::scalar::Enum<
-                        ::rsfast::wkt::NullValue,
-                    >>::read(r)
+                736 | 738 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint64,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "optional_null_value",
+                                    "unpacked_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
                 }
-                2490 => {
-                    let mut v = ::rsfast::wkt::Duration::default();
-                    r.merge_message(&mut v)
+                744 | 746 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint32,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_duration",
+                                    "unpacked_sint32",
                                 )
                         })?;
-                    self.repeated_duration.push(v);
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
                 }
-                2498 => {
-                    let mut v = ::rsfast::wkt::Timestamp::default();
-                    r.merge_message(&mut v)
+                752 | 754 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint64,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_timestamp",
+                                    "unpacked_sint64",
                                 )
                         })?;
-                    self.repeated_timestamp.push(v);
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
                 }
-                2506 => {
-                    let mut v = ::rsfast::wkt::FieldMask::default();
-                    r.merge_message(&mut v)
+                765 | 762 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed32,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_fieldmask",
+                                    "unpacked_fixed32",
                                 )
                         })?;
-                    self.repeated_fieldmask.push(v);
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
                 }
-                2594 => {
-                    let mut v = ::rsfast::wkt::Struct::default();
-                    r.merge_message(&mut v)
+                769 | 770 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed64,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_struct",
+                                    "unpacked_fixed64",
                                 )
                         })?;
-                    self.repeated_struct.push(v);
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
                 }
-                2522 => {
-                    let mut v = ::rsfast::wkt::Any::default();
-                    r.merge_message(&mut v)
+                781 | 778 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed32,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_any",
+                                    "unpacked_sfixed32",
                                 )
                         })?;
-                    self.repeated_any.push(v);
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
                 }
-                2530 => {
-                    let mut v = ::rsfast::wkt::Value::default();
-                    r.merge_message(&mut v)
+                785 | 786 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed64,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_value",
+                                    "unpacked_sfixed64",
                                 )
                         })?;
-                    self.repeated_value.push(v);
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
                 }
-                2538 => {
-                    let mut v = ::rsfast::wkt::ListValue::default();
-                    r.merge_message(&mut v)
+                797 | 794 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_float,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "repeated_list_value",
+                                    "unpacked_float",
                                 )
                         })?;
-                    self.repeated_list_value.push(v);
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
                 }
-                3208 => {
-                    self.fieldname1 = ::rsfast::scalar::Int32::read(r)
+                801 | 802 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_double,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "fieldname1",
+                                    "unpacked_double",
                                 )
                         })?;
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
                 }
-                3216 => {
-                    self.field_name2 = ::rsfast::scalar::Int32::read(r)
+                808 | 810 => {
+                    ::rsfast::scalar::Bool::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_bool,
+                        )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field_name2",
+                                    "unpacked_bool",
                                 )
                         })?;
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
                 }
-                3224 => {
-                    self.field_name3 = ::rsfast::scalar::Int32::read(r)
+                816 | 818 => {
+                    <::rsfast::scalar::Enum<
+                        test_all_types_proto3::NestedEnum,
+                    >>::merge_repeated(r, tag, &mut self.unpacked_nested_enum)
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "_field_name3",
+                                    "unpacked_nested_enum",
                                 )
                         })?;
-                }
-                3232 => {
-                    self.field_name4 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field__name4_",
-                                )
-                        })?;
-                }
-                3240 => {
-                    self.field0name5 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field0name5",
-                                )
-                        })?;
-                }
-                3248 => {
-                    self.field_0_name6 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field_0_name6",
-                                )
-                        })?;
-                }
-                3256 => {
-                    self.field_name7 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "fieldName7",
-                                )
-                        })?;
-                }
-                3264 => {
-                    self.field_name8 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "FieldName8",
-                                )
-                        })?;
-                }
-                3272 => {
-                    self.field_name9 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field_Name9",
-                                )
-                        })?;
-                }
-                3280 => {
-                    self.field_name10 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "Field_Name10",
-                                )
-                        })?;
-                }
-                3288 => {
-                    self.field_name11 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "FIELD_NAME11",
-                                )
-                        })?;
-                }
-                3296 => {
-                    self.field_name12 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "FIELD_name12",
-                                )
-                        })?;
-                }
-                3304 => {
-                    self.field_name13 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "__field_name13",
-                                )
-                        })?;
-                }
-                3312 => {
-                    self.field_name14 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "__Field_name14",
-                                )
-                        })?;
-                }
-                3320 => {
-                    self.field_name15 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field__name15",
-                                )
-                        })?;
-                }
-                3328 => {
-                    self.field_name16 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field__Name16",
-                                )
-                        })?;
-                }
-                3336 => {
-                    self.field_name17 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "field_name17__",
-                                )
-                        })?;
-                }
-                3344 => {
-                    self.field_name18 = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
-                                    "Field_name18__",
-                                )
-                        })?;
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[248, 6]) {
+                        tag = 888;
+                        continue 'fields;
+                    }
                 }
                 888 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4419,6 +4477,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[130, 7]) {
+                        tag = 898;
+                        continue 'fields;
+                    }
                 }
                 898 => {
                     match &mut self.oneof_field {
@@ -4451,6 +4513,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                             );
                         }
                     }
+                    if r.eat_tag(&[138, 7]) {
+                        tag = 906;
+                        continue 'fields;
+                    }
                 }
                 906 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4466,6 +4532,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[146, 7]) {
+                        tag = 914;
+                        continue 'fields;
+                    }
                 }
                 914 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4481,6 +4551,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[152, 7]) {
+                        tag = 920;
+                        continue 'fields;
+                    }
                 }
                 920 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4495,6 +4569,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[160, 7]) {
+                        tag = 928;
+                        continue 'fields;
+                    }
                 }
                 928 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4509,6 +4587,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[173, 7]) {
+                        tag = 941;
+                        continue 'fields;
+                    }
                 }
                 941 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4523,6 +4605,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[177, 7]) {
+                        tag = 945;
+                        continue 'fields;
+                    }
                 }
                 945 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4537,6 +4623,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[184, 7]) {
+                        tag = 952;
+                        continue 'fields;
+                    }
                 }
                 952 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4553,6 +4643,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[192, 7]) {
+                        tag = 960;
+                        continue 'fields;
+                    }
                 }
                 960 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4567,11 +4661,899 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[202, 12]) {
+                        tag = 1610;
+                        continue 'fields;
+                    }
+                }
+                1610 => {
+                    r.merge_message(
+                            self
+                                .optional_bool_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_bool_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[210, 12]) {
+                        tag = 1618;
+                        continue 'fields;
+                    }
+                }
+                1618 => {
+                    r.merge_message(
+                            self
+                                .optional_int32_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_int32_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[218, 12]) {
+                        tag = 1626;
+                        continue 'fields;
+                    }
+                }
+                1626 => {
+                    r.merge_message(
+                            self
+                                .optional_int64_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_int64_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[226, 12]) {
+                        tag = 1634;
+                        continue 'fields;
+                    }
+                }
+                1634 => {
+                    r.merge_message(
+                            self
+                                .optional_uint32_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_uint32_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[234, 12]) {
+                        tag = 1642;
+                        continue 'fields;
+                    }
+                }
+                1642 => {
+                    r.merge_message(
+                            self
+                                .optional_uint64_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_uint64_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[242, 12]) {
+                        tag = 1650;
+                        continue 'fields;
+                    }
+                }
+                1650 => {
+                    r.merge_message(
+                            self
+                                .optional_float_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_float_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[250, 12]) {
+                        tag = 1658;
+                        continue 'fields;
+                    }
+                }
+                1658 => {
+                    r.merge_message(
+                            self
+                                .optional_double_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_double_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[130, 13]) {
+                        tag = 1666;
+                        continue 'fields;
+                    }
+                }
+                1666 => {
+                    r.merge_message(
+                            self
+                                .optional_string_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_string_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[138, 13]) {
+                        tag = 1674;
+                        continue 'fields;
+                    }
+                }
+                1674 => {
+                    r.merge_message(
+                            self
+                                .optional_bytes_wrapper
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_bytes_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[154, 13]) {
+                        tag = 1690;
+                        continue 'fields;
+                    }
+                }
+                1690 => {
+                    self.repeated_bool_wrapper.push(::rsfast::wkt::BoolValue::default());
+                    let v = self.repeated_bool_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_bool_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[154, 13]) {
+                        tag = 1690;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 13]) {
+                        tag = 1698;
+                        continue 'fields;
+                    }
+                }
+                1698 => {
+                    self.repeated_int32_wrapper
+                        .push(::rsfast::wkt::Int32Value::default());
+                    let v = self.repeated_int32_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_int32_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[162, 13]) {
+                        tag = 1698;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 13]) {
+                        tag = 1706;
+                        continue 'fields;
+                    }
+                }
+                1706 => {
+                    self.repeated_int64_wrapper
+                        .push(::rsfast::wkt::Int64Value::default());
+                    let v = self.repeated_int64_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_int64_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[170, 13]) {
+                        tag = 1706;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 13]) {
+                        tag = 1714;
+                        continue 'fields;
+                    }
+                }
+                1714 => {
+                    self.repeated_uint32_wrapper
+                        .push(::rsfast::wkt::UInt32Value::default());
+                    let v = self
+                        .repeated_uint32_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_uint32_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[178, 13]) {
+                        tag = 1714;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 13]) {
+                        tag = 1722;
+                        continue 'fields;
+                    }
+                }
+                1722 => {
+                    self.repeated_uint64_wrapper
+                        .push(::rsfast::wkt::UInt64Value::default());
+                    let v = self
+                        .repeated_uint64_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_uint64_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 13]) {
+                        tag = 1722;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 13]) {
+                        tag = 1730;
+                        continue 'fields;
+                    }
+                }
+                1730 => {
+                    self.repeated_float_wrapper
+                        .push(::rsfast::wkt::FloatValue::default());
+                    let v = self.repeated_float_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_float_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[194, 13]) {
+                        tag = 1730;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 13]) {
+                        tag = 1738;
+                        continue 'fields;
+                    }
+                }
+                1738 => {
+                    self.repeated_double_wrapper
+                        .push(::rsfast::wkt::DoubleValue::default());
+                    let v = self
+                        .repeated_double_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_double_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[202, 13]) {
+                        tag = 1738;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 13]) {
+                        tag = 1746;
+                        continue 'fields;
+                    }
+                }
+                1746 => {
+                    self.repeated_string_wrapper
+                        .push(::rsfast::wkt::StringValue::default());
+                    let v = self
+                        .repeated_string_wrapper
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_string_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[210, 13]) {
+                        tag = 1746;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 13]) {
+                        tag = 1754;
+                        continue 'fields;
+                    }
+                }
+                1754 => {
+                    self.repeated_bytes_wrapper
+                        .push(::rsfast::wkt::BytesValue::default());
+                    let v = self.repeated_bytes_wrapper.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_bytes_wrapper",
+                                )
+                        })?;
+                    if r.eat_tag(&[218, 13]) {
+                        tag = 1754;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 18]) {
+                        tag = 2410;
+                        continue 'fields;
+                    }
+                }
+                2410 => {
+                    r.merge_message(
+                            self
+                                .optional_duration
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_duration",
+                                )
+                        })?;
+                    if r.eat_tag(&[242, 18]) {
+                        tag = 2418;
+                        continue 'fields;
+                    }
+                }
+                2418 => {
+                    r.merge_message(
+                            self
+                                .optional_timestamp
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_timestamp",
+                                )
+                        })?;
+                    if r.eat_tag(&[250, 18]) {
+                        tag = 2426;
+                        continue 'fields;
+                    }
+                }
+                2426 => {
+                    r.merge_message(
+                            self
+                                .optional_field_mask
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_field_mask",
+                                )
+                        })?;
+                    if r.eat_tag(&[130, 19]) {
+                        tag = 2434;
+                        continue 'fields;
+                    }
+                }
+                2434 => {
+                    r.merge_message(
+                            self
+                                .optional_struct
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_struct",
+                                )
+                        })?;
+                    if r.eat_tag(&[138, 19]) {
+                        tag = 2442;
+                        continue 'fields;
+                    }
+                }
+                2442 => {
+                    r.merge_message(
+                            self
+                                .optional_any
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_any",
+                                )
+                        })?;
+                    if r.eat_tag(&[146, 19]) {
+                        tag = 2450;
+                        continue 'fields;
+                    }
+                }
+                2450 => {
+                    r.merge_message(
+                            self
+                                .optional_value
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_value",
+                                )
+                        })?;
+                    if r.eat_tag(&[152, 19]) {
+                        tag = 2456;
+                        continue 'fields;
+                    }
+                }
+                2456 => {
+                    self.optional_null_value = <::rsfast::scalar::Enum<
+                        ::rsfast::wkt::NullValue,
+                    >>::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "optional_null_value",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 19]) {
+                        tag = 2490;
+                        continue 'fields;
+                    }
+                }
+                2490 => {
+                    self.repeated_duration.push(::rsfast::wkt::Duration::default());
+                    let v = self.repeated_duration.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_duration",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 19]) {
+                        tag = 2490;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 19]) {
+                        tag = 2498;
+                        continue 'fields;
+                    }
+                }
+                2498 => {
+                    self.repeated_timestamp.push(::rsfast::wkt::Timestamp::default());
+                    let v = self.repeated_timestamp.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_timestamp",
+                                )
+                        })?;
+                    if r.eat_tag(&[194, 19]) {
+                        tag = 2498;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 19]) {
+                        tag = 2506;
+                        continue 'fields;
+                    }
+                }
+                2506 => {
+                    self.repeated_fieldmask.push(::rsfast::wkt::FieldMask::default());
+                    let v = self.repeated_fieldmask.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_fieldmask",
+                                )
+                        })?;
+                    if r.eat_tag(&[202, 19]) {
+                        tag = 2506;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 19]) {
+                        tag = 2522;
+                        continue 'fields;
+                    }
+                }
+                2522 => {
+                    self.repeated_any.push(::rsfast::wkt::Any::default());
+                    let v = self.repeated_any.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_any",
+                                )
+                        })?;
+                    if r.eat_tag(&[218, 19]) {
+                        tag = 2522;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 19]) {
+                        tag = 2530;
+                        continue 'fields;
+                    }
+                }
+                2530 => {
+                    self.repeated_value.push(::rsfast::wkt::Value::default());
+                    let v = self.repeated_value.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_value",
+                                )
+                        })?;
+                    if r.eat_tag(&[226, 19]) {
+                        tag = 2530;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 19]) {
+                        tag = 2538;
+                        continue 'fields;
+                    }
+                }
+                2538 => {
+                    self.repeated_list_value.push(::rsfast::wkt::ListValue::default());
+                    let v = self.repeated_list_value.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_list_value",
+                                )
+                        })?;
+                    if r.eat_tag(&[234, 19]) {
+                        tag = 2538;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 20]) {
+                        tag = 2594;
+                        continue 'fields;
+                    }
+                }
+                2594 => {
+                    self.repeated_struct.push(::rsfast::wkt::Struct::default());
+                    let v = self.repeated_struct.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "repeated_struct",
+                                )
+                        })?;
+                    if r.eat_tag(&[162, 20]) {
+                        tag = 2594;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[136, 25]) {
+                        tag = 3208;
+                        continue 'fields;
+                    }
+                }
+                3208 => {
+                    self.fieldname1 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "fieldname1",
+                                )
+                        })?;
+                    if r.eat_tag(&[144, 25]) {
+                        tag = 3216;
+                        continue 'fields;
+                    }
+                }
+                3216 => {
+                    self.field_name2 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field_name2",
+                                )
+                        })?;
+                    if r.eat_tag(&[152, 25]) {
+                        tag = 3224;
+                        continue 'fields;
+                    }
+                }
+                3224 => {
+                    self.field_name3 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "_field_name3",
+                                )
+                        })?;
+                    if r.eat_tag(&[160, 25]) {
+                        tag = 3232;
+                        continue 'fields;
+                    }
+                }
+                3232 => {
+                    self.field_name4 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field__name4_",
+                                )
+                        })?;
+                    if r.eat_tag(&[168, 25]) {
+                        tag = 3240;
+                        continue 'fields;
+                    }
+                }
+                3240 => {
+                    self.field0name5 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field0name5",
+                                )
+                        })?;
+                    if r.eat_tag(&[176, 25]) {
+                        tag = 3248;
+                        continue 'fields;
+                    }
+                }
+                3248 => {
+                    self.field_0_name6 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field_0_name6",
+                                )
+                        })?;
+                    if r.eat_tag(&[184, 25]) {
+                        tag = 3256;
+                        continue 'fields;
+                    }
+                }
+                3256 => {
+                    self.field_name7 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "fieldName7",
+                                )
+                        })?;
+                    if r.eat_tag(&[192, 25]) {
+                        tag = 3264;
+                        continue 'fields;
+                    }
+                }
+                3264 => {
+                    self.field_name8 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "FieldName8",
+                                )
+                        })?;
+                    if r.eat_tag(&[200, 25]) {
+                        tag = 3272;
+                        continue 'fields;
+                    }
+                }
+                3272 => {
+                    self.field_name9 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field_Name9",
+                                )
+                        })?;
+                    if r.eat_tag(&[208, 25]) {
+                        tag = 3280;
+                        continue 'fields;
+                    }
+                }
+                3280 => {
+                    self.field_name10 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "Field_Name10",
+                                )
+                        })?;
+                    if r.eat_tag(&[216, 25]) {
+                        tag = 3288;
+                        continue 'fields;
+                    }
+                }
+                3288 => {
+                    self.field_name11 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "FIELD_NAME11",
+                                )
+                        })?;
+                    if r.eat_tag(&[224, 25]) {
+                        tag = 3296;
+                        continue 'fields;
+                    }
+                }
+                3296 => {
+                    self.field_name12 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "FIELD_name12",
+                                )
+                        })?;
+                    if r.eat_tag(&[232, 25]) {
+                        tag = 3304;
+                        continue 'fields;
+                    }
+                }
+                3304 => {
+                    self.field_name13 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "__field_name13",
+                                )
+                        })?;
+                    if r.eat_tag(&[240, 25]) {
+                        tag = 3312;
+                        continue 'fields;
+                    }
+                }
+                3312 => {
+                    self.field_name14 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "__Field_name14",
+                                )
+                        })?;
+                    if r.eat_tag(&[248, 25]) {
+                        tag = 3320;
+                        continue 'fields;
+                    }
+                }
+                3320 => {
+                    self.field_name15 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field__name15",
+                                )
+                        })?;
+                    if r.eat_tag(&[128, 26]) {
+                        tag = 3328;
+                        continue 'fields;
+                    }
+                }
+                3328 => {
+                    self.field_name16 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field__Name16",
+                                )
+                        })?;
+                    if r.eat_tag(&[136, 26]) {
+                        tag = 3336;
+                        continue 'fields;
+                    }
+                }
+                3336 => {
+                    self.field_name17 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "field_name17__",
+                                )
+                        })?;
+                    if r.eat_tag(&[144, 26]) {
+                        tag = 3344;
+                        continue 'fields;
+                    }
+                }
+                3344 => {
+                    self.field_name18 = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.proto3.TestAllTypesProto3",
+                                    "Field_name18__",
+                                )
+                        })?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.optional_int32 = ::core::default::Default::default();
@@ -11050,7 +12032,18 @@ pub mod test_all_types_proto3 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::rsfast::scalar::Int32::read(r)
@@ -11061,6 +12054,10 @@ pub mod test_all_types_proto3 {
                                         "a",
                                     )
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_message(
@@ -11078,8 +12075,18 @@ pub mod test_all_types_proto3 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::default::Default::default();
@@ -11405,12 +12412,22 @@ impl ::rsfast::Message for ForeignMessage {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.c = ::rsfast::scalar::Int32::read(r)
@@ -11424,8 +12441,18 @@ impl ::rsfast::Message for ForeignMessage {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.c = ::core::default::Default::default();
@@ -11545,6 +12572,7 @@ impl ::rsfast::Message for NullHypothesisProto3 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -11633,6 +12661,7 @@ impl ::rsfast::Message for EnumOnlyProto3 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -33,12 +33,22 @@ impl ::rsfast::Message for ComplexMessage {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.d = ::core::option::Option::Some(
@@ -54,8 +64,18 @@ impl ::rsfast::Message for ComplexMessage {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.d = ::core::option::Option::None;
@@ -1436,7 +1456,16 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.optional_int32 = ::core::option::Option::Some(
@@ -1449,6 +1478,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.optional_int64 = ::core::option::Option::Some(
@@ -1461,6 +1494,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.optional_uint32 = ::core::option::Option::Some(
@@ -1473,6 +1510,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.optional_uint64 = ::core::option::Option::Some(
@@ -1485,6 +1526,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.optional_sint32 = ::core::option::Option::Some(
@@ -1497,6 +1542,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.optional_sint64 = ::core::option::Option::Some(
@@ -1509,6 +1558,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.optional_fixed32 = ::core::option::Option::Some(
@@ -1521,6 +1574,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.optional_fixed64 = ::core::option::Option::Some(
@@ -1533,6 +1590,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.optional_sfixed32 = ::core::option::Option::Some(
@@ -1545,6 +1606,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.optional_sfixed64 = ::core::option::Option::Some(
@@ -1557,6 +1622,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.optional_float = ::core::option::Option::Some(
@@ -1569,6 +1638,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.optional_double = ::core::option::Option::Some(
@@ -1581,6 +1654,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.optional_bool = ::core::option::Option::Some(
@@ -1593,6 +1670,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
@@ -1607,6 +1688,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_string",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(
@@ -1619,6 +1704,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_bytes",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     r.merge_message(
@@ -1633,6 +1722,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_nested_message",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 1]) {
+                        tag = 154;
+                        continue 'fields;
+                    }
                 }
                 154 => {
                     r.merge_message(
@@ -1647,6 +1740,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_foreign_message",
                                 )
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     self.optional_nested_enum = ::core::option::Option::Some(
@@ -1661,6 +1758,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[176, 1]) {
+                        tag = 176;
+                        continue 'fields;
+                    }
                 }
                 176 => {
                     self.optional_foreign_enum = ::core::option::Option::Some(
@@ -1673,6 +1774,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[194, 1]) {
+                        tag = 194;
+                        continue 'fields;
+                    }
                 }
                 194 => {
                     r.merge_string(
@@ -1687,6 +1792,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_string_piece",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 1]) {
+                        tag = 202;
+                        continue 'fields;
+                    }
                 }
                 202 => {
                     r.merge_string(
@@ -1701,6 +1810,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "optional_cord",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 1]) {
+                        tag = 218;
+                        continue 'fields;
+                    }
                 }
                 218 => {
                     r.merge_message(
@@ -1715,6 +1828,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "recursive_message",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 1]) {
+                        tag = 250;
+                        continue 'fields;
+                    }
                 }
                 248 | 250 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -1729,6 +1846,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 1]) {
+                        tag = 250;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 2]) {
+                        tag = 258;
+                        continue 'fields;
+                    }
                 }
                 256 | 258 => {
                     ::rsfast::scalar::Int64::merge_repeated(
@@ -1743,6 +1868,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[130, 2]) {
+                        tag = 258;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 2]) {
+                        tag = 266;
+                        continue 'fields;
+                    }
                 }
                 264 | 266 => {
                     ::rsfast::scalar::Uint32::merge_repeated(
@@ -1757,6 +1890,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[138, 2]) {
+                        tag = 266;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
                 }
                 272 | 274 => {
                     ::rsfast::scalar::Uint64::merge_repeated(
@@ -1771,6 +1912,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
                 }
                 280 | 282 => {
                     ::rsfast::scalar::Sint32::merge_repeated(
@@ -1785,6 +1934,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
                 }
                 288 | 290 => {
                     ::rsfast::scalar::Sint64::merge_repeated(
@@ -1799,6 +1956,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sint64",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
                 }
                 301 | 298 => {
                     ::rsfast::scalar::Fixed32::merge_repeated(
@@ -1813,6 +1978,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_fixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 2]) {
+                        tag = 306;
+                        continue 'fields;
+                    }
                 }
                 305 | 306 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -1827,6 +2000,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_fixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[178, 2]) {
+                        tag = 306;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
                 }
                 317 | 314 => {
                     ::rsfast::scalar::Sfixed32::merge_repeated(
@@ -1841,6 +2022,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sfixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
                 }
                 321 | 322 => {
                     ::rsfast::scalar::Sfixed64::merge_repeated(
@@ -1855,6 +2044,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_sfixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
                 }
                 333 | 330 => {
                     ::rsfast::scalar::Float::merge_repeated(
@@ -1869,6 +2066,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_float",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 2]) {
+                        tag = 338;
+                        continue 'fields;
+                    }
                 }
                 337 | 338 => {
                     ::rsfast::scalar::Double::merge_repeated(
@@ -1883,6 +2088,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_double",
                                 )
                         })?;
+                    if r.eat_tag(&[210, 2]) {
+                        tag = 338;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 2]) {
+                        tag = 346;
+                        continue 'fields;
+                    }
                 }
                 344 | 346 => {
                     ::rsfast::scalar::Bool::merge_repeated(
@@ -1897,6 +2110,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_bool",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 2]) {
+                        tag = 346;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
                 }
                 354 => {
                     self.repeated_string
@@ -1911,6 +2132,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
                 }
                 362 => {
                     self.repeated_bytes
@@ -1925,10 +2154,23 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
                 }
                 386 => {
-                    let mut v = test_all_types_edition2023::NestedMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_nested_message
+                        .push(test_all_types_edition2023::NestedMessage::default());
+                    let v = self
+                        .repeated_nested_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1936,11 +2178,23 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_nested_message",
                                 )
                         })?;
-                    self.repeated_nested_message.push(v);
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
                 }
                 394 => {
-                    let mut v = ForeignMessageEdition2023::default();
-                    r.merge_message(&mut v)
+                    self.repeated_foreign_message
+                        .push(ForeignMessageEdition2023::default());
+                    let v = self
+                        .repeated_foreign_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1948,7 +2202,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_foreign_message",
                                 )
                         })?;
-                    self.repeated_foreign_message.push(v);
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 3]) {
+                        tag = 410;
+                        continue 'fields;
+                    }
                 }
                 408 | 410 => {
                     <::rsfast::scalar::Enum<
@@ -1961,6 +2222,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_nested_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 3]) {
+                        tag = 410;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 3]) {
+                        tag = 418;
+                        continue 'fields;
+                    }
                 }
                 416 | 418 => {
                     <::rsfast::scalar::Enum<
@@ -1973,6 +2242,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     "repeated_foreign_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[162, 3]) {
+                        tag = 418;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
                 }
                 434 => {
                     self.repeated_string_piece
@@ -1987,6 +2264,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
                 }
                 442 => {
                     self.repeated_cord
@@ -2001,390 +2286,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                         )
                                 })?,
                         );
-                }
-                600 | 602 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_int32",
-                                )
-                        })?;
-                }
-                608 | 610 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_int64",
-                                )
-                        })?;
-                }
-                616 | 618 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_uint32",
-                                )
-                        })?;
-                }
-                624 | 626 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_uint64",
-                                )
-                        })?;
-                }
-                632 | 634 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sint32",
-                                )
-                        })?;
-                }
-                640 | 642 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sint64",
-                                )
-                        })?;
-                }
-                653 | 650 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_fixed32",
-                                )
-                        })?;
-                }
-                657 | 658 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_fixed64",
-                                )
-                        })?;
-                }
-                669 | 666 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sfixed32",
-                                )
-                        })?;
-                }
-                673 | 674 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_sfixed64",
-                                )
-                        })?;
-                }
-                685 | 682 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_float",
-                                )
-                        })?;
-                }
-                689 | 690 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_double",
-                                )
-                        })?;
-                }
-                696 | 698 => {
-                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_bool",
-                                )
-                        })?;
-                }
-                704 | 706 => {
-                    <::rsfast::scalar::Enum<
-                        test_all_types_edition2023::NestedEnum,
-                    >>::merge_repeated(r, tag, &mut self.packed_nested_enum)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "packed_nested_enum",
-                                )
-                        })?;
-                }
-                712 | 714 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_int32",
-                                )
-                        })?;
-                }
-                720 | 722 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_int64",
-                                )
-                        })?;
-                }
-                728 | 730 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_uint32",
-                                )
-                        })?;
-                }
-                736 | 738 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_uint64",
-                                )
-                        })?;
-                }
-                744 | 746 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sint32",
-                                )
-                        })?;
-                }
-                752 | 754 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sint64",
-                                )
-                        })?;
-                }
-                765 | 762 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_fixed32",
-                                )
-                        })?;
-                }
-                769 | 770 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_fixed64",
-                                )
-                        })?;
-                }
-                781 | 778 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sfixed32",
-                                )
-                        })?;
-                }
-                785 | 786 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_sfixed64",
-                                )
-                        })?;
-                }
-                797 | 794 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_float",
-                                )
-                        })?;
-                }
-                801 | 802 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_double",
-                                )
-                        })?;
-                }
-                808 | 810 => {
-                    ::rsfast::scalar::Bool::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_bool,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_bool",
-                                )
-                        })?;
-                }
-                816 | 818 => {
-                    <::rsfast::scalar::Enum<
-                        test_all_types_edition2023::NestedEnum,
-                    >>::merge_repeated(r, tag, &mut self.unpacked_nested_enum)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "unpacked_nested_enum",
-                                )
-                        })?;
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
                 }
                 450 => {
                     let payload = r
@@ -2452,6 +2361,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int32_int32.insert(key, value);
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
                 }
                 458 => {
                     let payload = r
@@ -2519,6 +2436,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int64_int64.insert(key, value);
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
                 }
                 466 => {
                     let payload = r
@@ -2586,6 +2511,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_uint32_uint32.insert(key, value);
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
                 }
                 474 => {
                     let payload = r
@@ -2653,6 +2586,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_uint64_uint64.insert(key, value);
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
                 }
                 482 => {
                     let payload = r
@@ -2720,6 +2661,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sint32_sint32.insert(key, value);
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
                 }
                 490 => {
                     let payload = r
@@ -2787,6 +2736,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sint64_sint64.insert(key, value);
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
                 }
                 498 => {
                     let payload = r
@@ -2854,6 +2811,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_fixed32_fixed32.insert(key, value);
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
                 }
                 506 => {
                     let payload = r
@@ -2921,6 +2886,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_fixed64_fixed64.insert(key, value);
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
                 }
                 514 => {
                     let payload = r
@@ -2988,6 +2961,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sfixed32_sfixed32.insert(key, value);
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
                 }
                 522 => {
                     let payload = r
@@ -3055,6 +3036,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_sfixed64_sfixed64.insert(key, value);
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
                 }
                 530 => {
                     let payload = r
@@ -3122,6 +3111,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int32_float.insert(key, value);
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
                 }
                 538 => {
                     let payload = r
@@ -3189,6 +3186,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_int32_double.insert(key, value);
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
                 }
                 546 => {
                     let payload = r
@@ -3256,6 +3261,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_bool_bool.insert(key, value);
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
                 }
                 554 => {
                     let payload = r
@@ -3325,6 +3338,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_string.insert(key, value);
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
                 }
                 562 => {
                     let payload = r
@@ -3394,6 +3415,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_bytes.insert(key, value);
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
                 }
                 570 => {
                     let payload = r
@@ -3463,6 +3492,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_nested_message.insert(key, value);
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
                 }
                 578 => {
                     let payload = r
@@ -3532,6 +3569,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_foreign_message.insert(key, value);
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
                 }
                 586 => {
                     let payload = r
@@ -3604,6 +3649,14 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_nested_enum.insert(key, value);
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
                 }
                 594 => {
                     let payload = r
@@ -3674,36 +3727,622 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                         }
                     }
                     self.map_string_foreign_enum.insert(key, value);
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
                 }
-                1611 => {
-                    r.merge_group(
-                            self
-                                .groupliketype
-                                .get_or_insert_with(::core::default::Default::default),
-                            201,
+                600 | 602 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "groupliketype",
+                                    "packed_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
                 }
-                1619 => {
-                    r.merge_group(
-                            self
-                                .delimited_field
-                                .get_or_insert_with(::core::default::Default::default),
-                            202,
+                608 | 610 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.editions.TestAllTypesEdition2023",
-                                    "delimited_field",
+                                    "packed_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
+                }
+                616 | 618 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_uint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
+                }
+                624 | 626 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_uint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
+                }
+                632 | 634 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                }
+                640 | 642 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                }
+                653 | 650 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_fixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                }
+                657 | 658 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_fixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                }
+                669 | 666 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sfixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                }
+                673 | 674 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_sfixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                }
+                685 | 682 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_float,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_float",
+                                )
+                        })?;
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                }
+                689 | 690 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_double,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_double",
+                                )
+                        })?;
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                }
+                696 | 698 => {
+                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                }
+                704 | 706 => {
+                    <::rsfast::scalar::Enum<
+                        test_all_types_edition2023::NestedEnum,
+                    >>::merge_repeated(r, tag, &mut self.packed_nested_enum)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "packed_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                }
+                712 | 714 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_int32",
+                                )
+                        })?;
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                }
+                720 | 722 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_int64",
+                                )
+                        })?;
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                }
+                728 | 730 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_uint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                }
+                736 | 738 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_uint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                }
+                744 | 746 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                }
+                752 | 754 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                }
+                765 | 762 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_fixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                }
+                769 | 770 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_fixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                }
+                781 | 778 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sfixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                }
+                785 | 786 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_sfixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                }
+                797 | 794 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_float,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_float",
+                                )
+                        })?;
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                }
+                801 | 802 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_double,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_double",
+                                )
+                        })?;
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                }
+                808 | 810 => {
+                    ::rsfast::scalar::Bool::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_bool,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                }
+                816 | 818 => {
+                    <::rsfast::scalar::Enum<
+                        test_all_types_edition2023::NestedEnum,
+                    >>::merge_repeated(r, tag, &mut self.unpacked_nested_enum)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "unpacked_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[248, 6]) {
+                        tag = 888;
+                        continue 'fields;
+                    }
                 }
                 888 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3718,6 +4357,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[130, 7]) {
+                        tag = 898;
+                        continue 'fields;
+                    }
                 }
                 898 => {
                     match &mut self.oneof_field {
@@ -3750,6 +4393,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             );
                         }
                     }
+                    if r.eat_tag(&[138, 7]) {
+                        tag = 906;
+                        continue 'fields;
+                    }
                 }
                 906 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3765,6 +4412,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[146, 7]) {
+                        tag = 914;
+                        continue 'fields;
+                    }
                 }
                 914 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3780,6 +4431,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[152, 7]) {
+                        tag = 920;
+                        continue 'fields;
+                    }
                 }
                 920 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3794,6 +4449,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[160, 7]) {
+                        tag = 928;
+                        continue 'fields;
+                    }
                 }
                 928 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3808,6 +4467,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[173, 7]) {
+                        tag = 941;
+                        continue 'fields;
+                    }
                 }
                 941 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3822,6 +4485,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[177, 7]) {
+                        tag = 945;
+                        continue 'fields;
+                    }
                 }
                 945 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3836,6 +4503,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[184, 7]) {
+                        tag = 952;
+                        continue 'fields;
+                    }
                 }
                 952 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -3852,11 +4523,59 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[203, 12]) {
+                        tag = 1611;
+                        continue 'fields;
+                    }
+                }
+                1611 => {
+                    r.merge_group(
+                            self
+                                .groupliketype
+                                .get_or_insert_with(::core::default::Default::default),
+                            201,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "groupliketype",
+                                )
+                        })?;
+                    if r.eat_tag(&[211, 12]) {
+                        tag = 1619;
+                        continue 'fields;
+                    }
+                }
+                1619 => {
+                    r.merge_group(
+                            self
+                                .delimited_field
+                                .get_or_insert_with(::core::default::Default::default),
+                            202,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.editions.TestAllTypesEdition2023",
+                                    "delimited_field",
+                                )
+                        })?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.optional_int32 = ::core::option::Option::None;
@@ -8130,7 +8849,18 @@ pub mod test_all_types_edition2023 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -8143,6 +8873,10 @@ pub mod test_all_types_edition2023 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_message(
@@ -8160,8 +8894,18 @@ pub mod test_all_types_edition2023 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -8350,12 +9094,24 @@ pub mod test_all_types_edition2023 {
                 w.put_slice(&[208, 12]);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     1616 => {
                         self.group_int32 = ::core::option::Option::Some(
@@ -8368,6 +9124,10 @@ pub mod test_all_types_edition2023 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[216, 12]) {
+                            tag = 1624;
+                            continue 'fields;
+                        }
                     }
                     1624 => {
                         self.group_uint32 = ::core::option::Option::Some(
@@ -8383,8 +9143,18 @@ pub mod test_all_types_edition2023 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.group_int32 = ::core::option::Option::None;
@@ -8636,12 +9406,22 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.c = ::core::option::Option::Some(
@@ -8657,8 +9437,18 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.c = ::core::option::Option::None;
@@ -8790,12 +9580,22 @@ impl ::rsfast::Message for GroupLikeType {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.c = ::core::option::Option::Some(
@@ -8811,8 +9611,18 @@ impl ::rsfast::Message for GroupLikeType {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.c = ::core::option::Option::None;

@@ -1654,7 +1654,16 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.optional_int32 = ::core::option::Option::Some(
@@ -1667,6 +1676,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.optional_int64 = ::core::option::Option::Some(
@@ -1679,6 +1692,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.optional_uint32 = ::core::option::Option::Some(
@@ -1691,6 +1708,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.optional_uint64 = ::core::option::Option::Some(
@@ -1703,6 +1724,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.optional_sint32 = ::core::option::Option::Some(
@@ -1715,6 +1740,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.optional_sint64 = ::core::option::Option::Some(
@@ -1727,6 +1756,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.optional_fixed32 = ::core::option::Option::Some(
@@ -1739,6 +1772,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.optional_fixed64 = ::core::option::Option::Some(
@@ -1751,6 +1788,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.optional_sfixed32 = ::core::option::Option::Some(
@@ -1763,6 +1804,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.optional_sfixed64 = ::core::option::Option::Some(
@@ -1775,6 +1820,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.optional_float = ::core::option::Option::Some(
@@ -1787,6 +1836,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.optional_double = ::core::option::Option::Some(
@@ -1799,6 +1852,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.optional_bool = ::core::option::Option::Some(
@@ -1811,6 +1868,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
@@ -1825,6 +1886,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "optional_string",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(
@@ -1837,6 +1902,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "optional_bytes",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     r.merge_message(
@@ -1851,6 +1920,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "optional_nested_message",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 1]) {
+                        tag = 154;
+                        continue 'fields;
+                    }
                 }
                 154 => {
                     r.merge_message(
@@ -1865,6 +1938,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "optional_foreign_message",
                                 )
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     match ::rsfast::enums::read_closed::<
@@ -1889,6 +1966,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             )
                         }
                     }
+                    if r.eat_tag(&[176, 1]) {
+                        tag = 176;
+                        continue 'fields;
+                    }
                 }
                 176 => {
                     match ::rsfast::enums::read_closed::<ForeignEnumProto2>(r)
@@ -1911,6 +1992,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             )
                         }
                     }
+                    if r.eat_tag(&[194, 1]) {
+                        tag = 194;
+                        continue 'fields;
+                    }
                 }
                 194 => {
                     r.merge_string(
@@ -1925,6 +2010,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "optional_string_piece",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 1]) {
+                        tag = 202;
+                        continue 'fields;
+                    }
                 }
                 202 => {
                     r.merge_string(
@@ -1939,6 +2028,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "optional_cord",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 1]) {
+                        tag = 218;
+                        continue 'fields;
+                    }
                 }
                 218 => {
                     r.merge_message(
@@ -1953,6 +2046,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "recursive_message",
                                 )
                         })?;
+                    if r.eat_tag(&[248, 1]) {
+                        tag = 248;
+                        continue 'fields;
+                    }
                 }
                 248 | 250 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -1967,6 +2064,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[248, 1]) {
+                        tag = 248;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[128, 2]) {
+                        tag = 256;
+                        continue 'fields;
+                    }
                 }
                 256 | 258 => {
                     ::rsfast::scalar::Int64::merge_repeated(
@@ -1981,6 +2086,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[128, 2]) {
+                        tag = 256;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[136, 2]) {
+                        tag = 264;
+                        continue 'fields;
+                    }
                 }
                 264 | 266 => {
                     ::rsfast::scalar::Uint32::merge_repeated(
@@ -1995,6 +2108,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[136, 2]) {
+                        tag = 264;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[144, 2]) {
+                        tag = 272;
+                        continue 'fields;
+                    }
                 }
                 272 | 274 => {
                     ::rsfast::scalar::Uint64::merge_repeated(
@@ -2009,6 +2130,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[144, 2]) {
+                        tag = 272;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[152, 2]) {
+                        tag = 280;
+                        continue 'fields;
+                    }
                 }
                 280 | 282 => {
                     ::rsfast::scalar::Sint32::merge_repeated(
@@ -2023,6 +2152,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[152, 2]) {
+                        tag = 280;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[160, 2]) {
+                        tag = 288;
+                        continue 'fields;
+                    }
                 }
                 288 | 290 => {
                     ::rsfast::scalar::Sint64::merge_repeated(
@@ -2037,6 +2174,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_sint64",
                                 )
                         })?;
+                    if r.eat_tag(&[160, 2]) {
+                        tag = 288;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[173, 2]) {
+                        tag = 301;
+                        continue 'fields;
+                    }
                 }
                 301 | 298 => {
                     ::rsfast::scalar::Fixed32::merge_repeated(
@@ -2051,6 +2196,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_fixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[173, 2]) {
+                        tag = 301;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[177, 2]) {
+                        tag = 305;
+                        continue 'fields;
+                    }
                 }
                 305 | 306 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -2065,6 +2218,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_fixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[177, 2]) {
+                        tag = 305;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[189, 2]) {
+                        tag = 317;
+                        continue 'fields;
+                    }
                 }
                 317 | 314 => {
                     ::rsfast::scalar::Sfixed32::merge_repeated(
@@ -2079,6 +2240,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_sfixed32",
                                 )
                         })?;
+                    if r.eat_tag(&[189, 2]) {
+                        tag = 317;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[193, 2]) {
+                        tag = 321;
+                        continue 'fields;
+                    }
                 }
                 321 | 322 => {
                     ::rsfast::scalar::Sfixed64::merge_repeated(
@@ -2093,6 +2262,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_sfixed64",
                                 )
                         })?;
+                    if r.eat_tag(&[193, 2]) {
+                        tag = 321;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[205, 2]) {
+                        tag = 333;
+                        continue 'fields;
+                    }
                 }
                 333 | 330 => {
                     ::rsfast::scalar::Float::merge_repeated(
@@ -2107,6 +2284,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_float",
                                 )
                         })?;
+                    if r.eat_tag(&[205, 2]) {
+                        tag = 333;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[209, 2]) {
+                        tag = 337;
+                        continue 'fields;
+                    }
                 }
                 337 | 338 => {
                     ::rsfast::scalar::Double::merge_repeated(
@@ -2121,6 +2306,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_double",
                                 )
                         })?;
+                    if r.eat_tag(&[209, 2]) {
+                        tag = 337;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[216, 2]) {
+                        tag = 344;
+                        continue 'fields;
+                    }
                 }
                 344 | 346 => {
                     ::rsfast::scalar::Bool::merge_repeated(
@@ -2135,6 +2328,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_bool",
                                 )
                         })?;
+                    if r.eat_tag(&[216, 2]) {
+                        tag = 344;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
                 }
                 354 => {
                     self.repeated_string
@@ -2149,6 +2350,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
                 }
                 362 => {
                     self.repeated_bytes
@@ -2163,10 +2372,23 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
                 }
                 386 => {
-                    let mut v = test_all_types_proto2::NestedMessage::default();
-                    r.merge_message(&mut v)
+                    self.repeated_nested_message
+                        .push(test_all_types_proto2::NestedMessage::default());
+                    let v = self
+                        .repeated_nested_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2174,11 +2396,22 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_nested_message",
                                 )
                         })?;
-                    self.repeated_nested_message.push(v);
+                    if r.eat_tag(&[130, 3]) {
+                        tag = 386;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
                 }
                 394 => {
-                    let mut v = ForeignMessageProto2::default();
-                    r.merge_message(&mut v)
+                    self.repeated_foreign_message.push(ForeignMessageProto2::default());
+                    let v = self
+                        .repeated_foreign_message
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2186,7 +2419,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_foreign_message",
                                 )
                         })?;
-                    self.repeated_foreign_message.push(v);
+                    if r.eat_tag(&[138, 3]) {
+                        tag = 394;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[152, 3]) {
+                        tag = 408;
+                        continue 'fields;
+                    }
                 }
                 408 | 410 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -2202,6 +2442,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_nested_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[152, 3]) {
+                        tag = 408;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[160, 3]) {
+                        tag = 416;
+                        continue 'fields;
+                    }
                 }
                 416 | 418 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -2217,6 +2465,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     "repeated_foreign_enum",
                                 )
                         })?;
+                    if r.eat_tag(&[160, 3]) {
+                        tag = 416;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
                 }
                 434 => {
                     self.repeated_string_piece
@@ -2231,6 +2487,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[178, 3]) {
+                        tag = 434;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
                 }
                 442 => {
                     self.repeated_cord
@@ -2245,396 +2509,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                         )
                                 })?,
                         );
-                }
-                600 | 602 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_int32",
-                                )
-                        })?;
-                }
-                608 | 610 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_int64",
-                                )
-                        })?;
-                }
-                616 | 618 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_uint32",
-                                )
-                        })?;
-                }
-                624 | 626 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_uint64",
-                                )
-                        })?;
-                }
-                632 | 634 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_sint32",
-                                )
-                        })?;
-                }
-                640 | 642 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_sint64",
-                                )
-                        })?;
-                }
-                653 | 650 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_fixed32",
-                                )
-                        })?;
-                }
-                657 | 658 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_fixed64",
-                                )
-                        })?;
-                }
-                669 | 666 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_sfixed32",
-                                )
-                        })?;
-                }
-                673 | 674 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_sfixed64",
-                                )
-                        })?;
-                }
-                685 | 682 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_float",
-                                )
-                        })?;
-                }
-                689 | 690 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.packed_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_double",
-                                )
-                        })?;
-                }
-                696 | 698 => {
-                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_bool",
-                                )
-                        })?;
-                }
-                704 | 706 => {
-                    ::rsfast::enums::merge_repeated_closed(
-                            r,
-                            tag,
-                            &mut self.packed_nested_enum,
-                            ::core::option::Option::Some(&mut self.unknown_fields),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "packed_nested_enum",
-                                )
-                        })?;
-                }
-                712 | 714 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_int32",
-                                )
-                        })?;
-                }
-                720 | 722 => {
-                    ::rsfast::scalar::Int64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_int64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_int64",
-                                )
-                        })?;
-                }
-                728 | 730 => {
-                    ::rsfast::scalar::Uint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_uint32",
-                                )
-                        })?;
-                }
-                736 | 738 => {
-                    ::rsfast::scalar::Uint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_uint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_uint64",
-                                )
-                        })?;
-                }
-                744 | 746 => {
-                    ::rsfast::scalar::Sint32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_sint32",
-                                )
-                        })?;
-                }
-                752 | 754 => {
-                    ::rsfast::scalar::Sint64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sint64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_sint64",
-                                )
-                        })?;
-                }
-                765 | 762 => {
-                    ::rsfast::scalar::Fixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_fixed32",
-                                )
-                        })?;
-                }
-                769 | 770 => {
-                    ::rsfast::scalar::Fixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_fixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_fixed64",
-                                )
-                        })?;
-                }
-                781 | 778 => {
-                    ::rsfast::scalar::Sfixed32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed32,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_sfixed32",
-                                )
-                        })?;
-                }
-                785 | 786 => {
-                    ::rsfast::scalar::Sfixed64::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_sfixed64,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_sfixed64",
-                                )
-                        })?;
-                }
-                797 | 794 => {
-                    ::rsfast::scalar::Float::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_float,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_float",
-                                )
-                        })?;
-                }
-                801 | 802 => {
-                    ::rsfast::scalar::Double::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_double,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_double",
-                                )
-                        })?;
-                }
-                808 | 810 => {
-                    ::rsfast::scalar::Bool::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.unpacked_bool,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_bool",
-                                )
-                        })?;
-                }
-                816 | 818 => {
-                    ::rsfast::enums::merge_repeated_closed(
-                            r,
-                            tag,
-                            &mut self.unpacked_nested_enum,
-                            ::core::option::Option::Some(&mut self.unknown_fields),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "unpacked_nested_enum",
-                                )
-                        })?;
+                    if r.eat_tag(&[186, 3]) {
+                        tag = 442;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
                 }
                 450 => {
                     let payload = r
@@ -2702,6 +2584,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_int32_int32.insert(key, value);
+                    if r.eat_tag(&[194, 3]) {
+                        tag = 450;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
                 }
                 458 => {
                     let payload = r
@@ -2769,6 +2659,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_int64_int64.insert(key, value);
+                    if r.eat_tag(&[202, 3]) {
+                        tag = 458;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
                 }
                 466 => {
                     let payload = r
@@ -2836,6 +2734,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_uint32_uint32.insert(key, value);
+                    if r.eat_tag(&[210, 3]) {
+                        tag = 466;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
                 }
                 474 => {
                     let payload = r
@@ -2903,6 +2809,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_uint64_uint64.insert(key, value);
+                    if r.eat_tag(&[218, 3]) {
+                        tag = 474;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
                 }
                 482 => {
                     let payload = r
@@ -2970,6 +2884,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_sint32_sint32.insert(key, value);
+                    if r.eat_tag(&[226, 3]) {
+                        tag = 482;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
                 }
                 490 => {
                     let payload = r
@@ -3037,6 +2959,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_sint64_sint64.insert(key, value);
+                    if r.eat_tag(&[234, 3]) {
+                        tag = 490;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
                 }
                 498 => {
                     let payload = r
@@ -3104,6 +3034,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_fixed32_fixed32.insert(key, value);
+                    if r.eat_tag(&[242, 3]) {
+                        tag = 498;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
                 }
                 506 => {
                     let payload = r
@@ -3171,6 +3109,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_fixed64_fixed64.insert(key, value);
+                    if r.eat_tag(&[250, 3]) {
+                        tag = 506;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
                 }
                 514 => {
                     let payload = r
@@ -3238,6 +3184,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_sfixed32_sfixed32.insert(key, value);
+                    if r.eat_tag(&[130, 4]) {
+                        tag = 514;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
+                    }
                 }
                 522 => {
                     let payload = r
@@ -3305,73 +3259,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_sfixed64_sfixed64.insert(key, value);
-                }
-                834 => {
-                    let payload = r
-                        .read_bytes()
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "map_int32_bool",
-                                )
-                        })?;
-                    let entry = &mut r
-                        .nested(payload)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "map_int32_bool",
-                                )
-                        })?;
-                    let mut key: i32 = ::core::default::Default::default();
-                    let mut value: bool = ::core::default::Default::default();
-                    while let ::core::option::Option::Some(entry_tag) = entry
-                        .next_tag(0)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "map_int32_bool",
-                                )
-                        })?
-                    {
-                        match entry_tag {
-                            8 => {
-                                key = ::rsfast::scalar::Int32::read(entry)
-                                    .map_err(|e| {
-                                        e
-                                            .in_field(
-                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                                "map_int32_bool",
-                                            )
-                                    })?;
-                            }
-                            16 => {
-                                value = ::rsfast::scalar::Bool::read(entry)
-                                    .map_err(|e| {
-                                        e
-                                            .in_field(
-                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                                "map_int32_bool",
-                                            )
-                                    })?;
-                            }
-                            _ => {
-                                entry
-                                    .discard_field(entry_tag)
-                                    .map_err(|e| {
-                                        e
-                                            .in_field(
-                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                                "map_int32_bool",
-                                            )
-                                    })?
-                            }
-                        }
+                    if r.eat_tag(&[138, 4]) {
+                        tag = 522;
+                        continue 'fields;
                     }
-                    self.map_int32_bool.insert(key, value);
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
                 }
                 530 => {
                     let payload = r
@@ -3439,6 +3334,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_int32_float.insert(key, value);
+                    if r.eat_tag(&[146, 4]) {
+                        tag = 530;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
+                    }
                 }
                 538 => {
                     let payload = r
@@ -3506,74 +3409,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_int32_double.insert(key, value);
-                }
-                826 => {
-                    let payload = r
-                        .read_bytes()
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "map_int32_nested_message",
-                                )
-                        })?;
-                    let entry = &mut r
-                        .nested(payload)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "map_int32_nested_message",
-                                )
-                        })?;
-                    let mut key: i32 = ::core::default::Default::default();
-                    let mut value: test_all_types_proto2::NestedMessage = ::core::default::Default::default();
-                    while let ::core::option::Option::Some(entry_tag) = entry
-                        .next_tag(0)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "map_int32_nested_message",
-                                )
-                        })?
-                    {
-                        match entry_tag {
-                            8 => {
-                                key = ::rsfast::scalar::Int32::read(entry)
-                                    .map_err(|e| {
-                                        e
-                                            .in_field(
-                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                                "map_int32_nested_message",
-                                            )
-                                    })?;
-                            }
-                            18 => {
-                                entry
-                                    .merge_message(&mut value)
-                                    .map_err(|e| {
-                                        e
-                                            .in_field(
-                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                                "map_int32_nested_message",
-                                            )
-                                    })?;
-                            }
-                            _ => {
-                                entry
-                                    .discard_field(entry_tag)
-                                    .map_err(|e| {
-                                        e
-                                            .in_field(
-                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                                "map_int32_nested_message",
-                                            )
-                                    })?
-                            }
-                        }
+                    if r.eat_tag(&[154, 4]) {
+                        tag = 538;
+                        continue 'fields;
                     }
-                    self.map_int32_nested_message.insert(key, value);
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
                 }
                 546 => {
                     let payload = r
@@ -3641,6 +3484,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_bool_bool.insert(key, value);
+                    if r.eat_tag(&[162, 4]) {
+                        tag = 546;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
                 }
                 554 => {
                     let payload = r
@@ -3710,6 +3561,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_string_string.insert(key, value);
+                    if r.eat_tag(&[170, 4]) {
+                        tag = 554;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
                 }
                 562 => {
                     let payload = r
@@ -3779,6 +3638,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_string_bytes.insert(key, value);
+                    if r.eat_tag(&[178, 4]) {
+                        tag = 562;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
                 }
                 570 => {
                     let payload = r
@@ -3848,6 +3715,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_string_nested_message.insert(key, value);
+                    if r.eat_tag(&[186, 4]) {
+                        tag = 570;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
                 }
                 578 => {
                     let payload = r
@@ -3917,6 +3792,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         }
                     }
                     self.map_string_foreign_message.insert(key, value);
+                    if r.eat_tag(&[194, 4]) {
+                        tag = 578;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
                 }
                 586 => {
                     let payload = r
@@ -3995,6 +3878,14 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                         self.unknown_fields.push_len_delimited(73, payload);
                     } else {
                         self.map_string_nested_enum.insert(key, value);
+                    }
+                    if r.eat_tag(&[202, 4]) {
+                        tag = 586;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
                     }
                 }
                 594 => {
@@ -4075,448 +3966,779 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     } else {
                         self.map_string_foreign_enum.insert(key, value);
                     }
+                    if r.eat_tag(&[210, 4]) {
+                        tag = 594;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
                 }
-                1611 => {
-                    r.merge_group(
-                            self
-                                .data
-                                .get_or_insert_with(::core::default::Default::default),
-                            201,
+                600 | 602 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "data",
+                                    "packed_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 4]) {
+                        tag = 602;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
                 }
-                1635 => {
-                    r.merge_group(
-                            self
-                                .multiwordgroupfield
-                                .get_or_insert_with(::core::default::Default::default),
-                            204,
+                608 | 610 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_int64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "multiwordgroupfield",
+                                    "packed_int64",
                                 )
                         })?;
+                    if r.eat_tag(&[226, 4]) {
+                        tag = 610;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
                 }
-                1928 => {
-                    self.default_int32 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_int32",
-                                    )
-                            })?,
-                    );
-                }
-                1936 => {
-                    self.default_int64 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int64::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_int64",
-                                    )
-                            })?,
-                    );
-                }
-                1944 => {
-                    self.default_uint32 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Uint32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_uint32",
-                                    )
-                            })?,
-                    );
-                }
-                1952 => {
-                    self.default_uint64 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Uint64::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_uint64",
-                                    )
-                            })?,
-                    );
-                }
-                1960 => {
-                    self.default_sint32 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Sint32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_sint32",
-                                    )
-                            })?,
-                    );
-                }
-                1968 => {
-                    self.default_sint64 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Sint64::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_sint64",
-                                    )
-                            })?,
-                    );
-                }
-                1981 => {
-                    self.default_fixed32 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Fixed32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_fixed32",
-                                    )
-                            })?,
-                    );
-                }
-                1985 => {
-                    self.default_fixed64 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Fixed64::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_fixed64",
-                                    )
-                            })?,
-                    );
-                }
-                1997 => {
-                    self.default_sfixed32 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Sfixed32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_sfixed32",
-                                    )
-                            })?,
-                    );
-                }
-                2001 => {
-                    self.default_sfixed64 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Sfixed64::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_sfixed64",
-                                    )
-                            })?,
-                    );
-                }
-                2013 => {
-                    self.default_float = ::core::option::Option::Some(
-                        ::rsfast::scalar::Float::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_float",
-                                    )
-                            })?,
-                    );
-                }
-                2017 => {
-                    self.default_double = ::core::option::Option::Some(
-                        ::rsfast::scalar::Double::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_double",
-                                    )
-                            })?,
-                    );
-                }
-                2024 => {
-                    self.default_bool = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "default_bool",
-                                    )
-                            })?,
-                    );
-                }
-                2034 => {
-                    r.merge_string(
-                            self
-                                .default_string
-                                .get_or_insert_with(::std::string::String::new),
+                616 | 618 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "default_string",
+                                    "packed_uint32",
                                 )
                         })?;
+                    if r.eat_tag(&[234, 4]) {
+                        tag = 618;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
                 }
-                2042 => {
-                    r.merge_bytes(
-                            self.default_bytes.get_or_insert_with(::std::vec::Vec::new),
+                624 | 626 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_uint64,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "default_bytes",
+                                    "packed_uint64",
                                 )
                         })?;
+                    if r.eat_tag(&[242, 4]) {
+                        tag = 626;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
                 }
-                3208 => {
-                    self.fieldname1 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "fieldname1",
-                                    )
-                            })?,
-                    );
-                }
-                3216 => {
-                    self.field_name2 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field_name2",
-                                    )
-                            })?,
-                    );
-                }
-                3224 => {
-                    self.field_name3 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "_field_name3",
-                                    )
-                            })?,
-                    );
-                }
-                3232 => {
-                    self.field_name4 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field__name4_",
-                                    )
-                            })?,
-                    );
-                }
-                3240 => {
-                    self.field0name5 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field0name5",
-                                    )
-                            })?,
-                    );
-                }
-                3248 => {
-                    self.field_0_name6 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field_0_name6",
-                                    )
-                            })?,
-                    );
-                }
-                3256 => {
-                    self.field_name7 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "fieldName7",
-                                    )
-                            })?,
-                    );
-                }
-                3264 => {
-                    self.field_name8 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "FieldName8",
-                                    )
-                            })?,
-                    );
-                }
-                3272 => {
-                    self.field_name9 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field_Name9",
-                                    )
-                            })?,
-                    );
-                }
-                3280 => {
-                    self.field_name10 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "Field_Name10",
-                                    )
-                            })?,
-                    );
-                }
-                3288 => {
-                    self.field_name11 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "FIELD_NAME11",
-                                    )
-                            })?,
-                    );
-                }
-                3296 => {
-                    self.field_name12 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "FIELD_name12",
-                                    )
-                            })?,
-                    );
-                }
-                3304 => {
-                    self.field_name13 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "__field_name13",
-                                    )
-                            })?,
-                    );
-                }
-                3312 => {
-                    self.field_name14 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "__Field_name14",
-                                    )
-                            })?,
-                    );
-                }
-                3320 => {
-                    self.field_name15 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field__name15",
-                                    )
-                            })?,
-                    );
-                }
-                3328 => {
-                    self.field_name16 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field__Name16",
-                                    )
-                            })?,
-                    );
-                }
-                3336 => {
-                    self.field_name17 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "field_name17__",
-                                    )
-                            })?,
-                    );
-                }
-                3344 => {
-                    self.field_name18 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Int32::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                        "Field_name18__",
-                                    )
-                            })?,
-                    );
-                }
-                4002 => {
-                    r.merge_message(
-                            self
-                                .message_set_correct
-                                .get_or_insert_with(::core::default::Default::default),
+                632 | 634 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint32,
                         )
                         .map_err(|e| {
                             e
                                 .in_field(
                                     "protobuf_test_messages.proto2.TestAllTypesProto2",
-                                    "message_set_correct",
+                                    "packed_sint32",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 4]) {
+                        tag = 634;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                }
+                640 | 642 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_sint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[130, 5]) {
+                        tag = 642;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                }
+                653 | 650 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_fixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[138, 5]) {
+                        tag = 650;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                }
+                657 | 658 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_fixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_fixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[146, 5]) {
+                        tag = 658;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                }
+                669 | 666 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_sfixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[154, 5]) {
+                        tag = 666;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                }
+                673 | 674 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_sfixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_sfixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[162, 5]) {
+                        tag = 674;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                }
+                685 | 682 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_float,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_float",
+                                )
+                        })?;
+                    if r.eat_tag(&[170, 5]) {
+                        tag = 682;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                }
+                689 | 690 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.packed_double,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_double",
+                                )
+                        })?;
+                    if r.eat_tag(&[178, 5]) {
+                        tag = 690;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                }
+                696 | 698 => {
+                    ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 5]) {
+                        tag = 698;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                }
+                704 | 706 => {
+                    ::rsfast::enums::merge_repeated_closed(
+                            r,
+                            tag,
+                            &mut self.packed_nested_enum,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "packed_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[194, 5]) {
+                        tag = 706;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                }
+                712 | 714 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_int32",
+                                )
+                        })?;
+                    if r.eat_tag(&[200, 5]) {
+                        tag = 712;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                }
+                720 | 722 => {
+                    ::rsfast::scalar::Int64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_int64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_int64",
+                                )
+                        })?;
+                    if r.eat_tag(&[208, 5]) {
+                        tag = 720;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                }
+                728 | 730 => {
+                    ::rsfast::scalar::Uint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_uint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[216, 5]) {
+                        tag = 728;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                }
+                736 | 738 => {
+                    ::rsfast::scalar::Uint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_uint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_uint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[224, 5]) {
+                        tag = 736;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                }
+                744 | 746 => {
+                    ::rsfast::scalar::Sint32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_sint32",
+                                )
+                        })?;
+                    if r.eat_tag(&[232, 5]) {
+                        tag = 744;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                }
+                752 | 754 => {
+                    ::rsfast::scalar::Sint64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sint64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_sint64",
+                                )
+                        })?;
+                    if r.eat_tag(&[240, 5]) {
+                        tag = 752;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                }
+                765 | 762 => {
+                    ::rsfast::scalar::Fixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_fixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[253, 5]) {
+                        tag = 765;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                }
+                769 | 770 => {
+                    ::rsfast::scalar::Fixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_fixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_fixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[129, 6]) {
+                        tag = 769;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                }
+                781 | 778 => {
+                    ::rsfast::scalar::Sfixed32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed32,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_sfixed32",
+                                )
+                        })?;
+                    if r.eat_tag(&[141, 6]) {
+                        tag = 781;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                }
+                785 | 786 => {
+                    ::rsfast::scalar::Sfixed64::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_sfixed64,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_sfixed64",
+                                )
+                        })?;
+                    if r.eat_tag(&[145, 6]) {
+                        tag = 785;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                }
+                797 | 794 => {
+                    ::rsfast::scalar::Float::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_float,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_float",
+                                )
+                        })?;
+                    if r.eat_tag(&[157, 6]) {
+                        tag = 797;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                }
+                801 | 802 => {
+                    ::rsfast::scalar::Double::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_double,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_double",
+                                )
+                        })?;
+                    if r.eat_tag(&[161, 6]) {
+                        tag = 801;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                }
+                808 | 810 => {
+                    ::rsfast::scalar::Bool::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.unpacked_bool,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_bool",
+                                )
+                        })?;
+                    if r.eat_tag(&[168, 6]) {
+                        tag = 808;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                }
+                816 | 818 => {
+                    ::rsfast::enums::merge_repeated_closed(
+                            r,
+                            tag,
+                            &mut self.unpacked_nested_enum,
+                            ::core::option::Option::Some(&mut self.unknown_fields),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "unpacked_nested_enum",
+                                )
+                        })?;
+                    if r.eat_tag(&[176, 6]) {
+                        tag = 816;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[186, 6]) {
+                        tag = 826;
+                        continue 'fields;
+                    }
+                }
+                826 => {
+                    let payload = r
+                        .read_bytes()
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "map_int32_nested_message",
+                                )
+                        })?;
+                    let entry = &mut r
+                        .nested(payload)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "map_int32_nested_message",
+                                )
+                        })?;
+                    let mut key: i32 = ::core::default::Default::default();
+                    let mut value: test_all_types_proto2::NestedMessage = ::core::default::Default::default();
+                    while let ::core::option::Option::Some(entry_tag) = entry
+                        .next_tag(0)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "map_int32_nested_message",
+                                )
+                        })?
+                    {
+                        match entry_tag {
+                            8 => {
+                                key = ::rsfast::scalar::Int32::read(entry)
+                                    .map_err(|e| {
+                                        e
+                                            .in_field(
+                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                                "map_int32_nested_message",
+                                            )
+                                    })?;
+                            }
+                            18 => {
+                                entry
+                                    .merge_message(&mut value)
+                                    .map_err(|e| {
+                                        e
+                                            .in_field(
+                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                                "map_int32_nested_message",
+                                            )
+                                    })?;
+                            }
+                            _ => {
+                                entry
+                                    .discard_field(entry_tag)
+                                    .map_err(|e| {
+                                        e
+                                            .in_field(
+                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                                "map_int32_nested_message",
+                                            )
+                                    })?
+                            }
+                        }
+                    }
+                    self.map_int32_nested_message.insert(key, value);
+                    if r.eat_tag(&[186, 6]) {
+                        tag = 826;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[194, 6]) {
+                        tag = 834;
+                        continue 'fields;
+                    }
+                }
+                834 => {
+                    let payload = r
+                        .read_bytes()
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "map_int32_bool",
+                                )
+                        })?;
+                    let entry = &mut r
+                        .nested(payload)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "map_int32_bool",
+                                )
+                        })?;
+                    let mut key: i32 = ::core::default::Default::default();
+                    let mut value: bool = ::core::default::Default::default();
+                    while let ::core::option::Option::Some(entry_tag) = entry
+                        .next_tag(0)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "map_int32_bool",
+                                )
+                        })?
+                    {
+                        match entry_tag {
+                            8 => {
+                                key = ::rsfast::scalar::Int32::read(entry)
+                                    .map_err(|e| {
+                                        e
+                                            .in_field(
+                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                                "map_int32_bool",
+                                            )
+                                    })?;
+                            }
+                            16 => {
+                                value = ::rsfast::scalar::Bool::read(entry)
+                                    .map_err(|e| {
+                                        e
+                                            .in_field(
+                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                                "map_int32_bool",
+                                            )
+                                    })?;
+                            }
+                            _ => {
+                                entry
+                                    .discard_field(entry_tag)
+                                    .map_err(|e| {
+                                        e
+                                            .in_field(
+                                                "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                                "map_int32_bool",
+                                            )
+                                    })?
+                            }
+                        }
+                    }
+                    self.map_int32_bool.insert(key, value);
+                    if r.eat_tag(&[194, 6]) {
+                        tag = 834;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[248, 6]) {
+                        tag = 888;
+                        continue 'fields;
+                    }
                 }
                 888 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4531,6 +4753,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[130, 7]) {
+                        tag = 898;
+                        continue 'fields;
+                    }
                 }
                 898 => {
                     match &mut self.oneof_field {
@@ -4563,6 +4789,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             );
                         }
                     }
+                    if r.eat_tag(&[138, 7]) {
+                        tag = 906;
+                        continue 'fields;
+                    }
                 }
                 906 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4578,6 +4808,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[146, 7]) {
+                        tag = 914;
+                        continue 'fields;
+                    }
                 }
                 914 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4593,6 +4827,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[152, 7]) {
+                        tag = 920;
+                        continue 'fields;
+                    }
                 }
                 920 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4607,6 +4845,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[160, 7]) {
+                        tag = 928;
+                        continue 'fields;
+                    }
                 }
                 928 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4621,6 +4863,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[173, 7]) {
+                        tag = 941;
+                        continue 'fields;
+                    }
                 }
                 941 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4635,6 +4881,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[177, 7]) {
+                        tag = 945;
+                        continue 'fields;
+                    }
                 }
                 945 => {
                     self.oneof_field = ::core::option::Option::Some(
@@ -4649,6 +4899,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                 })?,
                         ),
                     );
+                    if r.eat_tag(&[184, 7]) {
+                        tag = 952;
+                        continue 'fields;
+                    }
                 }
                 952 => {
                     match ::rsfast::enums::read_closed::<
@@ -4675,11 +4929,607 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             )
                         }
                     }
+                    if r.eat_tag(&[203, 12]) {
+                        tag = 1611;
+                        continue 'fields;
+                    }
+                }
+                1611 => {
+                    r.merge_group(
+                            self
+                                .data
+                                .get_or_insert_with(::core::default::Default::default),
+                            201,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "data",
+                                )
+                        })?;
+                    if r.eat_tag(&[227, 12]) {
+                        tag = 1635;
+                        continue 'fields;
+                    }
+                }
+                1635 => {
+                    r.merge_group(
+                            self
+                                .multiwordgroupfield
+                                .get_or_insert_with(::core::default::Default::default),
+                            204,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "multiwordgroupfield",
+                                )
+                        })?;
+                    if r.eat_tag(&[136, 15]) {
+                        tag = 1928;
+                        continue 'fields;
+                    }
+                }
+                1928 => {
+                    self.default_int32 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_int32",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[144, 15]) {
+                        tag = 1936;
+                        continue 'fields;
+                    }
+                }
+                1936 => {
+                    self.default_int64 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int64::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_int64",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[152, 15]) {
+                        tag = 1944;
+                        continue 'fields;
+                    }
+                }
+                1944 => {
+                    self.default_uint32 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Uint32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_uint32",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[160, 15]) {
+                        tag = 1952;
+                        continue 'fields;
+                    }
+                }
+                1952 => {
+                    self.default_uint64 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Uint64::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_uint64",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[168, 15]) {
+                        tag = 1960;
+                        continue 'fields;
+                    }
+                }
+                1960 => {
+                    self.default_sint32 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Sint32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_sint32",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[176, 15]) {
+                        tag = 1968;
+                        continue 'fields;
+                    }
+                }
+                1968 => {
+                    self.default_sint64 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Sint64::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_sint64",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[189, 15]) {
+                        tag = 1981;
+                        continue 'fields;
+                    }
+                }
+                1981 => {
+                    self.default_fixed32 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Fixed32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_fixed32",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[193, 15]) {
+                        tag = 1985;
+                        continue 'fields;
+                    }
+                }
+                1985 => {
+                    self.default_fixed64 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Fixed64::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_fixed64",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[205, 15]) {
+                        tag = 1997;
+                        continue 'fields;
+                    }
+                }
+                1997 => {
+                    self.default_sfixed32 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Sfixed32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_sfixed32",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[209, 15]) {
+                        tag = 2001;
+                        continue 'fields;
+                    }
+                }
+                2001 => {
+                    self.default_sfixed64 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Sfixed64::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_sfixed64",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[221, 15]) {
+                        tag = 2013;
+                        continue 'fields;
+                    }
+                }
+                2013 => {
+                    self.default_float = ::core::option::Option::Some(
+                        ::rsfast::scalar::Float::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_float",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[225, 15]) {
+                        tag = 2017;
+                        continue 'fields;
+                    }
+                }
+                2017 => {
+                    self.default_double = ::core::option::Option::Some(
+                        ::rsfast::scalar::Double::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_double",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[232, 15]) {
+                        tag = 2024;
+                        continue 'fields;
+                    }
+                }
+                2024 => {
+                    self.default_bool = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "default_bool",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[242, 15]) {
+                        tag = 2034;
+                        continue 'fields;
+                    }
+                }
+                2034 => {
+                    r.merge_string(
+                            self
+                                .default_string
+                                .get_or_insert_with(::std::string::String::new),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "default_string",
+                                )
+                        })?;
+                    if r.eat_tag(&[250, 15]) {
+                        tag = 2042;
+                        continue 'fields;
+                    }
+                }
+                2042 => {
+                    r.merge_bytes(
+                            self.default_bytes.get_or_insert_with(::std::vec::Vec::new),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "default_bytes",
+                                )
+                        })?;
+                    if r.eat_tag(&[136, 25]) {
+                        tag = 3208;
+                        continue 'fields;
+                    }
+                }
+                3208 => {
+                    self.fieldname1 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "fieldname1",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[144, 25]) {
+                        tag = 3216;
+                        continue 'fields;
+                    }
+                }
+                3216 => {
+                    self.field_name2 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field_name2",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[152, 25]) {
+                        tag = 3224;
+                        continue 'fields;
+                    }
+                }
+                3224 => {
+                    self.field_name3 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "_field_name3",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[160, 25]) {
+                        tag = 3232;
+                        continue 'fields;
+                    }
+                }
+                3232 => {
+                    self.field_name4 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field__name4_",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[168, 25]) {
+                        tag = 3240;
+                        continue 'fields;
+                    }
+                }
+                3240 => {
+                    self.field0name5 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field0name5",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[176, 25]) {
+                        tag = 3248;
+                        continue 'fields;
+                    }
+                }
+                3248 => {
+                    self.field_0_name6 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field_0_name6",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[184, 25]) {
+                        tag = 3256;
+                        continue 'fields;
+                    }
+                }
+                3256 => {
+                    self.field_name7 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "fieldName7",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[192, 25]) {
+                        tag = 3264;
+                        continue 'fields;
+                    }
+                }
+                3264 => {
+                    self.field_name8 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "FieldName8",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[200, 25]) {
+                        tag = 3272;
+                        continue 'fields;
+                    }
+                }
+                3272 => {
+                    self.field_name9 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field_Name9",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[208, 25]) {
+                        tag = 3280;
+                        continue 'fields;
+                    }
+                }
+                3280 => {
+                    self.field_name10 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "Field_Name10",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[216, 25]) {
+                        tag = 3288;
+                        continue 'fields;
+                    }
+                }
+                3288 => {
+                    self.field_name11 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "FIELD_NAME11",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[224, 25]) {
+                        tag = 3296;
+                        continue 'fields;
+                    }
+                }
+                3296 => {
+                    self.field_name12 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "FIELD_name12",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[232, 25]) {
+                        tag = 3304;
+                        continue 'fields;
+                    }
+                }
+                3304 => {
+                    self.field_name13 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "__field_name13",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[240, 25]) {
+                        tag = 3312;
+                        continue 'fields;
+                    }
+                }
+                3312 => {
+                    self.field_name14 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "__Field_name14",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[248, 25]) {
+                        tag = 3320;
+                        continue 'fields;
+                    }
+                }
+                3320 => {
+                    self.field_name15 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field__name15",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[128, 26]) {
+                        tag = 3328;
+                        continue 'fields;
+                    }
+                }
+                3328 => {
+                    self.field_name16 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field__Name16",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[136, 26]) {
+                        tag = 3336;
+                        continue 'fields;
+                    }
+                }
+                3336 => {
+                    self.field_name17 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "field_name17__",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[144, 26]) {
+                        tag = 3344;
+                        continue 'fields;
+                    }
+                }
+                3344 => {
+                    self.field_name18 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Int32::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                        "Field_name18__",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[162, 31]) {
+                        tag = 4002;
+                        continue 'fields;
+                    }
+                }
+                4002 => {
+                    r.merge_message(
+                            self
+                                .message_set_correct
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "protobuf_test_messages.proto2.TestAllTypesProto2",
+                                    "message_set_correct",
+                                )
+                        })?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.optional_int32 = ::core::option::Option::None;
@@ -10178,7 +11028,18 @@ pub mod test_all_types_proto2 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -10191,6 +11052,10 @@ pub mod test_all_types_proto2 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_message(
@@ -10208,8 +11073,18 @@ pub mod test_all_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -10396,12 +11271,24 @@ pub mod test_all_types_proto2 {
                 w.put_slice(&[208, 12]);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     1616 => {
                         self.group_int32 = ::core::option::Option::Some(
@@ -10414,6 +11301,10 @@ pub mod test_all_types_proto2 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[216, 12]) {
+                            tag = 1624;
+                            continue 'fields;
+                        }
                     }
                     1624 => {
                         self.group_uint32 = ::core::option::Option::Some(
@@ -10429,8 +11320,18 @@ pub mod test_all_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.group_int32 = ::core::option::Option::None;
@@ -10610,12 +11511,24 @@ pub mod test_all_types_proto2 {
                 w.put_slice(&[232, 12]);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     1640 => {
                         self.group_int32 = ::core::option::Option::Some(
@@ -10628,6 +11541,10 @@ pub mod test_all_types_proto2 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[240, 12]) {
+                            tag = 1648;
+                            continue 'fields;
+                        }
                     }
                     1648 => {
                         self.group_uint32 = ::core::option::Option::Some(
@@ -10643,8 +11560,18 @@ pub mod test_all_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.group_int32 = ::core::option::Option::None;
@@ -10797,6 +11724,7 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -10932,7 +11860,18 @@ pub mod test_all_types_proto2 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     202 => {
                         r.merge_string(
@@ -10948,8 +11887,18 @@ pub mod test_all_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.str = ::core::option::Option::None;
@@ -11081,12 +12030,24 @@ pub mod test_all_types_proto2 {
                 w.put_u8(72);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     72 => {
                         self.i = ::core::option::Option::Some(
@@ -11102,8 +12063,18 @@ pub mod test_all_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.i = ::core::option::Option::None;
@@ -11246,7 +12217,18 @@ pub mod test_all_types_proto2 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.oneof_field = ::core::option::Option::Some(
@@ -11261,6 +12243,10 @@ pub mod test_all_types_proto2 {
                                     })?,
                             ),
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.oneof_field = ::core::option::Option::Some(
@@ -11278,8 +12264,18 @@ pub mod test_all_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.oneof_field = ::core::option::Option::None;
@@ -11581,12 +12577,22 @@ impl ::rsfast::Message for ForeignMessageProto2 {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.c = ::core::option::Option::Some(
@@ -11602,8 +12608,18 @@ impl ::rsfast::Message for ForeignMessageProto2 {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.c = ::core::option::Option::None;
@@ -11748,12 +12764,22 @@ impl ::rsfast::Message for GroupField {
             w.put_slice(&[208, 7]);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 976 => {
                     self.group_int32 = ::core::option::Option::Some(
@@ -11766,6 +12792,10 @@ impl ::rsfast::Message for GroupField {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[216, 7]) {
+                        tag = 984;
+                        continue 'fields;
+                    }
                 }
                 984 => {
                     self.group_uint32 = ::core::option::Option::Some(
@@ -11781,8 +12811,18 @@ impl ::rsfast::Message for GroupField {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.group_int32 = ::core::option::Option::None;
@@ -12000,7 +13040,16 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8008 => {
                     self.optional_int32 = ::core::option::Option::Some(
@@ -12013,6 +13062,10 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[210, 62]) {
+                        tag = 8018;
+                        continue 'fields;
+                    }
                 }
                 8018 => {
                     r.merge_string(
@@ -12027,6 +13080,10 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
                                     "optional_string",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 62]) {
+                        tag = 8026;
+                        continue 'fields;
+                    }
                 }
                 8026 => {
                     r.merge_message(
@@ -12041,6 +13098,10 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
                                     "nested_message",
                                 )
                         })?;
+                    if r.eat_tag(&[227, 62]) {
+                        tag = 8035;
+                        continue 'fields;
+                    }
                 }
                 8035 => {
                     r.merge_group(
@@ -12056,6 +13117,10 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
                                     "optionalgroup",
                                 )
                         })?;
+                    if r.eat_tag(&[240, 62]) {
+                        tag = 8048;
+                        continue 'fields;
+                    }
                 }
                 8048 => {
                     self.optional_bool = ::core::option::Option::Some(
@@ -12068,6 +13133,10 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[152, 63]) {
+                        tag = 8088;
+                        continue 'fields;
+                    }
                 }
                 8088 | 8090 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -12082,11 +13151,25 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
                                     "repeated_int32",
                                 )
                         })?;
+                    if r.eat_tag(&[152, 63]) {
+                        tag = 8088;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.optional_int32 = ::core::option::Option::None;
@@ -12413,12 +13496,24 @@ pub mod unknown_to_test_all_types {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -12434,8 +13529,18 @@ pub mod unknown_to_test_all_types {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -12553,6 +13658,7 @@ impl ::rsfast::Message for NullHypothesisProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -12641,6 +13747,7 @@ impl ::rsfast::Message for EnumOnlyProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -12813,7 +13920,16 @@ impl ::rsfast::Message for OneStringProto2 {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -12829,8 +13945,18 @@ impl ::rsfast::Message for OneStringProto2 {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.data = ::core::option::Option::None;
@@ -12988,7 +14114,16 @@ impl ::rsfast::Message for ProtoWithKeywords {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.inline = ::core::option::Option::Some(
@@ -13001,6 +14136,10 @@ impl ::rsfast::Message for ProtoWithKeywords {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -13013,6 +14152,10 @@ impl ::rsfast::Message for ProtoWithKeywords {
                                     "concept",
                                 )
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.requires
@@ -13027,11 +14170,25 @@ impl ::rsfast::Message for ProtoWithKeywords {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.inline = ::core::option::Option::None;
@@ -13719,7 +14876,16 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.required_int32 = ::core::option::Option::Some(
@@ -13732,6 +14898,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.required_int64 = ::core::option::Option::Some(
@@ -13744,6 +14914,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.required_uint32 = ::core::option::Option::Some(
@@ -13756,6 +14930,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.required_uint64 = ::core::option::Option::Some(
@@ -13768,6 +14946,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.required_sint32 = ::core::option::Option::Some(
@@ -13780,6 +14962,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.required_sint64 = ::core::option::Option::Some(
@@ -13792,6 +14978,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.required_fixed32 = ::core::option::Option::Some(
@@ -13804,6 +14994,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.required_fixed64 = ::core::option::Option::Some(
@@ -13816,6 +15010,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.required_sfixed32 = ::core::option::Option::Some(
@@ -13828,6 +15026,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.required_sfixed64 = ::core::option::Option::Some(
@@ -13840,6 +15042,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.required_float = ::core::option::Option::Some(
@@ -13852,6 +15058,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.required_double = ::core::option::Option::Some(
@@ -13864,6 +15074,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.required_bool = ::core::option::Option::Some(
@@ -13876,6 +15090,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
@@ -13890,6 +15108,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "required_string",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(
@@ -13902,6 +15124,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "required_bytes",
                                 )
                         })?;
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     r.merge_message(
@@ -13916,6 +15142,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "required_nested_message",
                                 )
                         })?;
+                    if r.eat_tag(&[154, 1]) {
+                        tag = 154;
+                        continue 'fields;
+                    }
                 }
                 154 => {
                     r.merge_message(
@@ -13930,6 +15160,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "required_foreign_message",
                                 )
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     match ::rsfast::enums::read_closed::<
@@ -13954,6 +15188,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                             )
                         }
                     }
+                    if r.eat_tag(&[176, 1]) {
+                        tag = 176;
+                        continue 'fields;
+                    }
                 }
                 176 => {
                     match ::rsfast::enums::read_closed::<ForeignEnumProto2>(r)
@@ -13976,6 +15214,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                             )
                         }
                     }
+                    if r.eat_tag(&[194, 1]) {
+                        tag = 194;
+                        continue 'fields;
+                    }
                 }
                 194 => {
                     r.merge_string(
@@ -13990,6 +15232,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "required_string_piece",
                                 )
                         })?;
+                    if r.eat_tag(&[202, 1]) {
+                        tag = 202;
+                        continue 'fields;
+                    }
                 }
                 202 => {
                     r.merge_string(
@@ -14004,6 +15250,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "required_cord",
                                 )
                         })?;
+                    if r.eat_tag(&[218, 1]) {
+                        tag = 218;
+                        continue 'fields;
+                    }
                 }
                 218 => {
                     r.merge_message(
@@ -14018,6 +15268,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "recursive_message",
                                 )
                         })?;
+                    if r.eat_tag(&[226, 1]) {
+                        tag = 226;
+                        continue 'fields;
+                    }
                 }
                 226 => {
                     r.merge_message(
@@ -14032,6 +15286,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "optional_recursive_message",
                                 )
                         })?;
+                    if r.eat_tag(&[203, 12]) {
+                        tag = 1611;
+                        continue 'fields;
+                    }
                 }
                 1611 => {
                     r.merge_group(
@@ -14047,6 +15305,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "data",
                                 )
                         })?;
+                    if r.eat_tag(&[136, 15]) {
+                        tag = 1928;
+                        continue 'fields;
+                    }
                 }
                 1928 => {
                     self.default_int32 = ::core::option::Option::Some(
@@ -14059,6 +15321,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[144, 15]) {
+                        tag = 1936;
+                        continue 'fields;
+                    }
                 }
                 1936 => {
                     self.default_int64 = ::core::option::Option::Some(
@@ -14071,6 +15337,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[152, 15]) {
+                        tag = 1944;
+                        continue 'fields;
+                    }
                 }
                 1944 => {
                     self.default_uint32 = ::core::option::Option::Some(
@@ -14083,6 +15353,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[160, 15]) {
+                        tag = 1952;
+                        continue 'fields;
+                    }
                 }
                 1952 => {
                     self.default_uint64 = ::core::option::Option::Some(
@@ -14095,6 +15369,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[168, 15]) {
+                        tag = 1960;
+                        continue 'fields;
+                    }
                 }
                 1960 => {
                     self.default_sint32 = ::core::option::Option::Some(
@@ -14107,6 +15385,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[176, 15]) {
+                        tag = 1968;
+                        continue 'fields;
+                    }
                 }
                 1968 => {
                     self.default_sint64 = ::core::option::Option::Some(
@@ -14119,6 +15401,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[189, 15]) {
+                        tag = 1981;
+                        continue 'fields;
+                    }
                 }
                 1981 => {
                     self.default_fixed32 = ::core::option::Option::Some(
@@ -14131,6 +15417,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[193, 15]) {
+                        tag = 1985;
+                        continue 'fields;
+                    }
                 }
                 1985 => {
                     self.default_fixed64 = ::core::option::Option::Some(
@@ -14143,6 +15433,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[205, 15]) {
+                        tag = 1997;
+                        continue 'fields;
+                    }
                 }
                 1997 => {
                     self.default_sfixed32 = ::core::option::Option::Some(
@@ -14155,6 +15449,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[209, 15]) {
+                        tag = 2001;
+                        continue 'fields;
+                    }
                 }
                 2001 => {
                     self.default_sfixed64 = ::core::option::Option::Some(
@@ -14167,6 +15465,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[221, 15]) {
+                        tag = 2013;
+                        continue 'fields;
+                    }
                 }
                 2013 => {
                     self.default_float = ::core::option::Option::Some(
@@ -14179,6 +15481,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[225, 15]) {
+                        tag = 2017;
+                        continue 'fields;
+                    }
                 }
                 2017 => {
                     self.default_double = ::core::option::Option::Some(
@@ -14191,6 +15497,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[232, 15]) {
+                        tag = 2024;
+                        continue 'fields;
+                    }
                 }
                 2024 => {
                     self.default_bool = ::core::option::Option::Some(
@@ -14203,6 +15513,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[242, 15]) {
+                        tag = 2034;
+                        continue 'fields;
+                    }
                 }
                 2034 => {
                     r.merge_string(
@@ -14217,6 +15531,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                                     "default_string",
                                 )
                         })?;
+                    if r.eat_tag(&[250, 15]) {
+                        tag = 2042;
+                        continue 'fields;
+                    }
                 }
                 2042 => {
                     r.merge_bytes(
@@ -14232,8 +15550,18 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.required_int32 = ::core::option::Option::None;
@@ -16221,7 +17549,18 @@ pub mod test_all_required_types_proto2 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -16234,6 +17573,10 @@ pub mod test_all_required_types_proto2 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_message(
@@ -16248,6 +17591,10 @@ pub mod test_all_required_types_proto2 {
                                         "corecursive",
                                     )
                             })?;
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_message(
@@ -16265,8 +17612,18 @@ pub mod test_all_required_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -16552,12 +17909,24 @@ pub mod test_all_required_types_proto2 {
                 w.put_slice(&[208, 12]);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     1616 => {
                         self.group_int32 = ::core::option::Option::Some(
@@ -16570,6 +17939,10 @@ pub mod test_all_required_types_proto2 {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[216, 12]) {
+                            tag = 1624;
+                            continue 'fields;
+                        }
                     }
                     1624 => {
                         self.group_uint32 = ::core::option::Option::Some(
@@ -16585,8 +17958,18 @@ pub mod test_all_required_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.group_int32 = ::core::option::Option::None;
@@ -16766,6 +18149,7 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -16901,7 +18285,18 @@ pub mod test_all_required_types_proto2 {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     202 => {
                         r.merge_string(
@@ -16917,8 +18312,18 @@ pub mod test_all_required_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.str = ::core::option::Option::None;
@@ -17066,12 +18471,24 @@ pub mod test_all_required_types_proto2 {
                 w.put_u8(72);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     72 => {
                         self.i = ::core::option::Option::Some(
@@ -17087,8 +18504,18 @@ pub mod test_all_required_types_proto2 {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.i = ::core::option::Option::None;
@@ -17340,7 +18767,16 @@ impl ::rsfast::Message for TestLargeOneof {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     match &mut self.large_oneof {
@@ -17370,6 +18806,10 @@ impl ::rsfast::Message for TestLargeOneof {
                                 test_large_oneof::LargeOneof::A1(v),
                             );
                         }
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
                     }
                 }
                 18 => {
@@ -17401,6 +18841,10 @@ impl ::rsfast::Message for TestLargeOneof {
                             );
                         }
                     }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     match &mut self.large_oneof {
@@ -17431,6 +18875,10 @@ impl ::rsfast::Message for TestLargeOneof {
                             );
                         }
                     }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     match &mut self.large_oneof {
@@ -17460,6 +18908,10 @@ impl ::rsfast::Message for TestLargeOneof {
                                 test_large_oneof::LargeOneof::A4(v),
                             );
                         }
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
                     }
                 }
                 42 => {
@@ -17494,8 +18946,18 @@ impl ::rsfast::Message for TestLargeOneof {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.large_oneof = ::core::option::Option::None;
@@ -17866,6 +19328,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -17954,6 +19417,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -18042,6 +19506,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -18130,6 +19595,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -18218,6 +19684,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

@@ -80,7 +80,16 @@ impl ::rsfast::Message for Version {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.major = ::core::option::Option::Some(
@@ -89,6 +98,10 @@ impl ::rsfast::Message for Version {
                                 e.in_field("google.protobuf.compiler.Version", "major")
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.minor = ::core::option::Option::Some(
@@ -97,6 +110,10 @@ impl ::rsfast::Message for Version {
                                 e.in_field("google.protobuf.compiler.Version", "minor")
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.patch = ::core::option::Option::Some(
@@ -105,6 +122,10 @@ impl ::rsfast::Message for Version {
                                 e.in_field("google.protobuf.compiler.Version", "patch")
                             })?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_string(
@@ -116,8 +137,18 @@ impl ::rsfast::Message for Version {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.major = ::core::option::Option::None;
@@ -225,7 +256,16 @@ impl ::rsfast::Message for CodeGeneratorRequest {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     self.file_to_generate
@@ -240,6 +280,14 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -252,30 +300,10 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                     "parameter",
                                 )
                         })?;
-                }
-                122 => {
-                    let mut v = super::FileDescriptorProto::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.compiler.CodeGeneratorRequest",
-                                    "proto_file",
-                                )
-                        })?;
-                    self.proto_file.push(v);
-                }
-                138 => {
-                    let mut v = super::FileDescriptorProto::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.compiler.CodeGeneratorRequest",
-                                    "source_file_descriptors",
-                                )
-                        })?;
-                    self.source_file_descriptors.push(v);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -290,11 +318,65 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                                     "compiler_version",
                                 )
                         })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                }
+                122 => {
+                    self.proto_file.push(super::FileDescriptorProto::default());
+                    let v = self.proto_file.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.compiler.CodeGeneratorRequest",
+                                    "proto_file",
+                                )
+                        })?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
+                }
+                138 => {
+                    self.source_file_descriptors
+                        .push(super::FileDescriptorProto::default());
+                    let v = self
+                        .source_file_descriptors
+                        .last_mut()
+                        .expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.compiler.CodeGeneratorRequest",
+                                    "source_file_descriptors",
+                                )
+                        })?;
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.file_to_generate.clear();
@@ -432,7 +514,16 @@ impl ::rsfast::Message for CodeGeneratorResponse {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -445,6 +536,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     "error",
                                 )
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.supported_features = ::core::option::Option::Some(
@@ -457,6 +552,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.minimum_edition = ::core::option::Option::Some(
@@ -469,6 +568,10 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.maximum_edition = ::core::option::Option::Some(
@@ -481,10 +584,15 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
-                    let mut v = code_generator_response::File::default();
-                    r.merge_message(&mut v)
+                    self.file.push(code_generator_response::File::default());
+                    let v = self.file.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -492,12 +600,25 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                                     "file",
                                 )
                         })?;
-                    self.file.push(v);
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.error = ::core::option::Option::None;
@@ -638,7 +759,18 @@ pub mod code_generator_response {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     10 => {
                         r.merge_string(
@@ -651,6 +783,10 @@ pub mod code_generator_response {
                                         "name",
                                     )
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(
@@ -665,6 +801,10 @@ pub mod code_generator_response {
                                         "insertion_point",
                                     )
                             })?;
+                        if r.eat_tag(&[122]) {
+                            tag = 122;
+                            continue 'fields;
+                        }
                     }
                     122 => {
                         r.merge_string(
@@ -677,6 +817,10 @@ pub mod code_generator_response {
                                         "content",
                                     )
                             })?;
+                        if r.eat_tag(&[130, 1]) {
+                            tag = 130;
+                            continue 'fields;
+                        }
                     }
                     130 => {
                         r.merge_message(
@@ -694,8 +838,18 @@ pub mod code_generator_response {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.name = ::core::option::Option::None;

@@ -33,20 +33,43 @@ impl ::rsfast::Message for FileDescriptorSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
-                    let mut v = FileDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.file.push(FileDescriptorProto::default());
+                    let v = self.file.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorSet", "file")
                         })?;
-                    self.file.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.file.clear();
@@ -244,7 +267,16 @@ impl ::rsfast::Message for FileDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -253,6 +285,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -261,6 +297,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "package")
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.dependency
@@ -275,52 +315,19 @@ impl ::rsfast::Message for FileDescriptorProto {
                                         )
                                 })?,
                         );
-                }
-                80 | 82 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.public_dependency,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.FileDescriptorProto",
-                                    "public_dependency",
-                                )
-                        })?;
-                }
-                88 | 90 => {
-                    ::rsfast::scalar::Int32::merge_repeated(
-                            r,
-                            tag,
-                            &mut self.weak_dependency,
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.FileDescriptorProto",
-                                    "weak_dependency",
-                                )
-                        })?;
-                }
-                122 => {
-                    self.option_dependency
-                        .push(
-                            r
-                                .read_string()
-                                .map_err(|e| {
-                                    e
-                                        .in_field(
-                                            "google.protobuf.FileDescriptorProto",
-                                            "option_dependency",
-                                        )
-                                })?,
-                        );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
-                    let mut v = DescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.message_type.push(DescriptorProto::default());
+                    let v = self.message_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -328,11 +335,19 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "message_type",
                                 )
                         })?;
-                    self.message_type.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
-                    let mut v = EnumDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.enum_type.push(EnumDescriptorProto::default());
+                    let v = self.enum_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -340,19 +355,35 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "enum_type",
                                 )
                         })?;
-                    self.enum_type.push(v);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
-                    let mut v = ServiceDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.service.push(ServiceDescriptorProto::default());
+                    let v = self.service.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "service")
                         })?;
-                    self.service.push(v);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.extension.push(FieldDescriptorProto::default());
+                    let v = self.extension.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -360,7 +391,14 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "extension",
                                 )
                         })?;
-                    self.extension.push(v);
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_message(
@@ -371,6 +409,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "options")
                         })?;
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     r.merge_message(
@@ -385,6 +427,54 @@ impl ::rsfast::Message for FileDescriptorProto {
                                     "source_code_info",
                                 )
                         })?;
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
+                }
+                80 | 82 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.public_dependency,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.FileDescriptorProto",
+                                    "public_dependency",
+                                )
+                        })?;
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
+                }
+                88 | 90 => {
+                    ::rsfast::scalar::Int32::merge_repeated(
+                            r,
+                            tag,
+                            &mut self.weak_dependency,
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.FileDescriptorProto",
+                                    "weak_dependency",
+                                )
+                        })?;
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     r.merge_string(
@@ -393,6 +483,10 @@ impl ::rsfast::Message for FileDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "syntax")
                         })?;
+                    if r.eat_tag(&[112]) {
+                        tag = 112;
+                        continue 'fields;
+                    }
                 }
                 112 => {
                     match ::rsfast::enums::read_closed::<Edition>(r)
@@ -411,11 +505,43 @@ impl ::rsfast::Message for FileDescriptorProto {
                             )
                         }
                     }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                }
+                122 => {
+                    self.option_dependency
+                        .push(
+                            r
+                                .read_string()
+                                .map_err(|e| {
+                                    e
+                                        .in_field(
+                                            "google.protobuf.FileDescriptorProto",
+                                            "option_dependency",
+                                        )
+                                })?,
+                        );
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -595,7 +721,16 @@ impl ::rsfast::Message for DescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -604,42 +739,64 @@ impl ::rsfast::Message for DescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.field.push(FieldDescriptorProto::default());
+                    let v = self.field.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "field")
                         })?;
-                    self.field.push(v);
-                }
-                50 => {
-                    let mut v = FieldDescriptorProto::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e.in_field("google.protobuf.DescriptorProto", "extension")
-                        })?;
-                    self.extension.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
-                    let mut v = DescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.nested_type.push(DescriptorProto::default());
+                    let v = self.nested_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "nested_type")
                         })?;
-                    self.nested_type.push(v);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
-                    let mut v = EnumDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.enum_type.push(EnumDescriptorProto::default());
+                    let v = self.enum_type.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "enum_type")
                         })?;
-                    self.enum_type.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
-                    let mut v = descriptor_proto::ExtensionRange::default();
-                    r.merge_message(&mut v)
+                    self.extension_range
+                        .push(descriptor_proto::ExtensionRange::default());
+                    let v = self.extension_range.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -647,15 +804,30 @@ impl ::rsfast::Message for DescriptorProto {
                                     "extension_range",
                                 )
                         })?;
-                    self.extension_range.push(v);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
-                66 => {
-                    let mut v = OneofDescriptorProto::default();
-                    r.merge_message(&mut v)
+                50 => {
+                    self.extension.push(FieldDescriptorProto::default());
+                    let v = self.extension.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
-                            e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
+                            e.in_field("google.protobuf.DescriptorProto", "extension")
                         })?;
-                    self.oneof_decl.push(v);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -666,10 +838,31 @@ impl ::rsfast::Message for DescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "options")
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                }
+                66 => {
+                    self.oneof_decl.push(OneofDescriptorProto::default());
+                    let v = self.oneof_decl.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
+                        })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
-                    let mut v = descriptor_proto::ReservedRange::default();
-                    r.merge_message(&mut v)
+                    self.reserved_range.push(descriptor_proto::ReservedRange::default());
+                    let v = self.reserved_range.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -677,7 +870,14 @@ impl ::rsfast::Message for DescriptorProto {
                                     "reserved_range",
                                 )
                         })?;
-                    self.reserved_range.push(v);
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     self.reserved_name
@@ -692,6 +892,14 @@ impl ::rsfast::Message for DescriptorProto {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
                 }
                 88 => {
                     match ::rsfast::enums::read_closed::<SymbolVisibility>(r)
@@ -713,8 +921,18 @@ impl ::rsfast::Message for DescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -838,7 +1056,18 @@ pub mod descriptor_proto {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.start = ::core::option::Option::Some(
@@ -851,6 +1080,10 @@ pub mod descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.end = ::core::option::Option::Some(
@@ -863,6 +1096,10 @@ pub mod descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_message(
@@ -880,8 +1117,18 @@ pub mod descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.start = ::core::option::Option::None;
@@ -956,12 +1203,24 @@ pub mod descriptor_proto {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.start = ::core::option::Option::Some(
@@ -974,6 +1233,10 @@ pub mod descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.end = ::core::option::Option::Some(
@@ -989,8 +1252,18 @@ pub mod descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.start = ::core::option::Option::None;
@@ -1076,23 +1349,22 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
-            match tag {
-                7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.ExtensionRangeOptions",
-                                    "uninterpreted_option",
-                                )
-                        })?;
-                    self.uninterpreted_option.push(v);
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
                 }
+            }
+            t => t,
+        };
+        'fields: loop {
+            match tag {
                 18 => {
-                    let mut v = extension_range_options::Declaration::default();
-                    r.merge_message(&mut v)
+                    self.declaration
+                        .push(extension_range_options::Declaration::default());
+                    let v = self.declaration.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1100,21 +1372,14 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                                     "declaration",
                                 )
                         })?;
-                    self.declaration.push(v);
-                }
-                402 => {
-                    r.merge_message(
-                            self
-                                .features
-                                .get_or_insert_with(::core::default::Default::default),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.ExtensionRangeOptions",
-                                    "features",
-                                )
-                        })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     match ::rsfast::enums::read_closed::<
@@ -1139,11 +1404,59 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[146, 3]) {
+                        tag = 402;
+                        continue 'fields;
+                    }
+                }
+                402 => {
+                    r.merge_message(
+                            self
+                                .features
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.ExtensionRangeOptions",
+                                    "features",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
+                }
+                7994 => {
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.ExtensionRangeOptions",
+                                    "uninterpreted_option",
+                                )
+                        })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.uninterpreted_option.clear();
@@ -1280,7 +1593,18 @@ pub mod extension_range_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.number = ::core::option::Option::Some(
@@ -1293,6 +1617,10 @@ pub mod extension_range_options {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(
@@ -1307,6 +1635,10 @@ pub mod extension_range_options {
                                         "full_name",
                                     )
                             })?;
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -1319,6 +1651,10 @@ pub mod extension_range_options {
                                         "type",
                                     )
                             })?;
+                        if r.eat_tag(&[40]) {
+                            tag = 40;
+                            continue 'fields;
+                        }
                     }
                     40 => {
                         self.reserved = ::core::option::Option::Some(
@@ -1331,6 +1667,10 @@ pub mod extension_range_options {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[48]) {
+                            tag = 48;
+                            continue 'fields;
+                        }
                     }
                     48 => {
                         self.repeated = ::core::option::Option::Some(
@@ -1346,8 +1686,18 @@ pub mod extension_range_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.number = ::core::option::Option::None;
@@ -1622,7 +1972,16 @@ impl ::rsfast::Message for FieldDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -1631,6 +1990,26 @@ impl ::rsfast::Message for FieldDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                }
+                18 => {
+                    r.merge_string(
+                            self.extendee.get_or_insert_with(::std::string::String::new),
+                        )
+                        .map_err(|e| {
+                            e
+                                .in_field(
+                                    "google.protobuf.FieldDescriptorProto",
+                                    "extendee",
+                                )
+                        })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.number = ::core::option::Option::Some(
@@ -1639,6 +2018,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                 e.in_field("google.protobuf.FieldDescriptorProto", "number")
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     match ::rsfast::enums::read_closed::<
@@ -1659,6 +2042,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                             )
                         }
                     }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     match ::rsfast::enums::read_closed::<field_descriptor_proto::Type>(r)
@@ -1677,6 +2064,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                             )
                         }
                     }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     r.merge_string(
@@ -1689,18 +2080,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     "type_name",
                                 )
                         })?;
-                }
-                18 => {
-                    r.merge_string(
-                            self.extendee.get_or_insert_with(::std::string::String::new),
-                        )
-                        .map_err(|e| {
-                            e
-                                .in_field(
-                                    "google.protobuf.FieldDescriptorProto",
-                                    "extendee",
-                                )
-                        })?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_string(
@@ -1715,6 +2098,24 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     "default_value",
                                 )
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                }
+                66 => {
+                    r.merge_message(
+                            self
+                                .options
+                                .get_or_insert_with(::core::default::Default::default),
+                        )
+                        .map_err(|e| {
+                            e.in_field("google.protobuf.FieldDescriptorProto", "options")
+                        })?;
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     self.oneof_index = ::core::option::Option::Some(
@@ -1727,6 +2128,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     r.merge_string(
@@ -1739,16 +2144,10 @@ impl ::rsfast::Message for FieldDescriptorProto {
                                     "json_name",
                                 )
                         })?;
-                }
-                66 => {
-                    r.merge_message(
-                            self
-                                .options
-                                .get_or_insert_with(::core::default::Default::default),
-                        )
-                        .map_err(|e| {
-                            e.in_field("google.protobuf.FieldDescriptorProto", "options")
-                        })?;
+                    if r.eat_tag(&[136, 1]) {
+                        tag = 136;
+                        continue 'fields;
+                    }
                 }
                 136 => {
                     self.proto3_optional = ::core::option::Option::Some(
@@ -1764,8 +2163,18 @@ impl ::rsfast::Message for FieldDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2019,7 +2428,16 @@ impl ::rsfast::Message for OneofDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2028,6 +2446,10 @@ impl ::rsfast::Message for OneofDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.OneofDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
@@ -2041,8 +2463,18 @@ impl ::rsfast::Message for OneofDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2149,7 +2581,16 @@ impl ::rsfast::Message for EnumDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2158,14 +2599,26 @@ impl ::rsfast::Message for EnumDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
-                    let mut v = EnumValueDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.value.push(EnumValueDescriptorProto::default());
+                    let v = self.value.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "value")
                         })?;
-                    self.value.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2176,10 +2629,16 @@ impl ::rsfast::Message for EnumDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "options")
                         })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
-                    let mut v = enum_descriptor_proto::EnumReservedRange::default();
-                    r.merge_message(&mut v)
+                    self.reserved_range
+                        .push(enum_descriptor_proto::EnumReservedRange::default());
+                    let v = self.reserved_range.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2187,7 +2646,14 @@ impl ::rsfast::Message for EnumDescriptorProto {
                                     "reserved_range",
                                 )
                         })?;
-                    self.reserved_range.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     self.reserved_name
@@ -2202,6 +2668,14 @@ impl ::rsfast::Message for EnumDescriptorProto {
                                         )
                                 })?,
                         );
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     match ::rsfast::enums::read_closed::<SymbolVisibility>(r)
@@ -2227,8 +2701,18 @@ impl ::rsfast::Message for EnumDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2314,12 +2798,24 @@ pub mod enum_descriptor_proto {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.start = ::core::option::Option::Some(
@@ -2332,6 +2828,10 @@ pub mod enum_descriptor_proto {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.end = ::core::option::Option::Some(
@@ -2347,8 +2847,18 @@ pub mod enum_descriptor_proto {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.start = ::core::option::Option::None;
@@ -2417,7 +2927,16 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2430,6 +2949,10 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                                     "name",
                                 )
                         })?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.number = ::core::option::Option::Some(
@@ -2442,6 +2965,10 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2459,8 +2986,18 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2533,7 +3070,16 @@ impl ::rsfast::Message for ServiceDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2542,10 +3088,15 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.ServiceDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
-                    let mut v = MethodDescriptorProto::default();
-                    r.merge_message(&mut v)
+                    self.method.push(MethodDescriptorProto::default());
+                    let v = self.method.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2553,7 +3104,14 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                                     "method",
                                 )
                         })?;
-                    self.method.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -2571,8 +3129,18 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -2699,7 +3267,16 @@ impl ::rsfast::Message for MethodDescriptorProto {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -2708,6 +3285,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                         .map_err(|e| {
                             e.in_field("google.protobuf.MethodDescriptorProto", "name")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
@@ -2722,6 +3303,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     "input_type",
                                 )
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_string(
@@ -2736,6 +3321,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     "output_type",
                                 )
                         })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_message(
@@ -2750,6 +3339,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     "options",
                                 )
                         })?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.client_streaming = ::core::option::Option::Some(
@@ -2762,6 +3355,10 @@ impl ::rsfast::Message for MethodDescriptorProto {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.server_streaming = ::core::option::Option::Some(
@@ -2777,8 +3374,18 @@ impl ::rsfast::Message for MethodDescriptorProto {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name = ::core::option::Option::None;
@@ -3160,7 +3767,16 @@ impl ::rsfast::Message for FileOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
@@ -3171,6 +3787,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "java_package")
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_string(
@@ -3185,42 +3805,10 @@ impl ::rsfast::Message for FileOptions {
                                     "java_outer_classname",
                                 )
                         })?;
-                }
-                80 => {
-                    self.java_multiple_files = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FileOptions",
-                                        "java_multiple_files",
-                                    )
-                            })?,
-                    );
-                }
-                160 => {
-                    self.java_generate_equals_and_hash = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FileOptions",
-                                        "java_generate_equals_and_hash",
-                                    )
-                            })?,
-                    );
-                }
-                216 => {
-                    self.java_string_check_utf8 = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FileOptions",
-                                        "java_string_check_utf8",
-                                    )
-                            })?,
-                    );
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     match ::rsfast::enums::read_closed::<file_options::OptimizeMode>(r)
@@ -3239,6 +3827,26 @@ impl ::rsfast::Message for FileOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
+                }
+                80 => {
+                    self.java_multiple_files = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FileOptions",
+                                        "java_multiple_files",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 90 => {
                     r.merge_string(
@@ -3249,6 +3857,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "go_package")
                         })?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.cc_generic_services = ::core::option::Option::Some(
@@ -3261,6 +3873,10 @@ impl ::rsfast::Message for FileOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[136, 1]) {
+                        tag = 136;
+                        continue 'fields;
+                    }
                 }
                 136 => {
                     self.java_generic_services = ::core::option::Option::Some(
@@ -3273,6 +3889,10 @@ impl ::rsfast::Message for FileOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[144, 1]) {
+                        tag = 144;
+                        continue 'fields;
+                    }
                 }
                 144 => {
                     self.py_generic_services = ::core::option::Option::Some(
@@ -3285,6 +3905,26 @@ impl ::rsfast::Message for FileOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
+                }
+                160 => {
+                    self.java_generate_equals_and_hash = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FileOptions",
+                                        "java_generate_equals_and_hash",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[184, 1]) {
+                        tag = 184;
+                        continue 'fields;
+                    }
                 }
                 184 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -3293,6 +3933,26 @@ impl ::rsfast::Message for FileOptions {
                                 e.in_field("google.protobuf.FileOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[216, 1]) {
+                        tag = 216;
+                        continue 'fields;
+                    }
+                }
+                216 => {
+                    self.java_string_check_utf8 = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FileOptions",
+                                        "java_string_check_utf8",
+                                    )
+                            })?,
+                    );
+                    if r.eat_tag(&[248, 1]) {
+                        tag = 248;
+                        continue 'fields;
+                    }
                 }
                 248 => {
                     self.cc_enable_arenas = ::core::option::Option::Some(
@@ -3302,6 +3962,10 @@ impl ::rsfast::Message for FileOptions {
                                     .in_field("google.protobuf.FileOptions", "cc_enable_arenas")
                             })?,
                     );
+                    if r.eat_tag(&[162, 2]) {
+                        tag = 290;
+                        continue 'fields;
+                    }
                 }
                 290 => {
                     r.merge_string(
@@ -3316,6 +3980,10 @@ impl ::rsfast::Message for FileOptions {
                                     "objc_class_prefix",
                                 )
                         })?;
+                    if r.eat_tag(&[170, 2]) {
+                        tag = 298;
+                        continue 'fields;
+                    }
                 }
                 298 => {
                     r.merge_string(
@@ -3326,6 +3994,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "csharp_namespace")
                         })?;
+                    if r.eat_tag(&[186, 2]) {
+                        tag = 314;
+                        continue 'fields;
+                    }
                 }
                 314 => {
                     r.merge_string(
@@ -3336,6 +4008,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "swift_prefix")
                         })?;
+                    if r.eat_tag(&[194, 2]) {
+                        tag = 322;
+                        continue 'fields;
+                    }
                 }
                 322 => {
                     r.merge_string(
@@ -3346,6 +4022,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "php_class_prefix")
                         })?;
+                    if r.eat_tag(&[202, 2]) {
+                        tag = 330;
+                        continue 'fields;
+                    }
                 }
                 330 => {
                     r.merge_string(
@@ -3356,6 +4036,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "php_namespace")
                         })?;
+                    if r.eat_tag(&[226, 2]) {
+                        tag = 354;
+                        continue 'fields;
+                    }
                 }
                 354 => {
                     r.merge_string(
@@ -3370,6 +4054,10 @@ impl ::rsfast::Message for FileOptions {
                                     "php_metadata_namespace",
                                 )
                         })?;
+                    if r.eat_tag(&[234, 2]) {
+                        tag = 362;
+                        continue 'fields;
+                    }
                 }
                 362 => {
                     r.merge_string(
@@ -3380,6 +4068,10 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "ruby_package")
                         })?;
+                    if r.eat_tag(&[146, 3]) {
+                        tag = 402;
+                        continue 'fields;
+                    }
                 }
                 402 => {
                     r.merge_message(
@@ -3390,10 +4082,15 @@ impl ::rsfast::Message for FileOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -3401,12 +4098,25 @@ impl ::rsfast::Message for FileOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.java_package = ::core::option::Option::None;
@@ -3686,7 +4396,16 @@ impl ::rsfast::Message for MessageOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.message_set_wire_format = ::core::option::Option::Some(
@@ -3699,6 +4418,10 @@ impl ::rsfast::Message for MessageOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.no_standard_descriptor_accessor = ::core::option::Option::Some(
@@ -3711,6 +4434,10 @@ impl ::rsfast::Message for MessageOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -3719,6 +4446,10 @@ impl ::rsfast::Message for MessageOptions {
                                 e.in_field("google.protobuf.MessageOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
+                    }
                 }
                 56 => {
                     self.map_entry = ::core::option::Option::Some(
@@ -3727,6 +4458,10 @@ impl ::rsfast::Message for MessageOptions {
                                 e.in_field("google.protobuf.MessageOptions", "map_entry")
                             })?,
                     );
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
                 }
                 88 => {
                     self.deprecated_legacy_json_field_conflicts = ::core::option::Option::Some(
@@ -3739,6 +4474,10 @@ impl ::rsfast::Message for MessageOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     r.merge_message(
@@ -3749,10 +4488,15 @@ impl ::rsfast::Message for MessageOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.MessageOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -3760,12 +4504,25 @@ impl ::rsfast::Message for MessageOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.message_set_wire_format = ::core::option::Option::None;
@@ -4045,7 +4802,16 @@ impl ::rsfast::Message for FieldOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     match ::rsfast::enums::read_closed::<field_options::CType>(r)
@@ -4064,6 +4830,10 @@ impl ::rsfast::Message for FieldOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.packed = ::core::option::Option::Some(
@@ -4072,6 +4842,34 @@ impl ::rsfast::Message for FieldOptions {
                                 e.in_field("google.protobuf.FieldOptions", "packed")
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
+                }
+                24 => {
+                    self.deprecated = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e.in_field("google.protobuf.FieldOptions", "deprecated")
+                            })?,
+                    );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
+                }
+                40 => {
+                    self.lazy = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e.in_field("google.protobuf.FieldOptions", "lazy")
+                            })?,
+                    );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     match ::rsfast::enums::read_closed::<field_options::JsType>(r)
@@ -4090,14 +4888,22 @@ impl ::rsfast::Message for FieldOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
                 }
-                40 => {
-                    self.lazy = ::core::option::Option::Some(
+                80 => {
+                    self.weak = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| {
-                                e.in_field("google.protobuf.FieldOptions", "lazy")
+                                e.in_field("google.protobuf.FieldOptions", "weak")
                             })?,
                     );
+                    if r.eat_tag(&[120]) {
+                        tag = 120;
+                        continue 'fields;
+                    }
                 }
                 120 => {
                     self.unverified_lazy = ::core::option::Option::Some(
@@ -4107,22 +4913,10 @@ impl ::rsfast::Message for FieldOptions {
                                     .in_field("google.protobuf.FieldOptions", "unverified_lazy")
                             })?,
                     );
-                }
-                24 => {
-                    self.deprecated = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e.in_field("google.protobuf.FieldOptions", "deprecated")
-                            })?,
-                    );
-                }
-                80 => {
-                    self.weak = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e.in_field("google.protobuf.FieldOptions", "weak")
-                            })?,
-                    );
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.debug_redact = ::core::option::Option::Some(
@@ -4131,6 +4925,10 @@ impl ::rsfast::Message for FieldOptions {
                                 e.in_field("google.protobuf.FieldOptions", "debug_redact")
                             })?,
                     );
+                    if r.eat_tag(&[136, 1]) {
+                        tag = 136;
+                        continue 'fields;
+                    }
                 }
                 136 => {
                     match ::rsfast::enums::read_closed::<
@@ -4151,6 +4949,10 @@ impl ::rsfast::Message for FieldOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[152, 1]) {
+                        tag = 152;
+                        continue 'fields;
+                    }
                 }
                 152 | 154 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -4162,10 +4964,19 @@ impl ::rsfast::Message for FieldOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "targets")
                         })?;
+                    if r.eat_tag(&[152, 1]) {
+                        tag = 152;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[162, 1]) {
+                        tag = 162;
+                        continue 'fields;
+                    }
                 }
                 162 => {
-                    let mut v = field_options::EditionDefault::default();
-                    r.merge_message(&mut v)
+                    self.edition_defaults.push(field_options::EditionDefault::default());
+                    let v = self.edition_defaults.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4173,7 +4984,14 @@ impl ::rsfast::Message for FieldOptions {
                                     "edition_defaults",
                                 )
                         })?;
-                    self.edition_defaults.push(v);
+                    if r.eat_tag(&[162, 1]) {
+                        tag = 162;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[170, 1]) {
+                        tag = 170;
+                        continue 'fields;
+                    }
                 }
                 170 => {
                     r.merge_message(
@@ -4184,6 +5002,10 @@ impl ::rsfast::Message for FieldOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "features")
                         })?;
+                    if r.eat_tag(&[178, 1]) {
+                        tag = 178;
+                        continue 'fields;
+                    }
                 }
                 178 => {
                     r.merge_message(
@@ -4194,10 +5016,15 @@ impl ::rsfast::Message for FieldOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.FieldOptions", "feature_support")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4205,12 +5032,25 @@ impl ::rsfast::Message for FieldOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.ctype = ::core::option::Option::None;
@@ -4304,8 +5144,35 @@ pub mod field_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
+                    18 => {
+                        r.merge_string(
+                                self.value.get_or_insert_with(::std::string::String::new),
+                            )
+                            .map_err(|e| {
+                                e
+                                    .in_field(
+                                        "google.protobuf.FieldOptions.EditionDefault",
+                                        "value",
+                                    )
+                            })?;
+                        if r.eat_tag(&[24]) {
+                            tag = 24;
+                            continue 'fields;
+                        }
+                    }
                     24 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
                             .map_err(|e| {
@@ -4328,22 +5195,20 @@ pub mod field_options {
                             }
                         }
                     }
-                    18 => {
-                        r.merge_string(
-                                self.value.get_or_insert_with(::std::string::String::new),
-                            )
-                            .map_err(|e| {
-                                e
-                                    .in_field(
-                                        "google.protobuf.FieldOptions.EditionDefault",
-                                        "value",
-                                    )
-                            })?;
-                    }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.edition = ::core::option::Option::None;
@@ -4454,7 +5319,18 @@ pub mod field_options {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
@@ -4476,6 +5352,10 @@ pub mod field_options {
                                     raw,
                                 )
                             }
+                        }
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
                         }
                     }
                     16 => {
@@ -4499,6 +5379,10 @@ pub mod field_options {
                                 )
                             }
                         }
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -4513,6 +5397,10 @@ pub mod field_options {
                                         "deprecation_warning",
                                     )
                             })?;
+                        if r.eat_tag(&[32]) {
+                            tag = 32;
+                            continue 'fields;
+                        }
                     }
                     32 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
@@ -4535,6 +5423,10 @@ pub mod field_options {
                                 )
                             }
                         }
+                        if r.eat_tag(&[42]) {
+                            tag = 42;
+                            continue 'fields;
+                        }
                     }
                     42 => {
                         r.merge_string(
@@ -4552,8 +5444,18 @@ pub mod field_options {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.edition_introduced = ::core::option::Option::None;
@@ -4881,7 +5783,16 @@ impl ::rsfast::Message for OneofOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -4892,10 +5803,15 @@ impl ::rsfast::Message for OneofOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.OneofOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4903,12 +5819,25 @@ impl ::rsfast::Message for OneofOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.features = ::core::option::Option::None;
@@ -5034,7 +5963,16 @@ impl ::rsfast::Message for EnumOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 16 => {
                     self.allow_alias = ::core::option::Option::Some(
@@ -5043,6 +5981,10 @@ impl ::rsfast::Message for EnumOptions {
                                 e.in_field("google.protobuf.EnumOptions", "allow_alias")
                             })?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -5051,6 +5993,10 @@ impl ::rsfast::Message for EnumOptions {
                                 e.in_field("google.protobuf.EnumOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.deprecated_legacy_json_field_conflicts = ::core::option::Option::Some(
@@ -5063,6 +6009,10 @@ impl ::rsfast::Message for EnumOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -5073,10 +6023,15 @@ impl ::rsfast::Message for EnumOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5084,12 +6039,25 @@ impl ::rsfast::Message for EnumOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.allow_alias = ::core::option::Option::None;
@@ -5205,7 +6173,16 @@ impl ::rsfast::Message for EnumValueOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -5214,6 +6191,10 @@ impl ::rsfast::Message for EnumValueOptions {
                                 e.in_field("google.protobuf.EnumValueOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
@@ -5224,6 +6205,10 @@ impl ::rsfast::Message for EnumValueOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumValueOptions", "features")
                         })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.debug_redact = ::core::option::Option::Some(
@@ -5236,6 +6221,10 @@ impl ::rsfast::Message for EnumValueOptions {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_message(
@@ -5250,10 +6239,15 @@ impl ::rsfast::Message for EnumValueOptions {
                                     "feature_support",
                                 )
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5261,12 +6255,25 @@ impl ::rsfast::Message for EnumValueOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.deprecated = ::core::option::Option::None;
@@ -5361,8 +6368,29 @@ impl ::rsfast::Message for ServiceOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
+                264 => {
+                    self.deprecated = ::core::option::Option::Some(
+                        ::rsfast::scalar::Bool::read(r)
+                            .map_err(|e| {
+                                e.in_field("google.protobuf.ServiceOptions", "deprecated")
+                            })?,
+                    );
+                    if r.eat_tag(&[146, 2]) {
+                        tag = 274;
+                        continue 'fields;
+                    }
+                }
                 274 => {
                     r.merge_message(
                             self
@@ -5372,18 +6400,15 @@ impl ::rsfast::Message for ServiceOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.ServiceOptions", "features")
                         })?;
-                }
-                264 => {
-                    self.deprecated = ::core::option::Option::Some(
-                        ::rsfast::scalar::Bool::read(r)
-                            .map_err(|e| {
-                                e.in_field("google.protobuf.ServiceOptions", "deprecated")
-                            })?,
-                    );
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5391,12 +6416,25 @@ impl ::rsfast::Message for ServiceOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.features = ::core::option::Option::None;
@@ -5505,7 +6543,16 @@ impl ::rsfast::Message for MethodOptions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 264 => {
                     self.deprecated = ::core::option::Option::Some(
@@ -5514,6 +6561,10 @@ impl ::rsfast::Message for MethodOptions {
                                 e.in_field("google.protobuf.MethodOptions", "deprecated")
                             })?,
                     );
+                    if r.eat_tag(&[144, 2]) {
+                        tag = 272;
+                        continue 'fields;
+                    }
                 }
                 272 => {
                     match ::rsfast::enums::read_closed::<
@@ -5538,6 +6589,10 @@ impl ::rsfast::Message for MethodOptions {
                             )
                         }
                     }
+                    if r.eat_tag(&[154, 2]) {
+                        tag = 282;
+                        continue 'fields;
+                    }
                 }
                 282 => {
                     r.merge_message(
@@ -5548,10 +6603,15 @@ impl ::rsfast::Message for MethodOptions {
                         .map_err(|e| {
                             e.in_field("google.protobuf.MethodOptions", "features")
                         })?;
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 7994 => {
-                    let mut v = UninterpretedOption::default();
-                    r.merge_message(&mut v)
+                    self.uninterpreted_option.push(UninterpretedOption::default());
+                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5559,12 +6619,25 @@ impl ::rsfast::Message for MethodOptions {
                                     "uninterpreted_option",
                                 )
                         })?;
-                    self.uninterpreted_option.push(v);
+                    if r.eat_tag(&[186, 62]) {
+                        tag = 7994;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.deprecated = ::core::option::Option::None;
@@ -5774,15 +6847,32 @@ impl ::rsfast::Message for UninterpretedOption {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 18 => {
-                    let mut v = uninterpreted_option::NamePart::default();
-                    r.merge_message(&mut v)
+                    self.name.push(uninterpreted_option::NamePart::default());
+                    let v = self.name.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.UninterpretedOption", "name")
                         })?;
-                    self.name.push(v);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_string(
@@ -5797,6 +6887,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     "identifier_value",
                                 )
                         })?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.positive_int_value = ::core::option::Option::Some(
@@ -5809,6 +6903,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.negative_int_value = ::core::option::Option::Some(
@@ -5821,6 +6919,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[49]) {
+                        tag = 49;
+                        continue 'fields;
+                    }
                 }
                 49 => {
                     self.double_value = ::core::option::Option::Some(
@@ -5833,6 +6935,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     )
                             })?,
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_bytes(
@@ -5845,6 +6951,10 @@ impl ::rsfast::Message for UninterpretedOption {
                                     "string_value",
                                 )
                         })?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_string(
@@ -5862,8 +6972,18 @@ impl ::rsfast::Message for UninterpretedOption {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name.clear();
@@ -5944,7 +7064,18 @@ pub mod uninterpreted_option {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     10 => {
                         r.merge_string(
@@ -5959,6 +7090,10 @@ pub mod uninterpreted_option {
                                         "name_part",
                                     )
                             })?;
+                        if r.eat_tag(&[16]) {
+                            tag = 16;
+                            continue 'fields;
+                        }
                     }
                     16 => {
                         self.is_extension = ::core::option::Option::Some(
@@ -5974,8 +7109,18 @@ pub mod uninterpreted_option {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.name_part = ::core::option::Option::None;
@@ -6201,7 +7346,16 @@ impl ::rsfast::Message for FeatureSet {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     match ::rsfast::enums::read_closed::<feature_set::FieldPresence>(r)
@@ -6220,6 +7374,10 @@ impl ::rsfast::Message for FeatureSet {
                             )
                         }
                     }
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     match ::rsfast::enums::read_closed::<feature_set::EnumType>(r)
@@ -6237,6 +7395,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
                     }
                 }
                 24 => {
@@ -6264,6 +7426,10 @@ impl ::rsfast::Message for FeatureSet {
                             )
                         }
                     }
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     match ::rsfast::enums::read_closed::<feature_set::Utf8Validation>(r)
@@ -6281,6 +7447,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
                     }
                 }
                 40 => {
@@ -6300,6 +7470,10 @@ impl ::rsfast::Message for FeatureSet {
                             )
                         }
                     }
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     match ::rsfast::enums::read_closed::<feature_set::JsonFormat>(r)
@@ -6317,6 +7491,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
                     }
                 }
                 56 => {
@@ -6341,6 +7519,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[64]) {
+                        tag = 64;
+                        continue 'fields;
                     }
                 }
                 64 => {
@@ -6367,6 +7549,10 @@ impl ::rsfast::Message for FeatureSet {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
                     }
                 }
                 72 => {
@@ -6395,8 +7581,18 @@ impl ::rsfast::Message for FeatureSet {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.field_presence = ::core::option::Option::None;
@@ -6442,6 +7638,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -6559,6 +7756,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -7099,15 +8297,33 @@ impl ::rsfast::Message for FeatureSetDefaults {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
-                    let mut v = feature_set_defaults::FeatureSetEditionDefault::default();
-                    r.merge_message(&mut v)
+                    self.defaults
+                        .push(feature_set_defaults::FeatureSetEditionDefault::default());
+                    let v = self.defaults.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FeatureSetDefaults", "defaults")
                         })?;
-                    self.defaults.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     match ::rsfast::enums::read_closed::<Edition>(r)
@@ -7129,6 +8345,10 @@ impl ::rsfast::Message for FeatureSetDefaults {
                                 raw,
                             )
                         }
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
                     }
                 }
                 40 => {
@@ -7155,8 +8375,18 @@ impl ::rsfast::Message for FeatureSetDefaults {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.defaults.clear();
@@ -7230,7 +8460,18 @@ pub mod feature_set_defaults {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     24 => {
                         match ::rsfast::enums::read_closed::<super::Edition>(r)
@@ -7253,6 +8494,10 @@ pub mod feature_set_defaults {
                                 )
                             }
                         }
+                        if r.eat_tag(&[34]) {
+                            tag = 34;
+                            continue 'fields;
+                        }
                     }
                     34 => {
                         r.merge_message(
@@ -7267,6 +8512,10 @@ pub mod feature_set_defaults {
                                         "overridable_features",
                                     )
                             })?;
+                        if r.eat_tag(&[42]) {
+                            tag = 42;
+                            continue 'fields;
+                        }
                     }
                     42 => {
                         r.merge_message(
@@ -7284,8 +8533,18 @@ pub mod feature_set_defaults {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.edition = ::core::option::Option::None;
@@ -7373,20 +8632,43 @@ impl ::rsfast::Message for SourceCodeInfo {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
-                    let mut v = source_code_info::Location::default();
-                    r.merge_message(&mut v)
+                    self.location.push(source_code_info::Location::default());
+                    let v = self.location.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.SourceCodeInfo", "location")
                         })?;
-                    self.location.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.location.clear();
@@ -7583,7 +8865,18 @@ pub mod source_code_info {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 | 10 => {
                         ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.path)
@@ -7591,6 +8884,14 @@ pub mod source_code_info {
                                 e
                                     .in_field("google.protobuf.SourceCodeInfo.Location", "path")
                             })?;
+                        if r.eat_tag(&[10]) {
+                            tag = 10;
+                            continue 'fields;
+                        }
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     16 | 18 => {
                         ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.span)
@@ -7598,6 +8899,14 @@ pub mod source_code_info {
                                 e
                                     .in_field("google.protobuf.SourceCodeInfo.Location", "span")
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -7612,6 +8921,10 @@ pub mod source_code_info {
                                         "leading_comments",
                                     )
                             })?;
+                        if r.eat_tag(&[34]) {
+                            tag = 34;
+                            continue 'fields;
+                        }
                     }
                     34 => {
                         r.merge_string(
@@ -7626,6 +8939,10 @@ pub mod source_code_info {
                                         "trailing_comments",
                                     )
                             })?;
+                        if r.eat_tag(&[50]) {
+                            tag = 50;
+                            continue 'fields;
+                        }
                     }
                     50 => {
                         self.leading_detached_comments
@@ -7640,11 +8957,25 @@ pub mod source_code_info {
                                             )
                                     })?,
                             );
+                        if r.eat_tag(&[50]) {
+                            tag = 50;
+                            continue 'fields;
+                        }
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.path.clear();
@@ -7692,20 +9023,43 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
-                    let mut v = generated_code_info::Annotation::default();
-                    r.merge_message(&mut v)
+                    self.annotation.push(generated_code_info::Annotation::default());
+                    let v = self.annotation.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| {
                             e.in_field("google.protobuf.GeneratedCodeInfo", "annotation")
                         })?;
-                    self.annotation.push(v);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.annotation.clear();
@@ -7813,7 +9167,18 @@ pub mod generated_code_info {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 | 10 => {
                         ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.path)
@@ -7824,6 +9189,14 @@ pub mod generated_code_info {
                                         "path",
                                     )
                             })?;
+                        if r.eat_tag(&[10]) {
+                            tag = 10;
+                            continue 'fields;
+                        }
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(
@@ -7838,6 +9211,10 @@ pub mod generated_code_info {
                                         "source_file",
                                     )
                             })?;
+                        if r.eat_tag(&[24]) {
+                            tag = 24;
+                            continue 'fields;
+                        }
                     }
                     24 => {
                         self.begin = ::core::option::Option::Some(
@@ -7850,6 +9227,10 @@ pub mod generated_code_info {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[32]) {
+                            tag = 32;
+                            continue 'fields;
+                        }
                     }
                     32 => {
                         self.end = ::core::option::Option::Some(
@@ -7862,6 +9243,10 @@ pub mod generated_code_info {
                                         )
                                 })?,
                         );
+                        if r.eat_tag(&[40]) {
+                            tag = 40;
+                            continue 'fields;
+                        }
                     }
                     40 => {
                         match ::rsfast::enums::read_closed::<annotation::Semantic>(r)
@@ -7887,8 +9272,18 @@ pub mod generated_code_info {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.path.clear();

@@ -198,49 +198,86 @@ impl ::rsfast::Message for Options {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(
                             self.preset.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.Options", "preset"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.unknown_fields_ = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "unknown_fields"))?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.eq = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "eq"))?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_string(
                             self.float_eq.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.Options", "float_eq"))?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.debug = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "debug"))?,
                     );
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     r.merge_string(
                             self.bytes.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.Options", "bytes"))?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_string(
                             self.map.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.Options", "map"))?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     self.attribute
@@ -249,24 +286,44 @@ impl ::rsfast::Message for Options {
                                 .read_string()
                                 .map_err(|e| e.in_field("rsfast.Options", "attribute"))?,
                         );
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     self.populate = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "populate"))?,
                     );
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
                 }
                 80 => {
                     self.tests = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "tests"))?,
                     );
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
                 }
                 88 => {
                     self.benches = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "benches"))?,
                     );
+                    if r.eat_tag(&[96]) {
+                        tag = 96;
+                        continue 'fields;
+                    }
                 }
                 96 => {
                     self.grpc = ::core::option::Option::Some(
@@ -276,8 +333,18 @@ impl ::rsfast::Message for Options {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.preset = ::core::option::Option::None;

@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{codec, ident, tag_value, type_path, types::value_type, wire_type};
+use super::{codec, ident, tag_bytes, tag_value, type_path, types::value_type, wire_type};
 use crate::model::{Cardinality, Field, Kind, Message, Oneof, Presence};
 use crate::options::BytesType;
 
@@ -34,32 +34,105 @@ impl Arm<'_> {
 }
 
 pub(super) fn merge_from_body(message: &Message) -> TokenStream {
+    // Every field, oneof members included, in field-number order: encoders write
+    // fields in that order, so the field after this one is the likeliest next tag.
+    let mut all: Vec<(&Field, Option<&Oneof>)> = message
+        .fields
+        .iter()
+        .map(|f| (f, None))
+        .chain(
+            message
+                .oneofs
+                .iter()
+                .flat_map(|o| o.fields.iter().map(move |f| (f, Some(o)))),
+        )
+        .collect();
+    all.sort_by_key(|(f, _)| f.number);
+    let mut chained = false;
     let mut arms = Vec::new();
-    for field in &message.fields {
-        arms.push(field_arm(&arm(message, field)));
-    }
-    for oneof in &message.oneofs {
-        for field in &oneof.fields {
-            arms.push(oneof_arm(&arm(message, field), oneof));
-        }
+    for (i, (field, oneof)) in all.iter().enumerate() {
+        let next = expected_next(field, all.get(i + 1).map(|(f, _)| *f));
+        chained |= !next.is_empty();
+        let a = arm(message, field);
+        arms.push(match oneof {
+            None => field_arm(&a, &next),
+            Some(o) => oneof_arm(&a, o, &next),
+        });
     }
     let skip = if message.unknown_fields {
         quote!(r.skip_field(tag, &mut self.unknown_fields)?)
     } else {
         quote!(r.discard_field(tag)?)
     };
-    let fallback = quote!(_ => #skip,);
-    let dispatch = if arms.is_empty() {
-        quote!(#skip;)
-    } else {
-        quote!(match tag { #(#arms)* #fallback })
-    };
-    quote! {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
-            #dispatch
-        }
-        ::core::result::Result::Ok(())
+    if arms.is_empty() {
+        return quote! {
+            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+                #skip;
+            }
+            ::core::result::Result::Ok(())
+        };
     }
+    // The common one-byte tag is read inline as a plain number (0: not that case,
+    // including the end of the message), so it stays in a register; the general
+    // `next_tag` handles everything else.
+    let read_tag = quote! {
+        match r.fast_tag() {
+            0 => match r.next_tag(end_group)? {
+                ::core::option::Option::Some(t) => t,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            },
+            t => t,
+        }
+    };
+    // An arm that finds the tag it expects next jumps straight to that tag's arm
+    // (`continue` with `tag` set: the compiler threads it to a direct jump), skipping
+    // the general tag read and the dispatch.
+    let label = chained.then(|| quote!('fields:));
+    quote! {
+        let mut tag = #read_tag;
+        #label loop {
+            match tag {
+                #(#arms)*
+                _ => #skip,
+            }
+            tag = #read_tag;
+        }
+    }
+}
+
+/// The tag an encoder writes for `field` (packed for packed repeated scalars).
+fn written_tag(field: &Field) -> u32 {
+    let wire = match field.cardinality {
+        Cardinality::Repeated { packed: true } | Cardinality::Map { .. } => 2,
+        _ => wire_type(&field.kind),
+    };
+    (field.number << 3) | wire
+}
+
+/// Checks, at the end of `field`'s arm, for the tags likely to come next: the same
+/// field again if it repeats, then the next field by number. Tags of one or two bytes
+/// only, so each check is a compare or two.
+fn expected_next(field: &Field, next: Option<&Field>) -> TokenStream {
+    let repeats = !matches!(field.cardinality, Cardinality::Singular(_));
+    let candidates = repeats
+        .then_some(field)
+        .into_iter()
+        .chain(next)
+        .map(written_tag)
+        .filter(|tag| *tag < 1 << 14);
+    let checks = candidates.map(|tag| {
+        let bytes = tag_bytes(tag >> 3, tag & 7)
+            .into_iter()
+            .map(Literal::u8_unsuffixed);
+        let value = Literal::u32_unsuffixed(tag);
+        quote! {
+            if r.eat_tag(&[#(#bytes),*]) {
+                tag = #value;
+                continue 'fields;
+            }
+        }
+    });
+    quote!(#(#checks)*)
 }
 
 fn arm<'a>(message: &'a Message, field: &'a Field) -> Arm<'a> {
@@ -88,7 +161,7 @@ fn tags(field: &Field) -> TokenStream {
 
 use quote::ToTokens;
 
-fn field_arm(a: &Arm<'_>) -> TokenStream {
+fn field_arm(a: &Arm<'_>, next: &TokenStream) -> TokenStream {
     let f = a.field;
     let name = ident(&f.rust_name);
     let at = &a.at;
@@ -167,17 +240,19 @@ fn field_arm(a: &Arm<'_>) -> TokenStream {
             quote!(self.#name.push(#read);)
         }
         (Cardinality::Repeated { .. }, Kind::Message(m)) => {
+            // Merged in place at the end of the vector: no copy of a finished element
+            // (large for wide messages); the vector only grows as pushes would.
             let ty = type_path(&m.path, a.from());
-            let merge = merge_message(m.delimited, f.number, quote!(&mut v), at);
+            let merge = merge_message(m.delimited, f.number, quote!(v), at);
             quote! {
-                let mut v = #ty::default();
+                self.#name.push(#ty::default());
+                let v = self.#name.last_mut().expect("just pushed");
                 #merge
-                self.#name.push(v);
             }
         }
         (Cardinality::Map { key, value }, _) => map_entry(a, key, value),
     };
-    quote!(#tags => { #body })
+    quote!(#tags => { #body #next })
 }
 
 fn merge_message(
@@ -281,7 +356,7 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
     }
 }
 
-fn oneof_arm(a: &Arm<'_>, oneof: &Oneof) -> TokenStream {
+fn oneof_arm(a: &Arm<'_>, oneof: &Oneof, next: &TokenStream) -> TokenStream {
     let f = a.field;
     let at = &a.at;
     let from = a.from();
@@ -329,7 +404,7 @@ fn oneof_arm(a: &Arm<'_>, oneof: &Oneof) -> TokenStream {
             quote!(self.#name = ::core::option::Option::Some(#var(#read));)
         }
     };
-    quote!(#tag => { #body })
+    quote!(#tag => { #body #next })
 }
 
 /// `check_initialized`, for messages that (transitively) have required fields.

@@ -167,6 +167,15 @@ fn message_impl(message: &Message) -> TokenStream {
     let merge_from = decode::merge_from_body(message);
     let clear = types::clear_body(message);
     let check_initialized = decode::check_initialized(message);
+    // A small leaf message (a point, a pair) decodes in a few instructions: inlined
+    // into its parent, its reader stays in registers instead of a call per value.
+    let leaf = message.oneofs.is_empty()
+        && message.fields.len() <= 4
+        && message.fields.iter().all(|f| {
+            matches!(f.cardinality, crate::model::Cardinality::Singular(_))
+                && matches!(f.kind, Kind::Scalar(_))
+        });
+    let inline_merge = leaf.then(|| quote!(#[inline]));
     quote! {
         impl ::rsfast::Message for #name {
             #[inline]
@@ -176,6 +185,7 @@ fn message_impl(message: &Message) -> TokenStream {
             fn write_to(&self, #writer: &mut ::rsfast::Writer<'_>) {
                 #write_to
             }
+            #inline_merge
             fn merge_from(
                 &mut self,
                 r: &mut ::rsfast::Reader<'_>,

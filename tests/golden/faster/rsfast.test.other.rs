@@ -30,16 +30,30 @@ impl ::rsfast::Message for Point {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.x = ::rsfast::scalar::Sint32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.other.Point", "x"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.y = ::rsfast::scalar::Sint32::read(r)
@@ -47,8 +61,18 @@ impl ::rsfast::Message for Point {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.x = ::core::default::Default::default();

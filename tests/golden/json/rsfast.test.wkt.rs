@@ -159,17 +159,34 @@ impl ::rsfast::Message for Event {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(&mut self.name)
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "name"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
                             self.at.get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "at"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -178,6 +195,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "took"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     r.merge_message(
@@ -186,6 +207,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "mask"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     r.merge_message(
@@ -194,6 +219,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "attributes"))?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     r.merge_message(
@@ -202,6 +231,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "value"))?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -210,6 +243,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "list"))?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     r.merge_message(
@@ -218,6 +255,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "detail"))?;
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     r.merge_message(
@@ -226,6 +267,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "nothing"))?;
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     r.merge_message(
@@ -234,6 +279,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "count"))?;
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 90 => {
                     r.merge_message(
@@ -242,6 +291,10 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "label"))?;
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     r.merge_message(
@@ -250,18 +303,34 @@ impl ::rsfast::Message for Event {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "flag"))?;
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.null_value = <::rsfast::scalar::Enum<
                         ::rsfast::wkt::NullValue,
                     >>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "null_value"))?;
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
-                    let mut v = ::rsfast::wkt::Timestamp::default();
-                    r.merge_message(&mut v)
+                    self.history.push(::rsfast::wkt::Timestamp::default());
+                    let v = self.history.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "history"))?;
-                    self.history.push(v);
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     let payload = r
@@ -297,11 +366,25 @@ impl ::rsfast::Message for Event {
                         }
                     }
                     self.values.insert(key, value);
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name.clear();

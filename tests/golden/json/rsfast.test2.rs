@@ -298,19 +298,36 @@ impl ::rsfast::Message for Defaults {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.d_int32 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_int32"))?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.d_int64 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int64::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_int64"))?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.d_uint32 = ::core::option::Option::Some(
@@ -319,6 +336,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_uint32")
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.d_uint64 = ::core::option::Option::Some(
@@ -327,6 +348,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_uint64")
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.d_sint32 = ::core::option::Option::Some(
@@ -335,6 +360,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sint32")
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.d_sint64 = ::core::option::Option::Some(
@@ -343,6 +372,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sint64")
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.d_fixed32 = ::core::option::Option::Some(
@@ -351,6 +384,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_fixed32")
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.d_fixed64 = ::core::option::Option::Some(
@@ -359,6 +396,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_fixed64")
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.d_sfixed32 = ::core::option::Option::Some(
@@ -367,6 +408,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sfixed32")
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.d_sfixed64 = ::core::option::Option::Some(
@@ -375,12 +420,20 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sfixed64")
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.d_float = ::core::option::Option::Some(
                         ::rsfast::scalar::Float::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_float"))?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.d_double = ::core::option::Option::Some(
@@ -389,22 +442,38 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_double")
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.d_bool = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_bool"))?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
                             self.d_string.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_string"))?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(self.d_bytes.get_or_insert_with(::std::vec::Vec::new))
                         .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_bytes"))?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -421,12 +490,20 @@ impl ::rsfast::Message for Defaults {
                             )
                         }
                     }
+                    if r.eat_tag(&[141, 1]) {
+                        tag = 141;
+                        continue 'fields;
+                    }
                 }
                 141 => {
                     self.d_inf = ::core::option::Option::Some(
                         ::rsfast::scalar::Float::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_inf"))?,
                     );
+                    if r.eat_tag(&[145, 1]) {
+                        tag = 145;
+                        continue 'fields;
+                    }
                 }
                 145 => {
                     self.d_neg_inf = ::core::option::Option::Some(
@@ -435,12 +512,20 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_neg_inf")
                             })?,
                     );
+                    if r.eat_tag(&[153, 1]) {
+                        tag = 153;
+                        continue 'fields;
+                    }
                 }
                 153 => {
                     self.d_nan = ::core::option::Option::Some(
                         ::rsfast::scalar::Double::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_nan"))?,
                     );
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
                 }
                 160 => {
                     self.no_default = ::core::option::Option::Some(
@@ -449,6 +534,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "no_default")
                             })?,
                     );
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -470,8 +559,18 @@ impl ::rsfast::Message for Defaults {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.d_int32 = ::core::option::Option::None;
@@ -1125,19 +1224,36 @@ impl ::rsfast::Message for Required {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.id = ::core::option::Option::Some(
                         ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Required", "id"))?,
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
                             self.name.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Required", "name"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -1146,17 +1262,35 @@ impl ::rsfast::Message for Required {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Required", "child"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
-                    let mut v = Required::default();
-                    r.merge_message(&mut v)
+                    self.children.push(Required::default());
+                    let v = self.children.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test2.Required", "children"))?;
-                    self.children.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.id = ::core::option::Option::None;
@@ -1418,7 +1552,16 @@ impl ::rsfast::Message for HasRequired {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -1427,6 +1570,10 @@ impl ::rsfast::Message for HasRequired {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.HasRequired", "single"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let payload = r
@@ -1466,6 +1613,14 @@ impl ::rsfast::Message for HasRequired {
                         }
                     }
                     self.by_name.insert(key, value);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     match &mut self.pick {
@@ -1486,6 +1641,10 @@ impl ::rsfast::Message for HasRequired {
                             );
                         }
                     }
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.pick = ::core::option::Option::Some(
@@ -1499,8 +1658,18 @@ impl ::rsfast::Message for HasRequired {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.single = ::core::option::Option::None;
@@ -1775,7 +1944,16 @@ impl ::rsfast::Message for Groups {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 11 => {
                     r.merge_group(
@@ -1785,12 +1963,24 @@ impl ::rsfast::Message for Groups {
                             1,
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "data"))?;
+                    if r.eat_tag(&[35]) {
+                        tag = 35;
+                        continue 'fields;
+                    }
                 }
                 35 => {
-                    let mut v = groups::Item::default();
-                    r.merge_group(&mut v, 4)
+                    self.item.push(groups::Item::default());
+                    let v = self.item.last_mut().expect("just pushed");
+                    r.merge_group(v, 4)
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "item"))?;
-                    self.item.push(v);
+                    if r.eat_tag(&[35]) {
+                        tag = 35;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
+                    }
                 }
                 56 => {
                     self.after = ::core::option::Option::Some(
@@ -1800,8 +1990,18 @@ impl ::rsfast::Message for Groups {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.data = ::core::option::Option::None;
@@ -1997,13 +2197,28 @@ pub mod groups {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     16 => {
                         self.a = ::core::option::Option::Some(
                             ::rsfast::scalar::Int32::read(r)
                                 .map_err(|e| e.in_field("rsfast.test2.Groups.Data", "a"))?,
                         );
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -2013,8 +2228,18 @@ pub mod groups {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -2164,13 +2389,28 @@ pub mod groups {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     40 => {
                         self.x = ::core::option::Option::Some(
                             ::rsfast::scalar::Int32::read(r)
                                 .map_err(|e| e.in_field("rsfast.test2.Groups.Item", "x"))?,
                         );
+                        if r.eat_tag(&[50]) {
+                            tag = 50;
+                            continue 'fields;
+                        }
                     }
                     50 => {
                         r.merge_message(
@@ -2184,8 +2424,18 @@ pub mod groups {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.x = ::core::option::Option::None;
@@ -2393,7 +2643,16 @@ impl ::rsfast::Message for Closed {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -2410,6 +2669,10 @@ impl ::rsfast::Message for Closed {
                             )
                         }
                     }
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -2419,6 +2682,14 @@ impl ::rsfast::Message for Closed {
                             ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "list"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 24 | 26 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -2428,6 +2699,14 @@ impl ::rsfast::Message for Closed {
                             ::core::option::Option::Some(&mut self.unknown_fields),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "packed_list"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let payload = r
@@ -2468,6 +2747,14 @@ impl ::rsfast::Message for Closed {
                     } else {
                         self.by_id.insert(key, value);
                     }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -2486,6 +2773,10 @@ impl ::rsfast::Message for Closed {
                             )
                         }
                     }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     self.choice = ::core::option::Option::Some(
@@ -2498,8 +2789,18 @@ impl ::rsfast::Message for Closed {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.single = ::core::option::Option::None;
@@ -2828,15 +3129,40 @@ impl ::rsfast::Message for Packed {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 | 10 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.plain)
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "plain"))?;
+                    if r.eat_tag(&[8]) {
+                        tag = 8;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.packed)
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "packed"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 25 | 26 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -2845,15 +3171,37 @@ impl ::rsfast::Message for Packed {
                             &mut self.packed_fixed,
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "packed_fixed"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 32 | 34 => {
                     ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "packed_bool"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.plain.clear();
@@ -3056,12 +3404,22 @@ impl ::rsfast::Message for Extendable {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.a = ::core::option::Option::Some(
@@ -3071,8 +3429,18 @@ impl ::rsfast::Message for Extendable {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.a = ::core::option::Option::None;
@@ -3199,12 +3567,22 @@ impl ::rsfast::Message for ExtGroup {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.g = ::core::option::Option::Some(
@@ -3214,8 +3592,18 @@ impl ::rsfast::Message for ExtGroup {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.g = ::core::option::Option::None;
@@ -3327,12 +3715,22 @@ impl ::rsfast::Message for ExtensionHolder {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.x = ::core::option::Option::Some(
@@ -3344,8 +3742,18 @@ impl ::rsfast::Message for ExtensionHolder {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.x = ::core::option::Option::None;

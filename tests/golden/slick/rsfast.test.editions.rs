@@ -153,7 +153,16 @@ impl ::rsfast::Message for Editions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.explicit = ::core::option::Option::Some(
@@ -162,12 +171,20 @@ impl ::rsfast::Message for Editions {
                                 e.in_field("rsfast.test.editions.Editions", "explicit")
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.implicit = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "implicit")
                         })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.required = ::core::option::Option::Some(
@@ -176,18 +193,38 @@ impl ::rsfast::Message for Editions {
                                 e.in_field("rsfast.test.editions.Editions", "required")
                             })?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 32 | 34 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.packed)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "packed")
                         })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 | 42 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.expanded)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "expanded")
                         })?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[51]) {
+                        tag = 51;
+                        continue 'fields;
+                    }
                 }
                 51 => {
                     r.merge_group(
@@ -199,6 +236,10 @@ impl ::rsfast::Message for Editions {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "delimited")
                         })?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -209,6 +250,10 @@ impl ::rsfast::Message for Editions {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "prefixed")
                         })?;
+                    if r.eat_tag(&[64]) {
+                        tag = 64;
+                        continue 'fields;
+                    }
                 }
                 64 => {
                     match ::rsfast::enums::read_closed::<Closed>(r)
@@ -223,6 +268,10 @@ impl ::rsfast::Message for Editions {
                             let _ = raw;
                         }
                     }
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     self.open = ::core::option::Option::Some(
@@ -231,6 +280,10 @@ impl ::rsfast::Message for Editions {
                                 e.in_field("rsfast.test.editions.Editions", "open")
                             })?,
                     );
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     r.merge_string(
@@ -241,14 +294,26 @@ impl ::rsfast::Message for Editions {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "with_default")
                         })?;
+                    if r.eat_tag(&[91]) {
+                        tag = 91;
+                        continue 'fields;
+                    }
                 }
                 91 => {
-                    let mut v = editions::Child::default();
-                    r.merge_group(&mut v, 11)
+                    self.delimited_list.push(editions::Child::default());
+                    let v = self.delimited_list.last_mut().expect("just pushed");
+                    r.merge_group(v, 11)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "delimited_list")
                         })?;
-                    self.delimited_list.push(v);
+                    if r.eat_tag(&[91]) {
+                        tag = 91;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[99]) {
+                        tag = 99;
+                        continue 'fields;
+                    }
                 }
                 99 => {
                     match &mut self.choice {
@@ -279,6 +344,10 @@ impl ::rsfast::Message for Editions {
                             );
                         }
                     }
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.choice = ::core::option::Option::Some(
@@ -292,8 +361,18 @@ impl ::rsfast::Message for Editions {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.explicit = ::core::option::Option::None;
@@ -500,12 +579,24 @@ pub mod editions {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -517,8 +608,18 @@ pub mod editions {
                     }
                     _ => r.discard_field(tag)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -618,15 +719,32 @@ impl ::rsfast::Message for Implicit {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.a = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.editions.Implicit", "a"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(&mut self.b)
                         .map_err(|e| e.in_field("rsfast.test.editions.Implicit", "b"))?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.c = <::rsfast::scalar::Enum<Open>>::read(r)
@@ -634,8 +752,18 @@ impl ::rsfast::Message for Implicit {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.a = ::core::default::Default::default();

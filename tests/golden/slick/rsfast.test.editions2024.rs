@@ -65,7 +65,16 @@ impl ::rsfast::Message for Node {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.value = ::core::option::Option::Some(
@@ -74,18 +83,38 @@ impl ::rsfast::Message for Node {
                                 e.in_field("rsfast.test.editions2024.Node", "value")
                             })?,
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::scalar::Sint32::merge_repeated(r, tag, &mut self.packed)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions2024.Node", "packed")
                         })?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 | 26 => {
                     ::rsfast::scalar::Sint32::merge_repeated(r, tag, &mut self.expanded)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions2024.Node", "expanded")
                         })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[35]) {
+                        tag = 35;
+                        continue 'fields;
+                    }
                 }
                 35 => {
                     r.merge_group(
@@ -97,6 +126,10 @@ impl ::rsfast::Message for Node {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions2024.Node", "child")
                         })?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     r.merge_string(&mut self.name)
@@ -106,8 +139,18 @@ impl ::rsfast::Message for Node {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.value = ::core::option::Option::None;

@@ -148,67 +148,136 @@ impl ::rsfast::Message for Scalars {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.f_int32 = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_int32"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.f_int64 = ::rsfast::scalar::Int64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_int64"))?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.f_uint32 = ::rsfast::scalar::Uint32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_uint32"))?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.f_uint64 = ::rsfast::scalar::Uint64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_uint64"))?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.f_sint32 = ::rsfast::scalar::Sint32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sint32"))?;
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.f_sint64 = ::rsfast::scalar::Sint64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sint64"))?;
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.f_fixed32 = ::rsfast::scalar::Fixed32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_fixed32"))?;
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.f_fixed64 = ::rsfast::scalar::Fixed64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_fixed64"))?;
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.f_sfixed32 = ::rsfast::scalar::Sfixed32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sfixed32"))?;
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.f_sfixed64 = ::rsfast::scalar::Sfixed64::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_sfixed64"))?;
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.f_float = ::rsfast::scalar::Float::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_float"))?;
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.f_double = ::rsfast::scalar::Double::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_double"))?;
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.f_bool = ::rsfast::scalar::Bool::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_bool"))?;
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(&mut self.f_string)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_string"))?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(&mut self.f_bytes)
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_bytes"))?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.f_enum = <::rsfast::scalar::Enum<Color>>::read(r)
@@ -216,8 +285,18 @@ impl ::rsfast::Message for Scalars {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.f_int32 = ::core::default::Default::default();
@@ -525,19 +604,36 @@ impl ::rsfast::Message for Optionals {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.o_int32 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_int32"))?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.o_int64 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int64::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_int64"))?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.o_uint32 = ::core::option::Option::Some(
@@ -546,6 +642,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_uint32")
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.o_uint64 = ::core::option::Option::Some(
@@ -554,6 +654,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_uint64")
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.o_sint32 = ::core::option::Option::Some(
@@ -562,6 +666,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sint32")
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.o_sint64 = ::core::option::Option::Some(
@@ -570,6 +678,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sint64")
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.o_fixed32 = ::core::option::Option::Some(
@@ -578,6 +690,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_fixed32")
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.o_fixed64 = ::core::option::Option::Some(
@@ -586,6 +702,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_fixed64")
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.o_sfixed32 = ::core::option::Option::Some(
@@ -594,6 +714,10 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sfixed32")
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.o_sfixed64 = ::core::option::Option::Some(
@@ -602,12 +726,20 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_sfixed64")
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.o_float = ::core::option::Option::Some(
                         ::rsfast::scalar::Float::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_float"))?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.o_double = ::core::option::Option::Some(
@@ -616,22 +748,38 @@ impl ::rsfast::Message for Optionals {
                                 e.in_field("rsfast.test.Optionals", "o_double")
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.o_bool = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.test.Optionals", "o_bool"))?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
                             self.o_string.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Optionals", "o_string"))?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(self.o_bytes.get_or_insert_with(::std::vec::Vec::new))
                         .map_err(|e| e.in_field("rsfast.test.Optionals", "o_bytes"))?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     self.o_enum = ::core::option::Option::Some(
@@ -641,8 +789,18 @@ impl ::rsfast::Message for Optionals {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.o_int32 = ::core::option::Option::None;
@@ -1036,31 +1194,88 @@ impl ::rsfast::Message for Repeated {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 | 10 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.r_int32)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_int32"))?;
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::scalar::Int64::merge_repeated(r, tag, &mut self.r_int64)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_int64"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 24 | 26 => {
                     ::rsfast::scalar::Uint32::merge_repeated(r, tag, &mut self.r_uint32)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_uint32"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 32 | 34 => {
                     ::rsfast::scalar::Uint64::merge_repeated(r, tag, &mut self.r_uint64)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_uint64"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 40 | 42 => {
                     ::rsfast::scalar::Sint32::merge_repeated(r, tag, &mut self.r_sint32)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sint32"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 48 | 50 => {
                     ::rsfast::scalar::Sint64::merge_repeated(r, tag, &mut self.r_sint64)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sint64"))?;
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 61 | 58 => {
                     ::rsfast::scalar::Fixed32::merge_repeated(
@@ -1069,6 +1284,14 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_fixed32,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_fixed32"))?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 65 | 66 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -1077,6 +1300,14 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_fixed64,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_fixed64"))?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 77 | 74 => {
                     ::rsfast::scalar::Sfixed32::merge_repeated(
@@ -1085,6 +1316,14 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_sfixed32,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sfixed32"))?;
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 81 | 82 => {
                     ::rsfast::scalar::Sfixed64::merge_repeated(
@@ -1093,18 +1332,50 @@ impl ::rsfast::Message for Repeated {
                             &mut self.r_sfixed64,
                         )
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_sfixed64"))?;
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 93 | 90 => {
                     ::rsfast::scalar::Float::merge_repeated(r, tag, &mut self.r_float)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_float"))?;
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 97 | 98 => {
                     ::rsfast::scalar::Double::merge_repeated(r, tag, &mut self.r_double)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_double"))?;
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
                 }
                 104 | 106 => {
                     ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.r_bool)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_bool"))?;
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     self.r_string
@@ -1115,6 +1386,14 @@ impl ::rsfast::Message for Repeated {
                                     e.in_field("rsfast.test.Repeated", "r_string")
                                 })?,
                         );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     self.r_bytes
@@ -1123,18 +1402,42 @@ impl ::rsfast::Message for Repeated {
                                 .read_byte_vec()
                                 .map_err(|e| e.in_field("rsfast.test.Repeated", "r_bytes"))?,
                         );
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
                 }
                 128 | 130 => {
                     <::rsfast::scalar::Enum<
                         Color,
                     >>::merge_repeated(r, tag, &mut self.r_enum)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_enum"))?;
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
                 }
                 138 => {
-                    let mut v = repeated::Nested::default();
-                    r.merge_message(&mut v)
+                    self.r_message.push(repeated::Nested::default());
+                    let v = self.r_message.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_message"))?;
-                    self.r_message.push(v);
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[144, 1]) {
+                        tag = 144;
+                        continue 'fields;
+                    }
                 }
                 144 | 146 => {
                     ::rsfast::scalar::Int32::merge_repeated(
@@ -1145,6 +1448,14 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_int32")
                         })?;
+                    if r.eat_tag(&[144, 1]) {
+                        tag = 144;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[153, 1]) {
+                        tag = 153;
+                        continue 'fields;
+                    }
                 }
                 153 | 154 => {
                     ::rsfast::scalar::Double::merge_repeated(
@@ -1155,6 +1466,14 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_double")
                         })?;
+                    if r.eat_tag(&[153, 1]) {
+                        tag = 153;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
                 }
                 160 | 162 => {
                     <::rsfast::scalar::Enum<
@@ -1163,6 +1482,14 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_enum")
                         })?;
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 | 170 => {
                     ::rsfast::scalar::Sint64::merge_repeated(
@@ -1173,11 +1500,25 @@ impl ::rsfast::Message for Repeated {
                         .map_err(|e| {
                             e.in_field("rsfast.test.Repeated", "unpacked_sint64")
                         })?;
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.r_int32.clear();
@@ -1464,13 +1805,28 @@ pub mod repeated {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     8 => {
                         self.a = ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Repeated.Nested", "a")
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
                         r.merge_string(&mut self.b)
@@ -1480,8 +1836,18 @@ pub mod repeated {
                     }
                     _ => r.discard_field(tag)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::default::Default::default();
@@ -1849,7 +2215,16 @@ impl ::rsfast::Message for Maps {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     let payload = r
@@ -1883,6 +2258,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int32_int32.insert(key, value);
+                    if r.eat_tag(&[10]) {
+                        tag = 10;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let payload = r
@@ -1916,6 +2299,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int64_int64.insert(key, value);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     let payload = r
@@ -1953,6 +2344,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.uint32_uint32.insert(key, value);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let payload = r
@@ -1990,6 +2389,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.uint64_uint64.insert(key, value);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     let payload = r
@@ -2027,6 +2434,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sint32_sint32.insert(key, value);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     let payload = r
@@ -2064,6 +2479,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sint64_sint64.insert(key, value);
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     let payload = r
@@ -2101,6 +2524,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.fixed32_fixed32.insert(key, value);
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
                 }
                 66 => {
                     let payload = r
@@ -2138,6 +2569,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.fixed64_fixed64.insert(key, value);
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
                 }
                 74 => {
                     let payload = r
@@ -2181,6 +2620,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sfixed32_sfixed32.insert(key, value);
+                    if r.eat_tag(&[74]) {
+                        tag = 74;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     let payload = r
@@ -2224,6 +2671,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.sfixed64_sfixed64.insert(key, value);
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
                 }
                 90 => {
                     let payload = r
@@ -2255,6 +2710,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.bool_bool.insert(key, value);
+                    if r.eat_tag(&[90]) {
+                        tag = 90;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
                 }
                 98 => {
                     let payload = r
@@ -2294,6 +2757,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_string.insert(key, value);
+                    if r.eat_tag(&[98]) {
+                        tag = 98;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
                 }
                 106 => {
                     let payload = r
@@ -2333,6 +2804,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_bytes.insert(key, value);
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     let payload = r
@@ -2366,6 +2845,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int32_float.insert(key, value);
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     let payload = r
@@ -2403,6 +2890,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.int32_double.insert(key, value);
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
                 }
                 130 => {
                     let payload = r
@@ -2437,6 +2932,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_enum.insert(key, value);
+                    if r.eat_tag(&[130, 1]) {
+                        tag = 130;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
                 }
                 138 => {
                     let payload = r
@@ -2476,6 +2979,14 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.string_message.insert(key, value);
+                    if r.eat_tag(&[138, 1]) {
+                        tag = 138;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 146 => {
                     let payload = r
@@ -2514,11 +3025,25 @@ impl ::rsfast::Message for Maps {
                         }
                     }
                     self.uint64_foreign.insert(key, value);
+                    if r.eat_tag(&[146, 1]) {
+                        tag = 146;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.int32_int32.clear();
@@ -2881,15 +3406,24 @@ impl ::rsfast::Message for Oneofs {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_string(&mut self.name)
                         .map_err(|e| e.in_field("rsfast.test.Oneofs", "name"))?;
-                }
-                88 => {
-                    self.between = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Oneofs", "between"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.choice = ::core::option::Option::Some(
@@ -2898,6 +3432,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_int32"))?,
                         ),
                     );
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     self.choice = ::core::option::Option::Some(
@@ -2907,6 +3445,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_string"))?,
                         ),
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     self.choice = ::core::option::Option::Some(
@@ -2916,6 +3458,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_bytes"))?,
                         ),
                     );
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     match &mut self.choice {
@@ -2936,6 +3482,10 @@ impl ::rsfast::Message for Oneofs {
                             );
                         }
                     }
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.choice = ::core::option::Option::Some(
@@ -2944,6 +3494,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_enum"))?,
                         ),
                     );
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     match &mut self.choice {
@@ -2960,6 +3514,10 @@ impl ::rsfast::Message for Oneofs {
                             );
                         }
                     }
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.choice = ::core::option::Option::Some(
@@ -2968,6 +3526,10 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_double"))?,
                         ),
                     );
+                    if r.eat_tag(&[80]) {
+                        tag = 80;
+                        continue 'fields;
+                    }
                 }
                 80 => {
                     self.second = ::core::option::Option::Some(
@@ -2976,6 +3538,18 @@ impl ::rsfast::Message for Oneofs {
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "s_uint64"))?,
                         ),
                     );
+                    if r.eat_tag(&[88]) {
+                        tag = 88;
+                        continue 'fields;
+                    }
+                }
+                88 => {
+                    self.between = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Oneofs", "between"))?;
+                    if r.eat_tag(&[96]) {
+                        tag = 96;
+                        continue 'fields;
+                    }
                 }
                 96 => {
                     self.second = ::core::option::Option::Some(
@@ -2987,8 +3561,18 @@ impl ::rsfast::Message for Oneofs {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.name.clear();
@@ -3212,11 +3796,24 @@ impl ::rsfast::Message for Tree {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.value = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "value"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_message(
@@ -3225,6 +3822,10 @@ impl ::rsfast::Message for Tree {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Tree", "left"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -3233,12 +3834,24 @@ impl ::rsfast::Message for Tree {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Tree", "right"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
-                    let mut v = Tree::default();
-                    r.merge_message(&mut v)
+                    self.children.push(Tree::default());
+                    let v = self.children.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "children"))?;
-                    self.children.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     let payload = r
@@ -3272,11 +3885,25 @@ impl ::rsfast::Message for Tree {
                         }
                     }
                     self.named.insert(key, value);
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
@@ -3404,7 +4031,16 @@ impl ::rsfast::Message for Ping {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -3413,6 +4049,10 @@ impl ::rsfast::Message for Ping {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Ping", "pong"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.depth = ::rsfast::scalar::Int32::read(r)
@@ -3420,8 +4060,18 @@ impl ::rsfast::Message for Ping {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.pong = ::core::option::Option::None;
@@ -3494,7 +4144,16 @@ impl ::rsfast::Message for Pong {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -3506,8 +4165,18 @@ impl ::rsfast::Message for Pong {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.ping = ::core::option::Option::None;
@@ -3618,38 +4287,77 @@ impl ::rsfast::Message for Keywords {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
-            match tag {
-                24 => {
-                    self.r#type = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Keywords", "type"))?;
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
                 }
+            }
+            t => t,
+        };
+        'fields: loop {
+            match tag {
                 10 => {
                     r.merge_string(&mut self.self_)
                         .map_err(|e| e.in_field("rsfast.test.Keywords", "self"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.r#match = ::rsfast::scalar::Bool::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Keywords", "match"))?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
-                72 => {
-                    self.r#async = ::rsfast::scalar::Int32::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Keywords", "async"))?;
+                24 => {
+                    self.r#type = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Keywords", "type"))?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
+                }
+                32 => {
+                    self.crate_ = ::rsfast::scalar::Int64::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Keywords", "crate"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 42 => {
                     r.merge_string(&mut self.unknown_fields_)
                         .map_err(|e| {
                             e.in_field("rsfast.test.Keywords", "unknown_fields")
                         })?;
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
-                32 => {
-                    self.crate_ = ::rsfast::scalar::Int64::read(r)
-                        .map_err(|e| e.in_field("rsfast.test.Keywords", "crate"))?;
+                72 => {
+                    self.r#async = ::rsfast::scalar::Int32::read(r)
+                        .map_err(|e| e.in_field("rsfast.test.Keywords", "async"))?;
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.r#type = ::core::default::Default::default();
@@ -3753,7 +4461,16 @@ impl ::rsfast::Message for Outer {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -3762,12 +4479,20 @@ impl ::rsfast::Message for Outer {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Outer", "middle"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.level = <::rsfast::scalar::Enum<
                         outer::middle::inner::Level,
                     >>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Outer", "level"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -3776,6 +4501,10 @@ impl ::rsfast::Message for Outer {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.Outer", "point"))?;
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.shape = <::rsfast::scalar::Enum<other::Shape>>::read(r)
@@ -3783,8 +4512,18 @@ impl ::rsfast::Message for Outer {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.middle = ::core::option::Option::None;
@@ -3888,7 +4627,18 @@ pub mod outer {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     10 => {
                         r.merge_message(
@@ -3899,19 +4649,37 @@ pub mod outer {
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Outer.Middle", "inner")
                             })?;
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     18 => {
-                        let mut v = middle::Inner::default();
-                        r.merge_message(&mut v)
+                        self.inners.push(middle::Inner::default());
+                        let v = self.inners.last_mut().expect("just pushed");
+                        r.merge_message(v)
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Outer.Middle", "inners")
                             })?;
-                        self.inners.push(v);
+                        if r.eat_tag(&[18]) {
+                            tag = 18;
+                            continue 'fields;
+                        }
                     }
                     _ => r.discard_field(tag)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.inner = ::core::option::Option::None;
@@ -4011,13 +4779,28 @@ pub mod outer {
                 r: &mut ::rsfast::Reader<'_>,
                 end_group: u32,
             ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-                while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+                let mut tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
+                'fields: loop {
                     match tag {
                         8 => {
                             self.level = <::rsfast::scalar::Enum<inner::Level>>::read(r)
                                 .map_err(|e| {
                                     e.in_field("rsfast.test.Outer.Middle.Inner", "level")
                                 })?;
+                            if r.eat_tag(&[18]) {
+                                tag = 18;
+                                continue 'fields;
+                            }
                         }
                         18 => {
                             r.merge_string(&mut self.note)
@@ -4027,8 +4810,18 @@ pub mod outer {
                         }
                         _ => r.discard_field(tag)?,
                     }
+                    tag = match r.fast_tag() {
+                        0 => {
+                            match r.next_tag(end_group)? {
+                                ::core::option::Option::Some(t) => t,
+                                ::core::option::Option::None => {
+                                    return ::core::result::Result::Ok(());
+                                }
+                            }
+                        }
+                        t => t,
+                    };
                 }
-                ::core::result::Result::Ok(())
             }
             fn clear(&mut self) {
                 self.level = ::core::default::Default::default();
@@ -4150,12 +4943,22 @@ impl ::rsfast::Message for Documented {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.a = ::rsfast::scalar::Int32::read(r)
@@ -4163,8 +4966,18 @@ impl ::rsfast::Message for Documented {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.a = ::core::default::Default::default();
@@ -4209,6 +5022,7 @@ impl ::rsfast::Message for Empty {
         0
     }
     fn write_to(&self, _w: &mut ::rsfast::Writer<'_>) {}
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

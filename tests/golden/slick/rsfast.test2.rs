@@ -294,19 +294,36 @@ impl ::rsfast::Message for Defaults {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.d_int32 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_int32"))?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.d_int64 = ::core::option::Option::Some(
                         ::rsfast::scalar::Int64::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_int64"))?,
                     );
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.d_uint32 = ::core::option::Option::Some(
@@ -315,6 +332,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_uint32")
                             })?,
                     );
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.d_uint64 = ::core::option::Option::Some(
@@ -323,6 +344,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_uint64")
                             })?,
                     );
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     self.d_sint32 = ::core::option::Option::Some(
@@ -331,6 +356,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sint32")
                             })?,
                     );
+                    if r.eat_tag(&[48]) {
+                        tag = 48;
+                        continue 'fields;
+                    }
                 }
                 48 => {
                     self.d_sint64 = ::core::option::Option::Some(
@@ -339,6 +368,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sint64")
                             })?,
                     );
+                    if r.eat_tag(&[61]) {
+                        tag = 61;
+                        continue 'fields;
+                    }
                 }
                 61 => {
                     self.d_fixed32 = ::core::option::Option::Some(
@@ -347,6 +380,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_fixed32")
                             })?,
                     );
+                    if r.eat_tag(&[65]) {
+                        tag = 65;
+                        continue 'fields;
+                    }
                 }
                 65 => {
                     self.d_fixed64 = ::core::option::Option::Some(
@@ -355,6 +392,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_fixed64")
                             })?,
                     );
+                    if r.eat_tag(&[77]) {
+                        tag = 77;
+                        continue 'fields;
+                    }
                 }
                 77 => {
                     self.d_sfixed32 = ::core::option::Option::Some(
@@ -363,6 +404,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sfixed32")
                             })?,
                     );
+                    if r.eat_tag(&[81]) {
+                        tag = 81;
+                        continue 'fields;
+                    }
                 }
                 81 => {
                     self.d_sfixed64 = ::core::option::Option::Some(
@@ -371,12 +416,20 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_sfixed64")
                             })?,
                     );
+                    if r.eat_tag(&[93]) {
+                        tag = 93;
+                        continue 'fields;
+                    }
                 }
                 93 => {
                     self.d_float = ::core::option::Option::Some(
                         ::rsfast::scalar::Float::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_float"))?,
                     );
+                    if r.eat_tag(&[97]) {
+                        tag = 97;
+                        continue 'fields;
+                    }
                 }
                 97 => {
                     self.d_double = ::core::option::Option::Some(
@@ -385,22 +438,38 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_double")
                             })?,
                     );
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.d_bool = ::core::option::Option::Some(
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_bool"))?,
                     );
+                    if r.eat_tag(&[114]) {
+                        tag = 114;
+                        continue 'fields;
+                    }
                 }
                 114 => {
                     r.merge_string(
                             self.d_string.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_string"))?;
+                    if r.eat_tag(&[122]) {
+                        tag = 122;
+                        continue 'fields;
+                    }
                 }
                 122 => {
                     r.merge_bytes(self.d_bytes.get_or_insert_with(::std::vec::Vec::new))
                         .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_bytes"))?;
+                    if r.eat_tag(&[128, 1]) {
+                        tag = 128;
+                        continue 'fields;
+                    }
                 }
                 128 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -413,12 +482,20 @@ impl ::rsfast::Message for Defaults {
                             let _ = raw;
                         }
                     }
+                    if r.eat_tag(&[141, 1]) {
+                        tag = 141;
+                        continue 'fields;
+                    }
                 }
                 141 => {
                     self.d_inf = ::core::option::Option::Some(
                         ::rsfast::scalar::Float::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_inf"))?,
                     );
+                    if r.eat_tag(&[145, 1]) {
+                        tag = 145;
+                        continue 'fields;
+                    }
                 }
                 145 => {
                     self.d_neg_inf = ::core::option::Option::Some(
@@ -427,12 +504,20 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "d_neg_inf")
                             })?,
                     );
+                    if r.eat_tag(&[153, 1]) {
+                        tag = 153;
+                        continue 'fields;
+                    }
                 }
                 153 => {
                     self.d_nan = ::core::option::Option::Some(
                         ::rsfast::scalar::Double::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Defaults", "d_nan"))?,
                     );
+                    if r.eat_tag(&[160, 1]) {
+                        tag = 160;
+                        continue 'fields;
+                    }
                 }
                 160 => {
                     self.no_default = ::core::option::Option::Some(
@@ -441,6 +526,10 @@ impl ::rsfast::Message for Defaults {
                                 e.in_field("rsfast.test2.Defaults", "no_default")
                             })?,
                     );
+                    if r.eat_tag(&[168, 1]) {
+                        tag = 168;
+                        continue 'fields;
+                    }
                 }
                 168 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -458,8 +547,18 @@ impl ::rsfast::Message for Defaults {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.d_int32 = ::core::option::Option::None;
@@ -745,19 +844,36 @@ impl ::rsfast::Message for Required {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.id = ::core::option::Option::Some(
                         ::rsfast::scalar::Int32::read(r)
                             .map_err(|e| e.in_field("rsfast.test2.Required", "id"))?,
                     );
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(
                             self.name.get_or_insert_with(::std::string::String::new),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Required", "name"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     r.merge_message(
@@ -766,17 +882,35 @@ impl ::rsfast::Message for Required {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Required", "child"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
-                    let mut v = Required::default();
-                    r.merge_message(&mut v)
+                    self.children.push(Required::default());
+                    let v = self.children.last_mut().expect("just pushed");
+                    r.merge_message(v)
                         .map_err(|e| e.in_field("rsfast.test2.Required", "children"))?;
-                    self.children.push(v);
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.id = ::core::option::Option::None;
@@ -941,7 +1075,16 @@ impl ::rsfast::Message for HasRequired {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 10 => {
                     r.merge_message(
@@ -950,6 +1093,10 @@ impl ::rsfast::Message for HasRequired {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test2.HasRequired", "single"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     let payload = r
@@ -989,6 +1136,14 @@ impl ::rsfast::Message for HasRequired {
                         }
                     }
                     self.by_name.insert(key, value);
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 26 => {
                     match &mut self.pick {
@@ -1009,6 +1164,10 @@ impl ::rsfast::Message for HasRequired {
                             );
                         }
                     }
+                    if r.eat_tag(&[32]) {
+                        tag = 32;
+                        continue 'fields;
+                    }
                 }
                 32 => {
                     self.pick = ::core::option::Option::Some(
@@ -1022,8 +1181,18 @@ impl ::rsfast::Message for HasRequired {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.single = ::core::option::Option::None;
@@ -1187,7 +1356,16 @@ impl ::rsfast::Message for Groups {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 11 => {
                     r.merge_group(
@@ -1197,12 +1375,24 @@ impl ::rsfast::Message for Groups {
                             1,
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "data"))?;
+                    if r.eat_tag(&[35]) {
+                        tag = 35;
+                        continue 'fields;
+                    }
                 }
                 35 => {
-                    let mut v = groups::Item::default();
-                    r.merge_group(&mut v, 4)
+                    self.item.push(groups::Item::default());
+                    let v = self.item.last_mut().expect("just pushed");
+                    r.merge_group(v, 4)
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "item"))?;
-                    self.item.push(v);
+                    if r.eat_tag(&[35]) {
+                        tag = 35;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[56]) {
+                        tag = 56;
+                        continue 'fields;
+                    }
                 }
                 56 => {
                     self.after = ::core::option::Option::Some(
@@ -1212,8 +1402,18 @@ impl ::rsfast::Message for Groups {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.data = ::core::option::Option::None;
@@ -1334,13 +1534,28 @@ pub mod groups {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     16 => {
                         self.a = ::core::option::Option::Some(
                             ::rsfast::scalar::Int32::read(r)
                                 .map_err(|e| e.in_field("rsfast.test2.Groups.Data", "a"))?,
                         );
+                        if r.eat_tag(&[26]) {
+                            tag = 26;
+                            continue 'fields;
+                        }
                     }
                     26 => {
                         r.merge_string(
@@ -1350,8 +1565,18 @@ pub mod groups {
                     }
                     _ => r.discard_field(tag)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -1441,13 +1666,28 @@ pub mod groups {
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            'fields: loop {
                 match tag {
                     40 => {
                         self.x = ::core::option::Option::Some(
                             ::rsfast::scalar::Int32::read(r)
                                 .map_err(|e| e.in_field("rsfast.test2.Groups.Item", "x"))?,
                         );
+                        if r.eat_tag(&[50]) {
+                            tag = 50;
+                            continue 'fields;
+                        }
                     }
                     50 => {
                         r.merge_message(
@@ -1461,8 +1701,18 @@ pub mod groups {
                     }
                     _ => r.discard_field(tag)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.x = ::core::option::Option::None;
@@ -1609,7 +1859,16 @@ impl ::rsfast::Message for Closed {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -1622,6 +1881,10 @@ impl ::rsfast::Message for Closed {
                             let _ = raw;
                         }
                     }
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -1631,6 +1894,14 @@ impl ::rsfast::Message for Closed {
                             ::core::option::Option::None,
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "list"))?;
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 24 | 26 => {
                     ::rsfast::enums::merge_repeated_closed(
@@ -1640,6 +1911,14 @@ impl ::rsfast::Message for Closed {
                             ::core::option::Option::None,
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Closed", "packed_list"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 34 => {
                     let payload = r
@@ -1678,6 +1957,14 @@ impl ::rsfast::Message for Closed {
                     if undeclared {} else {
                         self.by_id.insert(key, value);
                     }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 => {
                     match ::rsfast::enums::read_closed::<Kind>(r)
@@ -1692,6 +1979,10 @@ impl ::rsfast::Message for Closed {
                             let _ = raw;
                         }
                     }
+                    if r.eat_tag(&[50]) {
+                        tag = 50;
+                        continue 'fields;
+                    }
                 }
                 50 => {
                     self.choice = ::core::option::Option::Some(
@@ -1704,8 +1995,18 @@ impl ::rsfast::Message for Closed {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.single = ::core::option::Option::None;
@@ -1890,15 +2191,40 @@ impl ::rsfast::Message for Packed {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 | 10 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.plain)
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "plain"))?;
+                    if r.eat_tag(&[8]) {
+                        tag = 8;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 16 | 18 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.packed)
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "packed"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
                 }
                 25 | 26 => {
                     ::rsfast::scalar::Fixed64::merge_repeated(
@@ -1907,15 +2233,37 @@ impl ::rsfast::Message for Packed {
                             &mut self.packed_fixed,
                         )
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "packed_fixed"))?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 32 | 34 => {
                     ::rsfast::scalar::Bool::merge_repeated(r, tag, &mut self.packed_bool)
                         .map_err(|e| e.in_field("rsfast.test2.Packed", "packed_bool"))?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.plain.clear();
@@ -2018,12 +2366,22 @@ impl ::rsfast::Message for Extendable {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.a = ::core::option::Option::Some(
@@ -2033,8 +2391,18 @@ impl ::rsfast::Message for Extendable {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.a = ::core::option::Option::None;
@@ -2115,12 +2483,22 @@ impl ::rsfast::Message for ExtGroup {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.g = ::core::option::Option::Some(
@@ -2130,8 +2508,18 @@ impl ::rsfast::Message for ExtGroup {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.g = ::core::option::Option::None;
@@ -2199,12 +2587,22 @@ impl ::rsfast::Message for ExtensionHolder {
             w.put_u8(8);
         }
     }
+    #[inline]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        loop {
             match tag {
                 8 => {
                     self.x = ::core::option::Option::Some(
@@ -2216,8 +2614,18 @@ impl ::rsfast::Message for ExtensionHolder {
                 }
                 _ => r.discard_field(tag)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.x = ::core::option::Option::None;

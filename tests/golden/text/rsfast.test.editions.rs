@@ -157,7 +157,16 @@ impl ::rsfast::Message for Editions {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.explicit = ::core::option::Option::Some(
@@ -166,12 +175,20 @@ impl ::rsfast::Message for Editions {
                                 e.in_field("rsfast.test.editions.Editions", "explicit")
                             })?,
                     );
+                    if r.eat_tag(&[16]) {
+                        tag = 16;
+                        continue 'fields;
+                    }
                 }
                 16 => {
                     self.implicit = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "implicit")
                         })?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.required = ::core::option::Option::Some(
@@ -180,18 +197,38 @@ impl ::rsfast::Message for Editions {
                                 e.in_field("rsfast.test.editions.Editions", "required")
                             })?,
                     );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 32 | 34 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.packed)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "packed")
                         })?;
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
                 }
                 40 | 42 => {
                     ::rsfast::scalar::Int32::merge_repeated(r, tag, &mut self.expanded)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "expanded")
                         })?;
+                    if r.eat_tag(&[40]) {
+                        tag = 40;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[51]) {
+                        tag = 51;
+                        continue 'fields;
+                    }
                 }
                 51 => {
                     r.merge_group(
@@ -203,6 +240,10 @@ impl ::rsfast::Message for Editions {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "delimited")
                         })?;
+                    if r.eat_tag(&[58]) {
+                        tag = 58;
+                        continue 'fields;
+                    }
                 }
                 58 => {
                     r.merge_message(
@@ -213,6 +254,10 @@ impl ::rsfast::Message for Editions {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "prefixed")
                         })?;
+                    if r.eat_tag(&[64]) {
+                        tag = 64;
+                        continue 'fields;
+                    }
                 }
                 64 => {
                     match ::rsfast::enums::read_closed::<Closed>(r)
@@ -231,6 +276,10 @@ impl ::rsfast::Message for Editions {
                             )
                         }
                     }
+                    if r.eat_tag(&[72]) {
+                        tag = 72;
+                        continue 'fields;
+                    }
                 }
                 72 => {
                     self.open = ::core::option::Option::Some(
@@ -239,6 +288,10 @@ impl ::rsfast::Message for Editions {
                                 e.in_field("rsfast.test.editions.Editions", "open")
                             })?,
                     );
+                    if r.eat_tag(&[82]) {
+                        tag = 82;
+                        continue 'fields;
+                    }
                 }
                 82 => {
                     r.merge_string(
@@ -249,14 +302,26 @@ impl ::rsfast::Message for Editions {
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "with_default")
                         })?;
+                    if r.eat_tag(&[91]) {
+                        tag = 91;
+                        continue 'fields;
+                    }
                 }
                 91 => {
-                    let mut v = editions::Child::default();
-                    r.merge_group(&mut v, 11)
+                    self.delimited_list.push(editions::Child::default());
+                    let v = self.delimited_list.last_mut().expect("just pushed");
+                    r.merge_group(v, 11)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "delimited_list")
                         })?;
-                    self.delimited_list.push(v);
+                    if r.eat_tag(&[91]) {
+                        tag = 91;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[99]) {
+                        tag = 99;
+                        continue 'fields;
+                    }
                 }
                 99 => {
                     match &mut self.choice {
@@ -287,6 +352,10 @@ impl ::rsfast::Message for Editions {
                             );
                         }
                     }
+                    if r.eat_tag(&[104]) {
+                        tag = 104;
+                        continue 'fields;
+                    }
                 }
                 104 => {
                     self.choice = ::core::option::Option::Some(
@@ -300,8 +369,18 @@ impl ::rsfast::Message for Editions {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.explicit = ::core::option::Option::None;
@@ -488,12 +567,24 @@ pub mod editions {
                 w.put_u8(8);
             }
         }
+        #[inline]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
             end_group: u32,
         ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-            while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+            let mut tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
+            loop {
                 match tag {
                     8 => {
                         self.a = ::core::option::Option::Some(
@@ -505,8 +596,18 @@ pub mod editions {
                     }
                     _ => r.skip_field(tag, &mut self.unknown_fields)?,
                 }
+                tag = match r.fast_tag() {
+                    0 => {
+                        match r.next_tag(end_group)? {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => {
+                                return ::core::result::Result::Ok(());
+                            }
+                        }
+                    }
+                    t => t,
+                };
             }
-            ::core::result::Result::Ok(())
         }
         fn clear(&mut self) {
             self.a = ::core::option::Option::None;
@@ -588,15 +689,32 @@ impl ::rsfast::Message for Implicit {
         r: &mut ::rsfast::Reader<'_>,
         end_group: u32,
     ) -> ::core::result::Result<(), ::rsfast::DecodeError> {
-        while let ::core::option::Option::Some(tag) = r.next_tag(end_group)? {
+        let mut tag = match r.fast_tag() {
+            0 => {
+                match r.next_tag(end_group)? {
+                    ::core::option::Option::Some(t) => t,
+                    ::core::option::Option::None => return ::core::result::Result::Ok(()),
+                }
+            }
+            t => t,
+        };
+        'fields: loop {
             match tag {
                 8 => {
                     self.a = ::rsfast::scalar::Int32::read(r)
                         .map_err(|e| e.in_field("rsfast.test.editions.Implicit", "a"))?;
+                    if r.eat_tag(&[18]) {
+                        tag = 18;
+                        continue 'fields;
+                    }
                 }
                 18 => {
                     r.merge_string(&mut self.b)
                         .map_err(|e| e.in_field("rsfast.test.editions.Implicit", "b"))?;
+                    if r.eat_tag(&[24]) {
+                        tag = 24;
+                        continue 'fields;
+                    }
                 }
                 24 => {
                     self.c = <::rsfast::scalar::Enum<Open>>::read(r)
@@ -604,8 +722,18 @@ impl ::rsfast::Message for Implicit {
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
+            tag = match r.fast_tag() {
+                0 => {
+                    match r.next_tag(end_group)? {
+                        ::core::option::Option::Some(t) => t,
+                        ::core::option::Option::None => {
+                            return ::core::result::Result::Ok(());
+                        }
+                    }
+                }
+                t => t,
+            };
         }
-        ::core::result::Result::Ok(())
     }
     fn clear(&mut self) {
         self.a = ::core::default::Default::default();

@@ -1,0 +1,133 @@
+//! Runs one operation of one library on one workload a fixed number of times, for a
+//! profiler: instruction counts under callgrind do not depend on the machine's load,
+//! so they can compare two versions of the code on a noisy machine.
+//!
+//! `cargo build --profile bench -p rsfast-bench --bin profile`, then
+//! `valgrind --tool=callgrind target/release/profile TriMesh decode rsfast 20`
+//! (workload, operation as in `OPERATIONS`, library as in `LIBRARIES`, iterations; an
+//! iteration goes over every payload of the dataset, as in the throughput bench).
+#![deny(warnings)]
+
+use std::hint::black_box;
+use std::process::ExitCode;
+
+use rsfast_bench::{for_each_workload, Codec, Visit, Workload, LIBRARIES, OPERATIONS, WORKLOADS};
+
+struct Args {
+    workload: String,
+    op: String,
+    library: String,
+    iterations: usize,
+}
+
+struct Profile {
+    args: Args,
+    ran: bool,
+}
+
+fn run<M: Codec>(op: &str, payloads: &[Vec<u8>], iterations: usize) {
+    // Set-up (not the measured operation): the decoded messages for the encode side.
+    let messages: Vec<M> = payloads.iter().map(|p| M::decode_new(p)).collect();
+    let mut reused = M::default();
+    let mut buf = Vec::new();
+    let timed = std::env::var_os("PROFILE_TIME").is_some();
+    let mut times = Vec::new();
+    for _ in 0..iterations {
+        let start = std::time::Instant::now();
+        match op {
+            "decode" => {
+                for p in payloads {
+                    black_box(M::decode_new(black_box(p)));
+                }
+            }
+            "merge_reuse" => {
+                for p in payloads {
+                    reused.clear_all();
+                    reused.merge_in(black_box(p));
+                    black_box(&reused);
+                }
+            }
+            "encode_to_vec" => {
+                for m in &messages {
+                    black_box(black_box(m).to_vec());
+                }
+            }
+            "encode_reuse" => {
+                for m in &messages {
+                    buf.clear();
+                    black_box(m).append_to(&mut buf);
+                    black_box(&buf);
+                }
+            }
+            "encoded_len" => {
+                for m in &messages {
+                    black_box(black_box(m).size());
+                }
+            }
+            _ => unreachable!("checked in main"),
+        }
+        times.push(start.elapsed());
+    }
+    if timed && !times.is_empty() {
+        // With PROFILE_TIME set: the median and fastest iteration, for quick A/B runs.
+        times.sort();
+        eprintln!("median {:?} min {:?}", times[times.len() / 2], times[0]);
+    }
+}
+
+impl Visit for Profile {
+    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
+        if workload.name != self.args.workload {
+            return;
+        }
+        let data = workload.load();
+        let (op, n) = (self.args.op.as_str(), self.args.iterations);
+        match self.args.library.as_str() {
+            "rsfast" => run::<R>(op, &data.payloads, n),
+            "prost" => run::<P>(op, &data.payloads, n),
+            "buffa" => run::<B>(op, &data.payloads, n),
+            _ if G::EXCLUDED.is_some() => return,
+            _ => run::<G>(op, &data.payloads, n),
+        }
+        self.ran = true;
+    }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let usage = || {
+        let names: Vec<_> = WORKLOADS.iter().map(|w| w.name).collect();
+        let ops: Vec<_> = OPERATIONS.iter().map(|(op, _)| *op).collect();
+        eprintln!(
+            "usage: profile WORKLOAD OPERATION LIBRARY ITERATIONS\n  workloads: {}\n  operations: {}\n  libraries: {}",
+            names.join(" "),
+            ops.join(" "),
+            LIBRARIES.join(" ")
+        );
+        ExitCode::FAILURE
+    };
+    let [workload, op, library, iterations] = argv.as_slice() else {
+        return usage();
+    };
+    let Ok(iterations) = iterations.parse() else {
+        return usage();
+    };
+    if !OPERATIONS.iter().any(|(o, _)| o == op) || !LIBRARIES.contains(&library.as_str()) {
+        return usage();
+    }
+    let mut profile = Profile {
+        args: Args {
+            workload: workload.clone(),
+            op: op.clone(),
+            library: library.clone(),
+            iterations,
+        },
+        ran: false,
+    };
+    for_each_workload(&mut profile);
+    if !profile.ran {
+        eprintln!("no such workload, or the library is left out of it");
+        return usage();
+    }
+    ExitCode::SUCCESS
+}
