@@ -3,7 +3,12 @@
 //! [`CallLayer`], around the channel, ends calls early, streams included:
 //! - at their deadline (`Request::set_timeout`, sent as `grpc-timeout`, or the channel's
 //!   `Endpoint::timeout`) with `DEADLINE_EXCEEDED`. tonic alone enforces a deadline only
-//!   until the response headers arrive, and reports its own timeouts as `CANCELLED`;
+//!   until the response headers arrive, and reports its own timeouts as `CANCELLED`: the
+//!   client's (`TimeoutExpired` from inside the `Channel`) and the server's too (a tonic
+//!   server enforces `grpc-timeout` and answers `CANCELLED` "Timeout expired"). The
+//!   deadline wins ties: whatever the call yields once it has passed is
+//!   `DEADLINE_EXCEEDED`, even before the client's timer fires (a starved client may read
+//!   the server's answer first);
 //! - when their [`CallContext`] (Go's `context.WithCancel`) is cancelled, with
 //!   `CANCELLED` on the next receive.
 //!
@@ -109,7 +114,10 @@ impl CallEnd {
         }
     }
 
-    /// The status the call ends with, once it has to.
+    /// The status the call ends with, once it has to. The deadline counts as passed as
+    /// soon as the clock says so, before its timer fires: the timer fires only when the
+    /// runtime gets to it, possibly after an answer that came later (the server's own
+    /// timeout, say).
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Status> {
         if let Some(cancelled) = &mut self.cancelled {
             if cancelled.as_mut().poll(cx).is_ready() {
@@ -117,7 +125,7 @@ impl CallEnd {
             }
         }
         if let Some(deadline) = &mut self.deadline {
-            if deadline.as_mut().poll(cx).is_ready() {
+            if Instant::now() >= deadline.deadline() || deadline.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Status::deadline_exceeded("deadline exceeded"));
             }
         }
@@ -168,10 +176,15 @@ where
         let mut response = Box::pin(self.inner.call(request));
         Box::pin(async move {
             let response = std::future::poll_fn(|cx| {
-                if let Poll::Ready(response) = response.as_mut().poll(cx) {
-                    return Poll::Ready(response.map_err(as_deadline));
+                let response = response.as_mut().poll(cx);
+                // The call's end wins ties, checked after the response so that one read
+                // once the deadline has passed loses too: a tonic server that enforced
+                // the deadline itself answers `CANCELLED` "Timeout expired", at the
+                // earliest at the client's deadline (its clock starts later).
+                if let Poll::Ready(status) = end.poll(cx) {
+                    return Poll::Ready(Err(Box::new(status) as BoxError));
                 }
-                end.poll(cx).map(|status| Err(Box::new(status) as BoxError))
+                response.map(|response| response.map_err(as_deadline))
             })
             .await?;
             Ok(response.map(|body| CallBody::new(body, end)))
@@ -309,8 +322,63 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::grpc_timeout;
+    use super::{grpc_timeout, CallLayer};
+    use crate::connections::BoxError;
+    use crate::echo::echo_client::EchoClient;
+    use crate::echo::EchoRequest;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
     use std::time::Duration;
+    use tonic::{Code, Request, Status};
+    use tower_layer::Layer as _;
+    use tower_service::Service;
+
+    /// A server that enforces the call's deadline itself, as tonic's does: once it has
+    /// passed, it answers trailers-only with `CANCELLED` "Timeout expired". `late` is how
+    /// long after the call the answer is ready, the caller's thread blocked until then (a
+    /// client starved of CPU, whose timer has not fired yet).
+    #[derive(Clone)]
+    struct ServerTimeout {
+        late: Duration,
+    }
+
+    impl Service<http::Request<tonic::body::Body>> for ServerTimeout {
+        type Response = http::Response<tonic::body::Body>;
+        type Error = BoxError;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<tonic::body::Body>) -> Self::Future {
+            let late = self.late;
+            Box::pin(async move {
+                std::thread::sleep(late);
+                Ok(Status::cancelled("Timeout expired").into_http())
+            })
+        }
+    }
+
+    /// The client's deadline wins over the server's own timeout, even when the server's
+    /// answer is read before the client's timer fires.
+    #[tokio::test]
+    async fn deadline_wins_over_server_timeout() {
+        let mut client = EchoClient::new(CallLayer.layer(ServerTimeout {
+            late: Duration::from_millis(80),
+        }));
+        let mut call = Request::new(EchoRequest::default());
+        call.set_timeout(Duration::from_millis(30));
+        let status = client.unary_echo(call).await.unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+
+        // Before the deadline, the server's answer is the call's.
+        let mut call = Request::new(EchoRequest::default());
+        call.set_timeout(Duration::from_secs(30));
+        let status = client.unary_echo(call).await.unwrap_err();
+        assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+    }
 
     fn parse(value: &str) -> Option<Duration> {
         let mut headers = http::HeaderMap::new();
