@@ -1173,6 +1173,19 @@ impl<'a> Resolver<'a> {
             Error::in_file(file, format!("field {} has a negative number", f.name()))
         })?;
         let kind = self.kind(cx, parent, f, features)?;
+        // The JSON and text codecs read and write HashMap fields only.
+        if options.map == MapType::BTreeMap
+            && (options.json || options.text)
+            && self.map_value(f).is_some()
+        {
+            return Err(Error::in_file(
+                file,
+                format!(
+                    "field {full_name}: option map=btree_map is not supported together with \
+                     json or text yet"
+                ),
+            ));
+        }
         let cardinality = match f.label() {
             Label::Repeated => match self.map_entry(cx, f)? {
                 Some((key, value)) => Cardinality::Map { key, value },

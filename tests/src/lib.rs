@@ -109,6 +109,18 @@ pub mod rsfast_json {
     }
 }
 
+/// `json,text,bytes=bytes,preset=slick`, from `tests/golden/json_bytes/`.
+pub mod rsfast_json_bytes {
+    pub mod rsfast {
+        pub mod test {
+            include!("../golden/json_bytes/rsfast.test.rs");
+            pub mod other {
+                include!("../golden/json_bytes/rsfast.test.other.rs");
+            }
+        }
+    }
+}
+
 /// prost's generated code for the same protos.
 /// The same protos generated with the `text` option.
 pub mod rsfast_text_gen {

@@ -146,8 +146,62 @@ const SLICK: &str = "preset=slick,tests,benches";
 /// compiles it, lints it and round-trips through it).
 #[test]
 fn text_goldens_are_up_to_date() {
-    let generated = common::by_name(common::generate_with("text"));
+    // Not options.proto: its BTreeMap fields are not supported with `text` (an error).
+    let protos: Vec<PathBuf> = common::PROTOX_PROTOS
+        .iter()
+        .filter(|p| **p != "test/options.proto")
+        .map(|p| common::proto_dir().join(p))
+        .collect();
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.text(true);
+    let mut generated = config.generate(&protos, &[common::proto_dir()]).unwrap();
+    generated.extend(common::generate_protoc("text"));
+    let generated = common::by_name(generated);
     check("tests/golden/text", &golden_dir().join("text"), &generated);
+}
+
+/// JSON and text format over `bytes::Bytes` fields, with the slick preset: what
+/// `json,text,bytes=bytes,preset=slick` writes for types3.proto and other.proto
+/// (`tests/src/lib.rs` compiles it; `tests/tests/json.rs` round-trips a `Bytes` field).
+#[test]
+fn json_bytes_golden_is_up_to_date() {
+    let mut config = protoc_gen_rsfast::Config::new();
+    config
+        .parameter("json,text,bytes=bytes,preset=slick")
+        .unwrap();
+    let generated = config
+        .generate(
+            &[
+                common::proto_dir().join("test/types3.proto"),
+                common::proto_dir().join("test/other.proto"),
+            ],
+            &[common::proto_dir()],
+        )
+        .unwrap();
+    check(
+        "tests/golden/json_bytes",
+        &golden_dir().join("json_bytes"),
+        &common::by_name(generated),
+    );
+}
+
+/// `map=btree_map` with `json` (or `text`) is a clear generator error, not code that
+/// does not compile.
+#[test]
+fn btree_map_with_json_is_an_error_naming_the_field() {
+    let mut config = protoc_gen_rsfast::Config::new();
+    config.parameter("json,map=btree_map").unwrap();
+    let error = config
+        .generate(
+            &[common::proto_dir().join("test/types3.proto")],
+            &[common::proto_dir()],
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("test/types3.proto") && error.contains("map=btree_map"),
+        "{error}"
+    );
 }
 
 /// The tonic client and server code of the `grpc` option, reviewed as a diff (the

@@ -395,3 +395,20 @@ fn out_of_range_well_known_values_fail_to_serialize() {
     let back: wkt::Any = json::from_str(&json::to_string(&outer).unwrap()).unwrap();
     assert_eq!(back, outer);
 }
+
+/// `bytes=bytes` fields (`bytes::Bytes`) take the same JSON and text forms as `Vec<u8>`
+/// ones, both ways.
+#[test]
+fn shared_bytes_fields_round_trip_through_json_and_text() {
+    use rsfast_tests::rsfast_json_bytes::rsfast::test::Scalars;
+    let msg = Scalars {
+        f_bytes: rsfast::bytes::Bytes::from_static(b"\x00\xffab"),
+        ..Default::default()
+    };
+    let text = json::to_string(&msg).unwrap();
+    assert!(text.contains(r#""fBytes":"AP9hYg==""#), "{text}");
+    assert_eq!(json::from_str::<Scalars>(&text).unwrap(), msg);
+    let text = rsfast::text::to_string(&msg);
+    assert!(text.contains(r#"f_bytes: "\000\377ab""#), "{text}");
+    assert_eq!(rsfast::text::from_str::<Scalars>(&text).unwrap(), msg);
+}

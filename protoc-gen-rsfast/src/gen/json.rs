@@ -14,12 +14,13 @@ use quote::quote;
 
 use super::{ident, implicit_is_set, type_path, types::value_type};
 use crate::model::{Cardinality, Enum, Field, Kind, Message, Package, Presence, Scalar, TypePath};
+use crate::BytesType;
 
 const VALUE: &str = "google.protobuf.Value";
 const NULL_VALUE: &str = "google.protobuf.NullValue";
 
 /// The `rsfast::json::codec` codec of one value of `kind`, seen from module `from`.
-fn codec(kind: &Kind, from: &[String]) -> TokenStream {
+fn codec(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
     let name = |n: &str| {
         let n = ident(n);
         quote!(::rsfast::json::codec::#n)
@@ -35,7 +36,10 @@ fn codec(kind: &Kind, from: &[String]) -> TokenStream {
             Scalar::Double => "F64",
         }),
         Kind::String => name("Str"),
-        Kind::Bytes => name("Bytes"),
+        Kind::Bytes => name(match bytes {
+            BytesType::Vec => "Bytes",
+            BytesType::Bytes => "SharedBytes",
+        }),
         Kind::Enum(e) if e.full_name == NULL_VALUE && !e.closed => name("NullValue"),
         Kind::Enum(e) => {
             let path = type_path(&e.path, from);
@@ -111,18 +115,18 @@ fn serialize_body(message: &Message) -> TokenStream {
         let name = ident(&f.rust_name);
         match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 let set = implicit_is_set(&f.kind, &quote!(self.#name));
                 let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(&self.#name)));
                 quote!(if #set { #put })
             }
             Cardinality::Singular(_) => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(v)));
                 quote!(if let ::core::option::Option::Some(v) = &self.#name { #put })
             }
             Cardinality::Repeated { .. } => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 let put = entry(
                     f,
                     quote!(::rsfast::json::codec::SerRepeated::<#c>(&self.#name)),
@@ -131,7 +135,7 @@ fn serialize_body(message: &Message) -> TokenStream {
             }
             Cardinality::Map { key, value } => {
                 let k = value_type(key, f.bytes, from);
-                let c = codec(value, from);
+                let c = codec(value, f.bytes, from);
                 let put = entry(
                     f,
                     quote!(::rsfast::json::codec::SerMap::<#k, #c>(&self.#name)),
@@ -146,7 +150,7 @@ fn serialize_body(message: &Message) -> TokenStream {
         let enum_name = ident(&o.rust_enum);
         let arms = o.fields.iter().map(|f| {
             let variant = ident(&f.variant);
-            let c = codec(&f.kind, from);
+            let c = codec(&f.kind, f.bytes, from);
             let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(v)));
             quote!(::core::option::Option::Some(#child::#enum_name::#variant(v)) => { #put })
         });
@@ -214,7 +218,7 @@ fn write_body(message: &Message) -> TokenStream {
         let name = ident(&f.rust_name);
         match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 let set = implicit_is_set(&f.kind, &quote!(self.#name));
                 let put = member(
                     f,
@@ -223,12 +227,12 @@ fn write_body(message: &Message) -> TokenStream {
                 quote!(if #set { #put })
             }
             Cardinality::Singular(_) => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 let put = member(f, quote!(<#c as ::rsfast::json::Codec>::write(v, w)?;));
                 quote!(if let ::core::option::Option::Some(v) = &self.#name { #put })
             }
             Cardinality::Repeated { .. } => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 let put = member(
                     f,
                     quote!(w.list(&self.#name, <#c as ::rsfast::json::Codec>::write)?;),
@@ -236,7 +240,7 @@ fn write_body(message: &Message) -> TokenStream {
                 quote!(if !self.#name.is_empty() { #put })
             }
             Cardinality::Map { value, .. } => {
-                let c = codec(value, from);
+                let c = codec(value, f.bytes, from);
                 let put = member(
                     f,
                     quote!(w.map(&self.#name, <#c as ::rsfast::json::Codec>::write)?;),
@@ -251,7 +255,7 @@ fn write_body(message: &Message) -> TokenStream {
         let enum_name = ident(&o.rust_enum);
         let arms = o.fields.iter().map(|f| {
             let variant = ident(&f.variant);
-            let c = codec(&f.kind, from);
+            let c = codec(&f.kind, f.bytes, from);
             let put = member(f, quote!(<#c as ::rsfast::json::Codec>::write(v, w)?;));
             quote!(::core::option::Option::Some(#child::#enum_name::#variant(v)) => { #put })
         });
@@ -320,7 +324,7 @@ fn merge_body(message: &Message) -> TokenStream {
             };
             let store = match (oneof, &f.cardinality) {
                 (Some(o), _) => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     let value = read(quote!(::rsfast::json::codec::Field<#c>));
                     let field = ident(&o.rust_field);
                     let enum_name = ident(&o.rust_enum);
@@ -338,7 +342,7 @@ fn merge_body(message: &Message) -> TokenStream {
                     }
                 }
                 (None, Cardinality::Singular(Presence::Implicit)) => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     let value = read(quote!(::rsfast::json::codec::Field<#c>));
                     quote! {
                         if let ::core::option::Option::Some(v) = #value.0 {
@@ -347,18 +351,18 @@ fn merge_body(message: &Message) -> TokenStream {
                     }
                 }
                 (None, Cardinality::Singular(_)) => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     let value = read(quote!(::rsfast::json::codec::Field<#c>));
                     quote!(self.#name = #value.0;)
                 }
                 (None, Cardinality::Repeated { .. }) => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     let value = read(quote!(::rsfast::json::codec::Repeated<#c>));
                     quote!(self.#name = #value.0;)
                 }
                 (None, Cardinality::Map { key, value }) => {
                     let k = value_type(key, f.bytes, from);
-                    let c = codec(value, from);
+                    let c = codec(value, f.bytes, from);
                     let value = read(quote!(::rsfast::json::codec::Map<#k, #c>));
                     quote!(self.#name = #value.0;)
                 }
@@ -474,7 +478,8 @@ pub(super) fn register_fn(package: &Package) -> TokenStream {
                 let path = type_path(&m.path, from);
                 quote!(::rsfast::json::codec::Msg<#path>)
             }
-            kind => codec(kind, from),
+            // Extension values of type bytes are always `Vec<u8>`.
+            kind => codec(kind, BytesType::Vec, from),
         };
         let c = match ext.repeated {
             Some(_) => quote!(::rsfast::json::codec::List<#value>),

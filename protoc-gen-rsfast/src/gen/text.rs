@@ -16,6 +16,7 @@ use crate::model::{
     Cardinality, Enum, Extension, Field, Kind, Message, Package, Presence, Scalar, TextImpls,
     TypePath,
 };
+use crate::BytesType;
 
 const ANY: &str = "google.protobuf.Any";
 
@@ -25,7 +26,7 @@ fn gate(text: TextImpls) -> Option<TokenStream> {
 }
 
 /// The `rsfast::text::codec` codec of one value of `kind`, seen from module `from`.
-fn codec(kind: &Kind, from: &[String]) -> TokenStream {
+fn codec(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
     let name = |n: &str| {
         let n = ident(n);
         quote!(::rsfast::text::codec::#n)
@@ -41,7 +42,10 @@ fn codec(kind: &Kind, from: &[String]) -> TokenStream {
             Scalar::Double => "F64",
         }),
         Kind::String => name("Str"),
-        Kind::Bytes => name("Bytes"),
+        Kind::Bytes => name(match bytes {
+            BytesType::Vec => "Bytes",
+            BytesType::Bytes => "SharedBytes",
+        }),
         Kind::Enum(e) => {
             let path = type_path(&e.path, from);
             if e.closed {
@@ -115,12 +119,12 @@ fn print_body(message: &Message) -> TokenStream {
             let text = &f.text_name;
             match &f.cardinality {
                 Cardinality::Singular(Presence::Implicit) => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     let set = implicit_is_set(&f.kind, &quote!(self.#name));
                     quote!(if #set { p.field::<#c>(#text, &self.#name); })
                 }
                 Cardinality::Singular(_) => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     quote! {
                         if let ::core::option::Option::Some(v) = &self.#name {
                             p.field::<#c>(#text, v);
@@ -128,12 +132,12 @@ fn print_body(message: &Message) -> TokenStream {
                     }
                 }
                 Cardinality::Repeated { .. } => {
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     quote!(p.repeated::<#c>(#text, &self.#name);)
                 }
                 Cardinality::Map { key, value } => {
-                    let k = codec(key, from);
-                    let v = codec(value, from);
+                    let k = codec(key, f.bytes, from);
+                    let v = codec(value, f.bytes, from);
                     quote!(p.map::<#k, #v, _>(#text, &self.#name);)
                 }
             }
@@ -146,7 +150,7 @@ fn print_body(message: &Message) -> TokenStream {
                 .iter()
                 .map(|f| {
                     let variant = ident(&f.variant);
-                    let c = codec(&f.kind, from);
+                    let c = codec(&f.kind, f.bytes, from);
                     let text = &f.text_name;
                     (
                         quote!(::core::option::Option::Some(#child::#enum_name::#variant(v))),
@@ -200,20 +204,20 @@ fn merge_body(message: &Message) -> TokenStream {
         let text = &f.text_name;
         let store = match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 quote!(p.set::<#c>(&mut self.#name, #text))
             }
             Cardinality::Singular(_) => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 quote!(p.set_optional::<#c>(&mut self.#name, #text))
             }
             Cardinality::Repeated { .. } => {
-                let c = codec(&f.kind, from);
+                let c = codec(&f.kind, f.bytes, from);
                 quote!(p.add::<#c>(&mut self.#name, #text))
             }
             Cardinality::Map { key, value } => {
-                let k = codec(key, from);
-                let v = codec(value, from);
+                let k = codec(key, f.bytes, from);
+                let v = codec(value, f.bytes, from);
                 quote!(p.add_entries::<#k, #v, _>(&mut self.#name, #text))
             }
         };
@@ -230,7 +234,7 @@ fn merge_body(message: &Message) -> TokenStream {
                 continue;
             }
             let variant = ident(&f.variant);
-            let c = codec(&f.kind, from);
+            let c = codec(&f.kind, f.bytes, from);
             let text = &f.text_name;
             arms.push(quote! {
                 ::rsfast::text::FieldName::Ident(#(#pats)|*) => p.set_oneof::<#c, _>(
@@ -332,7 +336,8 @@ pub(super) fn register_fn(package: &Package) -> TokenStream {
             }),
             other => other.clone(),
         };
-        let c = codec(&kind, from);
+        // Extension values of type bytes are always `Vec<u8>`.
+        let c = codec(&kind, BytesType::Vec, from);
         out.push(match ext.repeated {
             None => quote!(registry.register_extension::<_, _, #c>(&#path);),
             Some(_) => quote!(registry.register_repeated_extension::<_, _, #c>(&#path);),

@@ -506,6 +506,23 @@ impl Codec for Bytes {
     }
 }
 
+/// `bytes` fields generated as `bytes::Bytes` (option `bytes=bytes`): base64, as [`Bytes`].
+#[derive(Debug)]
+pub struct SharedBytes;
+impl Codec for SharedBytes {
+    type Value = bytes::Bytes;
+    fn serialize<S: Serializer>(value: &bytes::Bytes, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&base64::Base64(&value[..]))
+    }
+    fn write(value: &bytes::Bytes, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.bytes(value);
+        Ok(())
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bytes::Bytes>, D::Error> {
+        Ok(Bytes::deserialize(d)?.map(bytes::Bytes::from))
+    }
+}
+
 /// An enum name or number, checked by `known`: `Ok(None)` for a name the enum does not
 /// declare when unknown fields are ignored.
 fn enum_value<'de, D: Deserializer<'de>>(

@@ -100,6 +100,19 @@ impl TextCodec for Bytes {
     }
 }
 
+/// `bytes` fields generated as `bytes::Bytes` (option `bytes=bytes`), as [`Bytes`].
+#[derive(Debug)]
+pub struct SharedBytes;
+impl TextCodec for SharedBytes {
+    type Value = bytes::Bytes;
+    fn print(value: &bytes::Bytes, p: &mut Printer<'_>) {
+        p.scalar(format_args!("\"{}\"", super::escape_bytes(&value[..])));
+    }
+    fn parse(p: &mut Parser<'_>) -> Result<bytes::Bytes, TextError> {
+        p.string_bytes().map(bytes::Bytes::from)
+    }
+}
+
 /// An open enum: any number is kept; declared values print by name.
 #[derive(Debug)]
 pub struct Enum<E>(PhantomData<E>);
