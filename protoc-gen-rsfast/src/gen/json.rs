@@ -12,8 +12,8 @@ use std::collections::HashSet;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{ident, implicit_is_set, type_path, types::value_type};
-use crate::model::{Cardinality, Enum, Field, Kind, Message, Package, Presence, Scalar, TypePath};
+use super::{ident, implicit_is_set, type_path, types::value_type, value_codec};
+use crate::model::{Cardinality, Enum, Field, Kind, Message, Package, Presence, TypePath};
 use crate::BytesType;
 
 const VALUE: &str = "google.protobuf.Value";
@@ -21,43 +21,12 @@ const NULL_VALUE: &str = "google.protobuf.NullValue";
 
 /// The `rsfast::json::codec` codec of one value of `kind`, seen from module `from`.
 fn codec(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
-    let name = |n: &str| {
-        let n = ident(n);
-        quote!(::rsfast::json::codec::#n)
-    };
+    let module = quote!(::rsfast::json::codec);
     match kind {
-        Kind::Scalar(s) => name(match s {
-            Scalar::Int32 | Scalar::Sint32 | Scalar::Sfixed32 => "I32",
-            Scalar::Uint32 | Scalar::Fixed32 => "U32",
-            Scalar::Int64 | Scalar::Sint64 | Scalar::Sfixed64 => "I64",
-            Scalar::Uint64 | Scalar::Fixed64 => "U64",
-            Scalar::Bool => "Bool",
-            Scalar::Float => "F32",
-            Scalar::Double => "F64",
-        }),
-        Kind::String => name("Str"),
-        Kind::Bytes => name(match bytes {
-            BytesType::Vec => "Bytes",
-            BytesType::Bytes => "SharedBytes",
-        }),
-        Kind::Enum(e) if e.full_name == NULL_VALUE && !e.closed => name("NullValue"),
-        Kind::Enum(e) => {
-            let path = type_path(&e.path, from);
-            if e.closed {
-                quote!(::rsfast::json::codec::ClosedEnum<#path>)
-            } else {
-                quote!(::rsfast::json::codec::Enum<#path>)
-            }
-        }
-        Kind::Message(m) if m.full_name == VALUE && !m.boxed => name("ValueMsg"),
-        Kind::Message(m) => {
-            let path = type_path(&m.path, from);
-            if m.boxed {
-                quote!(::rsfast::json::codec::BoxMsg<#path>)
-            } else {
-                quote!(::rsfast::json::codec::Msg<#path>)
-            }
-        }
+        // Value and NullValue have JSON forms of their own.
+        Kind::Enum(e) if e.full_name == NULL_VALUE && !e.closed => quote!(#module::NullValue),
+        Kind::Message(m) if m.full_name == VALUE && !m.boxed => quote!(#module::ValueMsg),
+        kind => value_codec(module, kind, bytes, from),
     }
 }
 

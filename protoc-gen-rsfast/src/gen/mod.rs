@@ -19,7 +19,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::model::{Kind, Message, Model, Package, Scalar, TypePath};
-use crate::Error;
+use crate::{BytesType, Error};
 
 /// A generated Rust file: its name (relative to the output directory) and contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -441,6 +441,52 @@ fn match_oneof(value: TokenStream, arms: Vec<(TokenStream, TokenStream)>) -> Tok
         match #value {
             #(#arms)*
             _ => {}
+        }
+    }
+}
+
+/// The codec of one value of `kind` in a format's codec module (`::rsfast::json::codec`,
+/// `::rsfast::text::codec`), which name their codecs alike, seen from module `from`.
+pub(super) fn value_codec(
+    module: TokenStream,
+    kind: &Kind,
+    bytes: BytesType,
+    from: &[String],
+) -> TokenStream {
+    let name = |n: &str| {
+        let n = ident(n);
+        quote!(#module::#n)
+    };
+    match kind {
+        Kind::Scalar(s) => name(match s {
+            Scalar::Int32 | Scalar::Sint32 | Scalar::Sfixed32 => "I32",
+            Scalar::Uint32 | Scalar::Fixed32 => "U32",
+            Scalar::Int64 | Scalar::Sint64 | Scalar::Sfixed64 => "I64",
+            Scalar::Uint64 | Scalar::Fixed64 => "U64",
+            Scalar::Bool => "Bool",
+            Scalar::Float => "F32",
+            Scalar::Double => "F64",
+        }),
+        Kind::String => name("Str"),
+        Kind::Bytes => name(match bytes {
+            BytesType::Vec => "Bytes",
+            BytesType::Bytes => "SharedBytes",
+        }),
+        Kind::Enum(e) => {
+            let path = type_path(&e.path, from);
+            if e.closed {
+                quote!(#module::ClosedEnum<#path>)
+            } else {
+                quote!(#module::Enum<#path>)
+            }
+        }
+        Kind::Message(m) => {
+            let path = type_path(&m.path, from);
+            if m.boxed {
+                quote!(#module::BoxMsg<#path>)
+            } else {
+                quote!(#module::Msg<#path>)
+            }
         }
     }
 }

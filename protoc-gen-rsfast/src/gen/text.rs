@@ -11,10 +11,9 @@ use std::collections::HashSet;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{ident, implicit_is_set, match_oneof, slots, type_path, Slot};
+use super::{ident, implicit_is_set, match_oneof, slots, type_path, value_codec, Slot};
 use crate::model::{
-    Cardinality, Enum, Extension, Field, Kind, Message, Package, Presence, Scalar, TextImpls,
-    TypePath,
+    Cardinality, Enum, Extension, Field, Kind, Message, Package, Presence, TextImpls, TypePath,
 };
 use crate::BytesType;
 
@@ -27,42 +26,7 @@ fn gate(text: TextImpls) -> Option<TokenStream> {
 
 /// The `rsfast::text::codec` codec of one value of `kind`, seen from module `from`.
 fn codec(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
-    let name = |n: &str| {
-        let n = ident(n);
-        quote!(::rsfast::text::codec::#n)
-    };
-    match kind {
-        Kind::Scalar(s) => name(match s {
-            Scalar::Int32 | Scalar::Sint32 | Scalar::Sfixed32 => "I32",
-            Scalar::Uint32 | Scalar::Fixed32 => "U32",
-            Scalar::Int64 | Scalar::Sint64 | Scalar::Sfixed64 => "I64",
-            Scalar::Uint64 | Scalar::Fixed64 => "U64",
-            Scalar::Bool => "Bool",
-            Scalar::Float => "F32",
-            Scalar::Double => "F64",
-        }),
-        Kind::String => name("Str"),
-        Kind::Bytes => name(match bytes {
-            BytesType::Vec => "Bytes",
-            BytesType::Bytes => "SharedBytes",
-        }),
-        Kind::Enum(e) => {
-            let path = type_path(&e.path, from);
-            if e.closed {
-                quote!(::rsfast::text::codec::ClosedEnum<#path>)
-            } else {
-                quote!(::rsfast::text::codec::Enum<#path>)
-            }
-        }
-        Kind::Message(m) => {
-            let path = type_path(&m.path, from);
-            if m.boxed {
-                quote!(::rsfast::text::codec::BoxMsg<#path>)
-            } else {
-                quote!(::rsfast::text::codec::Msg<#path>)
-            }
-        }
-    }
+    value_codec(quote!(::rsfast::text::codec), kind, bytes, from)
 }
 
 /// `rsfast::text::TextMessage` for one message.
