@@ -383,7 +383,8 @@ mod tests {
     fn compares_orders_and_hashes_as_str() {
         let a = BytesString::from("apple");
         let b = BytesString::from(String::from("banana"));
-        assert!(a < b && b > a);
+        assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
+        assert_eq!(b.cmp(&a), Ordering::Greater);
         assert_eq!(a.cmp(&a.clone()), Ordering::Equal);
         assert_eq!(a, "apple");
         assert_eq!(a, *"apple");
@@ -391,8 +392,11 @@ mod tests {
         assert_eq!("apple", a);
         assert_eq!(*"apple", a);
         assert_eq!(String::from("apple"), a);
-        assert!(a < "b" && "b" > a);
-        assert!(a < String::from("b"));
+        assert_eq!(a.partial_cmp("b"), Some(Ordering::Less));
+        assert_eq!(a.partial_cmp(&"b"), Some(Ordering::Less));
+        assert_eq!("b".partial_cmp(&a), Some(Ordering::Greater));
+        assert_eq!(a.partial_cmp(&String::from("b")), Some(Ordering::Less));
+        assert_eq!(String::from("b").partial_cmp(&a), Some(Ordering::Greater));
         let hasher = std::collections::hash_map::RandomState::new();
         assert_eq!(hasher.hash_one(&a), hasher.hash_one("apple"));
         let mut map = HashMap::new();

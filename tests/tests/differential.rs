@@ -1789,7 +1789,7 @@ mod string_modes {
     {
         let s = schema();
         let iters = env_u64("RSFAST_DIFF_ITERS", DEFAULT_ITERS);
-        let base = env_u64("RSFAST_DIFF_SEED", 0) ^ 0x5752_4d4f_4445_53;
+        let base = env_u64("RSFAST_DIFF_SEED", 0) ^ 0x0057_524d_4f44_4553;
         for i in 0..iters {
             let seed = base ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93);
             let mut gen = Gen::new(s, seed);
