@@ -745,9 +745,9 @@ pub const DEPTHS: [usize; 7] = [1, 2, 5, 10, 20, 50, 100];
 
 /// The depth chain for each library, built field by field.
 pub mod chains {
-    use super::{buffa_gen, depth_chain, prost_gen, protobuf_gen, rsfast_gen};
     #[cfg(feature = "upb")]
     use super::upb_gen;
+    use super::{buffa_gen, depth_chain, prost_gen, protobuf_gen, rsfast_gen};
 
     /// rsfast's `depth.Node` chain.
     pub fn rsfast(depth: usize) -> rsfast_gen::depth::Node {

@@ -55,13 +55,8 @@ mod upb_alloc {
 
     /// upb's `upb_alloc_func`: (allocator, ptr, old size, new size, actual size out);
     /// frees when the new size is 0.
-    type AllocFunc = unsafe extern "C" fn(
-        *mut UpbAlloc,
-        *mut c_void,
-        usize,
-        usize,
-        *mut usize,
-    ) -> *mut c_void;
+    type AllocFunc =
+        unsafe extern "C" fn(*mut UpbAlloc, *mut c_void, usize, usize, *mut usize) -> *mut c_void;
 
     /// upb's `struct upb_alloc`.
     #[repr(C)]
@@ -228,7 +223,9 @@ fn main() {
         println!(
             "Allocations per message (average over the dataset's payloads; reallocations \
              count). `bytes`: the payloads' total size; `re-encoded`: the total size every \
-             library re-encodes them to (checked equal for all).\n"
+             library re-encodes them to (checked equal for all). upb allocates its arena \
+             blocks with C's `malloc`, counted too (through `upb_alloc_global`); its \
+             merge_reuse is not measured (n/a: see Peers).\n"
         );
         let picks: [(&str, Pick); 3] = [
             ("decode (fresh message)", |r| r.decode),

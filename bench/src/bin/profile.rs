@@ -87,7 +87,10 @@ impl Visit for Profile {
             "prost" => run::<P>(op, &data.payloads, n),
             "buffa" => run::<B>(op, &data.payloads, n),
             "rust-protobuf" if G::EXCLUDED.is_none() => run::<G>(op, &data.payloads, n),
-            "upb" if U::EXCLUDED.is_none() && (op != "merge_reuse" || U::NO_MERGE_REUSE.is_none()) => {
+            "upb"
+                if U::EXCLUDED.is_none()
+                    && (op != "merge_reuse" || U::NO_MERGE_REUSE.is_none()) =>
+            {
                 run::<U>(op, &data.payloads, n)
             }
             _ => return,
