@@ -143,15 +143,22 @@ mod upb {
     /// Generates into `$OUT_DIR/upb` and writes `mod.rs` over the generated files.
     pub fn generate(out: &Path, includes: &[PathBuf]) {
         let upb_out = super::fresh_dir(&out.join("upb"));
+        let protoc = protoc();
         upb_protobuf_codegen::CodeGen::new()
-            .protoc_path(protoc())
+            .protoc_path(&protoc)
             // Relative to an include: protoc finds them there, and the generator names its
             // outputs after them (`shapes/bench_messages.u.pb.rs`).
             .inputs(super::PROTOS)
             .includes(includes.iter())
             .output_dir(&upb_out)
             .generate_and_compile()
-            .unwrap_or_else(|e| panic!("upb protobuf-codegen: {e}"));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "upb protobuf-codegen with protoc {}: {e}\n(feature `upb` needs protoc 36.2: \
+                     run `scripts/upb-protoc.sh`, or set PROTOC_UPB)",
+                    protoc.display()
+                )
+            });
         // The generated code names its runtime `::protobuf`, which is rust-protobuf 3 in this
         // crate: point it at the renamed crate. Its entry point `generated.rs` declares one
         // module per file with `#[path]`, which `include!` inside a module cannot resolve:
