@@ -116,10 +116,7 @@ fn main() {
         target.join("criterion").display()
     );
 
-    let mut invocation = vec![format!(
-        "cargo run --release -p rsfast-bench {}--bin bench-summary",
-        features.iter().map(|f| format!("{f} ")).collect::<String>()
-    )];
+    let mut invocation = vec![summary_command()];
     if !args.is_empty() {
         invocation.push("--".to_string());
         invocation.extend(args.iter().cloned());
@@ -285,9 +282,9 @@ fn render(
     if skip_bench {
         let _ = writeln!(
             w,
-            "- Produced by: `cargo run --release -p rsfast-bench --bin bench-summary` (which runs \
-             `{bench_command}`), the report re-rendered from its criterion results by \
-             `{invocation}`"
+            "- Produced by: `{}` (which runs `{bench_command}`), the report re-rendered from \
+             its criterion results by `{invocation}`",
+            summary_command()
         );
     } else {
         let _ = writeln!(w, "- Produced by: `{invocation}`");
@@ -518,6 +515,16 @@ fn render(
     }
     let _ = writeln!(w);
     md
+}
+
+/// The command that runs this binary, with its features.
+fn summary_command() -> String {
+    let features = if cfg!(feature = "upb") {
+        "--features upb "
+    } else {
+        ""
+    };
+    format!("cargo run --release -p rsfast-bench {features}--bin bench-summary")
 }
 
 fn command_line(program: &str, args: &[&str]) -> String {
