@@ -3,9 +3,11 @@
 //! - rsfast (`protoc_gen_rsfast::Config::compile`, protox inside) into `$OUT_DIR/rsfast`,
 //! - prost (`prost_build::Config::compile_fds` over protox's descriptors) into `$OUT_DIR/prost`,
 //! - buffa (`buffa_build::Config::descriptor_set`, protox's descriptors) into `$OUT_DIR/buffa`,
-//! - rust-protobuf 3 (`protobuf_codegen::Codegen::pure`) into `$OUT_DIR/protobuf`.
+//! - rust-protobuf 3 (`protobuf_codegen::Codegen::pure`) into `$OUT_DIR/protobuf`,
+//! - with feature `upb`, Google's upb-based `protobuf` crate 4.x (protoc's own
+//!   `--rust_out`, through `protobuf_codegen::CodeGen` 4.x) into `$OUT_DIR/upb`.
 //!
-//! None of them needs protoc.
+//! None of them needs protoc, except upb, which needs protoc 36.2 exactly ([`upb`]).
 
 use std::path::{Path, PathBuf};
 
@@ -102,6 +104,97 @@ fn main() {
         ));
     }
     std::fs::write(protobuf_out.join("mod.rs"), modules).expect("write rust-protobuf mod.rs");
+
+    #[cfg(feature = "upb")]
+    upb::generate(&out, &includes);
+}
+
+/// Google's upb-based `protobuf` crate (4.x, renamed `upb_protobuf` in `Cargo.toml` beside
+/// rust-protobuf 3). Its generator is protoc's built-in `--rust_out`, and the crate checks
+/// that protoc's version matches its own (crate 4.36.2 needs protoc 36.2): protoc comes
+/// from `$PROTOC_UPB`, else from the npm package `protoc@36.2.0` that
+/// `scripts/upb-protoc.sh` installs under `~/.cache/rsfast-protoc-36.2`.
+#[cfg(feature = "upb")]
+mod upb {
+    use std::path::{Path, PathBuf};
+
+    /// Where `scripts/upb-protoc.sh` installs protoc, under `$HOME`.
+    const CACHED: &str = ".cache/rsfast-protoc-36.2/node_modules/.bin/protoc";
+
+    fn protoc() -> PathBuf {
+        println!("cargo:rerun-if-env-changed=PROTOC_UPB");
+        if let Some(p) = std::env::var_os("PROTOC_UPB") {
+            return PathBuf::from(p);
+        }
+        let cached = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(CACHED));
+        match cached {
+            Some(p) if p.exists() => {
+                println!("cargo:rerun-if-changed={}", p.display());
+                p
+            }
+            _ => panic!(
+                "feature `upb` needs protoc 36.2 exactly (the `protobuf` crate 4.36.2 checks \
+                 it): run `scripts/upb-protoc.sh` (npm install protoc@36.2.0 into \
+                 ~/{CACHED}), or set PROTOC_UPB to a protoc 36.2"
+            ),
+        }
+    }
+
+    /// Generates into `$OUT_DIR/upb` and writes `mod.rs` over the generated files.
+    pub fn generate(out: &Path, includes: &[PathBuf]) {
+        let upb_out = super::fresh_dir(&out.join("upb"));
+        let protoc = protoc();
+        upb_protobuf_codegen::CodeGen::new()
+            .protoc_path(&protoc)
+            // Relative to an include: protoc finds them there, and the generator names its
+            // outputs after them (`shapes/bench_messages.u.pb.rs`).
+            .inputs(super::PROTOS)
+            .includes(includes.iter())
+            .output_dir(&upb_out)
+            .generate_and_compile()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "upb protobuf-codegen with protoc {}: {e}\n(feature `upb` needs protoc 36.2: \
+                     run `scripts/upb-protoc.sh`, or set PROTOC_UPB)",
+                    protoc.display()
+                )
+            });
+        // The generated code names its runtime `::protobuf`, which is rust-protobuf 3 in this
+        // crate: point it at the renamed crate. Its entry point `generated.rs` declares one
+        // module per file with `#[path]`, which `include!` inside a module cannot resolve:
+        // write `mod.rs` with one inline module per file instead (same names, since the
+        // files refer to each other as `super::<module>`).
+        let entry = std::fs::read_to_string(upb_out.join("generated.rs"))
+            .unwrap_or_else(|e| panic!("upb generated.rs: {e}"));
+        let mut modules = String::new();
+        let mut path: Option<&str> = None;
+        for line in entry.lines() {
+            if let Some(p) = line
+                .strip_prefix("#[path=\"")
+                .and_then(|l| l.strip_suffix("\"]"))
+            {
+                path = Some(p);
+            } else if let Some(name) = line
+                .strip_prefix("pub mod ")
+                .and_then(|l| l.strip_suffix(';'))
+            {
+                let file = upb_out.join(path.take().expect("#[path] before pub mod"));
+                let source = std::fs::read_to_string(&file)
+                    .unwrap_or_else(|e| panic!("upb output {}: {e}", file.display()));
+                std::fs::write(&file, source.replace("::protobuf::", "::upb_protobuf::"))
+                    .expect("write upb output");
+                modules.push_str(&format!(
+                    "pub mod {name} {{ include!({:?}); }}\n",
+                    file.display().to_string()
+                ));
+            }
+        }
+        assert!(
+            modules.lines().count() == super::PROTOS.len(),
+            "upb generated.rs: expected one module per proto, got:\n{entry}"
+        );
+        std::fs::write(upb_out.join("mod.rs"), modules).expect("write upb mod.rs");
+    }
 }
 
 fn find(includes: &[PathBuf], proto: &str) -> PathBuf {

@@ -65,6 +65,12 @@ fn depth(c: &mut Criterion) {
             bench_lib(&mut group, op, LIBRARIES[1], depth, &prost);
             bench_lib(&mut group, op, LIBRARIES[2], depth, &buffa);
             bench_lib(&mut group, op, LIBRARIES[3], depth, &protobuf);
+            #[cfg(feature = "upb")]
+            {
+                let upb = chains::upb(depth);
+                assert_eq!(upb.to_vec(), bytes, "upb encodes depth {depth} differently");
+                bench_lib(&mut group, op, LIBRARIES[4], depth, &upb);
+            }
         }
         group.finish();
     }

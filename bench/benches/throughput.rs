@@ -1,4 +1,4 @@
-//! Throughput of rsfast, prost, buffa and rust-protobuf on Google's datasets and buffa's
+//! Throughput of rsfast, prost, buffa, rust-protobuf and upb (feature `upb`) on Google's datasets and buffa's
 //! shapes, all in one run.
 //!
 //! For each workload, each operation is a criterion group `<operation>/<workload>` with one
@@ -38,6 +38,7 @@ fn bench_op<M: Codec, P: Codec>(
                 }
             })
         }),
+        "merge_reuse" if M::NO_MERGE_REUSE.is_some() => return,
         "merge_reuse" => {
             let mut m = M::default();
             group.bench_function(library, |b| {
@@ -85,7 +86,7 @@ struct Throughputs<'a> {
 }
 
 impl Visit for Throughputs<'_> {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
         let data = workload.load();
         // Decoding reads the payloads; encoding writes their re-encoding, which can be
         // smaller (proto3 drops explicitly encoded defaults). All libraries re-encode to
@@ -106,6 +107,7 @@ impl Visit for Throughputs<'_> {
             bench_op::<P, P>(&mut group, LIBRARIES[1], op, workload, &data);
             bench_op::<B, P>(&mut group, LIBRARIES[2], op, workload, &data);
             bench_op::<G, P>(&mut group, LIBRARIES[3], op, workload, &data);
+            bench_op::<U, P>(&mut group, LIBRARIES[4], op, workload, &data);
             group.finish();
         }
     }

@@ -75,8 +75,17 @@ pub mod protobuf_gen {
     include!(concat!(env!("OUT_DIR"), "/protobuf/mod.rs"));
 }
 
+/// Google's upb-based `protobuf` crate 4.x (`protoc --rust_out`, kernel upb; feature `upb`):
+/// one module per file, named as protoc names them (`<file>_proto`), its runtime renamed
+/// `upb_protobuf` (see `build.rs`).
+#[cfg(feature = "upb")]
+#[allow(missing_debug_implementations, missing_docs, warnings, clippy::all)]
+pub mod upb_gen {
+    include!(concat!(env!("OUT_DIR"), "/upb/mod.rs"));
+}
+
 /// The libraries compared, in report order.
-pub const LIBRARIES: [&str; 4] = ["rsfast", "prost", "buffa", "rust-protobuf"];
+pub const LIBRARIES: [&str; 5] = ["rsfast", "prost", "buffa", "rust-protobuf", "upb"];
 
 /// The five operations measured for each workload and library.
 pub const OPERATIONS: [(&str, &str); 5] = [
@@ -110,6 +119,8 @@ pub trait Codec: Default + PartialEq {
     fn size(&self) -> usize;
     /// Why this library is left out of a workload ([`Excluded`]), or `None`.
     const EXCLUDED: Option<&'static str> = None;
+    /// Why this library's `merge_reuse` is not measured, or `None`.
+    const NO_MERGE_REUSE: Option<&'static str> = None;
 }
 
 /// Stands for a library left out of a workload; its operations are never called.
@@ -142,6 +153,41 @@ impl Codec for Excluded {
     }
     const EXCLUDED: Option<&'static str> = Some(PROTOBUF_GROUPS);
 }
+
+/// Stands for upb in a build without feature `upb`; its operations are never called.
+#[derive(Debug, Default, PartialEq)]
+pub struct NoUpb;
+
+impl Codec for NoUpb {
+    fn decode_new(_: &[u8]) -> Self {
+        unreachable!("excluded")
+    }
+    fn merge_in(&mut self, _: &[u8]) {
+        unreachable!("excluded")
+    }
+    fn clear_all(&mut self) {
+        unreachable!("excluded")
+    }
+    fn to_vec(&self) -> Vec<u8> {
+        unreachable!("excluded")
+    }
+    fn append_to(&self, _: &mut Vec<u8>) {
+        unreachable!("excluded")
+    }
+    fn size(&self) -> usize {
+        unreachable!("excluded")
+    }
+    const EXCLUDED: Option<&'static str> = Some(
+        "rsfast-bench was built without feature `upb` (it needs protoc 36.2: see bench/README.md)",
+    );
+}
+
+/// Why upb's `merge_reuse` is not measured.
+pub const UPB_NO_MERGE: &str = "upb's public API has no merge from bytes: \
+    `clear_and_parse` clears first, and `MergeFrom` takes a message (upb implements it as \
+    encode + decode). Clearing keeps the message's arena memory, so parsing again and again \
+    into one message grows its arena without bound: upb's way to reuse is a fresh message \
+    per parse, which is `decode`";
 
 /// Implements [`Codec`] for rsfast messages.
 #[macro_export]
@@ -275,6 +321,100 @@ macro_rules! codec_protobuf {
     )*};
 }
 
+/// Implements [`Codec`] (and `PartialEq`, through `protobuf::message_eq`) for messages of
+/// Google's upb-based `protobuf` crate. Its public API encodes only to a new `Vec`, so
+/// `append_to` copies that; `merge_in` (only used by the checks) parses into a new message
+/// and merges it: see [`UPB_NO_MERGE`].
+#[cfg(feature = "upb")]
+macro_rules! codec_upb {
+    ($($t:ty),* $(,)?) => {$(
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                ::upb_protobuf::message_eq(self, other)
+            }
+        }
+        impl $crate::Codec for $t {
+            #[inline]
+            fn decode_new(buf: &[u8]) -> Self {
+                <$t as ::upb_protobuf::Parse>::parse(buf).expect("upb decode")
+            }
+            fn merge_in(&mut self, buf: &[u8]) {
+                let src = <$t as ::upb_protobuf::Parse>::parse(buf).expect("upb decode");
+                ::upb_protobuf::MergeFrom::merge_from(self, ::upb_protobuf::AsView::as_view(&src))
+            }
+            #[inline]
+            fn clear_all(&mut self) {
+                ::upb_protobuf::Clear::clear(self)
+            }
+            #[inline]
+            fn to_vec(&self) -> Vec<u8> {
+                ::upb_protobuf::Serialize::serialize(self).expect("upb encode")
+            }
+            #[inline]
+            fn append_to(&self, buf: &mut Vec<u8>) {
+                buf.extend_from_slice(&::upb_protobuf::Serialize::serialize(self).expect("upb encode"))
+            }
+            #[inline]
+            fn size(&self) -> usize {
+                ::upb_protobuf::Serialize::serialized_len(self)
+            }
+            const NO_MERGE_REUSE: Option<&'static str> = Some($crate::UPB_NO_MERGE);
+        }
+    )*};
+}
+
+#[cfg(feature = "upb")]
+codec_upb!(
+    upb_gen::benchmark_message1_proto2_proto::GoogleMessage1,
+    upb_gen::benchmark_message1_proto3_proto::GoogleMessage1,
+    upb_gen::benchmark_message2_proto::GoogleMessage2,
+    upb_gen::shapes_bench_messages_proto::ApiResponse,
+    upb_gen::shapes_bench_messages_proto::LogRecord,
+    upb_gen::shapes_bench_messages_proto::AnalyticsEvent,
+    upb_gen::shapes_bench_messages_proto::MediaFrame,
+    upb_gen::shapes_bench_messages_proto::ColumnBatch,
+    upb_gen::shapes_bench_messages_proto::TriMesh,
+    upb_gen::shapes_bench_messages_proto::PackedTile,
+    upb_gen::shapes_bench_messages_proto::PackedSigned,
+    upb_gen::depth_proto::Node,
+);
+
+/// The upb type of each workload: the generated one with feature `upb`, else [`NoUpb`].
+pub mod upb_types {
+    #[cfg(feature = "upb")]
+    pub use super::upb_gen::{
+        benchmark_message1_proto2_proto::GoogleMessage1 as GoogleMessage1Proto2,
+        benchmark_message1_proto3_proto::GoogleMessage1 as GoogleMessage1Proto3,
+        benchmark_message2_proto::GoogleMessage2,
+        shapes_bench_messages_proto::{
+            AnalyticsEvent, ApiResponse, ColumnBatch, LogRecord, MediaFrame, PackedSigned,
+            PackedTile, TriMesh,
+        },
+    };
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as GoogleMessage1Proto2;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as GoogleMessage1Proto3;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as GoogleMessage2;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as ApiResponse;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as LogRecord;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as AnalyticsEvent;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as MediaFrame;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as ColumnBatch;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as TriMesh;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as PackedTile;
+    #[cfg(not(feature = "upb"))]
+    pub use super::NoUpb as PackedSigned;
+}
+
 codec_rsfast!(
     rsfast_gen::benchmarks::proto2::GoogleMessage1,
     rsfast_gen::benchmarks::proto3::GoogleMessage1,
@@ -395,12 +535,12 @@ impl Workload {
 
 /// Called by [`for_each_workload`] with each library's type for one workload.
 pub trait Visit {
-    /// `R`, `P`, `B`, `G`: the rsfast, prost, buffa and rust-protobuf types.
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload);
+    /// `R`, `P`, `B`, `G`, `U`: the rsfast, prost, buffa, rust-protobuf and upb types.
+    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload);
 }
 
 macro_rules! workloads {
-    ($v:ident; $(($name:literal, $file:literal, $msg:literal, $r:ty, $p:ty, $b:ty, $g:ty)),* $(,)?) => {
+    ($v:ident; $(($name:literal, $file:literal, $msg:literal, $r:ty, $p:ty, $b:ty, $g:ty, $u:ty)),* $(,)?) => {
         /// Every workload, in report order.
         pub const WORKLOADS: &[Workload] = &[$(Workload { name: $name, file: $file, message_name: $msg }),*];
 
@@ -408,7 +548,7 @@ macro_rules! workloads {
         pub fn for_each_workload(visitor: &mut impl Visit) {
             let mut i = 0;
             $(
-                $v::<$r, $p, $b, $g>(visitor, &WORKLOADS[i]);
+                $v::<$r, $p, $b, $g, $u>(visitor, &WORKLOADS[i]);
                 i += 1;
             )*
             let _ = i;
@@ -416,8 +556,11 @@ macro_rules! workloads {
     };
 }
 
-fn call<R: Codec, P: Codec, B: Codec, G: Codec>(visitor: &mut impl Visit, workload: &Workload) {
-    visitor.visit::<R, P, B, G>(workload);
+fn call<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+    visitor: &mut impl Visit,
+    workload: &Workload,
+) {
+    visitor.visit::<R, P, B, G, U>(workload);
 }
 
 workloads! {
@@ -429,7 +572,8 @@ workloads! {
         rsfast_gen::benchmarks::proto2::GoogleMessage1,
         prost_gen::benchmarks::proto2::GoogleMessage1,
         buffa_gen::benchmarks::proto2::GoogleMessage1,
-        protobuf_gen::benchmark_message1_proto2::GoogleMessage1
+        protobuf_gen::benchmark_message1_proto2::GoogleMessage1,
+        upb_types::GoogleMessage1Proto2
     ),
     (
         "GoogleMessage1_proto3",
@@ -438,7 +582,8 @@ workloads! {
         rsfast_gen::benchmarks::proto3::GoogleMessage1,
         prost_gen::benchmarks::proto3::GoogleMessage1,
         buffa_gen::benchmarks::proto3::GoogleMessage1,
-        protobuf_gen::benchmark_message1_proto3::GoogleMessage1
+        protobuf_gen::benchmark_message1_proto3::GoogleMessage1,
+        upb_types::GoogleMessage1Proto3
     ),
     (
         "GoogleMessage2",
@@ -447,7 +592,8 @@ workloads! {
         rsfast_gen::benchmarks::proto2::GoogleMessage2,
         prost_gen::benchmarks::proto2::GoogleMessage2,
         buffa_gen::benchmarks::proto2::GoogleMessage2,
-        Excluded
+        Excluded,
+        upb_types::GoogleMessage2
     ),
     (
         "ApiResponse",
@@ -456,7 +602,8 @@ workloads! {
         rsfast_gen::bench::ApiResponse,
         prost_gen::bench::ApiResponse,
         buffa_gen::bench::ApiResponse,
-        protobuf_gen::bench_messages::ApiResponse
+        protobuf_gen::bench_messages::ApiResponse,
+        upb_types::ApiResponse
     ),
     (
         "LogRecord",
@@ -465,7 +612,8 @@ workloads! {
         rsfast_gen::bench::LogRecord,
         prost_gen::bench::LogRecord,
         buffa_gen::bench::LogRecord,
-        protobuf_gen::bench_messages::LogRecord
+        protobuf_gen::bench_messages::LogRecord,
+        upb_types::LogRecord
     ),
     (
         "AnalyticsEvent",
@@ -474,7 +622,8 @@ workloads! {
         rsfast_gen::bench::AnalyticsEvent,
         prost_gen::bench::AnalyticsEvent,
         buffa_gen::bench::AnalyticsEvent,
-        protobuf_gen::bench_messages::AnalyticsEvent
+        protobuf_gen::bench_messages::AnalyticsEvent,
+        upb_types::AnalyticsEvent
     ),
     (
         "MediaFrame",
@@ -483,7 +632,8 @@ workloads! {
         rsfast_gen::bench::MediaFrame,
         prost_gen::bench::MediaFrame,
         buffa_gen::bench::MediaFrame,
-        protobuf_gen::bench_messages::MediaFrame
+        protobuf_gen::bench_messages::MediaFrame,
+        upb_types::MediaFrame
     ),
     (
         "ColumnBatch",
@@ -492,7 +642,8 @@ workloads! {
         rsfast_gen::bench::ColumnBatch,
         prost_gen::bench::ColumnBatch,
         buffa_gen::bench::ColumnBatch,
-        protobuf_gen::bench_messages::ColumnBatch
+        protobuf_gen::bench_messages::ColumnBatch,
+        upb_types::ColumnBatch
     ),
     (
         "TriMesh",
@@ -501,7 +652,8 @@ workloads! {
         rsfast_gen::bench::TriMesh,
         prost_gen::bench::TriMesh,
         buffa_gen::bench::TriMesh,
-        protobuf_gen::bench_messages::TriMesh
+        protobuf_gen::bench_messages::TriMesh,
+        upb_types::TriMesh
     ),
     (
         "PackedTile",
@@ -510,7 +662,8 @@ workloads! {
         rsfast_gen::bench::PackedTile,
         prost_gen::bench::PackedTile,
         buffa_gen::bench::PackedTile,
-        protobuf_gen::bench_messages::PackedTile
+        protobuf_gen::bench_messages::PackedTile,
+        upb_types::PackedTile
     ),
     (
         "PackedSigned",
@@ -519,7 +672,8 @@ workloads! {
         rsfast_gen::bench::PackedSigned,
         prost_gen::bench::PackedSigned,
         buffa_gen::bench::PackedSigned,
-        protobuf_gen::bench_messages::PackedSigned
+        protobuf_gen::bench_messages::PackedSigned,
+        upb_types::PackedSigned
     ),
 }
 
@@ -591,6 +745,8 @@ pub const DEPTHS: [usize; 7] = [1, 2, 5, 10, 20, 50, 100];
 
 /// The depth chain for each library, built field by field.
 pub mod chains {
+    #[cfg(feature = "upb")]
+    use super::upb_gen;
     use super::{buffa_gen, depth_chain, prost_gen, protobuf_gen, rsfast_gen};
 
     /// rsfast's `depth.Node` chain.
@@ -635,6 +791,20 @@ pub mod chains {
             n.name = name;
             if let Some(c) = child {
                 n.child = ::protobuf::MessageField::some(c);
+            }
+            n
+        })
+    }
+
+    /// upb's `depth.Node` chain.
+    #[cfg(feature = "upb")]
+    pub fn upb(depth: usize) -> upb_gen::depth_proto::Node {
+        depth_chain(depth, |value, name, child| {
+            let mut n = upb_gen::depth_proto::Node::new();
+            n.set_value(value);
+            n.set_name(name);
+            if let Some(c) = child {
+                n.set_child(c);
             }
             n
         })

@@ -44,6 +44,60 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// upb's arenas get their blocks from C's `malloc` through `upb_alloc_global`, not from
+/// Rust's global allocator: [`upb_alloc::install`] counts them too, by putting a counting
+/// function in front of upb's.
+#[cfg(feature = "upb")]
+mod upb_alloc {
+    use std::ffi::c_void;
+    use std::sync::atomic::Ordering;
+    use std::sync::OnceLock;
+
+    /// upb's `upb_alloc_func`: (allocator, ptr, old size, new size, actual size out);
+    /// frees when the new size is 0.
+    type AllocFunc =
+        unsafe extern "C" fn(*mut UpbAlloc, *mut c_void, usize, usize, *mut usize) -> *mut c_void;
+
+    /// upb's `struct upb_alloc`.
+    #[repr(C)]
+    struct UpbAlloc {
+        func: AllocFunc,
+    }
+
+    extern "C" {
+        /// The allocator every `upb_Arena_New` uses (`upb/mem/alloc.h`).
+        static mut upb_alloc_global: UpbAlloc;
+    }
+
+    static UPB_FUNC: OnceLock<AllocFunc> = OnceLock::new();
+
+    unsafe extern "C" fn counting(
+        alloc: *mut UpbAlloc,
+        ptr: *mut c_void,
+        old_size: usize,
+        size: usize,
+        actual_size: *mut usize,
+    ) -> *mut c_void {
+        if size != 0 {
+            super::ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        let upb = UPB_FUNC.get().expect("installed");
+        // SAFETY: forwarded unchanged to upb's own function, under the caller's contract.
+        unsafe { upb(alloc, ptr, old_size, size, actual_size) }
+    }
+
+    /// Call before any upb message exists (single-threaded).
+    pub fn install() {
+        // SAFETY: no upb arena exists yet and no other thread runs, so nothing reads the
+        // global while it changes; the replacement forwards to the original.
+        unsafe {
+            let global = &raw mut upb_alloc_global;
+            UPB_FUNC.set((*global).func).expect("install once");
+            (*global).func = counting;
+        }
+    }
+}
+
 fn count<T>(f: impl FnOnce() -> T) -> (T, u64) {
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let out = std::hint::black_box(f());
@@ -54,6 +108,7 @@ fn count<T>(f: impl FnOnce() -> T) -> (T, u64) {
 #[derive(Debug, Clone, Copy)]
 struct Counts {
     decode: f64,
+    /// NaN where the library's merge_reuse is not measured (`Codec::NO_MERGE_REUSE`).
     merge_reuse: f64,
     encode_to_vec: f64,
 }
@@ -78,18 +133,20 @@ fn measure<M: Codec, P: Codec>(
     }
 
     // Steady state: one pass to size the reused message's buffers, then count.
-    let mut reused = M::default();
-    for p in &data.payloads {
-        reused.clear_all();
-        reused.merge_in(p);
-    }
     let mut merge = 0;
-    for p in &data.payloads {
-        let ((), a) = count(|| {
+    if M::NO_MERGE_REUSE.is_none() {
+        let mut reused = M::default();
+        for p in &data.payloads {
             reused.clear_all();
             reused.merge_in(p);
-        });
-        merge += a;
+        }
+        for p in &data.payloads {
+            let ((), a) = count(|| {
+                reused.clear_all();
+                reused.merge_in(p);
+            });
+            merge += a;
+        }
     }
 
     let mut encode = 0;
@@ -104,7 +161,11 @@ fn measure<M: Codec, P: Codec>(
         library.to_string(),
         Counts {
             decode: decode as f64 / n,
-            merge_reuse: merge as f64 / n,
+            merge_reuse: if M::NO_MERGE_REUSE.is_none() {
+                merge as f64 / n
+            } else {
+                f64::NAN
+            },
             encode_to_vec: encode as f64 / n,
         },
     ));
@@ -119,7 +180,7 @@ struct Collect {
 }
 
 impl Visit for Collect {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
         let data = workload.load();
         self.sizes.push((
             workload.name.to_string(),
@@ -134,11 +195,14 @@ impl Visit for Collect {
         measure::<P, P>(LIBRARIES[1], workload, &mut self.rows);
         measure::<B, P>(LIBRARIES[2], workload, &mut self.rows);
         measure::<G, P>(LIBRARIES[3], workload, &mut self.rows);
+        measure::<U, P>(LIBRARIES[4], workload, &mut self.rows);
     }
 }
 
 fn fmt(x: f64) -> String {
-    if x.fract() == 0.0 {
+    if x.is_nan() {
+        "n/a".to_string()
+    } else if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {
         format!("{x:.2}")
@@ -147,6 +211,8 @@ fn fmt(x: f64) -> String {
 
 fn main() {
     let markdown = std::env::args().any(|a| a == "--markdown");
+    #[cfg(feature = "upb")]
+    upb_alloc::install();
     let mut c = Collect {
         rows: Vec::new(),
         sizes: Vec::new(),
@@ -157,7 +223,9 @@ fn main() {
         println!(
             "Allocations per message (average over the dataset's payloads; reallocations \
              count). `bytes`: the payloads' total size; `re-encoded`: the total size every \
-             library re-encodes them to (checked equal for all).\n"
+             library re-encodes them to (checked equal for all). upb allocates its arena \
+             blocks with C's `malloc`, counted too (through `upb_alloc_global`); its \
+             merge_reuse is not measured (n/a: see Peers).\n"
         );
         let picks: [(&str, Pick); 3] = [
             ("decode (fresh message)", |r| r.decode),

@@ -1,12 +1,15 @@
 //! Runs the benchmarks and writes `BENCHMARKS.md` at the workspace root.
 //!
 //! ```sh
-//! cargo run --release -p rsfast-bench --bin bench-summary
+//! cargo run --release -p rsfast-bench --features upb --bin bench-summary
 //! ```
 //!
 //! 1. `cargo bench -p rsfast-bench` (both benches; arguments after `--` go to criterion,
 //!    e.g. `-- --measurement-time 3`),
 //! 2. `cargo run --release -p rsfast-bench --bin alloc-count -- --markdown`,
+//!
+//! both with `--features upb` when this binary was built with it (the upb peer needs
+//! protoc 36.2: `scripts/upb-protoc.sh`; without the feature its columns stay empty),
 //! 3. reads the median of every benchmark of this run from
 //!    `target/criterion/**/new/{benchmark,estimates}.json`, and writes the report: one
 //!    MiB/s table per operation with rsfast's ratio to each peer, the allocation counts,
@@ -70,6 +73,13 @@ fn main() {
 
     let started = SystemTime::now();
     let mut bench_command = vec!["cargo", "bench", "-p", "rsfast-bench"];
+    // The upb peer's build needs protoc 36.2: measured when this binary has it too.
+    let features: &[&str] = if cfg!(feature = "upb") {
+        &["--features", "upb"]
+    } else {
+        &[]
+    };
+    bench_command.extend(features);
     if !forwarded.is_empty() {
         bench_command.push("--");
         bench_command.extend(forwarded.iter().map(String::as_str));
@@ -86,17 +96,9 @@ fn main() {
 
     eprintln!("bench-summary: counting allocations");
     let alloc = Command::new(&cargo)
-        .args([
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "rsfast-bench",
-            "--bin",
-            "alloc-count",
-            "--",
-            "--markdown",
-        ])
+        .args(["run", "--release", "-q", "-p", "rsfast-bench"])
+        .args(features)
+        .args(["--bin", "alloc-count", "--", "--markdown"])
         .current_dir(&root)
         .output()
         .expect("run alloc-count");
@@ -114,8 +116,7 @@ fn main() {
         target.join("criterion").display()
     );
 
-    let mut invocation =
-        vec!["cargo run --release -p rsfast-bench --bin bench-summary".to_string()];
+    let mut invocation = vec![summary_command()];
     if !args.is_empty() {
         invocation.push("--".to_string());
         invocation.extend(args.iter().cloned());
@@ -227,10 +228,16 @@ fn ratio(x: Option<f64>) -> String {
 struct Exclusions(Vec<(&'static str, &'static str, &'static str)>);
 
 impl Visit for Exclusions {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
-        for (lib, why) in [R::EXCLUDED, P::EXCLUDED, B::EXCLUDED, G::EXCLUDED]
-            .into_iter()
-            .enumerate()
+    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
+        for (lib, why) in [
+            R::EXCLUDED,
+            P::EXCLUDED,
+            B::EXCLUDED,
+            G::EXCLUDED,
+            U::EXCLUDED,
+        ]
+        .into_iter()
+        .enumerate()
         {
             if let Some(why) = why {
                 self.0.push((workload.name, LIBRARIES[lib], why));
@@ -256,7 +263,7 @@ fn render(
     let _ = writeln!(w, "# Benchmarks\n");
     let _ = writeln!(
         w,
-        "rsfast against prost, buffa and rust-protobuf, all in one run of `{bench_command}` \
+        "rsfast against prost, buffa, rust-protobuf and upb, all in one run of `{bench_command}` \
          (crate `bench/`). Throughputs are MiB/s of encoded protobuf (criterion medians; higher \
          is better); ratios are rsfast's throughput over the peer's (above 1× rsfast is faster). \
          This machine is small and noisy: read the ratios, not the absolute numbers, and \
@@ -275,9 +282,9 @@ fn render(
     if skip_bench {
         let _ = writeln!(
             w,
-            "- Produced by: `cargo run --release -p rsfast-bench --bin bench-summary` (which runs \
-             `{bench_command}`), the report re-rendered from its criterion results by \
-             `{invocation}`"
+            "- Produced by: `{}` (which runs `{bench_command}`), the report re-rendered from \
+             its criterion results by `{invocation}`",
+            summary_command()
         );
     } else {
         let _ = writeln!(w, "- Produced by: `{invocation}`");
@@ -294,8 +301,8 @@ fn render(
     let _ = writeln!(
         w,
         "- Settings: each library with its defaults (rsfast and buffa keep unknown fields, \
-         prost drops them, rust-protobuf keeps them; buffa measured through its owned types, \
-         not its zero-copy views). Criterion: 20 samples, 0.5 s warm-up, 1.5 s measurement \
+         prost drops them, rust-protobuf and upb keep them; buffa measured through its owned \
+         types, not its zero-copy views; upb through its owned messages, one arena each). Criterion: 20 samples, 0.5 s warm-up, 1.5 s measurement \
          per benchmark (depth: 0.3 s / 1 s) unless overridden after `--`.\n"
     );
 
@@ -479,14 +486,26 @@ fn render(
     let _ = writeln!(w, "## Peers\n");
     let _ = writeln!(
         w,
-        "All four libraries generate their code at build time from the same `.proto` files \
-         without protoc (`bench/build.rs`): rsfast through `protoc_gen_rsfast::Config` \
-         (protox), prost through `prost_build::Config::compile_fds` over protox's \
-         descriptors, buffa through `buffa_build::Config::descriptor_set` over the same \
-         descriptors, rust-protobuf through `protobuf_codegen::Codegen::pure()`. Before \
-         measuring, every library's output is checked on every payload: `encoded_len` matches \
-         the encoding, decode(encode(m)) = m, clear + merge = decode, and prost reads the \
-         re-encoding as it reads the payload.\n"
+        "All five libraries generate their code at build time from the same `.proto` files \
+         (`bench/build.rs`), all but upb without protoc: rsfast through \
+         `protoc_gen_rsfast::Config` (protox), prost through `prost_build::Config::compile_fds` \
+         over protox's descriptors, buffa through `buffa_build::Config::descriptor_set` over \
+         the same descriptors, rust-protobuf (crate `protobuf` 3) through \
+         `protobuf_codegen::Codegen::pure()`. upb is Google's upb-based Rust `protobuf` crate \
+         4.x (feature `upb` of rsfast-bench; its runtime wraps upb's C kernel, built with \
+         `cc`): its code comes from protoc's own `--rust_out` (`kernel=upb`, through \
+         `protobuf_codegen::CodeGen` 4.x), which needs protoc of the crate's exact version \
+         (36.2 for 4.36.2, from the npm package `protoc@36.2.0`: `scripts/upb-protoc.sh`). \
+         Before measuring, every library's output is checked on every payload: \
+         `encoded_len` matches the encoding, decode(encode(m)) = m, clear + merge = decode \
+         (upb: equality through `protobuf::message_eq`), and prost reads the re-encoding as \
+         it reads the payload.\n"
+    );
+    let _ = writeln!(
+        w,
+        "upb's `encode_reuse` copies the `Vec` its `serialize` returns (its public API \
+         encodes to a new `Vec` only), and its `merge_reuse` is not measured: {}.\n",
+        rsfast_bench::UPB_NO_MERGE
     );
     if exclusions.0.is_empty() {
         let _ = writeln!(w, "No library is left out of any workload.");
@@ -496,6 +515,16 @@ fn render(
     }
     let _ = writeln!(w);
     md
+}
+
+/// The command that runs this binary, with its features.
+fn summary_command() -> String {
+    let features = if cfg!(feature = "upb") {
+        "--features upb "
+    } else {
+        ""
+    };
+    format!("cargo run --release -p rsfast-bench {features}--bin bench-summary")
 }
 
 fn command_line(program: &str, args: &[&str]) -> String {
@@ -537,6 +566,7 @@ fn versions(root: &Path) -> String {
         "buffa-build",
         "protobuf",
         "protobuf-codegen",
+        "google-protobuf",
         "protox",
         "criterion",
     ];

@@ -76,7 +76,7 @@ fn run<M: Codec>(op: &str, payloads: &[Vec<u8>], iterations: usize) {
 }
 
 impl Visit for Profile {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
         if workload.name != self.args.workload {
             return;
         }
@@ -86,8 +86,14 @@ impl Visit for Profile {
             "rsfast" => run::<R>(op, &data.payloads, n),
             "prost" => run::<P>(op, &data.payloads, n),
             "buffa" => run::<B>(op, &data.payloads, n),
-            _ if G::EXCLUDED.is_some() => return,
-            _ => run::<G>(op, &data.payloads, n),
+            "rust-protobuf" if G::EXCLUDED.is_none() => run::<G>(op, &data.payloads, n),
+            "upb"
+                if U::EXCLUDED.is_none()
+                    && (op != "merge_reuse" || U::NO_MERGE_REUSE.is_none()) =>
+            {
+                run::<U>(op, &data.payloads, n)
+            }
+            _ => return,
         }
         self.ran = true;
     }
@@ -126,7 +132,7 @@ fn main() -> ExitCode {
     };
     for_each_workload(&mut profile);
     if !profile.ran {
-        eprintln!("no such workload, or the library is left out of it");
+        eprintln!("no such workload, or the library is left out of it (or of the operation)");
         return usage();
     }
     ExitCode::SUCCESS
