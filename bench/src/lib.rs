@@ -9,6 +9,8 @@
 
 use std::path::PathBuf;
 
+use bytes::Bytes;
+
 /// rsfast's generated code (`protoc_gen_rsfast::Config::compile`), one module per package.
 pub mod rsfast_gen {
     /// `benchmarks`: the dataset container.
@@ -30,6 +32,37 @@ pub mod rsfast_gen {
     /// `depth`: the nesting chain.
     pub mod depth {
         include!(concat!(env!("OUT_DIR"), "/rsfast/depth.rs"));
+    }
+}
+
+/// rsfast's generated code in its zero-copy mode (`bytes=bytes`: `bytes` fields are
+/// `bytes::Bytes`, slices of the input when decoded with `Message::decode_bytes`).
+pub mod rsfast_bytes_gen {
+    /// `benchmarks`: the dataset container.
+    pub mod benchmarks {
+        include!(concat!(env!("OUT_DIR"), "/rsfast_bytes/benchmarks.rs"));
+        /// `benchmarks.proto2`: GoogleMessage1 (proto2) and GoogleMessage2.
+        pub mod proto2 {
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/rsfast_bytes/benchmarks.proto2.rs"
+            ));
+        }
+        /// `benchmarks.proto3`: GoogleMessage1 (proto3).
+        pub mod proto3 {
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/rsfast_bytes/benchmarks.proto3.rs"
+            ));
+        }
+    }
+    /// `bench`: buffa's eight shapes.
+    pub mod bench {
+        include!(concat!(env!("OUT_DIR"), "/rsfast_bytes/bench.rs"));
+    }
+    /// `depth`: the nesting chain.
+    pub mod depth {
+        include!(concat!(env!("OUT_DIR"), "/rsfast_bytes/depth.rs"));
     }
 }
 
@@ -76,7 +109,13 @@ pub mod protobuf_gen {
 }
 
 /// The libraries compared, in report order.
-pub const LIBRARIES: [&str; 4] = ["rsfast", "prost", "buffa", "rust-protobuf"];
+pub const LIBRARIES: [&str; 5] = ["rsfast", "prost", "buffa", "rust-protobuf", RSFAST_BYTES];
+
+/// rsfast's zero-copy mode, a separate entry of [`LIBRARIES`]: the code generated with
+/// `bytes=bytes` ([`rsfast_bytes_gen`]), decoding with `Message::decode_bytes` from the
+/// payload's `Bytes`, so that its `bytes` fields share the payload's memory. "rsfast" is
+/// the default mode (owned `Vec<u8>` fields).
+pub const RSFAST_BYTES: &str = "rsfast Bytes";
 
 /// The five operations measured for each workload and library.
 pub const OPERATIONS: [(&str, &str); 5] = [
@@ -100,6 +139,18 @@ pub trait Codec: Default + PartialEq {
     fn decode_new(buf: &[u8]) -> Self;
     /// Merges `buf` into `self`.
     fn merge_in(&mut self, buf: &[u8]);
+    /// Decodes a payload as the benchmarks hold it, in a `bytes::Bytes` (see
+    /// [`Dataset::payloads`]). By default as a slice ([`Codec::decode_new`]); rsfast's
+    /// zero-copy mode shares the `Bytes` instead.
+    #[inline]
+    fn decode_shared(buf: &Bytes) -> Self {
+        Self::decode_new(buf)
+    }
+    /// Merges a payload held in a `bytes::Bytes` into `self`; see [`Codec::decode_shared`].
+    #[inline]
+    fn merge_shared(&mut self, buf: &Bytes) {
+        self.merge_in(buf)
+    }
     /// Resets `self`, keeping allocations where the library does.
     fn clear_all(&mut self);
     /// Encodes into a new vector.
@@ -155,6 +206,49 @@ macro_rules! codec_rsfast {
             #[inline]
             fn merge_in(&mut self, buf: &[u8]) {
                 ::rsfast::Message::merge(self, buf).expect("rsfast merge")
+            }
+            #[inline]
+            fn clear_all(&mut self) {
+                ::rsfast::Message::clear(self)
+            }
+            #[inline]
+            fn to_vec(&self) -> Vec<u8> {
+                ::rsfast::Message::encode_to_vec(self)
+            }
+            #[inline]
+            fn append_to(&self, buf: &mut Vec<u8>) {
+                ::rsfast::Message::encode_into_vec(self, buf)
+            }
+            #[inline]
+            fn size(&self) -> usize {
+                ::rsfast::Message::encoded_len(self)
+            }
+        }
+    )*};
+}
+
+/// Implements [`Codec`] for rsfast messages generated with `bytes=bytes`: decoding from a
+/// `Bytes` (the measured decode and merge) shares it, `Message::decode_bytes` and
+/// `Message::merge_bytes`; from a slice, `bytes` fields are copies.
+#[macro_export]
+macro_rules! codec_rsfast_bytes {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::Codec for $t {
+            #[inline]
+            fn decode_new(buf: &[u8]) -> Self {
+                <$t as ::rsfast::Message>::decode(buf).expect("rsfast decode")
+            }
+            #[inline]
+            fn merge_in(&mut self, buf: &[u8]) {
+                ::rsfast::Message::merge(self, buf).expect("rsfast merge")
+            }
+            #[inline]
+            fn decode_shared(buf: &::bytes::Bytes) -> Self {
+                <$t as ::rsfast::Message>::decode_bytes(buf).expect("rsfast decode_bytes")
+            }
+            #[inline]
+            fn merge_shared(&mut self, buf: &::bytes::Bytes) {
+                ::rsfast::Message::merge_bytes(self, buf).expect("rsfast merge_bytes")
             }
             #[inline]
             fn clear_all(&mut self) {
@@ -289,6 +383,19 @@ codec_rsfast!(
     rsfast_gen::bench::PackedSigned,
     rsfast_gen::depth::Node,
 );
+codec_rsfast_bytes!(
+    rsfast_bytes_gen::benchmarks::proto2::GoogleMessage1,
+    rsfast_bytes_gen::benchmarks::proto3::GoogleMessage1,
+    rsfast_bytes_gen::benchmarks::proto2::GoogleMessage2,
+    rsfast_bytes_gen::bench::ApiResponse,
+    rsfast_bytes_gen::bench::LogRecord,
+    rsfast_bytes_gen::bench::AnalyticsEvent,
+    rsfast_bytes_gen::bench::MediaFrame,
+    rsfast_bytes_gen::bench::ColumnBatch,
+    rsfast_bytes_gen::bench::TriMesh,
+    rsfast_bytes_gen::bench::PackedTile,
+    rsfast_bytes_gen::bench::PackedSigned,
+);
 codec_prost!(
     prost_gen::benchmarks::proto2::GoogleMessage1,
     prost_gen::benchmarks::proto3::GoogleMessage1,
@@ -339,8 +446,11 @@ pub struct Dataset {
     pub name: String,
     /// The full name of the payloads' message type.
     pub message_name: String,
-    /// The encoded payloads.
-    pub payloads: Vec<Vec<u8>>,
+    /// The encoded payloads, each in a `bytes::Bytes` as a network stack hands a frame over
+    /// (read into a `BytesMut`, split off, frozen: already shared, so that slicing it is a
+    /// reference count increment). Every library but rsfast's zero-copy mode reads them as
+    /// `&[u8]`.
+    pub payloads: Vec<Bytes>,
 }
 
 impl Dataset {
@@ -360,7 +470,11 @@ impl Dataset {
         Dataset {
             name: set.name,
             message_name: set.message_name,
-            payloads: set.payload,
+            payloads: set
+                .payload
+                .iter()
+                .map(|p| bytes::BytesMut::from(&p[..]).split().freeze())
+                .collect(),
         }
     }
 
@@ -395,12 +509,13 @@ impl Workload {
 
 /// Called by [`for_each_workload`] with each library's type for one workload.
 pub trait Visit {
-    /// `R`, `P`, `B`, `G`: the rsfast, prost, buffa and rust-protobuf types.
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload);
+    /// `R`, `P`, `B`, `G`: the rsfast, prost, buffa and rust-protobuf types; `RB`: rsfast's
+    /// type in its zero-copy mode ([`RSFAST_BYTES`]).
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload);
 }
 
 macro_rules! workloads {
-    ($v:ident; $(($name:literal, $file:literal, $msg:literal, $r:ty, $p:ty, $b:ty, $g:ty)),* $(,)?) => {
+    ($v:ident; $(($name:literal, $file:literal, $msg:literal, $r:ty, $rb:ty, $p:ty, $b:ty, $g:ty)),* $(,)?) => {
         /// Every workload, in report order.
         pub const WORKLOADS: &[Workload] = &[$(Workload { name: $name, file: $file, message_name: $msg }),*];
 
@@ -408,7 +523,7 @@ macro_rules! workloads {
         pub fn for_each_workload(visitor: &mut impl Visit) {
             let mut i = 0;
             $(
-                $v::<$r, $p, $b, $g>(visitor, &WORKLOADS[i]);
+                $v::<$r, $rb, $p, $b, $g>(visitor, &WORKLOADS[i]);
                 i += 1;
             )*
             let _ = i;
@@ -416,8 +531,11 @@ macro_rules! workloads {
     };
 }
 
-fn call<R: Codec, P: Codec, B: Codec, G: Codec>(visitor: &mut impl Visit, workload: &Workload) {
-    visitor.visit::<R, P, B, G>(workload);
+fn call<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec>(
+    visitor: &mut impl Visit,
+    workload: &Workload,
+) {
+    visitor.visit::<R, RB, P, B, G>(workload);
 }
 
 workloads! {
@@ -427,6 +545,7 @@ workloads! {
         "dataset.google_message1_proto2.pb",
         "benchmarks.proto2.GoogleMessage1",
         rsfast_gen::benchmarks::proto2::GoogleMessage1,
+        rsfast_bytes_gen::benchmarks::proto2::GoogleMessage1,
         prost_gen::benchmarks::proto2::GoogleMessage1,
         buffa_gen::benchmarks::proto2::GoogleMessage1,
         protobuf_gen::benchmark_message1_proto2::GoogleMessage1
@@ -436,6 +555,7 @@ workloads! {
         "dataset.google_message1_proto3.pb",
         "benchmarks.proto3.GoogleMessage1",
         rsfast_gen::benchmarks::proto3::GoogleMessage1,
+        rsfast_bytes_gen::benchmarks::proto3::GoogleMessage1,
         prost_gen::benchmarks::proto3::GoogleMessage1,
         buffa_gen::benchmarks::proto3::GoogleMessage1,
         protobuf_gen::benchmark_message1_proto3::GoogleMessage1
@@ -445,6 +565,7 @@ workloads! {
         "dataset.google_message2.pb",
         "benchmarks.proto2.GoogleMessage2",
         rsfast_gen::benchmarks::proto2::GoogleMessage2,
+        rsfast_bytes_gen::benchmarks::proto2::GoogleMessage2,
         prost_gen::benchmarks::proto2::GoogleMessage2,
         buffa_gen::benchmarks::proto2::GoogleMessage2,
         Excluded
@@ -454,6 +575,7 @@ workloads! {
         "shapes/api_response.pb",
         "bench.ApiResponse",
         rsfast_gen::bench::ApiResponse,
+        rsfast_bytes_gen::bench::ApiResponse,
         prost_gen::bench::ApiResponse,
         buffa_gen::bench::ApiResponse,
         protobuf_gen::bench_messages::ApiResponse
@@ -463,6 +585,7 @@ workloads! {
         "shapes/log_record.pb",
         "bench.LogRecord",
         rsfast_gen::bench::LogRecord,
+        rsfast_bytes_gen::bench::LogRecord,
         prost_gen::bench::LogRecord,
         buffa_gen::bench::LogRecord,
         protobuf_gen::bench_messages::LogRecord
@@ -472,6 +595,7 @@ workloads! {
         "shapes/analytics_event.pb",
         "bench.AnalyticsEvent",
         rsfast_gen::bench::AnalyticsEvent,
+        rsfast_bytes_gen::bench::AnalyticsEvent,
         prost_gen::bench::AnalyticsEvent,
         buffa_gen::bench::AnalyticsEvent,
         protobuf_gen::bench_messages::AnalyticsEvent
@@ -481,6 +605,7 @@ workloads! {
         "shapes/media_frame.pb",
         "bench.MediaFrame",
         rsfast_gen::bench::MediaFrame,
+        rsfast_bytes_gen::bench::MediaFrame,
         prost_gen::bench::MediaFrame,
         buffa_gen::bench::MediaFrame,
         protobuf_gen::bench_messages::MediaFrame
@@ -490,6 +615,7 @@ workloads! {
         "shapes/column_batch.pb",
         "bench.ColumnBatch",
         rsfast_gen::bench::ColumnBatch,
+        rsfast_bytes_gen::bench::ColumnBatch,
         prost_gen::bench::ColumnBatch,
         buffa_gen::bench::ColumnBatch,
         protobuf_gen::bench_messages::ColumnBatch
@@ -499,6 +625,7 @@ workloads! {
         "shapes/mesh.pb",
         "bench.TriMesh",
         rsfast_gen::bench::TriMesh,
+        rsfast_bytes_gen::bench::TriMesh,
         prost_gen::bench::TriMesh,
         buffa_gen::bench::TriMesh,
         protobuf_gen::bench_messages::TriMesh
@@ -508,6 +635,7 @@ workloads! {
         "shapes/packed_tile.pb",
         "bench.PackedTile",
         rsfast_gen::bench::PackedTile,
+        rsfast_bytes_gen::bench::PackedTile,
         prost_gen::bench::PackedTile,
         buffa_gen::bench::PackedTile,
         protobuf_gen::bench_messages::PackedTile
@@ -517,16 +645,18 @@ workloads! {
         "shapes/packed_signed.pb",
         "bench.PackedSigned",
         rsfast_gen::bench::PackedSigned,
+        rsfast_bytes_gen::bench::PackedSigned,
         prost_gen::bench::PackedSigned,
         buffa_gen::bench::PackedSigned,
         protobuf_gen::bench_messages::PackedSigned
     ),
 }
 
-/// Decodes every payload with `M` and checks that: `encoded_len` agrees with the
-/// encoding, the encoding decodes back to the same message, merging into a reused
-/// message gives the same message, and `P` (the reference, prost) reads `M`'s encoding
-/// as it reads the payload. Returns the decoded messages.
+/// Decodes every payload with `M` (as measured: [`Codec::decode_shared`]) and checks
+/// that: `encoded_len` agrees with the encoding, the encoding decodes back to the same
+/// message, merging into a reused message gives the same message, decoding from a slice
+/// gives the same message, and `P` (the reference, prost) reads `M`'s encoding as it
+/// reads the payload. Returns the decoded messages.
 pub fn check_roundtrip<M: Codec, P: Codec>(
     library: &str,
     workload: &Workload,
@@ -538,7 +668,7 @@ pub fn check_roundtrip<M: Codec, P: Codec>(
         .enumerate()
         .map(|(i, p)| {
             let what = format!("{library} {}: payload {i}", workload.name);
-            let m = M::decode_new(p);
+            let m = M::decode_shared(p);
             let encoded = m.to_vec();
             assert_eq!(
                 encoded.len(),
@@ -551,8 +681,12 @@ pub fn check_roundtrip<M: Codec, P: Codec>(
                 "{what}: the re-encoding's size differs from the reference's"
             );
             assert!(
-                M::decode_new(&encoded) == m,
+                M::decode_shared(&Bytes::from(encoded.clone())) == m,
                 "{what}: decode(encode(m)) != m"
+            );
+            assert!(
+                M::decode_new(p) == m,
+                "{what}: decoding from a slice differs from decoding from Bytes"
             );
             let mut buf = vec![0xAA];
             m.append_to(&mut buf);
@@ -561,7 +695,7 @@ pub fn check_roundtrip<M: Codec, P: Codec>(
                 "{what}: append differs"
             );
             reused.clear_all();
-            reused.merge_in(p);
+            reused.merge_shared(p);
             assert!(reused == m, "{what}: clear+merge differs from decode");
             assert!(
                 P::decode_new(&encoded) == P::decode_new(p),

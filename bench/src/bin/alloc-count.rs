@@ -5,13 +5,16 @@
 //!
 //! Columns: `decode` (fresh owned message), `merge_reuse` (into a cleared message that
 //! already held the previous payload of the dataset: steady state), `encode_to_vec`.
-//! Each is the average over the dataset's payloads.
+//! Each is the average over the dataset's payloads. Libraries as in `LIBRARIES`, with
+//! rsfast's zero-copy mode ("rsfast Bytes") last.
 #![deny(warnings)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rsfast_bench::{check_roundtrip, for_each_workload, Codec, Visit, Workload, LIBRARIES};
+use rsfast_bench::{
+    check_roundtrip, for_each_workload, Codec, Visit, Workload, LIBRARIES, RSFAST_BYTES,
+};
 
 struct Counting;
 
@@ -72,7 +75,7 @@ fn measure<M: Codec, P: Codec>(
 
     let mut decode = 0;
     for p in &data.payloads {
-        let (m, a) = count(|| M::decode_new(p));
+        let (m, a) = count(|| M::decode_shared(p));
         decode += a;
         drop(m);
     }
@@ -81,13 +84,13 @@ fn measure<M: Codec, P: Codec>(
     let mut reused = M::default();
     for p in &data.payloads {
         reused.clear_all();
-        reused.merge_in(p);
+        reused.merge_shared(p);
     }
     let mut merge = 0;
     for p in &data.payloads {
         let ((), a) = count(|| {
             reused.clear_all();
-            reused.merge_in(p);
+            reused.merge_shared(p);
         });
         merge += a;
     }
@@ -119,7 +122,7 @@ struct Collect {
 }
 
 impl Visit for Collect {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec>(&mut self, workload: &Workload) {
         let data = workload.load();
         self.sizes.push((
             workload.name.to_string(),
@@ -134,6 +137,7 @@ impl Visit for Collect {
         measure::<P, P>(LIBRARIES[1], workload, &mut self.rows);
         measure::<B, P>(LIBRARIES[2], workload, &mut self.rows);
         measure::<G, P>(LIBRARIES[3], workload, &mut self.rows);
+        measure::<RB, P>(RSFAST_BYTES, workload, &mut self.rows);
     }
 }
 
@@ -157,7 +161,9 @@ fn main() {
         println!(
             "Allocations per message (average over the dataset's payloads; reallocations \
              count). `bytes`: the payloads' total size; `re-encoded`: the total size every \
-             library re-encodes them to (checked equal for all).\n"
+             library re-encodes them to (checked equal for all). `{RSFAST_BYTES}`: rsfast's \
+             zero-copy mode, decoding from the payload's `Bytes` so that `bytes` fields share \
+             it instead of copying it.\n"
         );
         let picks: [(&str, Pick); 3] = [
             ("decode (fresh message)", |r| r.decode),
