@@ -774,3 +774,35 @@ pub mod chains {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The zero-copy mode really shares: every `bytes` field of MediaFrame decoded with
+    /// `decode_shared` lies inside its payload, and the default mode's copies do not.
+    #[test]
+    fn rsfast_bytes_shares_the_payload() {
+        let workload = WORKLOADS.iter().find(|w| w.name == "MediaFrame").unwrap();
+        let data = workload.load();
+        let mut shared = 0;
+        for p in &data.payloads {
+            let inside = |b: &[u8]| p.as_ptr_range().contains(&b.as_ptr());
+            let m = <rsfast_bytes_gen::bench::MediaFrame as Codec>::decode_shared(p);
+            let fields = std::iter::once(&m.body)
+                .chain(&m.chunks)
+                .chain(m.attachments.values())
+                .filter(|b| !b.is_empty());
+            for b in fields {
+                assert!(inside(b), "a bytes field of rsfast Bytes is a copy");
+                shared += 1;
+            }
+            let owned = <rsfast_gen::bench::MediaFrame as Codec>::decode_shared(p);
+            assert!(
+                !inside(&owned.body),
+                "rsfast's default mode shares the payload"
+            );
+        }
+        assert!(shared > data.payloads.len(), "no bytes fields to check");
+    }
+}
