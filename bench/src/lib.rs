@@ -243,11 +243,11 @@ macro_rules! codec_rsfast_bytes {
                 ::rsfast::Message::merge(self, buf).expect("rsfast merge")
             }
             #[inline]
-            fn decode_shared(buf: &::bytes::Bytes) -> Self {
+            fn decode_shared(buf: &::rsfast::bytes::Bytes) -> Self {
                 <$t as ::rsfast::Message>::decode_bytes(buf).expect("rsfast decode_bytes")
             }
             #[inline]
-            fn merge_shared(&mut self, buf: &::bytes::Bytes) {
+            fn merge_shared(&mut self, buf: &::rsfast::bytes::Bytes) {
                 ::rsfast::Message::merge_bytes(self, buf).expect("rsfast merge_bytes")
             }
             #[inline]
