@@ -35,8 +35,9 @@ pub mod rsfast_gen {
     }
 }
 
-/// rsfast's generated code in its zero-copy mode (`bytes=bytes`: `bytes` fields are
-/// `bytes::Bytes`, slices of the input when decoded with `Message::decode_bytes`).
+/// rsfast's generated code in its zero-copy mode (`bytes=bytes,string=bytes`: `bytes`
+/// fields are `bytes::Bytes` and strings `rsfast::BytesString`, slices of the input when
+/// decoded with `Message::decode_bytes`).
 pub mod rsfast_bytes_gen {
     /// `benchmarks`: the dataset container.
     pub mod benchmarks {
@@ -112,9 +113,10 @@ pub mod protobuf_gen {
 pub const LIBRARIES: [&str; 5] = ["rsfast", "prost", "buffa", "rust-protobuf", RSFAST_BYTES];
 
 /// rsfast's zero-copy mode, a separate entry of [`LIBRARIES`]: the code generated with
-/// `bytes=bytes` ([`rsfast_bytes_gen`]), decoding with `Message::decode_bytes` from the
-/// payload's `Bytes`, so that its `bytes` fields share the payload's memory. "rsfast" is
-/// the default mode (owned `Vec<u8>` fields).
+/// `bytes=bytes,string=bytes` ([`rsfast_bytes_gen`]), decoding with
+/// `Message::decode_bytes` from the payload's `Bytes`, so that its `bytes` and `string`
+/// fields share the payload's memory. "rsfast" is the default mode (owned `Vec<u8>` and
+/// `String` fields).
 pub const RSFAST_BYTES: &str = "rsfast Bytes";
 
 /// The five operations measured for each workload and library.
@@ -227,9 +229,9 @@ macro_rules! codec_rsfast {
     )*};
 }
 
-/// Implements [`Codec`] for rsfast messages generated with `bytes=bytes`: decoding from a
-/// `Bytes` (the measured decode and merge) shares it, `Message::decode_bytes` and
-/// `Message::merge_bytes`; from a slice, `bytes` fields are copies.
+/// Implements [`Codec`] for rsfast messages generated in the zero-copy mode: decoding from
+/// a `Bytes` (the measured decode and merge) shares it, `Message::decode_bytes` and
+/// `Message::merge_bytes`; from a slice, `bytes` and `string` fields are copies.
 #[macro_export]
 macro_rules! codec_rsfast_bytes {
     ($($t:ty),* $(,)?) => {$(

@@ -162,7 +162,7 @@ fn main() {
             "Allocations per message (average over the dataset's payloads; reallocations \
              count). `bytes`: the payloads' total size; `re-encoded`: the total size every \
              library re-encodes them to (checked equal for all). `{RSFAST_BYTES}`: rsfast's \
-             zero-copy mode, decoding from the payload's `Bytes` so that `bytes` fields share \
+             zero-copy mode, decoding from the payload's `Bytes` so that `bytes` and `string` fields share \
              it instead of copying it.\n"
         );
         let picks: [(&str, Pick); 3] = [

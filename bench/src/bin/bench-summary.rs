@@ -324,9 +324,9 @@ fn render(
         w,
         "**\"rsfast\" is rsfast's default mode** (owned `Vec<u8>` bytes fields, decoding from \
          a slice: what every headline \"rsfast/…\" ratio measures). **\"{RSFAST_BYTES}\" is a \
-         separate mode** (generator option `bytes=bytes`): the input is kept as a \
+         separate mode** (generator options `bytes=bytes,string=bytes`): the input is kept as a \
          `bytes::Bytes` and decoded with `Message::decode_bytes`/`merge_bytes`, so that \
-         `bytes` fields share its memory instead of copying it; its columns and its \
+         `bytes` and `string` fields share its memory instead of copying it; its columns and its \
          \"{RSFAST_BYTES}/…\" ratios come after the others.\n"
     );
     let first = results
@@ -362,7 +362,7 @@ fn render(
         w,
         "- Settings: each library with its defaults (rsfast and buffa keep unknown fields, \
          prost drops them, rust-protobuf keeps them; buffa measured through its owned types, \
-         not its zero-copy views; {RSFAST_BYTES}: rsfast's defaults plus `bytes=bytes`). \
+         not its zero-copy views; {RSFAST_BYTES}: rsfast's defaults plus `bytes=bytes,string=bytes`). \
          Every library is handed each payload as a `bytes::Bytes` and all but {RSFAST_BYTES} \
          read it as a `&[u8]`. Criterion: 20 samples, 0.5 s warm-up, 1.5 s measurement \
          per benchmark (depth: 0.3 s / 1 s) unless overridden after `--`.\n"
@@ -553,7 +553,7 @@ fn render(
          (protox), prost through `prost_build::Config::compile_fds` over protox's \
          descriptors, buffa through `buffa_build::Config::descriptor_set` over the same \
          descriptors, rust-protobuf through `protobuf_codegen::Codegen::pure()`; rsfast's code \
-         is generated a second time with `bytes=bytes` for {RSFAST_BYTES}. Before \
+         is generated a second time with `bytes=bytes,string=bytes` for {RSFAST_BYTES}. Before \
          measuring, every library's output is checked on every payload: `encoded_len` matches \
          the encoding, decode(encode(m)) = m, clear + merge = decode, decoding from a slice = \
          decoding from the payload's `Bytes`, and prost reads the re-encoding as it reads the \
