@@ -1,6 +1,8 @@
 //! Generates, for the benchmark protos, the code of every library compared:
 //!
 //! - rsfast (`protoc_gen_rsfast::Config::compile`, protox inside) into `$OUT_DIR/rsfast`,
+//! - rsfast again in its zero-copy mode (`bytes=bytes,string=bytes`: `bytes` fields as
+//!   `bytes::Bytes`, strings as `rsfast::BytesString`) into `$OUT_DIR/rsfast_bytes`,
 //! - prost (`prost_build::Config::compile_fds` over protox's descriptors) into `$OUT_DIR/prost`,
 //! - buffa (`buffa_build::Config::descriptor_set`, protox's descriptors) into `$OUT_DIR/buffa`,
 //! - rust-protobuf 3 (`protobuf_codegen::Codegen::pure`) into `$OUT_DIR/protobuf`,
@@ -47,6 +49,19 @@ fn main() {
         .out_dir(&rsfast_out)
         .compile(&paths, &includes)
         .unwrap_or_else(|e| panic!("rsfast: {e}"));
+
+    // rsfast, zero-copy mode (the benchmarks' "rsfast Bytes" library): the same protos
+    // with every option that makes decoding from a `bytes::Bytes`
+    // (`Message::decode_bytes`) share the input instead of copying it: `bytes` fields as
+    // `bytes::Bytes`, strings as `rsfast::BytesString`. A later option of this mode is
+    // one more builder call here.
+    let rsfast_bytes_out = fresh_dir(&out.join("rsfast_bytes"));
+    protoc_gen_rsfast::Config::new()
+        .bytes(protoc_gen_rsfast::BytesType::Bytes)
+        .string(protoc_gen_rsfast::StringType::Bytes)
+        .out_dir(&rsfast_bytes_out)
+        .compile(&paths, &includes)
+        .unwrap_or_else(|e| panic!("rsfast (bytes=bytes): {e}"));
 
     // prost.
     let prost_out = fresh_dir(&out.join("prost"));

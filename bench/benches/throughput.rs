@@ -1,10 +1,13 @@
-//! Throughput of rsfast, prost, buffa, rust-protobuf and upb (feature `upb`) on Google's datasets and buffa's
-//! shapes, all in one run.
+//! Throughput of rsfast, prost, buffa, rust-protobuf and upb (feature `upb`) on Google's
+//! datasets and buffa's shapes, all in one run; and of rsfast's zero-copy mode ("rsfast
+//! Bytes": decoding shares the payload's `Bytes`).
 //!
 //! For each workload, each operation is a criterion group `<operation>/<workload>` with one
 //! function per library; an iteration processes every payload of the dataset once, and
 //! the throughput is the bytes read (decode, merge: the payloads' total size) or written
-//! (encode, encoded_len: the total size of their re-encoding).
+//! (encode, encoded_len: the total size of their re-encoding). The payloads are held as
+//! `bytes::Bytes` (`Dataset::payloads`); decode and merge go through
+//! `Codec::decode_shared`/`merge_shared`, which read them as slices except in the zero-copy mode.
 //!
 //! `cargo bench -p rsfast-bench --bench throughput` (criterion's options after `--`, e.g.
 //! `-- decode/` to run only the decode groups).
@@ -34,7 +37,7 @@ fn bench_op<M: Codec, P: Codec>(
         "decode" => group.bench_function(library, |b| {
             b.iter(|| {
                 for p in payloads {
-                    black_box(M::decode_new(black_box(p)));
+                    black_box(M::decode_shared(black_box(p)));
                 }
             })
         }),
@@ -45,7 +48,7 @@ fn bench_op<M: Codec, P: Codec>(
                 b.iter(|| {
                     for p in payloads {
                         m.clear_all();
-                        m.merge_in(black_box(p));
+                        m.merge_shared(black_box(p));
                         black_box(&m);
                     }
                 })
@@ -86,7 +89,10 @@ struct Throughputs<'a> {
 }
 
 impl Visit for Throughputs<'_> {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+        &mut self,
+        workload: &Workload,
+    ) {
         let data = workload.load();
         // Decoding reads the payloads; encoding writes their re-encoding, which can be
         // smaller (proto3 drops explicitly encoded defaults). All libraries re-encode to
@@ -108,6 +114,7 @@ impl Visit for Throughputs<'_> {
             bench_op::<B, P>(&mut group, LIBRARIES[2], op, workload, &data);
             bench_op::<G, P>(&mut group, LIBRARIES[3], op, workload, &data);
             bench_op::<U, P>(&mut group, LIBRARIES[4], op, workload, &data);
+            bench_op::<RB, P>(&mut group, LIBRARIES[5], op, workload, &data);
             group.finish();
         }
     }

@@ -9,6 +9,8 @@
 
 use std::path::PathBuf;
 
+use bytes::Bytes;
+
 /// rsfast's generated code (`protoc_gen_rsfast::Config::compile`), one module per package.
 pub mod rsfast_gen {
     /// `benchmarks`: the dataset container.
@@ -30,6 +32,38 @@ pub mod rsfast_gen {
     /// `depth`: the nesting chain.
     pub mod depth {
         include!(concat!(env!("OUT_DIR"), "/rsfast/depth.rs"));
+    }
+}
+
+/// rsfast's generated code in its zero-copy mode (`bytes=bytes,string=bytes`: `bytes`
+/// fields are `bytes::Bytes` and strings `rsfast::BytesString`, slices of the input when
+/// decoded with `Message::decode_bytes`).
+pub mod rsfast_bytes_gen {
+    /// `benchmarks`: the dataset container.
+    pub mod benchmarks {
+        include!(concat!(env!("OUT_DIR"), "/rsfast_bytes/benchmarks.rs"));
+        /// `benchmarks.proto2`: GoogleMessage1 (proto2) and GoogleMessage2.
+        pub mod proto2 {
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/rsfast_bytes/benchmarks.proto2.rs"
+            ));
+        }
+        /// `benchmarks.proto3`: GoogleMessage1 (proto3).
+        pub mod proto3 {
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/rsfast_bytes/benchmarks.proto3.rs"
+            ));
+        }
+    }
+    /// `bench`: buffa's eight shapes.
+    pub mod bench {
+        include!(concat!(env!("OUT_DIR"), "/rsfast_bytes/bench.rs"));
+    }
+    /// `depth`: the nesting chain.
+    pub mod depth {
+        include!(concat!(env!("OUT_DIR"), "/rsfast_bytes/depth.rs"));
     }
 }
 
@@ -85,7 +119,23 @@ pub mod upb_gen {
 }
 
 /// The libraries compared, in report order.
-pub const LIBRARIES: [&str; 5] = ["rsfast", "prost", "buffa", "rust-protobuf", "upb"];
+/// The libraries compared, in report order: rsfast in its default mode, the peers, then
+/// rsfast's zero-copy mode.
+pub const LIBRARIES: [&str; 6] = [
+    "rsfast",
+    "prost",
+    "buffa",
+    "rust-protobuf",
+    "upb",
+    RSFAST_BYTES,
+];
+
+/// rsfast's zero-copy mode, a separate entry of [`LIBRARIES`]: the code generated with
+/// `bytes=bytes,string=bytes` ([`rsfast_bytes_gen`]), decoding with
+/// `Message::decode_bytes` from the payload's `Bytes`, so that its `bytes` and `string`
+/// fields share the payload's memory. "rsfast" is the default mode (owned `Vec<u8>` and
+/// `String` fields).
+pub const RSFAST_BYTES: &str = "rsfast Bytes";
 
 /// The five operations measured for each workload and library.
 pub const OPERATIONS: [(&str, &str); 5] = [
@@ -109,6 +159,18 @@ pub trait Codec: Default + PartialEq {
     fn decode_new(buf: &[u8]) -> Self;
     /// Merges `buf` into `self`.
     fn merge_in(&mut self, buf: &[u8]);
+    /// Decodes a payload as the benchmarks hold it, in a `bytes::Bytes` (see
+    /// [`Dataset::payloads`]). By default as a slice ([`Codec::decode_new`]); rsfast's
+    /// zero-copy mode shares the `Bytes` instead.
+    #[inline]
+    fn decode_shared(buf: &Bytes) -> Self {
+        Self::decode_new(buf)
+    }
+    /// Merges a payload held in a `bytes::Bytes` into `self`; see [`Codec::decode_shared`].
+    #[inline]
+    fn merge_shared(&mut self, buf: &Bytes) {
+        self.merge_in(buf)
+    }
     /// Resets `self`, keeping allocations where the library does.
     fn clear_all(&mut self);
     /// Encodes into a new vector.
@@ -201,6 +263,49 @@ macro_rules! codec_rsfast {
             #[inline]
             fn merge_in(&mut self, buf: &[u8]) {
                 ::rsfast::Message::merge(self, buf).expect("rsfast merge")
+            }
+            #[inline]
+            fn clear_all(&mut self) {
+                ::rsfast::Message::clear(self)
+            }
+            #[inline]
+            fn to_vec(&self) -> Vec<u8> {
+                ::rsfast::Message::encode_to_vec(self)
+            }
+            #[inline]
+            fn append_to(&self, buf: &mut Vec<u8>) {
+                ::rsfast::Message::encode_into_vec(self, buf)
+            }
+            #[inline]
+            fn size(&self) -> usize {
+                ::rsfast::Message::encoded_len(self)
+            }
+        }
+    )*};
+}
+
+/// Implements [`Codec`] for rsfast messages generated in the zero-copy mode: decoding from
+/// a `Bytes` (the measured decode and merge) shares it, `Message::decode_bytes` and
+/// `Message::merge_bytes`; from a slice, `bytes` and `string` fields are copies.
+#[macro_export]
+macro_rules! codec_rsfast_bytes {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::Codec for $t {
+            #[inline]
+            fn decode_new(buf: &[u8]) -> Self {
+                <$t as ::rsfast::Message>::decode(buf).expect("rsfast decode")
+            }
+            #[inline]
+            fn merge_in(&mut self, buf: &[u8]) {
+                ::rsfast::Message::merge(self, buf).expect("rsfast merge")
+            }
+            #[inline]
+            fn decode_shared(buf: &::rsfast::bytes::Bytes) -> Self {
+                <$t as ::rsfast::Message>::decode_bytes(buf).expect("rsfast decode_bytes")
+            }
+            #[inline]
+            fn merge_shared(&mut self, buf: &::rsfast::bytes::Bytes) {
+                ::rsfast::Message::merge_bytes(self, buf).expect("rsfast merge_bytes")
             }
             #[inline]
             fn clear_all(&mut self) {
@@ -429,6 +534,19 @@ codec_rsfast!(
     rsfast_gen::bench::PackedSigned,
     rsfast_gen::depth::Node,
 );
+codec_rsfast_bytes!(
+    rsfast_bytes_gen::benchmarks::proto2::GoogleMessage1,
+    rsfast_bytes_gen::benchmarks::proto3::GoogleMessage1,
+    rsfast_bytes_gen::benchmarks::proto2::GoogleMessage2,
+    rsfast_bytes_gen::bench::ApiResponse,
+    rsfast_bytes_gen::bench::LogRecord,
+    rsfast_bytes_gen::bench::AnalyticsEvent,
+    rsfast_bytes_gen::bench::MediaFrame,
+    rsfast_bytes_gen::bench::ColumnBatch,
+    rsfast_bytes_gen::bench::TriMesh,
+    rsfast_bytes_gen::bench::PackedTile,
+    rsfast_bytes_gen::bench::PackedSigned,
+);
 codec_prost!(
     prost_gen::benchmarks::proto2::GoogleMessage1,
     prost_gen::benchmarks::proto3::GoogleMessage1,
@@ -479,8 +597,11 @@ pub struct Dataset {
     pub name: String,
     /// The full name of the payloads' message type.
     pub message_name: String,
-    /// The encoded payloads.
-    pub payloads: Vec<Vec<u8>>,
+    /// The encoded payloads, each in a `bytes::Bytes` as a network stack hands a frame over
+    /// (read into a `BytesMut`, split off, frozen: already shared, so that slicing it is a
+    /// reference count increment). Every library but rsfast's zero-copy mode reads them as
+    /// `&[u8]`.
+    pub payloads: Vec<Bytes>,
 }
 
 impl Dataset {
@@ -500,7 +621,11 @@ impl Dataset {
         Dataset {
             name: set.name,
             message_name: set.message_name,
-            payloads: set.payload,
+            payloads: set
+                .payload
+                .iter()
+                .map(|p| bytes::BytesMut::from(&p[..]).split().freeze())
+                .collect(),
         }
     }
 
@@ -535,12 +660,16 @@ impl Workload {
 
 /// Called by [`for_each_workload`] with each library's type for one workload.
 pub trait Visit {
-    /// `R`, `P`, `B`, `G`, `U`: the rsfast, prost, buffa, rust-protobuf and upb types.
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload);
+    /// `R`, `P`, `B`, `G`, `U`: the rsfast, prost, buffa, rust-protobuf and upb types; `RB`:
+    /// rsfast's type in its zero-copy mode ([`RSFAST_BYTES`]).
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+        &mut self,
+        workload: &Workload,
+    );
 }
 
 macro_rules! workloads {
-    ($v:ident; $(($name:literal, $file:literal, $msg:literal, $r:ty, $p:ty, $b:ty, $g:ty, $u:ty)),* $(,)?) => {
+    ($v:ident; $(($name:literal, $file:literal, $msg:literal, $r:ty, $rb:ty, $p:ty, $b:ty, $g:ty, $u:ty)),* $(,)?) => {
         /// Every workload, in report order.
         pub const WORKLOADS: &[Workload] = &[$(Workload { name: $name, file: $file, message_name: $msg }),*];
 
@@ -548,7 +677,7 @@ macro_rules! workloads {
         pub fn for_each_workload(visitor: &mut impl Visit) {
             let mut i = 0;
             $(
-                $v::<$r, $p, $b, $g, $u>(visitor, &WORKLOADS[i]);
+                $v::<$r, $rb, $p, $b, $g, $u>(visitor, &WORKLOADS[i]);
                 i += 1;
             )*
             let _ = i;
@@ -556,11 +685,11 @@ macro_rules! workloads {
     };
 }
 
-fn call<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+fn call<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
     visitor: &mut impl Visit,
     workload: &Workload,
 ) {
-    visitor.visit::<R, P, B, G, U>(workload);
+    visitor.visit::<R, RB, P, B, G, U>(workload);
 }
 
 workloads! {
@@ -570,6 +699,7 @@ workloads! {
         "dataset.google_message1_proto2.pb",
         "benchmarks.proto2.GoogleMessage1",
         rsfast_gen::benchmarks::proto2::GoogleMessage1,
+        rsfast_bytes_gen::benchmarks::proto2::GoogleMessage1,
         prost_gen::benchmarks::proto2::GoogleMessage1,
         buffa_gen::benchmarks::proto2::GoogleMessage1,
         protobuf_gen::benchmark_message1_proto2::GoogleMessage1,
@@ -580,6 +710,7 @@ workloads! {
         "dataset.google_message1_proto3.pb",
         "benchmarks.proto3.GoogleMessage1",
         rsfast_gen::benchmarks::proto3::GoogleMessage1,
+        rsfast_bytes_gen::benchmarks::proto3::GoogleMessage1,
         prost_gen::benchmarks::proto3::GoogleMessage1,
         buffa_gen::benchmarks::proto3::GoogleMessage1,
         protobuf_gen::benchmark_message1_proto3::GoogleMessage1,
@@ -590,6 +721,7 @@ workloads! {
         "dataset.google_message2.pb",
         "benchmarks.proto2.GoogleMessage2",
         rsfast_gen::benchmarks::proto2::GoogleMessage2,
+        rsfast_bytes_gen::benchmarks::proto2::GoogleMessage2,
         prost_gen::benchmarks::proto2::GoogleMessage2,
         buffa_gen::benchmarks::proto2::GoogleMessage2,
         Excluded,
@@ -600,6 +732,7 @@ workloads! {
         "shapes/api_response.pb",
         "bench.ApiResponse",
         rsfast_gen::bench::ApiResponse,
+        rsfast_bytes_gen::bench::ApiResponse,
         prost_gen::bench::ApiResponse,
         buffa_gen::bench::ApiResponse,
         protobuf_gen::bench_messages::ApiResponse,
@@ -610,6 +743,7 @@ workloads! {
         "shapes/log_record.pb",
         "bench.LogRecord",
         rsfast_gen::bench::LogRecord,
+        rsfast_bytes_gen::bench::LogRecord,
         prost_gen::bench::LogRecord,
         buffa_gen::bench::LogRecord,
         protobuf_gen::bench_messages::LogRecord,
@@ -620,6 +754,7 @@ workloads! {
         "shapes/analytics_event.pb",
         "bench.AnalyticsEvent",
         rsfast_gen::bench::AnalyticsEvent,
+        rsfast_bytes_gen::bench::AnalyticsEvent,
         prost_gen::bench::AnalyticsEvent,
         buffa_gen::bench::AnalyticsEvent,
         protobuf_gen::bench_messages::AnalyticsEvent,
@@ -630,6 +765,7 @@ workloads! {
         "shapes/media_frame.pb",
         "bench.MediaFrame",
         rsfast_gen::bench::MediaFrame,
+        rsfast_bytes_gen::bench::MediaFrame,
         prost_gen::bench::MediaFrame,
         buffa_gen::bench::MediaFrame,
         protobuf_gen::bench_messages::MediaFrame,
@@ -640,6 +776,7 @@ workloads! {
         "shapes/column_batch.pb",
         "bench.ColumnBatch",
         rsfast_gen::bench::ColumnBatch,
+        rsfast_bytes_gen::bench::ColumnBatch,
         prost_gen::bench::ColumnBatch,
         buffa_gen::bench::ColumnBatch,
         protobuf_gen::bench_messages::ColumnBatch,
@@ -650,6 +787,7 @@ workloads! {
         "shapes/mesh.pb",
         "bench.TriMesh",
         rsfast_gen::bench::TriMesh,
+        rsfast_bytes_gen::bench::TriMesh,
         prost_gen::bench::TriMesh,
         buffa_gen::bench::TriMesh,
         protobuf_gen::bench_messages::TriMesh,
@@ -660,6 +798,7 @@ workloads! {
         "shapes/packed_tile.pb",
         "bench.PackedTile",
         rsfast_gen::bench::PackedTile,
+        rsfast_bytes_gen::bench::PackedTile,
         prost_gen::bench::PackedTile,
         buffa_gen::bench::PackedTile,
         protobuf_gen::bench_messages::PackedTile,
@@ -670,6 +809,7 @@ workloads! {
         "shapes/packed_signed.pb",
         "bench.PackedSigned",
         rsfast_gen::bench::PackedSigned,
+        rsfast_bytes_gen::bench::PackedSigned,
         prost_gen::bench::PackedSigned,
         buffa_gen::bench::PackedSigned,
         protobuf_gen::bench_messages::PackedSigned,
@@ -677,10 +817,11 @@ workloads! {
     ),
 }
 
-/// Decodes every payload with `M` and checks that: `encoded_len` agrees with the
-/// encoding, the encoding decodes back to the same message, merging into a reused
-/// message gives the same message, and `P` (the reference, prost) reads `M`'s encoding
-/// as it reads the payload. Returns the decoded messages.
+/// Decodes every payload with `M` (as measured: [`Codec::decode_shared`]) and checks
+/// that: `encoded_len` agrees with the encoding, the encoding decodes back to the same
+/// message, merging into a reused message gives the same message, decoding from a slice
+/// gives the same message, and `P` (the reference, prost) reads `M`'s encoding as it
+/// reads the payload. Returns the decoded messages.
 pub fn check_roundtrip<M: Codec, P: Codec>(
     library: &str,
     workload: &Workload,
@@ -692,7 +833,7 @@ pub fn check_roundtrip<M: Codec, P: Codec>(
         .enumerate()
         .map(|(i, p)| {
             let what = format!("{library} {}: payload {i}", workload.name);
-            let m = M::decode_new(p);
+            let m = M::decode_shared(p);
             let encoded = m.to_vec();
             assert_eq!(
                 encoded.len(),
@@ -705,8 +846,12 @@ pub fn check_roundtrip<M: Codec, P: Codec>(
                 "{what}: the re-encoding's size differs from the reference's"
             );
             assert!(
-                M::decode_new(&encoded) == m,
+                M::decode_shared(&Bytes::from(encoded.clone())) == m,
                 "{what}: decode(encode(m)) != m"
+            );
+            assert!(
+                M::decode_new(p) == m,
+                "{what}: decoding from a slice differs from decoding from Bytes"
             );
             let mut buf = vec![0xAA];
             m.append_to(&mut buf);
@@ -715,7 +860,7 @@ pub fn check_roundtrip<M: Codec, P: Codec>(
                 "{what}: append differs"
             );
             reused.clear_all();
-            reused.merge_in(p);
+            reused.merge_shared(p);
             assert!(reused == m, "{what}: clear+merge differs from decode");
             assert!(
                 P::decode_new(&encoded) == P::decode_new(p),
@@ -808,5 +953,37 @@ pub mod chains {
             }
             n
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The zero-copy mode really shares: every `bytes` field of MediaFrame decoded with
+    /// `decode_shared` lies inside its payload, and the default mode's copies do not.
+    #[test]
+    fn rsfast_bytes_shares_the_payload() {
+        let workload = WORKLOADS.iter().find(|w| w.name == "MediaFrame").unwrap();
+        let data = workload.load();
+        let mut shared = 0;
+        for p in &data.payloads {
+            let inside = |b: &[u8]| p.as_ptr_range().contains(&b.as_ptr());
+            let m = <rsfast_bytes_gen::bench::MediaFrame as Codec>::decode_shared(p);
+            let fields = std::iter::once(&m.body)
+                .chain(&m.chunks)
+                .chain(m.attachments.values())
+                .filter(|b| !b.is_empty());
+            for b in fields {
+                assert!(inside(b), "a bytes field of rsfast Bytes is a copy");
+                shared += 1;
+            }
+            let owned = <rsfast_gen::bench::MediaFrame as Codec>::decode_shared(p);
+            assert!(
+                !inside(&owned.body),
+                "rsfast's default mode shares the payload"
+            );
+        }
+        assert!(shared > data.payloads.len(), "no bytes fields to check");
     }
 }

@@ -1,7 +1,7 @@
 //! The checks the benches run before measuring, as a test: every library reads every
 //! payload of every workload, re-encodes it to the size prost does, decodes its own
 //! encoding back to the same message, and clear + merge gives what decode gives
-//! (`check_roundtrip`). With feature `upb`, upb too.
+//! (`check_roundtrip`); rsfast in both of its modes. With feature `upb`, upb too.
 
 use rsfast_bench::{check_roundtrip, for_each_workload, Codec, Visit, Workload, LIBRARIES};
 
@@ -21,12 +21,16 @@ impl Check {
 }
 
 impl Visit for Check {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+        &mut self,
+        workload: &Workload,
+    ) {
         self.one::<R, P>(LIBRARIES[0], workload);
         self.one::<P, P>(LIBRARIES[1], workload);
         self.one::<B, P>(LIBRARIES[2], workload);
         self.one::<G, P>(LIBRARIES[3], workload);
         self.one::<U, P>(LIBRARIES[4], workload);
+        self.one::<RB, P>(LIBRARIES[5], workload);
     }
 }
 
@@ -35,7 +39,7 @@ fn every_library_round_trips_every_payload() {
     let mut check = Check(0);
     for_each_workload(&mut check);
     // 11 workloads; rust-protobuf sits out GoogleMessage2; upb needs feature `upb`.
-    let expected = 11 * 3 + 10 + if cfg!(feature = "upb") { 11 } else { 0 };
+    let expected = 11 * 4 + 10 + if cfg!(feature = "upb") { 11 } else { 0 };
     assert_eq!(check.0, expected);
 }
 

@@ -5,13 +5,16 @@
 //!
 //! Columns: `decode` (fresh owned message), `merge_reuse` (into a cleared message that
 //! already held the previous payload of the dataset: steady state), `encode_to_vec`.
-//! Each is the average over the dataset's payloads.
+//! Each is the average over the dataset's payloads. Libraries as in `LIBRARIES`, with
+//! rsfast's zero-copy mode ("rsfast Bytes") last.
 #![deny(warnings)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rsfast_bench::{check_roundtrip, for_each_workload, Codec, Visit, Workload, LIBRARIES};
+use rsfast_bench::{
+    check_roundtrip, for_each_workload, Codec, Visit, Workload, LIBRARIES, RSFAST_BYTES,
+};
 
 struct Counting;
 
@@ -127,7 +130,7 @@ fn measure<M: Codec, P: Codec>(
 
     let mut decode = 0;
     for p in &data.payloads {
-        let (m, a) = count(|| M::decode_new(p));
+        let (m, a) = count(|| M::decode_shared(p));
         decode += a;
         drop(m);
     }
@@ -138,12 +141,12 @@ fn measure<M: Codec, P: Codec>(
         let mut reused = M::default();
         for p in &data.payloads {
             reused.clear_all();
-            reused.merge_in(p);
+            reused.merge_shared(p);
         }
         for p in &data.payloads {
             let ((), a) = count(|| {
                 reused.clear_all();
-                reused.merge_in(p);
+                reused.merge_shared(p);
             });
             merge += a;
         }
@@ -180,7 +183,10 @@ struct Collect {
 }
 
 impl Visit for Collect {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+        &mut self,
+        workload: &Workload,
+    ) {
         let data = workload.load();
         self.sizes.push((
             workload.name.to_string(),
@@ -196,6 +202,7 @@ impl Visit for Collect {
         measure::<B, P>(LIBRARIES[2], workload, &mut self.rows);
         measure::<G, P>(LIBRARIES[3], workload, &mut self.rows);
         measure::<U, P>(LIBRARIES[4], workload, &mut self.rows);
+        measure::<RB, P>(LIBRARIES[5], workload, &mut self.rows);
     }
 }
 
@@ -225,7 +232,9 @@ fn main() {
              count). `bytes`: the payloads' total size; `re-encoded`: the total size every \
              library re-encodes them to (checked equal for all). upb allocates its arena \
              blocks with C's `malloc`, counted too (through `upb_alloc_global`); its \
-             merge_reuse is not measured (n/a: see Peers).\n"
+             merge_reuse is not measured (n/a: see Peers). `{RSFAST_BYTES}`: rsfast's \
+             zero-copy mode, decoding from the payload's `Bytes` so that `bytes` and \
+             `string` fields share it instead of copying it.\n"
         );
         let picks: [(&str, Pick); 3] = [
             ("decode (fresh message)", |r| r.decode),

@@ -16,7 +16,9 @@
 //!    the depth tables, the machine, the crate versions, the date and the command.
 //!
 //! `--skip-bench` reuses the results already in `target/criterion` (whatever their age)
-//! instead of running the benchmarks.
+//! instead of running the benchmarks. `--out FILE` writes the report there instead. A
+//! quick check of the whole path (a few seconds of benchmarks, one workload, the real
+//! report left alone): see [`USAGE`].
 #![deny(warnings)]
 
 use std::collections::BTreeMap;
@@ -25,7 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use rsfast_bench::{Codec, Visit, Workload, DEPTHS, LIBRARIES, OPERATIONS, WORKLOADS};
+use rsfast_bench::{
+    Codec, Visit, Workload, DEPTHS, LIBRARIES, OPERATIONS, RSFAST_BYTES, WORKLOADS,
+};
 
 /// One criterion result: the bytes per iteration and the median time per iteration.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +49,25 @@ impl Estimate {
 /// (group, function, value) → estimate.
 type Results = BTreeMap<(String, String, String), Estimate>;
 
+/// `--help`.
+const USAGE: &str = "\
+usage: bench-summary [--skip-bench] [--out FILE] [-- CRITERION-ARGS...]
+
+Runs `cargo bench -p rsfast-bench [-- CRITERION-ARGS]` and alloc-count, and writes the report
+to BENCHMARKS.md at the workspace root (or FILE).
+
+  --skip-bench   render from the results already in target/criterion (any age)
+  --out FILE     write the report to FILE instead of BENCHMARKS.md
+  -h, --help     this text
+
+Quick check of the report (one workload, short measurements; the other rows show `–`):
+  cargo run --release -p rsfast-bench --features upb --bin bench-summary -- --out /tmp/BENCHMARKS.md \\
+    -- --warm-up-time 0.1 --measurement-time 0.2 /MediaFrame/
+";
+
+/// The peers rsfast's zero-copy mode ([`RSFAST_BYTES`]) is compared with.
+const BYTES_PEERS: [&str; 3] = ["prost", "buffa", "upb"];
+
 /// `bench/NOTES.md`, copied into the report after the measurements.
 const NOTES: &str = include_str!("../../NOTES.md");
 
@@ -54,18 +77,34 @@ fn main() {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (&args[..], &[][..]),
     };
-    let skip_bench = own.iter().any(|a| a == "--skip-bench");
-    if let Some(bad) = own.iter().find(|a| *a != "--skip-bench") {
-        eprintln!(
-            "bench-summary: unknown argument {bad:?} (options: --skip-bench, -- <criterion args>)"
-        );
-        std::process::exit(2);
-    }
-
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("bench/ has a parent")
         .to_path_buf();
+    let mut skip_bench = false;
+    let mut out = root.join("BENCHMARKS.md");
+    let mut own_args = own.iter();
+    while let Some(arg) = own_args.next() {
+        match arg.as_str() {
+            "--skip-bench" => skip_bench = true,
+            "--out" => match own_args.next() {
+                Some(file) => out = PathBuf::from(file),
+                None => {
+                    eprintln!("bench-summary: --out needs a file\n\n{USAGE}");
+                    std::process::exit(2);
+                }
+            },
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return;
+            }
+            bad => {
+                eprintln!("bench-summary: unknown argument {bad:?}\n\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -129,7 +168,6 @@ fn main() {
         &bench_command.join(" "),
         skip_bench,
     );
-    let out = root.join("BENCHMARKS.md");
     // The JSON section is json-bench's: carry it over.
     let previous = std::fs::read_to_string(&out).unwrap_or_default();
     let (begin, end) = ("<!-- json-bench: begin -->", "<!-- json-bench: end -->");
@@ -228,17 +266,20 @@ fn ratio(x: Option<f64>) -> String {
 struct Exclusions(Vec<(&'static str, &'static str, &'static str)>);
 
 impl Visit for Exclusions {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
-        for (lib, why) in [
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+        &mut self,
+        workload: &Workload,
+    ) {
+        // In `LIBRARIES` order.
+        let excluded = [
             R::EXCLUDED,
             P::EXCLUDED,
             B::EXCLUDED,
             G::EXCLUDED,
             U::EXCLUDED,
-        ]
-        .into_iter()
-        .enumerate()
-        {
+            RB::EXCLUDED,
+        ];
+        for (lib, why) in excluded.into_iter().enumerate() {
             if let Some(why) = why {
                 self.0.push((workload.name, LIBRARIES[lib], why));
             }
@@ -254,7 +295,22 @@ fn render(
     bench_command: &str,
     skip_bench: bool,
 ) -> String {
-    let peers = &LIBRARIES[1..];
+    // rsfast's peers; the ratio columns: rsfast (default mode) over each peer, then the
+    // zero-copy mode over prost and buffa.
+    let peers: Vec<&str> = LIBRARIES
+        .into_iter()
+        .filter(|l| *l != "rsfast" && *l != RSFAST_BYTES)
+        .collect();
+    let pairs: Vec<(&str, &str)> = peers
+        .iter()
+        .map(|p| ("rsfast", *p))
+        .chain(BYTES_PEERS.map(|p| (RSFAST_BYTES, p)))
+        .collect();
+    // The depth benchmark has no zero-copy column (its message has no `bytes` field).
+    let depth_libraries: Vec<&str> = LIBRARIES
+        .into_iter()
+        .filter(|l| *l != RSFAST_BYTES)
+        .collect();
     let mut exclusions = Exclusions(Vec::new());
     rsfast_bench::for_each_workload(&mut exclusions);
 
@@ -268,6 +324,15 @@ fn render(
          is better); ratios are rsfast's throughput over the peer's (above 1× rsfast is faster). \
          This machine is small and noisy: read the ratios, not the absolute numbers, and \
          differences under ~10% as noise.\n"
+    );
+    let _ = writeln!(
+        w,
+        "**\"rsfast\" is rsfast's default mode** (owned `Vec<u8>` bytes fields, decoding from \
+         a slice: what every headline \"rsfast/…\" ratio measures). **\"{RSFAST_BYTES}\" is a \
+         separate mode** (generator options `bytes=bytes,string=bytes`): the input is kept as a \
+         `bytes::Bytes` and decoded with `Message::decode_bytes`/`merge_bytes`, so that \
+         `bytes` and `string` fields share its memory instead of copying it; its columns and its \
+         \"{RSFAST_BYTES}/…\" ratios come after the others.\n"
     );
     let first = results
         .values()
@@ -302,7 +367,10 @@ fn render(
         w,
         "- Settings: each library with its defaults (rsfast and buffa keep unknown fields, \
          prost drops them, rust-protobuf and upb keep them; buffa measured through its owned \
-         types, not its zero-copy views; upb through its owned messages, one arena each). Criterion: 20 samples, 0.5 s warm-up, 1.5 s measurement \
+         types, not its zero-copy views; upb through its owned messages, one arena each; \
+         {RSFAST_BYTES}: rsfast's defaults plus `bytes=bytes,string=bytes`). Every library is \
+         handed each payload as a `bytes::Bytes` and all but {RSFAST_BYTES} read it as a \
+         `&[u8]`. Criterion: 20 samples, 0.5 s warm-up, 1.5 s measurement \
          per benchmark (depth: 0.3 s / 1 s) unless overridden after `--`.\n"
     );
 
@@ -344,56 +412,57 @@ fn render(
         w,
         "## Headline: rsfast's throughput ratio, geometric mean over the workloads\n"
     );
-    let _ = write!(w, "| operation |");
-    for p in peers {
-        let _ = write!(w, " rsfast/{p} |");
-    }
-    let _ = writeln!(w, " rsfast/prost min–max |");
-    let _ = writeln!(w, "|---|{}---:|", "---:|".repeat(peers.len()));
+    // rsfast/prost's range goes after rsfast's ratios, before the zero-copy mode's.
+    let mut header: Vec<String> = pairs.iter().map(|(r, p)| format!("{r}/{p}")).collect();
+    header.insert(peers.len(), "rsfast/prost min–max".into());
+    let _ = writeln!(w, "| operation | {} |", header.join(" | "));
+    let _ = writeln!(w, "|---|{}", "---:|".repeat(header.len()));
     for (op, what) in OPERATIONS {
-        let _ = write!(w, "| {op} ({what}) |");
+        let mut cells = Vec::new();
         let mut prost_ratios = Vec::new();
-        for p in peers {
+        for (r, p) in &pairs {
             let ratios: Vec<f64> = WORKLOADS
                 .iter()
                 .filter_map(|wl| {
                     let g = format!("{op}/{}", wl.name);
-                    let r = get(results, &g, "rsfast", "")?;
+                    let r = get(results, &g, r, "")?;
                     let q = get(results, &g, p, "")?;
                     Some(r.mib_per_s() / q.mib_per_s())
                 })
                 .collect();
-            if *p == "prost" {
+            if (*r, *p) == ("rsfast", "prost") {
                 prost_ratios = ratios.clone();
             }
-            let _ = write!(w, " {} |", ratio(geomean(&ratios)));
+            cells.push(ratio(geomean(&ratios)));
         }
         let min = prost_ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let max = prost_ratios
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        if prost_ratios.is_empty() {
-            let _ = writeln!(w, " – |");
-        } else {
-            let _ = writeln!(w, " {min:.2}×–{max:.2}× |");
-        }
+        let range = match prost_ratios.is_empty() {
+            true => "–".to_string(),
+            false => format!("{min:.2}×–{max:.2}×"),
+        };
+        cells.insert(peers.len(), range);
+        let _ = writeln!(w, "| {op} ({what}) | {} |", cells.join(" | "));
     }
     let _ = writeln!(w);
 
     // One table per operation.
     for (op, what) in OPERATIONS {
         let _ = writeln!(w, "## {op}: {what}\n");
+        let _ = writeln!(w, "Throughput (MiB/s) of each library, then the ratios.\n");
         let _ = write!(w, "| workload |");
         for l in LIBRARIES {
-            let _ = write!(w, " {l} MiB/s |");
+            let _ = write!(w, " {l} |");
         }
-        for p in peers {
-            let _ = write!(w, " rsfast/{p} |");
+        for (r, p) in &pairs {
+            let _ = write!(w, " {r}/{p} |");
         }
         let _ = writeln!(w);
-        let _ = writeln!(w, "|---|{}", "---:|".repeat(LIBRARIES.len() + peers.len()));
-        let mut all: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
+        let _ = writeln!(w, "|---|{}", "---:|".repeat(LIBRARIES.len() + pairs.len()));
+        let mut all: Vec<Vec<f64>> = vec![Vec::new(); pairs.len()];
         for wl in WORKLOADS {
             let g = format!("{op}/{}", wl.name);
             let _ = write!(w, "| {} |", wl.name);
@@ -404,9 +473,8 @@ fn render(
                     mib(get(results, &g, l, "").map(Estimate::mib_per_s))
                 );
             }
-            let r = get(results, &g, "rsfast", "");
-            for (i, p) in peers.iter().enumerate() {
-                let x = r
+            for (i, (r, p)) in pairs.iter().enumerate() {
+                let x = get(results, &g, r, "")
                     .zip(get(results, &g, p, ""))
                     .map(|(r, q)| r.mib_per_s() / q.mib_per_s());
                 if let Some(x) = x {
@@ -446,29 +514,29 @@ fn render(
         let g = format!("depth/{op}");
         let _ = writeln!(w, "### {op}\n");
         let _ = write!(w, "| depth | bytes |");
-        for l in LIBRARIES {
+        for l in &depth_libraries {
             let _ = write!(w, " {l} ns/B |");
         }
-        for p in peers {
+        for p in &peers {
             let _ = write!(w, " rsfast/{p} |");
         }
         let _ = writeln!(w);
         let _ = writeln!(
             w,
             "|---:|---:|{}",
-            "---:|".repeat(LIBRARIES.len() + peers.len())
+            "---:|".repeat(depth_libraries.len() + peers.len())
         );
         for d in DEPTHS {
             let v = d.to_string();
             let bytes =
                 get(results, &g, "rsfast", &v).map_or("–".into(), |e| e.bytes.to_string());
             let _ = write!(w, "| {d} | {bytes} |");
-            for l in LIBRARIES {
+            for l in &depth_libraries {
                 let x = get(results, &g, l, &v).map(|e| e.median_ns / e.bytes as f64);
                 let _ = write!(w, " {} |", x.map_or("–".into(), |x| format!("{x:.3}")));
             }
             let r = get(results, &g, "rsfast", &v);
-            for p in peers {
+            for p in &peers {
                 let x = r
                     .zip(get(results, &g, p, &v))
                     .map(|(r, q)| r.mib_per_s() / q.mib_per_s());
@@ -488,7 +556,8 @@ fn render(
         w,
         "All five libraries generate their code at build time from the same `.proto` files \
          (`bench/build.rs`), all but upb without protoc: rsfast through \
-         `protoc_gen_rsfast::Config` (protox), prost through `prost_build::Config::compile_fds` \
+         `protoc_gen_rsfast::Config` (protox; a second time with `bytes=bytes,string=bytes` \
+         for {RSFAST_BYTES}), prost through `prost_build::Config::compile_fds` \
          over protox's descriptors, buffa through `buffa_build::Config::descriptor_set` over \
          the same descriptors, rust-protobuf (crate `protobuf` 3) through \
          `protobuf_codegen::Codegen::pure()`. upb is Google's upb-based Rust `protobuf` crate \
@@ -498,8 +567,9 @@ fn render(
          (36.2 for 4.36.2, from the npm package `protoc@36.2.0`: `scripts/upb-protoc.sh`). \
          Before measuring, every library's output is checked on every payload: \
          `encoded_len` matches the encoding, decode(encode(m)) = m, clear + merge = decode \
-         (upb: equality through `protobuf::message_eq`), and prost reads the re-encoding as \
-         it reads the payload.\n"
+         (upb: equality through `protobuf::message_eq`), decoding from a slice = decoding \
+         from the payload's `Bytes`, and prost reads the re-encoding as it reads the \
+         payload.\n"
     );
     let _ = writeln!(
         w,
@@ -568,6 +638,7 @@ fn versions(root: &Path) -> String {
         "protobuf-codegen",
         "google-protobuf",
         "protox",
+        "bytes",
         "criterion",
     ];
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();

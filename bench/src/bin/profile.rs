@@ -5,13 +5,17 @@
 //! `cargo build --profile bench -p rsfast-bench --bin profile`, then
 //! `valgrind --tool=callgrind target/release/profile TriMesh decode rsfast 20`
 //! (workload, operation as in `OPERATIONS`, library as in `LIBRARIES`, iterations; an
-//! iteration goes over every payload of the dataset, as in the throughput bench).
+//! iteration goes over every payload of the dataset, as in the throughput bench). rsfast's
+//! zero-copy mode: library `"rsfast Bytes"` (quoted: one argument).
 #![deny(warnings)]
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use rsfast_bench::{for_each_workload, Codec, Visit, Workload, LIBRARIES, OPERATIONS, WORKLOADS};
+use bytes::Bytes;
+use rsfast_bench::{
+    for_each_workload, Codec, Visit, Workload, LIBRARIES, OPERATIONS, RSFAST_BYTES, WORKLOADS,
+};
 
 struct Args {
     workload: String,
@@ -25,9 +29,9 @@ struct Profile {
     ran: bool,
 }
 
-fn run<M: Codec>(op: &str, payloads: &[Vec<u8>], iterations: usize) {
+fn run<M: Codec>(op: &str, payloads: &[Bytes], iterations: usize) {
     // Set-up (not the measured operation): the decoded messages for the encode side.
-    let messages: Vec<M> = payloads.iter().map(|p| M::decode_new(p)).collect();
+    let messages: Vec<M> = payloads.iter().map(|p| M::decode_shared(p)).collect();
     let mut reused = M::default();
     let mut buf = Vec::new();
     let timed = std::env::var_os("PROFILE_TIME").is_some();
@@ -37,13 +41,13 @@ fn run<M: Codec>(op: &str, payloads: &[Vec<u8>], iterations: usize) {
         match op {
             "decode" => {
                 for p in payloads {
-                    black_box(M::decode_new(black_box(p)));
+                    black_box(M::decode_shared(black_box(p)));
                 }
             }
             "merge_reuse" => {
                 for p in payloads {
                     reused.clear_all();
-                    reused.merge_in(black_box(p));
+                    reused.merge_shared(black_box(p));
                     black_box(&reused);
                 }
             }
@@ -76,7 +80,10 @@ fn run<M: Codec>(op: &str, payloads: &[Vec<u8>], iterations: usize) {
 }
 
 impl Visit for Profile {
-    fn visit<R: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(&mut self, workload: &Workload) {
+    fn visit<R: Codec, RB: Codec, P: Codec, B: Codec, G: Codec, U: Codec>(
+        &mut self,
+        workload: &Workload,
+    ) {
         if workload.name != self.args.workload {
             return;
         }
@@ -86,6 +93,7 @@ impl Visit for Profile {
             "rsfast" => run::<R>(op, &data.payloads, n),
             "prost" => run::<P>(op, &data.payloads, n),
             "buffa" => run::<B>(op, &data.payloads, n),
+            RSFAST_BYTES => run::<RB>(op, &data.payloads, n),
             "rust-protobuf" if G::EXCLUDED.is_none() => run::<G>(op, &data.payloads, n),
             "upb"
                 if U::EXCLUDED.is_none()
@@ -104,11 +112,19 @@ fn main() -> ExitCode {
     let usage = || {
         let names: Vec<_> = WORKLOADS.iter().map(|w| w.name).collect();
         let ops: Vec<_> = OPERATIONS.iter().map(|(op, _)| *op).collect();
+        // Quoted where a name has a space ("rsfast Bytes"): one shell argument.
+        let libraries: Vec<_> = LIBRARIES
+            .iter()
+            .map(|l| match l.contains(' ') {
+                true => format!("{l:?}"),
+                false => l.to_string(),
+            })
+            .collect();
         eprintln!(
             "usage: profile WORKLOAD OPERATION LIBRARY ITERATIONS\n  workloads: {}\n  operations: {}\n  libraries: {}",
             names.join(" "),
             ops.join(" "),
-            LIBRARIES.join(" ")
+            libraries.join(" ")
         );
         ExitCode::FAILURE
     };
