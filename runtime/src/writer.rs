@@ -94,6 +94,39 @@ impl<'a> Writer<'a> {
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.at(at), bytes.len()) };
     }
 
+    /// [`Writer::put_slice`] for a payload of any length: one of at most 16 bytes (most
+    /// strings) is copied inline by two overlapping loads and stores instead of a
+    /// `memcpy` call.
+    #[inline]
+    fn put_body(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let at = self.claim(n);
+        let out = self.at(at);
+        let src = bytes.as_ptr();
+        // SAFETY: `claim` reserved `n` bytes from `at`; every access below is inside
+        // `src[..n]` and `out[..n]` (the branches bound `n`), and a `&[u8]` cannot
+        // overlap the buffer.
+        unsafe {
+            if n > 16 {
+                core::ptr::copy_nonoverlapping(src, out, n);
+            } else if n >= 8 {
+                let head = src.cast::<u64>().read_unaligned();
+                let tail = src.add(n - 8).cast::<u64>().read_unaligned();
+                out.cast::<u64>().write_unaligned(head);
+                out.add(n - 8).cast::<u64>().write_unaligned(tail);
+            } else if n >= 4 {
+                let head = src.cast::<u32>().read_unaligned();
+                let tail = src.add(n - 4).cast::<u32>().read_unaligned();
+                out.cast::<u32>().write_unaligned(head);
+                out.add(n - 4).cast::<u32>().write_unaligned(tail);
+            } else if n > 0 {
+                out.write(*src);
+                out.add(n / 2).write(*src.add(n / 2));
+                out.add(n - 1).write(*src.add(n - 1));
+            }
+        }
+    }
+
     #[inline]
     pub fn put_varint(&mut self, value: u64) {
         if value < 0x80 {
@@ -106,6 +139,14 @@ impl<'a> Writer<'a> {
     /// Writes a varint of two or more bytes in place: its length is known up front.
     #[inline]
     fn put_varint_multi(&mut self, mut value: u64) {
+        if value < 1 << 14 {
+            // Two bytes (lengths of 128 B to 16 KiB): one store, no length computation.
+            let two = (value as u16 & 0x7f) | 0x80 | ((value as u16 >> 7) << 8);
+            let at = self.claim(2);
+            // SAFETY: `claim` reserved 2 bytes from `at`.
+            unsafe { self.at(at).cast::<[u8; 2]>().write(two.to_le_bytes()) };
+            return;
+        }
         let len = wire::varint_len(value);
         let at = self.claim(len);
         let out = self.at(at);
@@ -178,7 +219,7 @@ impl<'a> Writer<'a> {
     /// A length-delimited record: the bytes, then (in front) their length and `tag`.
     #[inline]
     pub fn put_tagged_bytes(&mut self, tag: &[u8], bytes: &[u8]) {
-        self.put_slice(bytes);
+        self.put_body(bytes);
         self.put_tagged_varint(tag, bytes.len() as u64);
     }
 
@@ -204,4 +245,41 @@ impl<'a> Writer<'a> {
 #[inline(never)]
 fn overflow() -> ! {
     panic!("rsfast: write_to wrote more than encoded_len")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_bodies_match_the_reference_encoding() {
+        let mut expect = [0u8; 10];
+        for shift in 0..64 {
+            for v in [1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 1] {
+                let n = wire::encode_varint(v, &mut expect);
+                let mut out = [0u8; 12];
+                let mut w = Writer::new(&mut out);
+                w.put_tagged_varint(&[8], v);
+                assert_eq!(w.remaining(), 12 - 1 - n, "{v}");
+                assert_eq!(&out[12 - 1 - n..], [&[8][..], &expect[..n]].concat(), "{v}");
+            }
+        }
+        // Bodies of every length around the inline-copy cases.
+        for n in 0..40usize {
+            let body: Vec<u8> = (0..n as u8).map(|b| b.wrapping_mul(37) ^ 0x5a).collect();
+            let mut out = vec![0u8; n + 2];
+            let mut w = Writer::new(&mut out);
+            w.put_tagged_bytes(&[18], &body);
+            assert_eq!(w.remaining(), 0);
+            assert_eq!(out, [&[18, n as u8][..], &body].concat(), "{n}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "wrote more than encoded_len")]
+    fn writing_past_the_start_panics() {
+        let mut out = [0u8; 3];
+        let mut w = Writer::new(&mut out);
+        w.put_tagged_bytes(&[10], b"abc");
+    }
 }
