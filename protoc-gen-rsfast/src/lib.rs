@@ -30,7 +30,7 @@ use descriptor::{FileDescriptorProto, FileDescriptorSet};
 pub use error::Error;
 pub use features::MAXIMUM_EDITION;
 pub use gen::GeneratedFile;
-pub use options::{BytesType, FloatEq, MapType, OptionKey, Options, Scope};
+pub use options::{BytesType, FloatEq, MapType, OptionKey, Options, Scope, StringType};
 
 /// `rsfast/options.proto`, which declares the options a `.proto` file can set: known to
 /// [`Config::compile`] without being on the include path.
@@ -157,6 +157,14 @@ impl Config {
     /// The Rust type of `bytes` fields (default: [`BytesType::Vec`]).
     pub fn bytes(&mut self, bytes: BytesType) -> &mut Self {
         self.options.bytes = bytes;
+        self
+    }
+
+    /// The Rust type of `string` fields (default: [`StringType::String`]);
+    /// [`StringType::Bytes`] makes them `rsfast::BytesString`, sliced out of the input by
+    /// `Message::decode_bytes`.
+    pub fn string(&mut self, string: StringType) -> &mut Self {
+        self.options.string = string;
         self
     }
 

@@ -13,7 +13,7 @@ use crate::descriptor::{
 
 use crate::features::{self, Features};
 use crate::names;
-use crate::options::{BytesType, FloatEq, MapType, Scope};
+use crate::options::{BytesType, FloatEq, MapType, Scope, StringType};
 use crate::{Error, Options};
 
 /// Field numbers in descriptor.proto, for source-code-info paths.
@@ -196,6 +196,21 @@ pub struct Oneof {
     pub attributes: Vec<String>,
 }
 
+/// The Rust types chosen for string and bytes values (options `string` and `bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueTypes {
+    pub bytes: BytesType,
+    pub string: StringType,
+}
+
+impl ValueTypes {
+    /// `String` and `Vec<u8>`: what extensions and the well-known types use.
+    pub const OWNED: ValueTypes = ValueTypes {
+        bytes: BytesType::Vec,
+        string: StringType::String,
+    };
+}
+
 #[derive(Debug)]
 pub struct Field {
     pub proto_name: String,
@@ -213,8 +228,9 @@ pub struct Field {
     pub cardinality: Cardinality,
     /// The explicit `[default = ...]`, for explicit-presence fields.
     pub default: Option<DefaultValue>,
-    /// The Rust type of its bytes values (the field's, a map's value or a oneof member's).
-    pub bytes: BytesType,
+    /// The Rust types of its string and bytes values (the field's, a map's key and
+    /// value or a oneof member's).
+    pub types: ValueTypes,
     /// The Rust type of a map field.
     pub map: MapType,
     /// Extra attributes (`field_attribute` and `(rsfast.field).attribute`).
@@ -1250,7 +1266,10 @@ impl<'a> Resolver<'a> {
             kind,
             cardinality,
             default,
-            bytes: options.bytes,
+            types: ValueTypes {
+                bytes: options.bytes,
+                string: options.string,
+            },
             map: options.map,
             attributes,
         })

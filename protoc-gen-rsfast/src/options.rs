@@ -20,6 +20,8 @@ pub struct Options {
     pub debug: bool,
     /// The Rust type of `bytes` fields.
     pub bytes: BytesType,
+    /// The Rust type of `string` fields.
+    pub string: StringType,
     /// The Rust type of `map` fields.
     pub map: MapType,
     /// `(path, attribute)`: an attribute for every message, enum or oneof whose full
@@ -61,6 +63,15 @@ pub enum BytesType {
     /// `Vec<u8>`.
     Vec,
     /// `bytes::Bytes` (through `rsfast::bytes`): decoding from a `Bytes` with
+    /// `Message::decode_bytes` slices the input instead of copying.
+    Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringType {
+    /// `String`.
+    String,
+    /// `rsfast::BytesString`: UTF-8 in a `bytes::Bytes`; decoding from a `Bytes` with
     /// `Message::decode_bytes` slices the input instead of copying.
     Bytes,
 }
@@ -112,6 +123,7 @@ impl Default for Options {
             float_eq: FloatEq::Partial,
             debug: false,
             bytes: BytesType::Vec,
+            string: StringType::String,
             map: MapType::HashMap,
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),
@@ -164,6 +176,12 @@ impl Options {
             narrowest: Scope::Field,
             values: "vec | bytes (default vec)",
             meaning: "bytes fields as Vec<u8> or bytes::Bytes (zero-copy with Message::decode_bytes)",
+        },
+        OptionKey {
+            name: "string",
+            narrowest: Scope::Field,
+            values: "string | bytes (default string)",
+            meaning: "string fields as String or rsfast::BytesString (UTF-8 in bytes::Bytes: zero-copy with Message::decode_bytes)",
         },
         OptionKey {
             name: "map",
@@ -320,6 +338,13 @@ impl Options {
                     _ => return Err(bad()),
                 }
             }
+            "string" => {
+                self.string = match value {
+                    "string" => StringType::String,
+                    "bytes" => StringType::Bytes,
+                    _ => return Err(bad()),
+                }
+            }
             "map" => {
                 self.map = match value {
                     "hash_map" => MapType::HashMap,
@@ -370,6 +395,7 @@ impl Options {
             ("float_eq", p.float_eq.as_deref()),
             ("debug", p.debug.map(text)),
             ("bytes", p.bytes.as_deref()),
+            ("string", p.string.as_deref()),
             ("map", p.map.as_deref()),
             ("populate", p.populate.map(text)),
             ("tests", p.tests.map(text)),
@@ -489,6 +515,8 @@ mod tests {
     fn bad_values_name_the_option() {
         let e = Options::parse("bytes=slice").unwrap_err().to_string();
         assert_eq!(e, "option bytes: expected vec or bytes, got \"slice\"");
+        let e = Options::parse("string=str").unwrap_err().to_string();
+        assert_eq!(e, "option string: expected string or bytes, got \"str\"");
         let e = Options::parse("map=tree").unwrap_err().to_string();
         assert!(
             e.contains("option map: expected hash_map or btree_map"),
@@ -518,6 +546,14 @@ mod tests {
             .with_proto(Some(&proto), Scope::Field)
             .unwrap();
         assert_eq!(o.bytes, BytesType::Bytes);
+        let proto = ProtoOptions {
+            string: Some("bytes".into()),
+            ..Default::default()
+        };
+        let o = Options::default()
+            .with_proto(Some(&proto), Scope::Field)
+            .unwrap();
+        assert_eq!(o.string, StringType::Bytes);
     }
 
     #[test]

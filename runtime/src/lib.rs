@@ -26,6 +26,7 @@
 // Generated code (the well-known types here included) names the runtime `::rsfast`.
 extern crate self as rsfast;
 
+mod bytes_string;
 pub mod debug;
 pub mod enums;
 pub mod eq;
@@ -51,6 +52,7 @@ pub mod wkt;
 mod writer;
 
 pub use bytes;
+pub use bytes_string::{BytesString, FromUtf8Error};
 pub use enums::{Enum, OpenEnum};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use extension::{Extendable, Extension};

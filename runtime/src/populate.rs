@@ -73,6 +73,11 @@ pub fn string(u: &mut Unstructured<'_>) -> Result<String> {
     String::arbitrary(u)
 }
 
+/// A string for fields generated as `rsfast::BytesString` (option `string=bytes`).
+pub fn shared_string(u: &mut Unstructured<'_>) -> Result<crate::BytesString> {
+    string(u).map(crate::BytesString::from)
+}
+
 pub fn byte_vec(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     Vec::<u8>::arbitrary(u)
 }

@@ -356,6 +356,21 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// A string field as [`crate::BytesString`], validated as [`Reader::read_str`]
+    /// does: a slice of the input when this reader was made by [`Reader::new_shared`],
+    /// a copy otherwise.
+    #[inline]
+    pub fn read_shared_string(&mut self) -> Result<crate::BytesString, DecodeError> {
+        let value = self.read_str()?;
+        Ok(match self.shared {
+            // SAFETY: `value` was just validated as UTF-8, and the slice is its bytes.
+            Some(shared) if !value.is_empty() => unsafe {
+                crate::BytesString::from_utf8_unchecked(shared.slice_ref(value.as_bytes()))
+            },
+            _ => crate::BytesString::copy_from_str(value),
+        })
+    }
+
     #[inline]
     fn descend(&mut self) -> Result<(), DecodeError> {
         if self.depth == 0 {

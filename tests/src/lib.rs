@@ -109,7 +109,8 @@ pub mod rsfast_json {
     }
 }
 
-/// `json,text,bytes=bytes,preset=slick`, from `tests/golden/json_bytes/`.
+/// `json,text,bytes=bytes,string=bytes,preset=slick` (with `tests`, but for wkt.proto),
+/// from `tests/golden/json_bytes/`: `bytes::Bytes` and `rsfast::BytesString` fields.
 pub mod rsfast_json_bytes {
     pub mod rsfast {
         pub mod test {
@@ -117,6 +118,12 @@ pub mod rsfast_json_bytes {
             pub mod other {
                 include!("../golden/json_bytes/rsfast.test.other.rs");
             }
+            pub mod wkt {
+                include!("../golden/json_bytes/rsfast.test.wkt.rs");
+            }
+        }
+        pub mod test2 {
+            include!("../golden/json_bytes/rsfast.test2.rs");
         }
     }
 }

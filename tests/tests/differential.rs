@@ -47,6 +47,11 @@
 //! - an undeclared closed-enum value goes to unknown fields in rsfast, prost keeps the
 //!   number: never generated.
 //!
+//! [`string_modes`] runs the same inputs through the two string representations: the
+//! slick golden (`String`, `Vec<u8>`) against the json_bytes golden (`rsfast::BytesString`,
+//! `bytes::Bytes`, decoded by `decode_bytes` and by `decode`), which must agree on every
+//! decode, length and encoding.
+//!
 //! `RSFAST_DIFF_ITERS` (default 300 per message type) and `RSFAST_DIFF_SEED` (default 0)
 //! change the run; a failure prints the message type, seed and input, then a shrunk input.
 
@@ -1711,4 +1716,141 @@ fn deletions(s: &Schema, name: &str, bytes: &[u8]) -> Vec<Vec<u8>> {
         out.extend(inner.iter().map(|r| rebuild(i, r)));
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------
+// String modes: `String` against `rsfast::BytesString` on the same inputs.
+
+mod string_modes {
+    use super::*;
+    use rsfast::bytes::Bytes;
+    use rsfast_tests::{rsfast_json_bytes, slick_gen};
+
+    macro_rules! string_mode_tests {
+        ($($test:ident: $full:literal => $($seg:ident)::+;)*) => {
+            /// Every message type tested, by full name.
+            const COVERED: &[&str] = &[$($full),*];
+            $(
+                #[test]
+                fn $test() {
+                    run_modes::<slick_gen::$($seg)::+, rsfast_json_bytes::$($seg)::+>($full);
+                }
+            )*
+        };
+    }
+
+    string_mode_tests! {
+        scalars: "rsfast.test.Scalars" => rsfast::test::Scalars;
+        optionals: "rsfast.test.Optionals" => rsfast::test::Optionals;
+        repeated: "rsfast.test.Repeated" => rsfast::test::Repeated;
+        repeated_nested: "rsfast.test.Repeated.Nested" => rsfast::test::repeated::Nested;
+        maps: "rsfast.test.Maps" => rsfast::test::Maps;
+        oneofs: "rsfast.test.Oneofs" => rsfast::test::Oneofs;
+        tree: "rsfast.test.Tree" => rsfast::test::Tree;
+        ping: "rsfast.test.Ping" => rsfast::test::Ping;
+        pong: "rsfast.test.Pong" => rsfast::test::Pong;
+        keywords: "rsfast.test.Keywords" => rsfast::test::Keywords;
+        outer: "rsfast.test.Outer" => rsfast::test::Outer;
+        outer_middle: "rsfast.test.Outer.Middle" => rsfast::test::outer::Middle;
+        outer_middle_inner: "rsfast.test.Outer.Middle.Inner" => rsfast::test::outer::middle::Inner;
+        documented: "rsfast.test.Documented" => rsfast::test::Documented;
+        empty: "rsfast.test.Empty" => rsfast::test::Empty;
+        other_point: "rsfast.test.other.Point" => rsfast::test::other::Point;
+        defaults: "rsfast.test2.Defaults" => rsfast::test2::Defaults;
+        required: "rsfast.test2.Required" => rsfast::test2::Required;
+        has_required: "rsfast.test2.HasRequired" => rsfast::test2::HasRequired;
+        groups: "rsfast.test2.Groups" => rsfast::test2::Groups;
+        groups_data: "rsfast.test2.Groups.Data" => rsfast::test2::groups::Data;
+        groups_item: "rsfast.test2.Groups.Item" => rsfast::test2::groups::Item;
+        closed: "rsfast.test2.Closed" => rsfast::test2::Closed;
+        packed: "rsfast.test2.Packed" => rsfast::test2::Packed;
+        extendable: "rsfast.test2.Extendable" => rsfast::test2::Extendable;
+        ext_group: "rsfast.test2.ExtGroup" => rsfast::test2::ExtGroup;
+        extension_holder: "rsfast.test2.ExtensionHolder" => rsfast::test2::ExtensionHolder;
+    }
+
+    #[test]
+    fn every_message_type_of_the_protos_is_covered() {
+        let mut expected: Vec<&str> = super::COVERED
+            .iter()
+            .copied()
+            .filter(|n| !n.starts_with("grpc."))
+            .collect();
+        expected.sort_unstable();
+        let mut covered = COVERED.to_vec();
+        covered.sort_unstable();
+        assert_eq!(expected, covered);
+    }
+
+    fn run_modes<S, Z>(name: &str)
+    where
+        S: rsfast::Message + PartialEq + Debug,
+        Z: rsfast::Message + PartialEq + Debug,
+    {
+        let s = schema();
+        let iters = env_u64("RSFAST_DIFF_ITERS", DEFAULT_ITERS);
+        let base = env_u64("RSFAST_DIFF_SEED", 0) ^ 0x0057_524d_4f44_4553;
+        for i in 0..iters {
+            let seed = base ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+            let mut gen = Gen::new(s, seed);
+            let depth = gen.rng.below(MAX_DEPTH + 1) as u32;
+            let input = gen.message(name, depth);
+            let boundaries = record_boundaries(&input);
+            let split = gen.rng.pick(&boundaries);
+            let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                check_modes::<S, Z>(s, name, &input, split);
+            }));
+            if let Err(e) = result {
+                eprintln!(
+                    "string modes differ: {name}, seed {seed:#x} (iteration {i}), input ({} bytes): {}",
+                    input.len(),
+                    hex(&input)
+                );
+                panic::resume_unwind(e);
+            }
+        }
+    }
+
+    /// `S` (String) and `Z` (BytesString) agree on `input`: both decode it (`Z` from a
+    /// slice, from a `Bytes`, and from a `Bytes` in two pieces) to messages of the same
+    /// length and canonical encoding, and each decodes the other's encoding back.
+    fn check_modes<S, Z>(s: &Schema, name: &str, input: &[u8], split: usize)
+    where
+        S: rsfast::Message + PartialEq + Debug,
+        Z: rsfast::Message + PartialEq + Debug,
+    {
+        let shared = Bytes::copy_from_slice(input);
+        let owned = S::decode(input).unwrap_or_else(|e| panic!("String decode: {e}"));
+        let zero_copy = Z::decode_bytes(&shared).unwrap_or_else(|e| panic!("decode_bytes: {e}"));
+        let copied = Z::decode(input).unwrap_or_else(|e| panic!("BytesString decode: {e}"));
+        assert_rsfast_eq(s, name, "decode_bytes vs decode", &zero_copy, &copied);
+        // In two pieces: the first may lack required fields the second holds.
+        let mut pieces = Z::default();
+        let head = shared.slice(..split);
+        pieces
+            .merge_from(&mut rsfast::Reader::new_shared(&head), 0)
+            .and_then(|()| pieces.merge_bytes(&shared.slice(split..)))
+            .unwrap_or_else(|e| panic!("merge_bytes in two pieces at {split}: {e}"));
+        assert_rsfast_eq(s, name, "merge_bytes in two pieces", &pieces, &zero_copy);
+
+        assert_eq!(owned.encoded_len(), zero_copy.encoded_len(), "encoded_len");
+        let owned_bytes = owned.encode_to_vec();
+        let zero_copy_bytes = zero_copy.encode_to_vec();
+        assert_eq!(
+            normalize(s, name, &owned_bytes, Mode::Canonical),
+            normalize(s, name, &zero_copy_bytes, Mode::Canonical),
+            "String and BytesString encodings differ"
+        );
+        let back = S::decode(&zero_copy_bytes).unwrap_or_else(|e| panic!("String decode: {e}"));
+        assert_rsfast_eq(s, name, "String from BytesString's encoding", &back, &owned);
+        let there = Z::decode_bytes(&Bytes::from(owned_bytes))
+            .unwrap_or_else(|e| panic!("decode_bytes: {e}"));
+        assert_rsfast_eq(
+            s,
+            name,
+            "BytesString from String's encoding",
+            &there,
+            &zero_copy,
+        );
+    }
 }

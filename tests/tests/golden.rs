@@ -160,30 +160,34 @@ fn text_goldens_are_up_to_date() {
     check("tests/golden/text", &golden_dir().join("text"), &generated);
 }
 
-/// JSON and text format over `bytes::Bytes` fields, with the slick preset: what
-/// `json,text,bytes=bytes,preset=slick` writes for types3.proto and other.proto
-/// (`tests/src/lib.rs` compiles it; `tests/tests/json.rs` round-trips a `Bytes` field).
+/// The zero-copy types (`bytes::Bytes` fields, `rsfast::BytesString` strings) with
+/// JSON, text and the slick preset: what `JSON_BYTES` writes for types3.proto,
+/// other.proto and types2.proto (defaults, groups, extensions) with the generated tests,
+/// and for wkt.proto (the well-known types keep `String`) without them, as the
+/// well-known types do not implement `Populate` (`tests/src/lib.rs` compiles and tests
+/// it; `tests/tests/json.rs` round-trips its fields).
 #[test]
 fn json_bytes_golden_is_up_to_date() {
-    let mut config = protoc_gen_rsfast::Config::new();
-    config
-        .parameter("json,text,bytes=bytes,preset=slick")
-        .unwrap();
-    let generated = config
-        .generate(
-            &[
-                common::proto_dir().join("test/types3.proto"),
-                common::proto_dir().join("test/other.proto"),
-            ],
-            &[common::proto_dir()],
-        )
-        .unwrap();
+    let generate = |parameter: &str, protos: &[&str]| {
+        let mut config = protoc_gen_rsfast::Config::new();
+        config.parameter(parameter).unwrap();
+        let protos: Vec<PathBuf> = protos.iter().map(|p| common::proto_dir().join(p)).collect();
+        config.generate(&protos, &[common::proto_dir()]).unwrap()
+    };
+    let mut generated = generate(
+        &format!("{JSON_BYTES},tests"),
+        &["test/types3.proto", "test/other.proto", "test/types2.proto"],
+    );
+    generated.extend(generate(JSON_BYTES, &["test/wkt.proto"]));
     check(
         "tests/golden/json_bytes",
         &golden_dir().join("json_bytes"),
         &common::by_name(generated),
     );
 }
+
+/// The parameters of the json_bytes golden (and, with `tests`, of its generated tests).
+const JSON_BYTES: &str = "json,text,bytes=bytes,string=bytes,preset=slick";
 
 /// `map=btree_map` with `json` (or `text`) is a clear generator error, not code that
 /// does not compile.

@@ -1923,3 +1923,193 @@ fn unknown_group_contents_exclude_a_non_canonical_end_tag() {
         "BUG: UnknownFields::iter assumes a canonical end-group tag"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// string=bytes: rsfast::BytesString fields (the json_bytes golden)
+// ---------------------------------------------------------------------------------------
+
+/// Decoding `bytes` as `M` must fail with `kind` in the fields of `path`, both from a
+/// slice and from a `Bytes` ([`Message::decode_bytes`], the path that slices strings).
+#[track_caller]
+fn expect_err_both<M: Message + Debug>(bytes: &[u8], kind: K, path: &[&str]) {
+    expect_err::<M>(bytes, kind.clone(), path);
+    let shared = rsfast::bytes::Bytes::copy_from_slice(bytes);
+    let e = match catch_unwind(AssertUnwindSafe(|| M::decode_bytes(&shared))) {
+        Ok(Ok(m)) => panic!("decode_bytes accepted hostile input {bytes:02x?} as {m:?}"),
+        Ok(Err(e)) => e,
+        Err(_) => panic!("BUG: decode_bytes of {bytes:02x?} panicked"),
+    };
+    assert_eq!(e.kind(), &kind, "input {bytes:02x?}: {e}");
+    assert_eq!(path_of(&e), path, "input {bytes:02x?}: {e}");
+}
+
+/// `BytesString` fields validate UTF-8 exactly as `String` fields do, naming the field,
+/// whether the input is copied or sliced.
+#[test]
+fn invalid_utf8_in_bytes_strings_is_rejected() {
+    use rsfast_tests::rsfast_json_bytes::rsfast::test as zc;
+    use rsfast_tests::rsfast_json_bytes::rsfast::test2 as zc2;
+    for bad in NOT_UTF8 {
+        expect_err_both::<zc::Scalars>(
+            &ld(14, bad),
+            K::InvalidUtf8,
+            &["rsfast.test.Scalars.f_string"],
+        );
+        expect_err_both::<zc::Optionals>(
+            &cat(&[&ld(14, b"fine"), &ld(14, bad)]),
+            K::InvalidUtf8,
+            &["rsfast.test.Optionals.o_string"],
+        );
+        expect_err_both::<zc::Repeated>(
+            &cat(&[&ld(14, b"ok"), &ld(14, bad)]),
+            K::InvalidUtf8,
+            &["rsfast.test.Repeated.r_string"],
+        );
+        expect_err_both::<zc::Repeated>(
+            &ld(17, &ld(2, bad)),
+            K::InvalidUtf8,
+            &[
+                "rsfast.test.Repeated.r_message",
+                "rsfast.test.Repeated.Nested.b",
+            ],
+        );
+        expect_err_both::<zc::Maps>(
+            &ld(12, &cat(&[&ld(1, bad), &ld(2, b"v")])),
+            K::InvalidUtf8,
+            &["rsfast.test.Maps.string_string"],
+        );
+        expect_err_both::<zc::Maps>(
+            &ld(12, &cat(&[&ld(1, b"k"), &ld(2, bad)])),
+            K::InvalidUtf8,
+            &["rsfast.test.Maps.string_string"],
+        );
+        expect_err_both::<zc::Oneofs>(
+            &ld(3, bad),
+            K::InvalidUtf8,
+            &["rsfast.test.Oneofs.c_string"],
+        );
+        expect_err_both::<zc2::Defaults>(
+            &ld(14, bad),
+            K::InvalidUtf8,
+            &["rsfast.test2.Defaults.d_string"],
+        );
+        expect_err_both::<zc2::Groups>(
+            &cat(&[&key(1, 3), &ld(3, bad), &key(1, 4)]),
+            K::InvalidUtf8,
+            &["rsfast.test2.Groups.data", "rsfast.test2.Groups.Data.b"],
+        );
+        expect_err_both::<zc2::Closed>(
+            &ld(6, bad),
+            K::InvalidUtf8,
+            &["rsfast.test2.Closed.one_name"],
+        );
+    }
+}
+
+/// With `string=bytes`, `decode_bytes` slices every string out of the input: decoding
+/// string fields (singular, optional, oneof, proto2 with a default) allocates nothing,
+/// where `String` fields allocate once each; repeated strings and maps allocate only
+/// their containers. From a plain slice each string is copied once.
+#[test]
+fn decode_bytes_allocates_nothing_for_bytes_strings() {
+    use rsfast::bytes::Bytes;
+    use rsfast_tests::rsfast_json_bytes::rsfast::test as zc;
+    use rsfast_tests::rsfast_json_bytes::rsfast::test2 as zc2;
+    const LONG: &str = "a string long enough that String would surely allocate";
+
+    // A `Bytes` made from a `Vec` allocates a small shared header the first time it is
+    // sliced or cloned (bytes' promotion), once per buffer however many fields share it:
+    // the inputs here are cloned once first, so only what decoding itself allocates
+    // is counted.
+    let shared_input = |encoded: Vec<u8>| {
+        let input = Bytes::from(encoded);
+        drop(input.clone());
+        input
+    };
+    let in_input = |input: &Bytes, s: &str| {
+        let range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
+        range.contains(&(s.as_ptr() as usize))
+    };
+
+    // Singular, optional and oneof strings, and a bytes field.
+    let msg = zc::Scalars {
+        f_string: LONG.into(),
+        f_bytes: Bytes::from_static(b"bytes too"),
+        f_int32: 7,
+        ..Default::default()
+    };
+    // Unpromoted, the header is the one allocation.
+    let fresh = Bytes::from(msg.encode_to_vec());
+    let (_, stats) = measure(|| zc::Scalars::decode_bytes(&fresh).unwrap());
+    assert!(stats.count <= 1 && stats.largest <= 64, "{stats:?}");
+    let input = shared_input(msg.encode_to_vec());
+    let (decoded, stats) = measure(|| zc::Scalars::decode_bytes(&input).unwrap());
+    assert_eq!(stats.count, 0, "{stats:?}");
+    assert_eq!(decoded, msg);
+    assert!(in_input(&input, &decoded.f_string));
+    // From a slice: one copy each for the string and the bytes.
+    let (copied, stats) = measure(|| zc::Scalars::decode(&input).unwrap());
+    assert_eq!(stats.count, 2, "{stats:?}");
+    assert_eq!(copied, msg);
+    assert!(!in_input(&input, &copied.f_string));
+    // The same encoding into String fields (and Vec<u8>) allocates for each.
+    let (owned, stats) = measure(|| Scalars::decode(&input).unwrap());
+    assert_eq!(stats.count, 2, "{stats:?}");
+    assert_eq!(owned.f_string, LONG);
+
+    let msg = zc::Optionals {
+        o_string: Some(LONG.into()),
+        ..Default::default()
+    };
+    let input = shared_input(msg.encode_to_vec());
+    let (decoded, stats) = measure(|| zc::Optionals::decode_bytes(&input).unwrap());
+    assert_eq!(stats.count, 0, "{stats:?}");
+    assert_eq!(decoded, msg);
+
+    let msg = zc::Oneofs {
+        name: LONG.into(),
+        choice: Some(zc::oneofs::Choice::CString(LONG.into())),
+        ..Default::default()
+    };
+    let input = shared_input(msg.encode_to_vec());
+    let (decoded, stats) = measure(|| zc::Oneofs::decode_bytes(&input).unwrap());
+    assert_eq!(stats.count, 0, "{stats:?}");
+    assert_eq!(decoded, msg);
+
+    // proto2: a set string with a default, and an unset one reading its static default.
+    let msg = zc2::Defaults {
+        d_string: Some(LONG.into()),
+        ..Default::default()
+    };
+    let input = shared_input(msg.encode_to_vec());
+    let (decoded, stats) = measure(|| zc2::Defaults::decode_bytes(&input).unwrap());
+    assert_eq!(stats.count, 0, "{stats:?}");
+    assert_eq!(decoded.d_string(), LONG);
+    let (unset, stats) = measure(|| zc2::Defaults::decode_bytes(&Bytes::new()).unwrap());
+    assert_eq!(stats.count, 0, "{stats:?}");
+    assert_eq!(unset.d_string(), "hello \"world\"\n");
+
+    // Repeated: one allocation, the vector's; String fields add one per element.
+    let msg = zc::Repeated {
+        r_string: vec![LONG.into(), LONG.into(), LONG.into()],
+        ..Default::default()
+    };
+    let input = shared_input(msg.encode_to_vec());
+    let (decoded, stats) = measure(|| zc::Repeated::decode_bytes(&input).unwrap());
+    assert_eq!(stats.count, 1, "{stats:?}");
+    assert_eq!(decoded, msg);
+    assert!(decoded.r_string.iter().all(|s| in_input(&input, s)));
+    let (_, stats) = measure(|| Repeated::decode(&input).unwrap());
+    assert_eq!(stats.count, 4, "{stats:?}");
+
+    // A map's keys and values are slices too: only the table allocates.
+    let mut msg = zc::Maps::default();
+    msg.string_string.insert(LONG.into(), LONG.into());
+    let input = shared_input(msg.encode_to_vec());
+    let (decoded, stats) = measure(|| zc::Maps::decode_bytes(&input).unwrap());
+    assert_eq!(stats.count, 1, "{stats:?}");
+    assert_eq!(decoded, msg);
+    let (key, value) = decoded.string_string.iter().next().unwrap();
+    assert!(in_input(&input, key) && in_input(&input, value));
+    assert_eq!(decoded.string_string.get(LONG).map(|v| &v[..]), Some(LONG));
+}

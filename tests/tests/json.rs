@@ -412,3 +412,98 @@ fn shared_bytes_fields_round_trip_through_json_and_text() {
     assert!(text.contains(r#"f_bytes: "\000\377ab""#), "{text}");
     assert_eq!(rsfast::text::from_str::<Scalars>(&text).unwrap(), msg);
 }
+
+/// `string=bytes` fields (`rsfast::BytesString`) take the same JSON and text forms as
+/// `String` ones, both ways: random messages (populated through the slick golden, whose
+/// types implement `Populate` outside tests too) print in the json_bytes golden as in the
+/// `String` goldens, and parse back to themselves.
+#[test]
+fn bytes_string_fields_match_string_fields_in_json_and_text() {
+    use rsfast::populate::{from_seed, Populate};
+    use rsfast_tests::rsfast_json_bytes::rsfast::{test as zc, test2 as zc2};
+    use rsfast_tests::rsfast_text_gen::rsfast::{test as text_test, test2 as text_test2};
+    use rsfast_tests::slick_gen::rsfast::{test as slick, test2 as slick2};
+
+    fn check<S, Z, J, T>(seeds: std::ops::Range<u64>)
+    where
+        S: Populate + Message,
+        Z: Message
+            + PartialEq
+            + std::fmt::Debug
+            + json::JsonWrite
+            + rsfast::serde::Serialize
+            + rsfast::serde::de::DeserializeOwned
+            + rsfast::text::TextMessage,
+        J: Message + json::JsonWrite + rsfast::serde::Serialize,
+        T: Message + rsfast::text::TextMessage,
+    {
+        for seed in seeds {
+            let wire = from_seed::<S>(seed).encode_to_vec();
+            let z = Z::decode(&wire).unwrap();
+            let j = J::decode(&wire).unwrap();
+            assert_eq!(to_value(&z), to_value(&j), "seed {seed}");
+            let back: Z = json::from_str(&json::to_string(&z).unwrap()).unwrap();
+            assert_eq!(back, z, "seed {seed}: JSON round trip");
+            let t = T::decode(&wire).unwrap();
+            let printed = rsfast::text::to_string(&z);
+            assert_eq!(printed, rsfast::text::to_string(&t), "seed {seed}");
+            let back: Z = rsfast::text::from_str(&printed).unwrap();
+            assert_eq!(back, z, "seed {seed}: text round trip");
+        }
+    }
+    check::<slick::Scalars, zc::Scalars, test::Scalars, text_test::Scalars>(0..40);
+    check::<slick::Optionals, zc::Optionals, test::Optionals, text_test::Optionals>(0..40);
+    check::<slick::Repeated, zc::Repeated, test::Repeated, text_test::Repeated>(0..40);
+    check::<slick::Maps, zc::Maps, test::Maps, text_test::Maps>(0..40);
+    check::<slick::Oneofs, zc::Oneofs, test::Oneofs, text_test::Oneofs>(0..40);
+    check::<slick::Tree, zc::Tree, test::Tree, text_test::Tree>(0..20);
+    check::<slick::Keywords, zc::Keywords, test::Keywords, text_test::Keywords>(0..20);
+    check::<slick::Outer, zc::Outer, test::Outer, text_test::Outer>(0..20);
+    check::<slick2::Defaults, zc2::Defaults, test2::Defaults, text_test2::Defaults>(0..20);
+    check::<slick2::Closed, zc2::Closed, test2::Closed, text_test2::Closed>(0..20);
+    check::<slick2::Groups, zc2::Groups, test2::Groups, text_test2::Groups>(0..20);
+    check::<slick2::HasRequired, zc2::HasRequired, test2::HasRequired, text_test2::HasRequired>(
+        0..20,
+    );
+
+    // Escapes and non-ASCII, in a map key and value too.
+    let mut msg = zc::Maps::default();
+    msg.string_string
+        .insert("k\"é\n".into(), String::from("v\\😀\u{1}").into());
+    let text = json::to_string(&msg).unwrap();
+    assert_eq!(text, r#"{"stringString":{"k\"é\n":"v\\😀\u0001"}}"#);
+    assert_eq!(json::from_str::<zc::Maps>(&text).unwrap(), msg);
+    let text = rsfast::text::to_string(&msg);
+    assert_eq!(rsfast::text::from_str::<zc::Maps>(&text).unwrap(), msg);
+}
+
+/// A message with `string=bytes` fields next to well-known types (which keep `String`):
+/// its strings are `BytesString`, `StringValue` is the runtime's, and JSON works as for
+/// the `String` golden.
+#[test]
+fn bytes_string_messages_hold_well_known_types() {
+    use rsfast_tests::rsfast_json::rsfast::test::wkt as owned;
+    use rsfast_tests::rsfast_json_bytes::rsfast::test::wkt as zc;
+    let event = zc::Event {
+        name: "deploy".into(),
+        label: Some(wkt::StringValue::from("a String inside")),
+        took: Some(wkt::Duration {
+            seconds: 1,
+            nanos: 500_000_000,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let _: (&rsfast::BytesString, &String) = (&event.name, &event.label.as_ref().unwrap().value);
+    let input = rsfast::bytes::Bytes::from(event.encode_to_vec());
+    let decoded = zc::Event::decode_bytes(&input).unwrap();
+    assert_eq!(decoded, event);
+    let same = owned::Event::decode(&input).unwrap();
+    assert_eq!(to_value(&decoded), to_value(&same));
+    assert_eq!(
+        to_value(&decoded),
+        json!({"name": "deploy", "took": "1.500s", "label": "a String inside"})
+    );
+    let text = json::to_string(&decoded).unwrap();
+    assert_eq!(json::from_str::<zc::Event>(&text).unwrap(), event);
+}

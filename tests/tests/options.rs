@@ -61,6 +61,84 @@ fn the_narrowest_scope_wins() {
 }
 
 #[test]
+fn string_types_follow_the_narrowest_scope() {
+    for parameter in ["", "string=string", "string=bytes"] {
+        let source = options_source(parameter);
+        let everywhere = parameter == "string=bytes";
+        let string = |bytes: bool| {
+            if bytes {
+                "::rsfast::BytesString"
+            } else {
+                "::std::string::String"
+            }
+        };
+        // Field level (bytes) beats the parameters.
+        assert_eq!(field_type(&source, "label"), string(true));
+        // Message level (bytes) beats the parameters, for map keys and values and
+        // repeated strings too; field level (string) beats the message.
+        assert!(
+            field_type(&source, "headers")
+                .starts_with("::std::collections::BTreeMap<::rsfast::BytesString"),
+            "{parameter}"
+        );
+        assert_eq!(
+            field_type(&source, "tags"),
+            "::std::vec::Vec<::rsfast::BytesString>"
+        );
+        assert_eq!(field_type(&source, "note"), string(false));
+        // Elsewhere the parameters decide (the oneof member `Blob.name`).
+        assert!(
+            source.contains(&format!("Name({})", string(everywhere))),
+            "{parameter}"
+        );
+    }
+    // And the compiled golden agrees.
+    let legacy = plain::Legacy::default();
+    let _: &rsfast::BytesString = &legacy.label;
+    let envelope = plain::Envelope::default();
+    let _: (&String, &Vec<rsfast::BytesString>) = (&envelope.note, &envelope.tags);
+    let _: &std::collections::BTreeMap<rsfast::BytesString, rsfast::BytesString> =
+        &envelope.headers;
+}
+
+/// `string=bytes` fields slice a `Bytes` input, as `bytes=bytes` fields do, and copy
+/// out of a plain slice.
+#[test]
+fn bytes_string_fields_slice_a_bytes_input() {
+    let mut envelope = plain::Envelope {
+        note: "a String".into(),
+        tags: vec!["first tag".into(), String::from("second tag").into()],
+        ..Default::default()
+    };
+    envelope
+        .headers
+        .insert("content-type".into(), "text/plain".into());
+    envelope.headers.insert("x-b".into(), "2".into());
+    let input = rsfast::bytes::Bytes::from(envelope.encode_to_vec());
+    let range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
+    let shared = plain::Envelope::decode_bytes(&input).unwrap();
+    assert_eq!(shared, envelope);
+    assert!(shared
+        .tags
+        .iter()
+        .all(|t| range.contains(&(t.as_ptr() as usize))));
+    for (key, value) in &shared.headers {
+        assert!(range.contains(&(key.as_ptr() as usize)));
+        assert!(range.contains(&(value.as_ptr() as usize)));
+    }
+    // Ordered (map=btree_map) and looked up by &str, as with String keys.
+    assert_eq!(
+        shared.headers.keys().map(|k| &k[..]).collect::<Vec<_>>(),
+        ["content-type", "x-b"]
+    );
+    assert_eq!(shared.headers["content-type"], "text/plain");
+    assert!(!range.contains(&(shared.note.as_ptr() as usize)));
+    let copied = plain::Envelope::decode(&input).unwrap();
+    assert_eq!(copied, envelope);
+    assert!(!range.contains(&(copied.tags[0].as_ptr() as usize)));
+}
+
+#[test]
 fn message_options_beat_the_preset() {
     let source = options_source("preset=slick");
     // Envelope keeps unknown fields although slick drops them elsewhere.
@@ -279,7 +357,7 @@ fn bad_option_values_name_the_file_and_option() {
 
 #[test]
 fn config_builder_and_parameters_agree() {
-    use protoc_gen_rsfast::{BytesType, Config, FloatEq, MapType, Options, Preset};
+    use protoc_gen_rsfast::{BytesType, Config, FloatEq, MapType, Options, Preset, StringType};
     let mut config = Config::new();
     config
         .preset(Preset::Slick)
@@ -288,12 +366,13 @@ fn config_builder_and_parameters_agree() {
         .populate(true)
         .float_eq(FloatEq::Bitwise)
         .bytes(BytesType::Bytes)
+        .string(StringType::Bytes)
         .map(MapType::BTreeMap)
         .type_attribute(".a", "#[derive(Eq, Hash)]")
         .field_attribute("B.c", "#[doc(hidden)]")
         .grpc(true);
     let parameter = "preset=slick,tests,benches,populate,float_eq=bitwise,bytes=bytes,\
-                     map=btree_map,type_attribute=.a=#[derive(Eq, Hash)],\
+                     string=bytes,map=btree_map,type_attribute=.a=#[derive(Eq, Hash)],\
                      field_attribute=B.c=#[doc(hidden)],grpc";
     assert_eq!(config.options(), &Options::parse(parameter).unwrap());
     assert_ne!(config.options(), &Options::default());

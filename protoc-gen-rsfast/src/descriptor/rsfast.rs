@@ -39,6 +39,9 @@ pub struct Options {
     pub benches: ::core::option::Option<bool>,
     /// Generate tonic client and server code for the services. File.
     pub grpc: ::core::option::Option<bool>,
+    /// Rust type of string fields: "string" (`String`) or "bytes" (`rsfast::BytesString`,
+    /// UTF-8 in a `bytes::Bytes`). File, message and field.
+    pub string: ::core::option::Option<::std::string::String>,
     /// Fields not in the schema, kept to be re-emitted on encode.
     pub unknown_fields: ::rsfast::UnknownFields,
 }
@@ -98,6 +101,11 @@ impl Options {
     pub fn grpc(&self) -> bool {
         self.grpc.unwrap_or_default()
     }
+    /// The value of `string`, or its default when unset.
+    #[inline]
+    pub fn string(&self) -> &str {
+        self.string.as_deref().unwrap_or_default()
+    }
 }
 impl ::rsfast::Message for Options {
     #[inline]
@@ -139,11 +147,18 @@ impl ::rsfast::Message for Options {
         if let ::core::option::Option::Some(v) = self.grpc {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
+        if let ::core::option::Option::Some(v) = &self.string {
+            len += 1 + ::rsfast::wire::len_delimited_len(v.len());
+        }
         len += self.unknown_fields.encoded_len();
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
+        if let ::core::option::Option::Some(v) = &self.string {
+            w.put_bytes(v.as_bytes());
+            w.put_u8(106);
+        }
         if let ::core::option::Option::Some(v) = self.grpc {
             ::rsfast::scalar::Bool::write_tagged(w, &[96], v);
         }
@@ -318,6 +333,16 @@ impl ::rsfast::Message for Options {
                         ::rsfast::scalar::Bool::read(r)
                             .map_err(|e| e.in_field("rsfast.Options", "grpc"))?,
                     );
+                    if r.eat_tag(&[106]) {
+                        tag = 106;
+                        continue 'fields;
+                    }
+                }
+                106 => {
+                    r.merge_string(
+                            self.string.get_or_insert_with(::std::string::String::new),
+                        )
+                        .map_err(|e| e.in_field("rsfast.Options", "string"))?;
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
@@ -347,6 +372,7 @@ impl ::rsfast::Message for Options {
         self.tests = ::core::option::Option::None;
         self.benches = ::core::option::Option::None;
         self.grpc = ::core::option::Option::None;
+        self.string = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
 }

@@ -6,8 +6,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{codec, ident, tag_bytes, tag_value, type_path, types::value_type, wire_type};
-use crate::model::{Cardinality, Field, Kind, Message, Oneof, Presence};
-use crate::options::BytesType;
+use crate::model::{Cardinality, Field, Kind, Message, Oneof, Presence, ValueTypes};
+use crate::options::{BytesType, StringType};
 
 /// Per-field facts every arm needs.
 struct Arm<'a> {
@@ -194,16 +194,26 @@ fn field_arm(a: &Arm<'_>, next: &TokenStream) -> TokenStream {
                 }
             }
         }
+        (Cardinality::Singular(Presence::Implicit), Kind::String)
+            if f.types.string == StringType::Bytes =>
+        {
+            quote!(self.#name = r.read_shared_string()#at;)
+        }
+        (Cardinality::Singular(_), Kind::String) if f.types.string == StringType::Bytes => {
+            quote!(self.#name = ::core::option::Option::Some(r.read_shared_string()#at);)
+        }
         (Cardinality::Singular(Presence::Implicit), Kind::String) => {
             quote!(r.merge_string(&mut self.#name)#at;)
         }
         (Cardinality::Singular(_), Kind::String) => {
             quote!(r.merge_string(self.#name.get_or_insert_with(::std::string::String::new))#at;)
         }
-        (Cardinality::Singular(Presence::Implicit), Kind::Bytes) if f.bytes == BytesType::Bytes => {
+        (Cardinality::Singular(Presence::Implicit), Kind::Bytes)
+            if f.types.bytes == BytesType::Bytes =>
+        {
             quote!(self.#name = r.read_shared_bytes()#at;)
         }
-        (Cardinality::Singular(_), Kind::Bytes) if f.bytes == BytesType::Bytes => {
+        (Cardinality::Singular(_), Kind::Bytes) if f.types.bytes == BytesType::Bytes => {
             quote!(self.#name = ::core::option::Option::Some(r.read_shared_bytes()#at);)
         }
         (Cardinality::Singular(Presence::Implicit), Kind::Bytes) => {
@@ -232,11 +242,8 @@ fn field_arm(a: &Arm<'_>, next: &TokenStream) -> TokenStream {
             let codec = codec(&f.kind, a.from());
             quote!(#codec::merge_repeated(r, tag, &mut self.#name)#at;)
         }
-        (Cardinality::Repeated { .. }, Kind::String) => {
-            quote!(self.#name.push(r.read_string()#at);)
-        }
-        (Cardinality::Repeated { .. }, Kind::Bytes) => {
-            let read = read_value(&f.kind, f.bytes, &quote!(r), at, a.from());
+        (Cardinality::Repeated { .. }, Kind::String | Kind::Bytes) => {
+            let read = read_value(&f.kind, f.types, &quote!(r), at, a.from());
             quote!(self.#name.push(#read);)
         }
         (Cardinality::Repeated { .. }, Kind::Message(m)) => {
@@ -273,7 +280,7 @@ fn merge_message(
 /// bytes); messages are merged in place instead.
 fn read_value(
     kind: &Kind,
-    bytes: BytesType,
+    types: ValueTypes,
     reader: &TokenStream,
     at: &TokenStream,
     from: &[String],
@@ -283,8 +290,11 @@ fn read_value(
             let codec = codec(kind, from);
             quote!(#codec::read(#reader)#at)
         }
+        Kind::String if types.string == StringType::Bytes => {
+            quote!(#reader.read_shared_string()#at)
+        }
         Kind::String => quote!(#reader.read_string()#at),
-        Kind::Bytes if bytes == BytesType::Bytes => quote!(#reader.read_shared_bytes()#at),
+        Kind::Bytes if types.bytes == BytesType::Bytes => quote!(#reader.read_shared_bytes()#at),
         Kind::Bytes => quote!(#reader.read_byte_vec()#at),
         Kind::Message(_) => unreachable!("messages are merged in place"),
     }
@@ -296,11 +306,11 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
     let name = ident(&a.field.rust_name);
     let at = &a.at;
     let from = a.from();
-    let key_ty = value_type(key, a.field.bytes, from);
-    let value_ty = value_type(value, a.field.bytes, from);
+    let key_ty = value_type(key, a.field.types, from);
+    let value_ty = value_type(value, a.field.types, from);
     let key_tag = tag_value(1, wire_type(key));
     let value_tag = tag_value(2, wire_type(value));
-    let read_key = read_value(key, a.field.bytes, &quote!(entry), at, from);
+    let read_key = read_value(key, a.field.types, &quote!(entry), at, from);
     let (read_value, closed_check) = match value {
         Kind::Message(_) => (quote!(entry.merge_message(&mut value)#at;), None),
         Kind::Enum(e) if e.closed => {
@@ -322,7 +332,7 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
             )
         }
         _ => {
-            let read = read_value(value, a.field.bytes, &quote!(entry), at, from);
+            let read = read_value(value, a.field.types, &quote!(entry), at, from);
             (quote!(value = #read;), None)
         }
     };
@@ -400,7 +410,7 @@ fn oneof_arm(a: &Arm<'_>, oneof: &Oneof, next: &TokenStream) -> TokenStream {
             }
         }
         kind => {
-            let read = read_value(kind, f.bytes, &quote!(r), at, from);
+            let read = read_value(kind, f.types, &quote!(r), at, from);
             quote!(self.#name = ::core::option::Option::Some(#var(#read));)
         }
     };

@@ -13,20 +13,20 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{ident, implicit_is_set, type_path, types::value_type, value_codec};
+use crate::model::ValueTypes;
 use crate::model::{Cardinality, Enum, Field, Kind, Message, Package, Presence, TypePath};
-use crate::BytesType;
 
 const VALUE: &str = "google.protobuf.Value";
 const NULL_VALUE: &str = "google.protobuf.NullValue";
 
 /// The `rsfast::json::codec` codec of one value of `kind`, seen from module `from`.
-fn codec(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
+fn codec(kind: &Kind, types: ValueTypes, from: &[String]) -> TokenStream {
     let module = quote!(::rsfast::json::codec);
     match kind {
         // Value and NullValue have JSON forms of their own.
         Kind::Enum(e) if e.full_name == NULL_VALUE && !e.closed => quote!(#module::NullValue),
         Kind::Message(m) if m.full_name == VALUE && !m.boxed => quote!(#module::ValueMsg),
-        kind => value_codec(module, kind, bytes, from),
+        kind => value_codec(module, kind, types, from),
     }
 }
 
@@ -84,18 +84,18 @@ fn serialize_body(message: &Message) -> TokenStream {
         let name = ident(&f.rust_name);
         match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 let set = implicit_is_set(&f.kind, &quote!(self.#name));
                 let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(&self.#name)));
                 quote!(if #set { #put })
             }
             Cardinality::Singular(_) => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(v)));
                 quote!(if let ::core::option::Option::Some(v) = &self.#name { #put })
             }
             Cardinality::Repeated { .. } => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 let put = entry(
                     f,
                     quote!(::rsfast::json::codec::SerRepeated::<#c>(&self.#name)),
@@ -103,8 +103,8 @@ fn serialize_body(message: &Message) -> TokenStream {
                 quote!(if !self.#name.is_empty() { #put })
             }
             Cardinality::Map { key, value } => {
-                let k = value_type(key, f.bytes, from);
-                let c = codec(value, f.bytes, from);
+                let k = value_type(key, f.types, from);
+                let c = codec(value, f.types, from);
                 let put = entry(
                     f,
                     quote!(::rsfast::json::codec::SerMap::<#k, #c>(&self.#name)),
@@ -119,7 +119,7 @@ fn serialize_body(message: &Message) -> TokenStream {
         let enum_name = ident(&o.rust_enum);
         let arms = o.fields.iter().map(|f| {
             let variant = ident(&f.variant);
-            let c = codec(&f.kind, f.bytes, from);
+            let c = codec(&f.kind, f.types, from);
             let put = entry(f, quote!(::rsfast::json::codec::Ser::<#c>(v)));
             quote!(::core::option::Option::Some(#child::#enum_name::#variant(v)) => { #put })
         });
@@ -187,7 +187,7 @@ fn write_body(message: &Message) -> TokenStream {
         let name = ident(&f.rust_name);
         match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 let set = implicit_is_set(&f.kind, &quote!(self.#name));
                 let put = member(
                     f,
@@ -196,12 +196,12 @@ fn write_body(message: &Message) -> TokenStream {
                 quote!(if #set { #put })
             }
             Cardinality::Singular(_) => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 let put = member(f, quote!(<#c as ::rsfast::json::Codec>::write(v, w)?;));
                 quote!(if let ::core::option::Option::Some(v) = &self.#name { #put })
             }
             Cardinality::Repeated { .. } => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 let put = member(
                     f,
                     quote!(w.list(&self.#name, <#c as ::rsfast::json::Codec>::write)?;),
@@ -209,7 +209,7 @@ fn write_body(message: &Message) -> TokenStream {
                 quote!(if !self.#name.is_empty() { #put })
             }
             Cardinality::Map { value, .. } => {
-                let c = codec(value, f.bytes, from);
+                let c = codec(value, f.types, from);
                 let put = member(
                     f,
                     quote!(w.map(&self.#name, <#c as ::rsfast::json::Codec>::write)?;),
@@ -224,7 +224,7 @@ fn write_body(message: &Message) -> TokenStream {
         let enum_name = ident(&o.rust_enum);
         let arms = o.fields.iter().map(|f| {
             let variant = ident(&f.variant);
-            let c = codec(&f.kind, f.bytes, from);
+            let c = codec(&f.kind, f.types, from);
             let put = member(f, quote!(<#c as ::rsfast::json::Codec>::write(v, w)?;));
             quote!(::core::option::Option::Some(#child::#enum_name::#variant(v)) => { #put })
         });
@@ -293,7 +293,7 @@ fn merge_body(message: &Message) -> TokenStream {
             };
             let store = match (oneof, &f.cardinality) {
                 (Some(o), _) => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     let value = read(quote!(::rsfast::json::codec::Field<#c>));
                     let field = ident(&o.rust_field);
                     let enum_name = ident(&o.rust_enum);
@@ -311,7 +311,7 @@ fn merge_body(message: &Message) -> TokenStream {
                     }
                 }
                 (None, Cardinality::Singular(Presence::Implicit)) => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     let value = read(quote!(::rsfast::json::codec::Field<#c>));
                     quote! {
                         if let ::core::option::Option::Some(v) = #value.0 {
@@ -320,18 +320,18 @@ fn merge_body(message: &Message) -> TokenStream {
                     }
                 }
                 (None, Cardinality::Singular(_)) => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     let value = read(quote!(::rsfast::json::codec::Field<#c>));
                     quote!(self.#name = #value.0;)
                 }
                 (None, Cardinality::Repeated { .. }) => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     let value = read(quote!(::rsfast::json::codec::Repeated<#c>));
                     quote!(self.#name = #value.0;)
                 }
                 (None, Cardinality::Map { key, value }) => {
-                    let k = value_type(key, f.bytes, from);
-                    let c = codec(value, f.bytes, from);
+                    let k = value_type(key, f.types, from);
+                    let c = codec(value, f.types, from);
                     let value = read(quote!(::rsfast::json::codec::Map<#k, #c>));
                     quote!(self.#name = #value.0;)
                 }
@@ -447,8 +447,8 @@ pub(super) fn register_fn(package: &Package) -> TokenStream {
                 let path = type_path(&m.path, from);
                 quote!(::rsfast::json::codec::Msg<#path>)
             }
-            // Extension values of type bytes are always `Vec<u8>`.
-            kind => codec(kind, BytesType::Vec, from),
+            // Extension values of type string and bytes are always `String` and `Vec<u8>`.
+            kind => codec(kind, ValueTypes::OWNED, from),
         };
         let c = match ext.repeated {
             Some(_) => quote!(::rsfast::json::codec::List<#value>),

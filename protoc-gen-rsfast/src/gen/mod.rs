@@ -18,7 +18,8 @@ mod types;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Kind, Message, Model, Package, Scalar, TypePath};
+use crate::model::{Kind, Message, Model, Package, Scalar, TypePath, ValueTypes};
+use crate::options::StringType;
 use crate::{BytesType, Error};
 
 /// A generated Rust file: its name (relative to the output directory) and contents.
@@ -450,7 +451,7 @@ fn match_oneof(value: TokenStream, arms: Vec<(TokenStream, TokenStream)>) -> Tok
 pub(super) fn value_codec(
     module: TokenStream,
     kind: &Kind,
-    bytes: BytesType,
+    types: ValueTypes,
     from: &[String],
 ) -> TokenStream {
     let name = |n: &str| {
@@ -467,8 +468,11 @@ pub(super) fn value_codec(
             Scalar::Float => "F32",
             Scalar::Double => "F64",
         }),
-        Kind::String => name("Str"),
-        Kind::Bytes => name(match bytes {
+        Kind::String => name(match types.string {
+            StringType::String => "Str",
+            StringType::Bytes => "SharedStr",
+        }),
+        Kind::Bytes => name(match types.bytes {
             BytesType::Vec => "Bytes",
             BytesType::Bytes => "SharedBytes",
         }),

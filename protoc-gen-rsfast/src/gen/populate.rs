@@ -6,8 +6,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{ident, type_path, types};
-use crate::model::{Cardinality, Field, Kind, Message, Populate, Presence, Scalar};
-use crate::options::BytesType;
+use crate::model::{Cardinality, Field, Kind, Message, Populate, Presence, Scalar, ValueTypes};
+use crate::options::{BytesType, StringType};
 
 pub(super) fn populate_impls(message: &Message) -> TokenStream {
     let cfg = match message.populate {
@@ -31,7 +31,7 @@ pub(super) fn populate_impls(message: &Message) -> TokenStream {
         let arms = o.fields.iter().enumerate().map(|(i, f)| {
             let index = Literal::u32_unsuffixed(i as u32 + 1);
             let variant = ident(&f.variant);
-            let value = value(&f.kind, f.bytes, from, false);
+            let value = value(&f.kind, f.types, from, false);
             // Message members are left unset at the depth limit.
             let guard = matches!(f.kind, Kind::Message(_)).then(|| quote!(if depth > 0));
             quote!(#index #guard => ::core::option::Option::Some(#child::#enum_name::#variant(#value)),)
@@ -95,14 +95,14 @@ fn holds_messages(field: &Field) -> bool {
 /// A random value for the whole field.
 fn field_value(field: &Field, from: &[String]) -> TokenStream {
     match &field.cardinality {
-        Cardinality::Singular(Presence::Implicit) => value(&field.kind, field.bytes, from, false),
+        Cardinality::Singular(Presence::Implicit) => value(&field.kind, field.types, from, false),
         // Required fields are set whatever the depth (the message is invalid without).
         Cardinality::Singular(Presence::Required) => {
-            let v = value(&field.kind, field.bytes, from, true);
+            let v = value(&field.kind, field.types, from, true);
             quote!(::core::option::Option::Some(#v))
         }
         Cardinality::Singular(_) => {
-            let v = value(&field.kind, field.bytes, from, false);
+            let v = value(&field.kind, field.types, from, false);
             let depth_ok = matches!(field.kind, Kind::Message(_)).then(|| quote!(depth > 0 &&));
             quote! {
                 if #depth_ok ::rsfast::populate::present(u)? {
@@ -113,7 +113,7 @@ fn field_value(field: &Field, from: &[String]) -> TokenStream {
             }
         }
         Cardinality::Repeated { .. } => {
-            let v = value(&field.kind, field.bytes, from, false);
+            let v = value(&field.kind, field.types, from, false);
             let count = count(holds_messages(field));
             quote! {{
                 let n = #count;
@@ -126,8 +126,8 @@ fn field_value(field: &Field, from: &[String]) -> TokenStream {
         }
         Cardinality::Map { key, value: v } => {
             let ty = types::field_type(field, from);
-            let k = value(key, field.bytes, from, false);
-            let v = value(v, field.bytes, from, false);
+            let k = value(key, field.types, from, false);
+            let v = value(v, field.types, from, false);
             let count = count(holds_messages(field));
             quote! {{
                 let n = #count;
@@ -155,7 +155,7 @@ fn count(messages: bool) -> TokenStream {
 }
 
 /// A random value of `kind`; `required` message values are filled even at depth 0.
-fn value(kind: &Kind, bytes: BytesType, from: &[String], required: bool) -> TokenStream {
+fn value(kind: &Kind, types: ValueTypes, from: &[String], required: bool) -> TokenStream {
     match kind {
         Kind::Scalar(Scalar::Float) => quote!(::rsfast::populate::float32(u)?),
         Kind::Scalar(Scalar::Double) => quote!(::rsfast::populate::float64(u)?),
@@ -163,8 +163,11 @@ fn value(kind: &Kind, bytes: BytesType, from: &[String], required: bool) -> Toke
             let ty = s.rust_type();
             quote!(::rsfast::populate::value::<#ty>(u)?)
         }
-        Kind::String => quote!(::rsfast::populate::string(u)?),
-        Kind::Bytes => match bytes {
+        Kind::String => match types.string {
+            StringType::String => quote!(::rsfast::populate::string(u)?),
+            StringType::Bytes => quote!(::rsfast::populate::shared_string(u)?),
+        },
+        Kind::Bytes => match types.bytes {
             BytesType::Vec => quote!(::rsfast::populate::byte_vec(u)?),
             BytesType::Bytes => quote!(::rsfast::populate::shared_bytes(u)?),
         },

@@ -12,10 +12,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{ident, implicit_is_set, match_oneof, slots, type_path, value_codec, Slot};
+use crate::model::ValueTypes;
 use crate::model::{
     Cardinality, Enum, Extension, Field, Kind, Message, Package, Presence, TextImpls, TypePath,
 };
-use crate::BytesType;
 
 const ANY: &str = "google.protobuf.Any";
 
@@ -25,8 +25,8 @@ fn gate(text: TextImpls) -> Option<TokenStream> {
 }
 
 /// The `rsfast::text::codec` codec of one value of `kind`, seen from module `from`.
-fn codec(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
-    value_codec(quote!(::rsfast::text::codec), kind, bytes, from)
+fn codec(kind: &Kind, types: ValueTypes, from: &[String]) -> TokenStream {
+    value_codec(quote!(::rsfast::text::codec), kind, types, from)
 }
 
 /// `rsfast::text::TextMessage` for one message.
@@ -83,12 +83,12 @@ fn print_body(message: &Message) -> TokenStream {
             let text = &f.text_name;
             match &f.cardinality {
                 Cardinality::Singular(Presence::Implicit) => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     let set = implicit_is_set(&f.kind, &quote!(self.#name));
                     quote!(if #set { p.field::<#c>(#text, &self.#name); })
                 }
                 Cardinality::Singular(_) => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     quote! {
                         if let ::core::option::Option::Some(v) = &self.#name {
                             p.field::<#c>(#text, v);
@@ -96,12 +96,12 @@ fn print_body(message: &Message) -> TokenStream {
                     }
                 }
                 Cardinality::Repeated { .. } => {
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     quote!(p.repeated::<#c>(#text, &self.#name);)
                 }
                 Cardinality::Map { key, value } => {
-                    let k = codec(key, f.bytes, from);
-                    let v = codec(value, f.bytes, from);
+                    let k = codec(key, f.types, from);
+                    let v = codec(value, f.types, from);
                     quote!(p.map::<#k, #v, _>(#text, &self.#name);)
                 }
             }
@@ -114,7 +114,7 @@ fn print_body(message: &Message) -> TokenStream {
                 .iter()
                 .map(|f| {
                     let variant = ident(&f.variant);
-                    let c = codec(&f.kind, f.bytes, from);
+                    let c = codec(&f.kind, f.types, from);
                     let text = &f.text_name;
                     (
                         quote!(::core::option::Option::Some(#child::#enum_name::#variant(v))),
@@ -168,20 +168,20 @@ fn merge_body(message: &Message) -> TokenStream {
         let text = &f.text_name;
         let store = match &f.cardinality {
             Cardinality::Singular(Presence::Implicit) => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 quote!(p.set::<#c>(&mut self.#name, #text))
             }
             Cardinality::Singular(_) => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 quote!(p.set_optional::<#c>(&mut self.#name, #text))
             }
             Cardinality::Repeated { .. } => {
-                let c = codec(&f.kind, f.bytes, from);
+                let c = codec(&f.kind, f.types, from);
                 quote!(p.add::<#c>(&mut self.#name, #text))
             }
             Cardinality::Map { key, value } => {
-                let k = codec(key, f.bytes, from);
-                let v = codec(value, f.bytes, from);
+                let k = codec(key, f.types, from);
+                let v = codec(value, f.types, from);
                 quote!(p.add_entries::<#k, #v, _>(&mut self.#name, #text))
             }
         };
@@ -198,7 +198,7 @@ fn merge_body(message: &Message) -> TokenStream {
                 continue;
             }
             let variant = ident(&f.variant);
-            let c = codec(&f.kind, f.bytes, from);
+            let c = codec(&f.kind, f.types, from);
             let text = &f.text_name;
             arms.push(quote! {
                 ::rsfast::text::FieldName::Ident(#(#pats)|*) => p.set_oneof::<#c, _>(
@@ -300,8 +300,8 @@ pub(super) fn register_fn(package: &Package) -> TokenStream {
             }),
             other => other.clone(),
         };
-        // Extension values of type bytes are always `Vec<u8>`.
-        let c = codec(&kind, BytesType::Vec, from);
+        // Extension values of type string and bytes are always `String` and `Vec<u8>`.
+        let c = codec(&kind, ValueTypes::OWNED, from);
         out.push(match ext.repeated {
             None => quote!(registry.register_extension::<_, _, #c>(&#path);),
             Some(_) => quote!(registry.register_repeated_extension::<_, _, #c>(&#path);),

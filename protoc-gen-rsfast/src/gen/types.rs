@@ -5,9 +5,9 @@ use quote::quote;
 
 use super::{ident, type_path};
 use crate::model::{
-    Cardinality, DefaultValue, Enum, Field, Kind, Message, Oneof, Presence, Scalar,
+    Cardinality, DefaultValue, Enum, Field, Kind, Message, Oneof, Presence, Scalar, ValueTypes,
 };
-use crate::options::{BytesType, MapType};
+use crate::options::{BytesType, MapType, StringType};
 
 fn doc(lines: &[String]) -> TokenStream {
     let lines = lines.iter().map(|l| format!(" {l}"));
@@ -16,11 +16,14 @@ fn doc(lines: &[String]) -> TokenStream {
 
 /// The Rust type of one value of `kind` (with `bytes` the type of bytes values), seen
 /// from module `from`.
-pub(super) fn value_type(kind: &Kind, bytes: BytesType, from: &[String]) -> TokenStream {
+pub(super) fn value_type(kind: &Kind, types: ValueTypes, from: &[String]) -> TokenStream {
     match kind {
         Kind::Scalar(s) => s.rust_type(),
-        Kind::String => quote!(::std::string::String),
-        Kind::Bytes => match bytes {
+        Kind::String => match types.string {
+            StringType::String => quote!(::std::string::String),
+            StringType::Bytes => quote!(::rsfast::BytesString),
+        },
+        Kind::Bytes => match types.bytes {
             BytesType::Vec => quote!(::std::vec::Vec<u8>),
             BytesType::Bytes => quote!(::rsfast::bytes::Bytes),
         },
@@ -46,18 +49,18 @@ pub(super) fn value_type(kind: &Kind, bytes: BytesType, from: &[String]) -> Toke
 /// The Rust type of a struct field.
 pub(super) fn field_type(field: &Field, from: &[String]) -> TokenStream {
     match &field.cardinality {
-        Cardinality::Singular(Presence::Implicit) => value_type(&field.kind, field.bytes, from),
+        Cardinality::Singular(Presence::Implicit) => value_type(&field.kind, field.types, from),
         Cardinality::Singular(_) => {
-            let t = value_type(&field.kind, field.bytes, from);
+            let t = value_type(&field.kind, field.types, from);
             quote!(::core::option::Option<#t>)
         }
         Cardinality::Repeated { .. } => {
-            let t = value_type(&field.kind, field.bytes, from);
+            let t = value_type(&field.kind, field.types, from);
             quote!(::std::vec::Vec<#t>)
         }
         Cardinality::Map { key, value } => {
-            let k = value_type(key, field.bytes, from);
-            let v = value_type(value, field.bytes, from);
+            let k = value_type(key, field.types, from);
+            let v = value_type(value, field.types, from);
             match field.map {
                 MapType::HashMap => quote!(::std::collections::HashMap<#k, #v>),
                 MapType::BTreeMap => quote!(::std::collections::BTreeMap<#k, #v>),
@@ -167,7 +170,7 @@ fn getter(field: &Field, from: &[String]) -> Option<TokenStream> {
         Kind::Message(_) => return None,
         Kind::String => (quote!(&str), quote!(self.#name.as_deref())),
         Kind::Bytes => (quote!(&[u8]), quote!(self.#name.as_deref())),
-        kind => (value_type(kind, field.bytes, from), quote!(self.#name)),
+        kind => (value_type(kind, field.types, from), quote!(self.#name)),
     };
     let value = match (&field.kind, &field.default) {
         (_, None) => quote!(#access.unwrap_or_default()),
@@ -277,7 +280,7 @@ fn oneof_enum(message: &Message, oneof: &Oneof, module: &[String]) -> TokenStrea
     let variants = oneof.fields.iter().map(|f| {
         let docs = doc(&f.doc);
         let variant = ident(&f.variant);
-        let ty = value_type(&f.kind, f.bytes, module);
+        let ty = value_type(&f.kind, f.types, module);
         let attributes = attributes(&f.attributes);
         quote!(#docs #attributes #variant(#ty),)
     });

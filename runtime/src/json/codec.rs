@@ -229,6 +229,18 @@ impl MapKey for String {
     }
 }
 
+impl MapKey for crate::BytesString {
+    fn serialize_key<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+    fn write_key(&self, w: &mut JsonWriter<'_>) {
+        w.string(self);
+    }
+    fn parse_key(text: &str) -> Option<Self> {
+        Some(crate::BytesString::copy_from_str(text))
+    }
+}
+
 /// What a JSON number or numeric string says, before range checks.
 enum Number {
     Signed(i64),
@@ -483,6 +495,29 @@ impl Codec for Str {
     }
     fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         String::deserialize(d).map(Some)
+    }
+}
+
+/// `string` fields generated as `rsfast::BytesString` (option `string=bytes`), as
+/// [`Str`].
+#[derive(Debug)]
+pub struct SharedStr;
+impl Codec for SharedStr {
+    type Value = crate::BytesString;
+    fn serialize<S: Serializer>(
+        value: &crate::BytesString,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(value)
+    }
+    fn write(value: &crate::BytesString, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        w.string(value);
+        Ok(())
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<crate::BytesString>, D::Error> {
+        String::deserialize(d).map(|s| Some(s.into()))
     }
 }
 

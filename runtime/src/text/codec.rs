@@ -88,6 +88,20 @@ impl TextCodec for Str {
     }
 }
 
+/// `string` fields generated as `rsfast::BytesString` (option `string=bytes`), as
+/// [`Str`].
+#[derive(Debug)]
+pub struct SharedStr;
+impl TextCodec for SharedStr {
+    type Value = crate::BytesString;
+    fn print(value: &crate::BytesString, p: &mut Printer<'_>) {
+        p.scalar(format_args!("\"{}\"", super::escape_str(value)));
+    }
+    fn parse(p: &mut Parser<'_>) -> Result<crate::BytesString, TextError> {
+        p.string().map(crate::BytesString::from)
+    }
+}
+
 #[derive(Debug)]
 pub struct Bytes;
 impl TextCodec for Bytes {

@@ -19,7 +19,7 @@ pub struct Scalars {
     pub f_float: f32,
     pub f_double: f64,
     pub f_bool: bool,
-    pub f_string: ::std::string::String,
+    pub f_string: ::rsfast::BytesString,
     pub f_bytes: ::rsfast::bytes::Bytes,
     pub f_enum: ::rsfast::OpenEnum<Color>,
 }
@@ -248,7 +248,8 @@ impl ::rsfast::Message for Scalars {
                     }
                 }
                 114 => {
-                    r.merge_string(&mut self.f_string)
+                    self.f_string = r
+                        .read_shared_string()
                         .map_err(|e| e.in_field("rsfast.test.Scalars", "f_string"))?;
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -414,7 +415,9 @@ impl ::rsfast::serde::Serialize for Scalars {
             ::rsfast::serde::ser::SerializeMap::serialize_entry(
                 &mut map,
                 "fString",
-                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(&self.f_string),
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::SharedStr,
+                >(&self.f_string),
             )?;
         }
         if !self.f_bytes.is_empty() {
@@ -537,7 +540,7 @@ impl ::rsfast::json::JsonWrite for Scalars {
         }
         if !self.f_string.is_empty() {
             w.key(b"\"fString\":");
-            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+            <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
                 &self.f_string,
                 w,
             )?;
@@ -792,7 +795,9 @@ impl ::rsfast::json::JsonMessage for Scalars {
                     }
                     if let ::core::option::Option::Some(v) = map
                         .next_value::<
-                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "fString"))?
                         .0
@@ -886,7 +891,7 @@ impl ::rsfast::text::TextMessage for Scalars {
             p.field::<::rsfast::text::codec::Bool>("f_bool", &self.f_bool);
         }
         if !self.f_string.is_empty() {
-            p.field::<::rsfast::text::codec::Str>("f_string", &self.f_string);
+            p.field::<::rsfast::text::codec::SharedStr>("f_string", &self.f_string);
         }
         if !self.f_bytes.is_empty() {
             p.field::<::rsfast::text::codec::SharedBytes>("f_bytes", &self.f_bytes);
@@ -941,7 +946,7 @@ impl ::rsfast::text::TextMessage for Scalars {
                 p.set::<::rsfast::text::codec::Bool>(&mut self.f_bool, "f_bool")
             }
             ::rsfast::text::FieldName::Ident("f_string") => {
-                p.set::<::rsfast::text::codec::Str>(&mut self.f_string, "f_string")
+                p.set::<::rsfast::text::codec::SharedStr>(&mut self.f_string, "f_string")
             }
             ::rsfast::text::FieldName::Ident("f_bytes") => {
                 p.set::<::rsfast::text::codec::SharedBytes>(&mut self.f_bytes, "f_bytes")
@@ -975,6 +980,43 @@ impl ::core::fmt::Debug for Scalars {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Scalars {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        _depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Scalars {
+            f_int32: ::rsfast::populate::value::<i32>(u)?,
+            f_int64: ::rsfast::populate::value::<i64>(u)?,
+            f_uint32: ::rsfast::populate::value::<u32>(u)?,
+            f_uint64: ::rsfast::populate::value::<u64>(u)?,
+            f_sint32: ::rsfast::populate::value::<i32>(u)?,
+            f_sint64: ::rsfast::populate::value::<i64>(u)?,
+            f_fixed32: ::rsfast::populate::value::<u32>(u)?,
+            f_fixed64: ::rsfast::populate::value::<u64>(u)?,
+            f_sfixed32: ::rsfast::populate::value::<i32>(u)?,
+            f_sfixed64: ::rsfast::populate::value::<i64>(u)?,
+            f_float: ::rsfast::populate::float32(u)?,
+            f_double: ::rsfast::populate::float64(u)?,
+            f_bool: ::rsfast::populate::value::<bool>(u)?,
+            f_string: ::rsfast::populate::shared_string(u)?,
+            f_bytes: ::rsfast::populate::shared_bytes(u)?,
+            f_enum: ::rsfast::populate::open_enum(u)?,
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Scalars {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// proto3 `optional`: explicit presence.
 #[derive(Clone, PartialEq, Default)]
 pub struct Optionals {
@@ -991,7 +1033,7 @@ pub struct Optionals {
     pub o_float: ::core::option::Option<f32>,
     pub o_double: ::core::option::Option<f64>,
     pub o_bool: ::core::option::Option<bool>,
-    pub o_string: ::core::option::Option<::std::string::String>,
+    pub o_string: ::core::option::Option<::rsfast::BytesString>,
     pub o_bytes: ::core::option::Option<::rsfast::bytes::Bytes>,
     pub o_enum: ::core::option::Option<::rsfast::OpenEnum<Color>>,
 }
@@ -1346,10 +1388,13 @@ impl ::rsfast::Message for Optionals {
                     }
                 }
                 114 => {
-                    r.merge_string(
-                            self.o_string.get_or_insert_with(::std::string::String::new),
-                        )
-                        .map_err(|e| e.in_field("rsfast.test.Optionals", "o_string"))?;
+                    self.o_string = ::core::option::Option::Some(
+                        r
+                            .read_shared_string()
+                            .map_err(|e| {
+                                e.in_field("rsfast.test.Optionals", "o_string")
+                            })?,
+                    );
                     if r.eat_tag(&[122]) {
                         tag = 122;
                         continue 'fields;
@@ -1510,7 +1555,7 @@ impl ::rsfast::serde::Serialize for Optionals {
             ::rsfast::serde::ser::SerializeMap::serialize_entry(
                 &mut map,
                 "oString",
-                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                &::rsfast::json::codec::Ser::<::rsfast::json::codec::SharedStr>(v),
             )?;
         }
         if let ::core::option::Option::Some(v) = &self.o_bytes {
@@ -1590,7 +1635,7 @@ impl ::rsfast::json::JsonWrite for Optionals {
         }
         if let ::core::option::Option::Some(v) = &self.o_string {
             w.key(b"\"oString\":");
-            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+            <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(v, w)?;
         }
         if let ::core::option::Option::Some(v) = &self.o_bytes {
             w.key(b"\"oBytes\":");
@@ -1798,7 +1843,9 @@ impl ::rsfast::json::JsonMessage for Optionals {
                     }
                     self.o_string = map
                         .next_value::<
-                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "oString"))?
                         .0;
@@ -1887,7 +1934,7 @@ impl ::rsfast::text::TextMessage for Optionals {
             p.field::<::rsfast::text::codec::Bool>("o_bool", v);
         }
         if let ::core::option::Option::Some(v) = &self.o_string {
-            p.field::<::rsfast::text::codec::Str>("o_string", v);
+            p.field::<::rsfast::text::codec::SharedStr>("o_string", v);
         }
         if let ::core::option::Option::Some(v) = &self.o_bytes {
             p.field::<::rsfast::text::codec::SharedBytes>("o_bytes", v);
@@ -1967,7 +2014,7 @@ impl ::rsfast::text::TextMessage for Optionals {
             }
             ::rsfast::text::FieldName::Ident("o_string") => {
                 p.set_optional::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                     >(&mut self.o_string, "o_string")
             }
             ::rsfast::text::FieldName::Ident("o_bytes") => {
@@ -2038,6 +2085,107 @@ impl ::core::fmt::Debug for Optionals {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Optionals {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        _depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Optionals {
+            o_int32: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<i32>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_int64: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<i64>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_uint32: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<u32>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_uint64: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<u64>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_sint32: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<i32>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_sint64: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<i64>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_fixed32: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<u32>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_fixed64: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<u64>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_sfixed32: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<i32>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_sfixed64: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<i64>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_float: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::float32(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_double: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::float64(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_bool: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::value::<bool>(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_string: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::shared_string(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_bytes: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::shared_bytes(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+            o_enum: if ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(::rsfast::populate::open_enum(u)?)
+            } else {
+                ::core::option::Option::None
+            },
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Optionals {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// Repeated fields: packed by default in proto3, and explicitly unpacked.
 #[derive(Clone, PartialEq, Default)]
 pub struct Repeated {
@@ -2054,7 +2202,7 @@ pub struct Repeated {
     pub r_float: ::std::vec::Vec<f32>,
     pub r_double: ::std::vec::Vec<f64>,
     pub r_bool: ::std::vec::Vec<bool>,
-    pub r_string: ::std::vec::Vec<::std::string::String>,
+    pub r_string: ::std::vec::Vec<::rsfast::BytesString>,
     pub r_bytes: ::std::vec::Vec<::rsfast::bytes::Bytes>,
     pub r_enum: ::std::vec::Vec<::rsfast::OpenEnum<Color>>,
     pub r_message: ::std::vec::Vec<repeated::Nested>,
@@ -2439,7 +2587,7 @@ impl ::rsfast::Message for Repeated {
                     self.r_string
                         .push(
                             r
-                                .read_string()
+                                .read_shared_string()
                                 .map_err(|e| {
                                     e.in_field("rsfast.test.Repeated", "r_string")
                                 })?,
@@ -2733,7 +2881,7 @@ impl ::rsfast::serde::Serialize for Repeated {
                 &mut map,
                 "rString",
                 &::rsfast::json::codec::SerRepeated::<
-                    ::rsfast::json::codec::Str,
+                    ::rsfast::json::codec::SharedStr,
                 >(&self.r_string),
             )?;
         }
@@ -2904,7 +3052,7 @@ impl ::rsfast::json::JsonWrite for Repeated {
             w.key(b"\"rString\":");
             w.list(
                 &self.r_string,
-                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+                <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write,
             )?;
         }
         if !self.r_bytes.is_empty() {
@@ -3156,7 +3304,9 @@ impl ::rsfast::json::JsonMessage for Repeated {
                     }
                     self.r_string = map
                         .next_value::<
-                            ::rsfast::json::codec::Repeated<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "rString"))?
                         .0;
@@ -3287,7 +3437,7 @@ impl ::rsfast::text::TextMessage for Repeated {
         p.repeated::<::rsfast::text::codec::F32>("r_float", &self.r_float);
         p.repeated::<::rsfast::text::codec::F64>("r_double", &self.r_double);
         p.repeated::<::rsfast::text::codec::Bool>("r_bool", &self.r_bool);
-        p.repeated::<::rsfast::text::codec::Str>("r_string", &self.r_string);
+        p.repeated::<::rsfast::text::codec::SharedStr>("r_string", &self.r_string);
         p.repeated::<::rsfast::text::codec::SharedBytes>("r_bytes", &self.r_bytes);
         p.repeated::<::rsfast::text::codec::Enum<Color>>("r_enum", &self.r_enum);
         p.repeated::<
@@ -3350,7 +3500,7 @@ impl ::rsfast::text::TextMessage for Repeated {
                 p.add::<::rsfast::text::codec::Bool>(&mut self.r_bool, "r_bool")
             }
             ::rsfast::text::FieldName::Ident("r_string") => {
-                p.add::<::rsfast::text::codec::Str>(&mut self.r_string, "r_string")
+                p.add::<::rsfast::text::codec::SharedStr>(&mut self.r_string, "r_string")
             }
             ::rsfast::text::FieldName::Ident("r_bytes") => {
                 p.add::<::rsfast::text::codec::SharedBytes>(&mut self.r_bytes, "r_bytes")
@@ -3414,6 +3564,201 @@ impl ::core::fmt::Debug for Repeated {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Repeated {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Repeated {
+            r_int32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i32>(u)?);
+                }
+                values
+            },
+            r_int64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i64>(u)?);
+                }
+                values
+            },
+            r_uint32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<u32>(u)?);
+                }
+                values
+            },
+            r_uint64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<u64>(u)?);
+                }
+                values
+            },
+            r_sint32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i32>(u)?);
+                }
+                values
+            },
+            r_sint64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i64>(u)?);
+                }
+                values
+            },
+            r_fixed32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<u32>(u)?);
+                }
+                values
+            },
+            r_fixed64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<u64>(u)?);
+                }
+                values
+            },
+            r_sfixed32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i32>(u)?);
+                }
+                values
+            },
+            r_sfixed64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i64>(u)?);
+                }
+                values
+            },
+            r_float: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::float32(u)?);
+                }
+                values
+            },
+            r_double: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::float64(u)?);
+                }
+                values
+            },
+            r_bool: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<bool>(u)?);
+                }
+                values
+            },
+            r_string: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::shared_string(u)?);
+                }
+                values
+            },
+            r_bytes: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::shared_bytes(u)?);
+                }
+                values
+            },
+            r_enum: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::open_enum(u)?);
+                }
+                values
+            },
+            r_message: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values
+                        .push(
+                            <repeated::Nested as ::rsfast::populate::Populate>::populate(
+                                u,
+                                depth - 1,
+                            )?,
+                        );
+                }
+                values
+            },
+            unpacked_int32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i32>(u)?);
+                }
+                values
+            },
+            unpacked_double: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::float64(u)?);
+                }
+                values
+            },
+            unpacked_enum: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::open_enum(u)?);
+                }
+                values
+            },
+            unpacked_sint64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::value::<i64>(u)?);
+                }
+                values
+            },
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Repeated {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// Nested types of `rsfast.test.Repeated`.
 #[allow(clippy::module_inception)]
 pub mod repeated {
@@ -3423,7 +3768,7 @@ pub mod repeated {
     #[derive(Clone, PartialEq, Eq, Hash, Default)]
     pub struct Nested {
         pub a: i32,
-        pub b: ::std::string::String,
+        pub b: ::rsfast::BytesString,
     }
     impl ::rsfast::Message for Nested {
         #[inline]
@@ -3474,7 +3819,8 @@ pub mod repeated {
                         }
                     }
                     18 => {
-                        r.merge_string(&mut self.b)
+                        self.b = r
+                            .read_shared_string()
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Repeated.Nested", "b")
                             })?;
@@ -3519,7 +3865,9 @@ pub mod repeated {
                 ::rsfast::serde::ser::SerializeMap::serialize_entry(
                     &mut map,
                     "b",
-                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(&self.b),
+                    &::rsfast::json::codec::Ser::<
+                        ::rsfast::json::codec::SharedStr,
+                    >(&self.b),
                 )?;
             }
             ::rsfast::serde::ser::SerializeMap::end(map)
@@ -3540,7 +3888,7 @@ pub mod repeated {
             }
             if !self.b.is_empty() {
                 w.key(b"\"b\":");
-                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
                     &self.b,
                     w,
                 )?;
@@ -3590,7 +3938,9 @@ pub mod repeated {
                         }
                         if let ::core::option::Option::Some(v) = map
                             .next_value::<
-                                ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                                ::rsfast::json::codec::Field<
+                                    ::rsfast::json::codec::SharedStr,
+                                >,
                             >()
                             .map_err(|e| ::rsfast::json::in_path(e, "b"))?
                             .0
@@ -3616,7 +3966,7 @@ pub mod repeated {
                 p.field::<::rsfast::text::codec::I32>("a", &self.a);
             }
             if !self.b.is_empty() {
-                p.field::<::rsfast::text::codec::Str>("b", &self.b);
+                p.field::<::rsfast::text::codec::SharedStr>("b", &self.b);
             }
         }
         fn merge_text_field(
@@ -3629,7 +3979,7 @@ pub mod repeated {
                     p.set::<::rsfast::text::codec::I32>(&mut self.a, "a")
                 }
                 ::rsfast::text::FieldName::Ident("b") => {
-                    p.set::<::rsfast::text::codec::Str>(&mut self.b, "b")
+                    p.set::<::rsfast::text::codec::SharedStr>(&mut self.b, "b")
                 }
                 _ => ::core::result::Result::Ok(false),
             }
@@ -3641,6 +3991,29 @@ pub mod repeated {
             s.field("a", &self.a);
             s.field("b", &self.b);
             s.finish()
+        }
+    }
+    #[cfg(test)]
+    impl ::rsfast::populate::Populate for Nested {
+        fn populate(
+            u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+            _depth: u32,
+        ) -> ::rsfast::populate::arbitrary::Result<Self> {
+            ::core::result::Result::Ok(Nested {
+                a: ::rsfast::populate::value::<i32>(u)?,
+                b: ::rsfast::populate::shared_string(u)?,
+            })
+        }
+    }
+    #[cfg(test)]
+    impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Nested {
+        fn arbitrary(
+            u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+        ) -> ::rsfast::populate::arbitrary::Result<Self> {
+            <Self as ::rsfast::populate::Populate>::populate(
+                u,
+                ::rsfast::populate::DEFAULT_DEPTH,
+            )
         }
     }
 }
@@ -3659,20 +4032,20 @@ pub struct Maps {
     pub sfixed64_sfixed64: ::std::collections::HashMap<i64, i64>,
     pub bool_bool: ::std::collections::HashMap<bool, bool>,
     pub string_string: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
+        ::rsfast::BytesString,
+        ::rsfast::BytesString,
     >,
     pub string_bytes: ::std::collections::HashMap<
-        ::std::string::String,
+        ::rsfast::BytesString,
         ::rsfast::bytes::Bytes,
     >,
     pub int32_float: ::std::collections::HashMap<i32, f32>,
     pub int32_double: ::std::collections::HashMap<i32, f64>,
     pub string_enum: ::std::collections::HashMap<
-        ::std::string::String,
+        ::rsfast::BytesString,
         ::rsfast::OpenEnum<Color>,
     >,
-    pub string_message: ::std::collections::HashMap<::std::string::String, Scalars>,
+    pub string_message: ::std::collections::HashMap<::rsfast::BytesString, Scalars>,
     pub uint64_foreign: ::std::collections::HashMap<u64, other::Point>,
 }
 impl ::rsfast::Message for Maps {
@@ -4429,8 +4802,8 @@ impl ::rsfast::Message for Maps {
                     let entry = &mut r
                         .nested(payload)
                         .map_err(|e| e.in_field("rsfast.test.Maps", "string_string"))?;
-                    let mut key: ::std::string::String = ::core::default::Default::default();
-                    let mut value: ::std::string::String = ::core::default::Default::default();
+                    let mut key: ::rsfast::BytesString = ::core::default::Default::default();
+                    let mut value: ::rsfast::BytesString = ::core::default::Default::default();
                     while let ::core::option::Option::Some(entry_tag) = entry
                         .next_tag(0)
                         .map_err(|e| e.in_field("rsfast.test.Maps", "string_string"))?
@@ -4438,14 +4811,14 @@ impl ::rsfast::Message for Maps {
                         match entry_tag {
                             10 => {
                                 key = entry
-                                    .read_string()
+                                    .read_shared_string()
                                     .map_err(|e| {
                                         e.in_field("rsfast.test.Maps", "string_string")
                                     })?;
                             }
                             18 => {
                                 value = entry
-                                    .read_string()
+                                    .read_shared_string()
                                     .map_err(|e| {
                                         e.in_field("rsfast.test.Maps", "string_string")
                                     })?;
@@ -4476,7 +4849,7 @@ impl ::rsfast::Message for Maps {
                     let entry = &mut r
                         .nested(payload)
                         .map_err(|e| e.in_field("rsfast.test.Maps", "string_bytes"))?;
-                    let mut key: ::std::string::String = ::core::default::Default::default();
+                    let mut key: ::rsfast::BytesString = ::core::default::Default::default();
                     let mut value: ::rsfast::bytes::Bytes = ::core::default::Default::default();
                     while let ::core::option::Option::Some(entry_tag) = entry
                         .next_tag(0)
@@ -4485,7 +4858,7 @@ impl ::rsfast::Message for Maps {
                         match entry_tag {
                             10 => {
                                 key = entry
-                                    .read_string()
+                                    .read_shared_string()
                                     .map_err(|e| {
                                         e.in_field("rsfast.test.Maps", "string_bytes")
                                     })?;
@@ -4609,7 +4982,7 @@ impl ::rsfast::Message for Maps {
                     let entry = &mut r
                         .nested(payload)
                         .map_err(|e| e.in_field("rsfast.test.Maps", "string_enum"))?;
-                    let mut key: ::std::string::String = ::core::default::Default::default();
+                    let mut key: ::rsfast::BytesString = ::core::default::Default::default();
                     let mut value: ::rsfast::OpenEnum<Color> = ::core::default::Default::default();
                     while let ::core::option::Option::Some(entry_tag) = entry
                         .next_tag(0)
@@ -4618,7 +4991,7 @@ impl ::rsfast::Message for Maps {
                         match entry_tag {
                             10 => {
                                 key = entry
-                                    .read_string()
+                                    .read_shared_string()
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "string_enum"))?;
                             }
                             16 => {
@@ -4651,7 +5024,7 @@ impl ::rsfast::Message for Maps {
                     let entry = &mut r
                         .nested(payload)
                         .map_err(|e| e.in_field("rsfast.test.Maps", "string_message"))?;
-                    let mut key: ::std::string::String = ::core::default::Default::default();
+                    let mut key: ::rsfast::BytesString = ::core::default::Default::default();
                     let mut value: Scalars = ::core::default::Default::default();
                     while let ::core::option::Option::Some(entry_tag) = entry
                         .next_tag(0)
@@ -4660,7 +5033,7 @@ impl ::rsfast::Message for Maps {
                         match entry_tag {
                             10 => {
                                 key = entry
-                                    .read_string()
+                                    .read_shared_string()
                                     .map_err(|e| {
                                         e.in_field("rsfast.test.Maps", "string_message")
                                     })?;
@@ -4893,8 +5266,8 @@ impl ::rsfast::serde::Serialize for Maps {
                 &mut map,
                 "stringString",
                 &::rsfast::json::codec::SerMap::<
-                    ::std::string::String,
-                    ::rsfast::json::codec::Str,
+                    ::rsfast::BytesString,
+                    ::rsfast::json::codec::SharedStr,
                 >(&self.string_string),
             )?;
         }
@@ -4903,7 +5276,7 @@ impl ::rsfast::serde::Serialize for Maps {
                 &mut map,
                 "stringBytes",
                 &::rsfast::json::codec::SerMap::<
-                    ::std::string::String,
+                    ::rsfast::BytesString,
                     ::rsfast::json::codec::SharedBytes,
                 >(&self.string_bytes),
             )?;
@@ -4933,7 +5306,7 @@ impl ::rsfast::serde::Serialize for Maps {
                 &mut map,
                 "stringEnum",
                 &::rsfast::json::codec::SerMap::<
-                    ::std::string::String,
+                    ::rsfast::BytesString,
                     ::rsfast::json::codec::Enum<Color>,
                 >(&self.string_enum),
             )?;
@@ -4943,7 +5316,7 @@ impl ::rsfast::serde::Serialize for Maps {
                 &mut map,
                 "stringMessage",
                 &::rsfast::json::codec::SerMap::<
-                    ::std::string::String,
+                    ::rsfast::BytesString,
                     ::rsfast::json::codec::Msg<Scalars>,
                 >(&self.string_message),
             )?;
@@ -5048,7 +5421,7 @@ impl ::rsfast::json::JsonWrite for Maps {
             w.key(b"\"stringString\":");
             w.map(
                 &self.string_string,
-                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write,
+                <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write,
             )?;
         }
         if !self.string_bytes.is_empty() {
@@ -5268,8 +5641,8 @@ impl ::rsfast::json::JsonMessage for Maps {
                     self.string_string = map
                         .next_value::<
                             ::rsfast::json::codec::Map<
-                                ::std::string::String,
-                                ::rsfast::json::codec::Str,
+                                ::rsfast::BytesString,
+                                ::rsfast::json::codec::SharedStr,
                             >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "stringString"))?
@@ -5284,7 +5657,7 @@ impl ::rsfast::json::JsonMessage for Maps {
                     self.string_bytes = map
                         .next_value::<
                             ::rsfast::json::codec::Map<
-                                ::std::string::String,
+                                ::rsfast::BytesString,
                                 ::rsfast::json::codec::SharedBytes,
                             >,
                         >()
@@ -5326,7 +5699,7 @@ impl ::rsfast::json::JsonMessage for Maps {
                     self.string_enum = map
                         .next_value::<
                             ::rsfast::json::codec::Map<
-                                ::std::string::String,
+                                ::rsfast::BytesString,
                                 ::rsfast::json::codec::Enum<Color>,
                             >,
                         >()
@@ -5342,7 +5715,7 @@ impl ::rsfast::json::JsonMessage for Maps {
                     self.string_message = map
                         .next_value::<
                             ::rsfast::json::codec::Map<
-                                ::std::string::String,
+                                ::rsfast::BytesString,
                                 ::rsfast::json::codec::Msg<Scalars>,
                             >,
                         >()
@@ -5429,12 +5802,12 @@ impl ::rsfast::text::TextMessage for Maps {
                 _,
             >("bool_bool", &self.bool_bool);
         p.map::<
-                ::rsfast::text::codec::Str,
-                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::SharedStr,
+                ::rsfast::text::codec::SharedStr,
                 _,
             >("string_string", &self.string_string);
         p.map::<
-                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::SharedStr,
                 ::rsfast::text::codec::SharedBytes,
                 _,
             >("string_bytes", &self.string_bytes);
@@ -5449,12 +5822,12 @@ impl ::rsfast::text::TextMessage for Maps {
                 _,
             >("int32_double", &self.int32_double);
         p.map::<
-                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::SharedStr,
                 ::rsfast::text::codec::Enum<Color>,
                 _,
             >("string_enum", &self.string_enum);
         p.map::<
-                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::SharedStr,
                 ::rsfast::text::codec::Msg<Scalars>,
                 _,
             >("string_message", &self.string_message);
@@ -5549,14 +5922,14 @@ impl ::rsfast::text::TextMessage for Maps {
             }
             ::rsfast::text::FieldName::Ident("string_string") => {
                 p.add_entries::<
-                        ::rsfast::text::codec::Str,
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
+                        ::rsfast::text::codec::SharedStr,
                         _,
                     >(&mut self.string_string, "string_string")
             }
             ::rsfast::text::FieldName::Ident("string_bytes") => {
                 p.add_entries::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                         ::rsfast::text::codec::SharedBytes,
                         _,
                     >(&mut self.string_bytes, "string_bytes")
@@ -5577,14 +5950,14 @@ impl ::rsfast::text::TextMessage for Maps {
             }
             ::rsfast::text::FieldName::Ident("string_enum") => {
                 p.add_entries::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                         ::rsfast::text::codec::Enum<Color>,
                         _,
                     >(&mut self.string_enum, "string_enum")
             }
             ::rsfast::text::FieldName::Ident("string_message") => {
                 p.add_entries::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                         ::rsfast::text::codec::Msg<Scalars>,
                         _,
                     >(&mut self.string_message, "string_message")
@@ -5624,10 +5997,220 @@ impl ::core::fmt::Debug for Maps {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Maps {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Maps {
+            int32_int32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i32, i32>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i32>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<i32>(u)?);
+                }
+                map
+            },
+            int64_int64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i64, i64>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i64>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<i64>(u)?);
+                }
+                map
+            },
+            uint32_uint32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<u32, u32>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<u32>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<u32>(u)?);
+                }
+                map
+            },
+            uint64_uint64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<u64, u64>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<u64>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<u64>(u)?);
+                }
+                map
+            },
+            sint32_sint32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i32, i32>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i32>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<i32>(u)?);
+                }
+                map
+            },
+            sint64_sint64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i64, i64>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i64>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<i64>(u)?);
+                }
+                map
+            },
+            fixed32_fixed32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<u32, u32>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<u32>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<u32>(u)?);
+                }
+                map
+            },
+            fixed64_fixed64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<u64, u64>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<u64>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<u64>(u)?);
+                }
+                map
+            },
+            sfixed32_sfixed32: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i32, i32>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i32>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<i32>(u)?);
+                }
+                map
+            },
+            sfixed64_sfixed64: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i64, i64>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i64>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<i64>(u)?);
+                }
+                map
+            },
+            bool_bool: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<bool, bool>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<bool>(u)?;
+                    map.insert(key, ::rsfast::populate::value::<bool>(u)?);
+                }
+                map
+            },
+            string_string: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<
+                    ::rsfast::BytesString,
+                    ::rsfast::BytesString,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::shared_string(u)?;
+                    map.insert(key, ::rsfast::populate::shared_string(u)?);
+                }
+                map
+            },
+            string_bytes: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<
+                    ::rsfast::BytesString,
+                    ::rsfast::bytes::Bytes,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::shared_string(u)?;
+                    map.insert(key, ::rsfast::populate::shared_bytes(u)?);
+                }
+                map
+            },
+            int32_float: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i32, f32>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i32>(u)?;
+                    map.insert(key, ::rsfast::populate::float32(u)?);
+                }
+                map
+            },
+            int32_double: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<i32, f64>>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<i32>(u)?;
+                    map.insert(key, ::rsfast::populate::float64(u)?);
+                }
+                map
+            },
+            string_enum: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::HashMap<
+                    ::rsfast::BytesString,
+                    ::rsfast::OpenEnum<Color>,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::shared_string(u)?;
+                    map.insert(key, ::rsfast::populate::open_enum(u)?);
+                }
+                map
+            },
+            string_message: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut map = <::std::collections::HashMap<
+                    ::rsfast::BytesString,
+                    Scalars,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::shared_string(u)?;
+                    map.insert(
+                        key,
+                        <Scalars as ::rsfast::populate::Populate>::populate(
+                            u,
+                            depth - 1,
+                        )?,
+                    );
+                }
+                map
+            },
+            uint64_foreign: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut map = <::std::collections::HashMap<
+                    u64,
+                    other::Point,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::value::<u64>(u)?;
+                    map.insert(
+                        key,
+                        <other::Point as ::rsfast::populate::Populate>::populate(
+                            u,
+                            depth - 1,
+                        )?,
+                    );
+                }
+                map
+            },
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Maps {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// Oneofs, including messages, a recursive member and an enum.
 #[derive(Clone, PartialEq, Default)]
 pub struct Oneofs {
-    pub name: ::std::string::String,
+    pub name: ::rsfast::BytesString,
     pub between: i32,
     pub choice: ::core::option::Option<oneofs::Choice>,
     /// The second oneof is interleaved with a plain field.
@@ -5730,7 +6313,8 @@ impl ::rsfast::Message for Oneofs {
         'fields: loop {
             match tag {
                 10 => {
-                    r.merge_string(&mut self.name)
+                    self.name = r
+                        .read_shared_string()
                         .map_err(|e| e.in_field("rsfast.test.Oneofs", "name"))?;
                     if r.eat_tag(&[16]) {
                         tag = 16;
@@ -5753,7 +6337,7 @@ impl ::rsfast::Message for Oneofs {
                     self.choice = ::core::option::Option::Some(
                         oneofs::Choice::CString(
                             r
-                                .read_string()
+                                .read_shared_string()
                                 .map_err(|e| e.in_field("rsfast.test.Oneofs", "c_string"))?,
                         ),
                     );
@@ -5906,7 +6490,9 @@ impl ::rsfast::serde::Serialize for Oneofs {
             ::rsfast::serde::ser::SerializeMap::serialize_entry(
                 &mut map,
                 "name",
-                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(&self.name),
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::SharedStr,
+                >(&self.name),
             )?;
         }
         if self.between != 0 {
@@ -5928,7 +6514,7 @@ impl ::rsfast::serde::Serialize for Oneofs {
                 ::rsfast::serde::ser::SerializeMap::serialize_entry(
                     &mut map,
                     "cString",
-                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(v),
+                    &::rsfast::json::codec::Ser::<::rsfast::json::codec::SharedStr>(v),
                 )?;
             }
             ::core::option::Option::Some(oneofs::Choice::CBytes(v)) => {
@@ -5998,7 +6584,10 @@ impl ::rsfast::json::JsonWrite for Oneofs {
         let object = w.begin_object();
         if !self.name.is_empty() {
             w.key(b"\"name\":");
-            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(&self.name, w)?;
+            <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
+                &self.name,
+                w,
+            )?;
         }
         if self.between != 0 {
             w.key(b"\"between\":");
@@ -6014,7 +6603,10 @@ impl ::rsfast::json::JsonWrite for Oneofs {
             }
             ::core::option::Option::Some(oneofs::Choice::CString(v)) => {
                 w.key(b"\"cString\":");
-                <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(v, w)?;
+                <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
+                    v,
+                    w,
+                )?;
             }
             ::core::option::Option::Some(oneofs::Choice::CBytes(v)) => {
                 w.key(b"\"cBytes\":");
@@ -6087,7 +6679,9 @@ impl ::rsfast::json::JsonMessage for Oneofs {
                     }
                     if let ::core::option::Option::Some(v) = map
                         .next_value::<
-                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "name"))?
                         .0
@@ -6142,7 +6736,9 @@ impl ::rsfast::json::JsonMessage for Oneofs {
                     }
                     if let ::core::option::Option::Some(v) = map
                         .next_value::<
-                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "cString"))?
                         .0
@@ -6335,14 +6931,14 @@ impl ::rsfast::json::JsonMessage for Oneofs {
 impl ::rsfast::text::TextMessage for Oneofs {
     fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
         if !self.name.is_empty() {
-            p.field::<::rsfast::text::codec::Str>("name", &self.name);
+            p.field::<::rsfast::text::codec::SharedStr>("name", &self.name);
         }
         match &self.choice {
             ::core::option::Option::Some(oneofs::Choice::CInt32(v)) => {
                 p.field::<::rsfast::text::codec::I32>("c_int32", v);
             }
             ::core::option::Option::Some(oneofs::Choice::CString(v)) => {
-                p.field::<::rsfast::text::codec::Str>("c_string", v);
+                p.field::<::rsfast::text::codec::SharedStr>("c_string", v);
             }
             ::core::option::Option::Some(oneofs::Choice::CBytes(v)) => {
                 p.field::<::rsfast::text::codec::SharedBytes>("c_bytes", v);
@@ -6378,7 +6974,7 @@ impl ::rsfast::text::TextMessage for Oneofs {
     ) -> ::core::result::Result<bool, ::rsfast::text::TextError> {
         match name {
             ::rsfast::text::FieldName::Ident("name") => {
-                p.set::<::rsfast::text::codec::Str>(&mut self.name, "name")
+                p.set::<::rsfast::text::codec::SharedStr>(&mut self.name, "name")
             }
             ::rsfast::text::FieldName::Ident("between") => {
                 p.set::<::rsfast::text::codec::I32>(&mut self.between, "between")
@@ -6391,7 +6987,7 @@ impl ::rsfast::text::TextMessage for Oneofs {
             }
             ::rsfast::text::FieldName::Ident("c_string") => {
                 p.set_oneof::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                         _,
                     >(&mut self.choice, "choice", "c_string", oneofs::Choice::CString)
             }
@@ -6455,6 +7051,92 @@ impl ::core::fmt::Debug for Oneofs {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Oneofs {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Oneofs {
+            name: ::rsfast::populate::shared_string(u)?,
+            between: ::rsfast::populate::value::<i32>(u)?,
+            choice: match ::rsfast::populate::choice(u, 7)? {
+                1 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CInt32(::rsfast::populate::value::<i32>(u)?),
+                    )
+                }
+                2 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CString(::rsfast::populate::shared_string(u)?),
+                    )
+                }
+                3 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CBytes(::rsfast::populate::shared_bytes(u)?),
+                    )
+                }
+                4 if depth > 0 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CMessage(
+                            <Scalars as ::rsfast::populate::Populate>::populate(
+                                u,
+                                depth - 1,
+                            )?,
+                        ),
+                    )
+                }
+                5 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CEnum(::rsfast::populate::open_enum(u)?),
+                    )
+                }
+                6 if depth > 0 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CSelf(
+                            ::std::boxed::Box::new(
+                                <Oneofs as ::rsfast::populate::Populate>::populate(
+                                    u,
+                                    depth - 1,
+                                )?,
+                            ),
+                        ),
+                    )
+                }
+                7 => {
+                    ::core::option::Option::Some(
+                        oneofs::Choice::CDouble(::rsfast::populate::float64(u)?),
+                    )
+                }
+                _ => ::core::option::Option::None,
+            },
+            second: match ::rsfast::populate::choice(u, 2)? {
+                1 => {
+                    ::core::option::Option::Some(
+                        oneofs::Second::SUint64(::rsfast::populate::value::<u64>(u)?),
+                    )
+                }
+                2 => {
+                    ::core::option::Option::Some(
+                        oneofs::Second::SSint32(::rsfast::populate::value::<i32>(u)?),
+                    )
+                }
+                _ => ::core::option::Option::None,
+            },
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Oneofs {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// Nested types of `rsfast.test.Oneofs`.
 #[allow(clippy::module_inception)]
 pub mod oneofs {
@@ -6462,7 +7144,7 @@ pub mod oneofs {
     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
     pub enum Choice {
         CInt32(i32),
-        CString(::std::string::String),
+        CString(::rsfast::BytesString),
         CBytes(::rsfast::bytes::Bytes),
         CMessage(super::Scalars),
         CEnum(::rsfast::OpenEnum<super::Color>),
@@ -6509,7 +7191,7 @@ pub struct Tree {
     pub left: ::core::option::Option<::std::boxed::Box<Tree>>,
     pub right: ::core::option::Option<::std::boxed::Box<Tree>>,
     pub children: ::std::vec::Vec<Tree>,
-    pub named: ::std::collections::HashMap<::std::string::String, Tree>,
+    pub named: ::std::collections::HashMap<::rsfast::BytesString, Tree>,
 }
 impl ::rsfast::Message for Tree {
     #[inline]
@@ -6626,7 +7308,7 @@ impl ::rsfast::Message for Tree {
                     let entry = &mut r
                         .nested(payload)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "named"))?;
-                    let mut key: ::std::string::String = ::core::default::Default::default();
+                    let mut key: ::rsfast::BytesString = ::core::default::Default::default();
                     let mut value: Tree = ::core::default::Default::default();
                     while let ::core::option::Option::Some(entry_tag) = entry
                         .next_tag(0)
@@ -6635,7 +7317,7 @@ impl ::rsfast::Message for Tree {
                         match entry_tag {
                             10 => {
                                 key = entry
-                                    .read_string()
+                                    .read_shared_string()
                                     .map_err(|e| e.in_field("rsfast.test.Tree", "named"))?;
                             }
                             18 => {
@@ -6723,7 +7405,7 @@ impl ::rsfast::serde::Serialize for Tree {
                 &mut map,
                 "named",
                 &::rsfast::json::codec::SerMap::<
-                    ::std::string::String,
+                    ::rsfast::BytesString,
                     ::rsfast::json::codec::Msg<Tree>,
                 >(&self.named),
             )?;
@@ -6857,7 +7539,7 @@ impl ::rsfast::json::JsonMessage for Tree {
                     self.named = map
                         .next_value::<
                             ::rsfast::json::codec::Map<
-                                ::std::string::String,
+                                ::rsfast::BytesString,
                                 ::rsfast::json::codec::Msg<Tree>,
                             >,
                         >()
@@ -6883,7 +7565,7 @@ impl ::rsfast::text::TextMessage for Tree {
         }
         p.repeated::<::rsfast::text::codec::Msg<Tree>>("children", &self.children);
         p.map::<
-                ::rsfast::text::codec::Str,
+                ::rsfast::text::codec::SharedStr,
                 ::rsfast::text::codec::Msg<Tree>,
                 _,
             >("named", &self.named);
@@ -6912,7 +7594,7 @@ impl ::rsfast::text::TextMessage for Tree {
             }
             ::rsfast::text::FieldName::Ident("named") => {
                 p.add_entries::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                         ::rsfast::text::codec::Msg<Tree>,
                         _,
                     >(&mut self.named, "named")
@@ -6934,6 +7616,75 @@ impl ::core::fmt::Debug for Tree {
         s.field("children", &self.children);
         s.field("named", &self.named);
         s.finish()
+    }
+}
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Tree {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Tree {
+            value: ::rsfast::populate::value::<i32>(u)?,
+            left: if depth > 0 && ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(
+                    ::std::boxed::Box::new(
+                        <Tree as ::rsfast::populate::Populate>::populate(u, depth - 1)?,
+                    ),
+                )
+            } else {
+                ::core::option::Option::None
+            },
+            right: if depth > 0 && ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(
+                    ::std::boxed::Box::new(
+                        <Tree as ::rsfast::populate::Populate>::populate(u, depth - 1)?,
+                    ),
+                )
+            } else {
+                ::core::option::Option::None
+            },
+            children: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values
+                        .push(
+                            <Tree as ::rsfast::populate::Populate>::populate(
+                                u,
+                                depth - 1,
+                            )?,
+                        );
+                }
+                values
+            },
+            named: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut map = <::std::collections::HashMap<
+                    ::rsfast::BytesString,
+                    Tree,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::shared_string(u)?;
+                    map.insert(
+                        key,
+                        <Tree as ::rsfast::populate::Populate>::populate(u, depth - 1)?,
+                    );
+                }
+                map
+            },
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Tree {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
     }
 }
 /// Mutual recursion across two messages.
@@ -7152,6 +7903,37 @@ impl ::core::fmt::Debug for Ping {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Ping {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Ping {
+            pong: if depth > 0 && ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(
+                    ::std::boxed::Box::new(
+                        <Pong as ::rsfast::populate::Populate>::populate(u, depth - 1)?,
+                    ),
+                )
+            } else {
+                ::core::option::Option::None
+            },
+            depth: ::rsfast::populate::value::<i32>(u)?,
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Ping {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Pong {
     pub ping: ::core::option::Option<::std::boxed::Box<Ping>>,
@@ -7314,14 +8096,44 @@ impl ::core::fmt::Debug for Pong {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Pong {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Pong {
+            ping: if depth > 0 && ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(
+                    ::std::boxed::Box::new(
+                        <Ping as ::rsfast::populate::Populate>::populate(u, depth - 1)?,
+                    ),
+                )
+            } else {
+                ::core::option::Option::None
+            },
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Pong {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// Field names that are Rust keywords, and out-of-order numbers.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Keywords {
     pub r#type: i32,
-    pub self_: ::std::string::String,
+    pub self_: ::rsfast::BytesString,
     pub r#match: bool,
     pub r#async: i32,
-    pub unknown_fields_: ::std::string::String,
+    pub unknown_fields_: ::rsfast::BytesString,
     pub crate_: i64,
 }
 impl ::rsfast::Message for Keywords {
@@ -7385,7 +8197,8 @@ impl ::rsfast::Message for Keywords {
         'fields: loop {
             match tag {
                 10 => {
-                    r.merge_string(&mut self.self_)
+                    self.self_ = r
+                        .read_shared_string()
                         .map_err(|e| e.in_field("rsfast.test.Keywords", "self"))?;
                     if r.eat_tag(&[16]) {
                         tag = 16;
@@ -7417,7 +8230,8 @@ impl ::rsfast::Message for Keywords {
                     }
                 }
                 42 => {
-                    r.merge_string(&mut self.unknown_fields_)
+                    self.unknown_fields_ = r
+                        .read_shared_string()
                         .map_err(|e| {
                             e.in_field("rsfast.test.Keywords", "unknown_fields")
                         })?;
@@ -7474,7 +8288,9 @@ impl ::rsfast::serde::Serialize for Keywords {
             ::rsfast::serde::ser::SerializeMap::serialize_entry(
                 &mut map,
                 "self",
-                &::rsfast::json::codec::Ser::<::rsfast::json::codec::Str>(&self.self_),
+                &::rsfast::json::codec::Ser::<
+                    ::rsfast::json::codec::SharedStr,
+                >(&self.self_),
             )?;
         }
         if self.r#match {
@@ -7496,7 +8312,7 @@ impl ::rsfast::serde::Serialize for Keywords {
                 &mut map,
                 "unknownFields",
                 &::rsfast::json::codec::Ser::<
-                    ::rsfast::json::codec::Str,
+                    ::rsfast::json::codec::SharedStr,
                 >(&self.unknown_fields_),
             )?;
         }
@@ -7525,7 +8341,7 @@ impl ::rsfast::json::JsonWrite for Keywords {
         }
         if !self.self_.is_empty() {
             w.key(b"\"self\":");
-            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+            <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
                 &self.self_,
                 w,
             )?;
@@ -7546,7 +8362,7 @@ impl ::rsfast::json::JsonWrite for Keywords {
         }
         if !self.unknown_fields_.is_empty() {
             w.key(b"\"unknownFields\":");
-            <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+            <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
                 &self.unknown_fields_,
                 w,
             )?;
@@ -7603,7 +8419,9 @@ impl ::rsfast::json::JsonMessage for Keywords {
                     }
                     if let ::core::option::Option::Some(v) = map
                         .next_value::<
-                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "self"))?
                         .0
@@ -7651,7 +8469,9 @@ impl ::rsfast::json::JsonMessage for Keywords {
                     }
                     if let ::core::option::Option::Some(v) = map
                         .next_value::<
-                            ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                            ::rsfast::json::codec::Field<
+                                ::rsfast::json::codec::SharedStr,
+                            >,
                         >()
                         .map_err(|e| ::rsfast::json::in_path(e, "unknownFields"))?
                         .0
@@ -7690,7 +8510,7 @@ impl ::rsfast::json::JsonMessage for Keywords {
 impl ::rsfast::text::TextMessage for Keywords {
     fn print_text(&self, p: &mut ::rsfast::text::Printer<'_>) {
         if !self.self_.is_empty() {
-            p.field::<::rsfast::text::codec::Str>("self", &self.self_);
+            p.field::<::rsfast::text::codec::SharedStr>("self", &self.self_);
         }
         if self.r#match {
             p.field::<::rsfast::text::codec::Bool>("match", &self.r#match);
@@ -7703,7 +8523,7 @@ impl ::rsfast::text::TextMessage for Keywords {
         }
         if !self.unknown_fields_.is_empty() {
             p.field::<
-                    ::rsfast::text::codec::Str,
+                    ::rsfast::text::codec::SharedStr,
                 >("unknown_fields", &self.unknown_fields_);
         }
         if self.r#async != 0 {
@@ -7720,7 +8540,7 @@ impl ::rsfast::text::TextMessage for Keywords {
                 p.set::<::rsfast::text::codec::I32>(&mut self.r#type, "type")
             }
             ::rsfast::text::FieldName::Ident("self") => {
-                p.set::<::rsfast::text::codec::Str>(&mut self.self_, "self")
+                p.set::<::rsfast::text::codec::SharedStr>(&mut self.self_, "self")
             }
             ::rsfast::text::FieldName::Ident("match") => {
                 p.set::<::rsfast::text::codec::Bool>(&mut self.r#match, "match")
@@ -7730,7 +8550,7 @@ impl ::rsfast::text::TextMessage for Keywords {
             }
             ::rsfast::text::FieldName::Ident("unknown_fields") => {
                 p.set::<
-                        ::rsfast::text::codec::Str,
+                        ::rsfast::text::codec::SharedStr,
                     >(&mut self.unknown_fields_, "unknown_fields")
             }
             ::rsfast::text::FieldName::Ident("crate") => {
@@ -7753,6 +8573,33 @@ impl ::core::fmt::Debug for Keywords {
         s.field("unknown_fields", &self.unknown_fields_);
         s.field("crate", &self.crate_);
         s.finish()
+    }
+}
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Keywords {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        _depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Keywords {
+            r#type: ::rsfast::populate::value::<i32>(u)?,
+            self_: ::rsfast::populate::shared_string(u)?,
+            r#match: ::rsfast::populate::value::<bool>(u)?,
+            r#async: ::rsfast::populate::value::<i32>(u)?,
+            unknown_fields_: ::rsfast::populate::shared_string(u)?,
+            crate_: ::rsfast::populate::value::<i64>(u)?,
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Keywords {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
     }
 }
 /// Nesting three levels deep, with nested enums.
@@ -8109,6 +8956,49 @@ impl ::core::fmt::Debug for Outer {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Outer {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Outer {
+            middle: if depth > 0 && ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(
+                    <outer::Middle as ::rsfast::populate::Populate>::populate(
+                        u,
+                        depth - 1,
+                    )?,
+                )
+            } else {
+                ::core::option::Option::None
+            },
+            level: ::rsfast::populate::open_enum(u)?,
+            point: if depth > 0 && ::rsfast::populate::present(u)? {
+                ::core::option::Option::Some(
+                    <other::Point as ::rsfast::populate::Populate>::populate(
+                        u,
+                        depth - 1,
+                    )?,
+                )
+            } else {
+                ::core::option::Option::None
+            },
+            shape: ::rsfast::populate::open_enum(u)?,
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Outer {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// Nested types of `rsfast.test.Outer`.
 #[allow(clippy::module_inception)]
 pub mod outer {
@@ -8356,6 +9246,51 @@ pub mod outer {
             s.finish()
         }
     }
+    #[cfg(test)]
+    impl ::rsfast::populate::Populate for Middle {
+        fn populate(
+            u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+            depth: u32,
+        ) -> ::rsfast::populate::arbitrary::Result<Self> {
+            ::core::result::Result::Ok(Middle {
+                inner: if depth > 0 && ::rsfast::populate::present(u)? {
+                    ::core::option::Option::Some(
+                        <middle::Inner as ::rsfast::populate::Populate>::populate(
+                            u,
+                            depth - 1,
+                        )?,
+                    )
+                } else {
+                    ::core::option::Option::None
+                },
+                inners: {
+                    let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                    let mut values = ::std::vec::Vec::with_capacity(n);
+                    for _ in 0..n {
+                        values
+                            .push(
+                                <middle::Inner as ::rsfast::populate::Populate>::populate(
+                                    u,
+                                    depth - 1,
+                                )?,
+                            );
+                    }
+                    values
+                },
+            })
+        }
+    }
+    #[cfg(test)]
+    impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Middle {
+        fn arbitrary(
+            u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+        ) -> ::rsfast::populate::arbitrary::Result<Self> {
+            <Self as ::rsfast::populate::Populate>::populate(
+                u,
+                ::rsfast::populate::DEFAULT_DEPTH,
+            )
+        }
+    }
     /// Nested types of `rsfast.test.Outer.Middle`.
     #[allow(clippy::module_inception)]
     pub mod middle {
@@ -8364,7 +9299,7 @@ pub mod outer {
         #[derive(Clone, PartialEq, Eq, Hash, Default)]
         pub struct Inner {
             pub level: ::rsfast::OpenEnum<inner::Level>,
-            pub note: ::std::string::String,
+            pub note: ::rsfast::BytesString,
         }
         impl ::rsfast::Message for Inner {
             #[inline]
@@ -8417,7 +9352,8 @@ pub mod outer {
                             }
                         }
                         18 => {
-                            r.merge_string(&mut self.note)
+                            self.note = r
+                                .read_shared_string()
                                 .map_err(|e| {
                                     e.in_field("rsfast.test.Outer.Middle.Inner", "note")
                                 })?;
@@ -8465,7 +9401,7 @@ pub mod outer {
                         &mut map,
                         "note",
                         &::rsfast::json::codec::Ser::<
-                            ::rsfast::json::codec::Str,
+                            ::rsfast::json::codec::SharedStr,
                         >(&self.note),
                     )?;
                 }
@@ -8486,7 +9422,7 @@ pub mod outer {
                 }
                 if !self.note.is_empty() {
                     w.key(b"\"note\":");
-                    <::rsfast::json::codec::Str as ::rsfast::json::Codec>::write(
+                    <::rsfast::json::codec::SharedStr as ::rsfast::json::Codec>::write(
                         &self.note,
                         w,
                     )?;
@@ -8538,7 +9474,9 @@ pub mod outer {
                             }
                             if let ::core::option::Option::Some(v) = map
                                 .next_value::<
-                                    ::rsfast::json::codec::Field<::rsfast::json::codec::Str>,
+                                    ::rsfast::json::codec::Field<
+                                        ::rsfast::json::codec::SharedStr,
+                                    >,
                                 >()
                                 .map_err(|e| ::rsfast::json::in_path(e, "note"))?
                                 .0
@@ -8566,7 +9504,7 @@ pub mod outer {
                         >("level", &self.level);
                 }
                 if !self.note.is_empty() {
-                    p.field::<::rsfast::text::codec::Str>("note", &self.note);
+                    p.field::<::rsfast::text::codec::SharedStr>("note", &self.note);
                 }
             }
             fn merge_text_field(
@@ -8581,7 +9519,7 @@ pub mod outer {
                             >(&mut self.level, "level")
                     }
                     ::rsfast::text::FieldName::Ident("note") => {
-                        p.set::<::rsfast::text::codec::Str>(&mut self.note, "note")
+                        p.set::<::rsfast::text::codec::SharedStr>(&mut self.note, "note")
                     }
                     _ => ::core::result::Result::Ok(false),
                 }
@@ -8593,6 +9531,29 @@ pub mod outer {
                 s.field("level", &self.level);
                 s.field("note", &self.note);
                 s.finish()
+            }
+        }
+        #[cfg(test)]
+        impl ::rsfast::populate::Populate for Inner {
+            fn populate(
+                u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+                _depth: u32,
+            ) -> ::rsfast::populate::arbitrary::Result<Self> {
+                ::core::result::Result::Ok(Inner {
+                    level: ::rsfast::populate::open_enum(u)?,
+                    note: ::rsfast::populate::shared_string(u)?,
+                })
+            }
+        }
+        #[cfg(test)]
+        impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Inner {
+            fn arbitrary(
+                u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+            ) -> ::rsfast::populate::arbitrary::Result<Self> {
+                <Self as ::rsfast::populate::Populate>::populate(
+                    u,
+                    ::rsfast::populate::DEFAULT_DEPTH,
+                )
             }
         }
         /// Nested types of `rsfast.test.Outer.Middle.Inner`.
@@ -8836,6 +9797,28 @@ impl ::core::fmt::Debug for Documented {
         s.finish()
     }
 }
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Documented {
+    fn populate(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        _depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Documented {
+            a: ::rsfast::populate::value::<i32>(u)?,
+        })
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Documented {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
+    }
+}
 /// An empty message.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Empty {}
@@ -8917,6 +9900,26 @@ impl ::core::fmt::Debug for Empty {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut s = f.debug_struct("Empty");
         s.finish()
+    }
+}
+#[cfg(test)]
+impl ::rsfast::populate::Populate for Empty {
+    fn populate(
+        _u: &mut ::rsfast::populate::arbitrary::Unstructured<'_>,
+        _depth: u32,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(Empty {})
+    }
+}
+#[cfg(test)]
+impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Empty {
+    fn arbitrary(
+        u: &mut ::rsfast::populate::arbitrary::Unstructured<'a>,
+    ) -> ::rsfast::populate::arbitrary::Result<Self> {
+        <Self as ::rsfast::populate::Populate>::populate(
+            u,
+            ::rsfast::populate::DEFAULT_DEPTH,
+        )
     }
 }
 /// A top-level enum; values share the enum's prefix, which is stripped in Rust.
@@ -9026,4 +10029,83 @@ pub fn register_text_types(registry: &mut ::rsfast::text::Registry) {
     registry.register::<outer::middle::Inner>();
     registry.register::<Documented>();
     registry.register::<Empty>();
+}
+/// Round-trip tests of every message, generated by the `tests` option.
+#[cfg(test)]
+mod rsfast_tests {
+    /// `rsfast.test.Scalars`
+    #[test]
+    fn scalars() {
+        ::rsfast::testgen::check_message::<super::Scalars>();
+    }
+    /// `rsfast.test.Optionals`
+    #[test]
+    fn optionals() {
+        ::rsfast::testgen::check_message::<super::Optionals>();
+    }
+    /// `rsfast.test.Repeated`
+    #[test]
+    fn repeated() {
+        ::rsfast::testgen::check_message::<super::Repeated>();
+    }
+    /// `rsfast.test.Repeated.Nested`
+    #[test]
+    fn repeated_nested() {
+        ::rsfast::testgen::check_message::<super::repeated::Nested>();
+    }
+    /// `rsfast.test.Maps`
+    #[test]
+    fn maps() {
+        ::rsfast::testgen::check_message::<super::Maps>();
+    }
+    /// `rsfast.test.Oneofs`
+    #[test]
+    fn oneofs() {
+        ::rsfast::testgen::check_message::<super::Oneofs>();
+    }
+    /// `rsfast.test.Tree`
+    #[test]
+    fn tree() {
+        ::rsfast::testgen::check_message::<super::Tree>();
+    }
+    /// `rsfast.test.Ping`
+    #[test]
+    fn ping() {
+        ::rsfast::testgen::check_message::<super::Ping>();
+    }
+    /// `rsfast.test.Pong`
+    #[test]
+    fn pong() {
+        ::rsfast::testgen::check_message::<super::Pong>();
+    }
+    /// `rsfast.test.Keywords`
+    #[test]
+    fn keywords() {
+        ::rsfast::testgen::check_message::<super::Keywords>();
+    }
+    /// `rsfast.test.Outer`
+    #[test]
+    fn outer() {
+        ::rsfast::testgen::check_message::<super::Outer>();
+    }
+    /// `rsfast.test.Outer.Middle`
+    #[test]
+    fn outer_middle() {
+        ::rsfast::testgen::check_message::<super::outer::Middle>();
+    }
+    /// `rsfast.test.Outer.Middle.Inner`
+    #[test]
+    fn outer_middle_inner() {
+        ::rsfast::testgen::check_message::<super::outer::middle::Inner>();
+    }
+    /// `rsfast.test.Documented`
+    #[test]
+    fn documented() {
+        ::rsfast::testgen::check_message::<super::Documented>();
+    }
+    /// `rsfast.test.Empty`
+    #[test]
+    fn empty() {
+        ::rsfast::testgen::check_message::<super::Empty>();
+    }
 }

@@ -554,6 +554,8 @@ pub struct Legacy {
     pub ordered: ::std::collections::BTreeMap<i32, ::std::string::String>,
     pub blob: ::core::option::Option<Blob>,
     pub children: ::std::vec::Vec<Legacy>,
+    /// Field level: a string in a `bytes::Bytes` (`rsfast::BytesString`).
+    pub label: ::rsfast::BytesString,
     pub part: ::core::option::Option<legacy::Part>,
 }
 impl ::rsfast::Message for Legacy {
@@ -591,9 +593,16 @@ impl ::rsfast::Message for Legacy {
         if let ::core::option::Option::Some(v) = &self.part {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
+        if !self.label.is_empty() {
+            len += 1 + ::rsfast::wire::len_delimited_len(self.label.len());
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
+        if !self.label.is_empty() {
+            w.put_bytes(self.label.as_bytes());
+            w.put_u8(66);
+        }
         if let ::core::option::Option::Some(v) = &self.part {
             w.put_tagged_message(&[58], v);
         }
@@ -792,6 +801,15 @@ impl ::rsfast::Message for Legacy {
                                 .get_or_insert_with(::core::default::Default::default),
                         )
                         .map_err(|e| e.in_field("rsfast.test.options.Legacy", "part"))?;
+                    if r.eat_tag(&[66]) {
+                        tag = 66;
+                        continue 'fields;
+                    }
+                }
+                66 => {
+                    self.label = r
+                        .read_shared_string()
+                        .map_err(|e| e.in_field("rsfast.test.options.Legacy", "label"))?;
                 }
                 _ => r.discard_field(tag)?,
             }
@@ -815,6 +833,7 @@ impl ::rsfast::Message for Legacy {
         self.ordered.clear();
         self.blob = ::core::option::Option::None;
         self.children.clear();
+        self.label.clear();
         self.part = ::core::option::Option::None;
     }
 }
@@ -832,6 +851,7 @@ impl ::core::fmt::Debug for Legacy {
             s.field("blob", v);
         }
         s.field("children", &self.children);
+        s.field("label", &self.label);
         if let ::core::option::Option::Some(v) = &self.part {
             s.field("part", v);
         }
@@ -891,6 +911,7 @@ impl ::rsfast::populate::Populate for Legacy {
                 }
                 values
             },
+            label: ::rsfast::populate::shared_string(u)?,
             part: if depth > 0 && ::rsfast::populate::present(u)? {
                 ::core::option::Option::Some(
                     <legacy::Part as ::rsfast::populate::Populate>::populate(
@@ -1123,11 +1144,16 @@ impl<'a> ::rsfast::populate::arbitrary::Arbitrary<'a> for Measurement {
     }
 }
 /// Holds a message without Eq, so it has none either; keeps unknown fields whatever
-/// the preset.
+/// the preset. Its strings are `rsfast::BytesString` but `note`, a `String` again.
 #[derive(Clone, PartialEq, Default)]
 pub struct Envelope {
     pub measurement: ::core::option::Option<Measurement>,
     pub note: ::std::string::String,
+    pub headers: ::std::collections::BTreeMap<
+        ::rsfast::BytesString,
+        ::rsfast::BytesString,
+    >,
+    pub tags: ::std::vec::Vec<::rsfast::BytesString>,
     /// Fields not in the schema, kept to be re-emitted on encode.
     pub unknown_fields: ::rsfast::UnknownFields,
 }
@@ -1141,11 +1167,35 @@ impl ::rsfast::Message for Envelope {
         if !self.note.is_empty() {
             len += 1 + ::rsfast::wire::len_delimited_len(self.note.len());
         }
+        for (k, v) in &self.headers {
+            len
+                += 1
+                    + ::rsfast::wire::len_delimited_len(
+                        1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
+                            + ::rsfast::wire::len_delimited_len(v.len()),
+                    );
+        }
+        for v in &self.tags {
+            len += 1 + ::rsfast::wire::len_delimited_len(v.len());
+        }
         len += self.unknown_fields.encoded_len();
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
+        for v in self.tags.iter().rev() {
+            w.put_bytes(v.as_bytes());
+            w.put_u8(34);
+        }
+        for (k, v) in self.headers.iter().rev() {
+            let end = w.remaining();
+            w.put_bytes(v.as_bytes());
+            w.put_u8(18);
+            w.put_bytes(k.as_bytes());
+            w.put_u8(10);
+            w.put_varint((end - w.remaining()) as u64);
+            w.put_u8(26);
+        }
         if !self.note.is_empty() {
             w.put_tagged_bytes(&[18], self.note.as_bytes());
         }
@@ -1188,6 +1238,77 @@ impl ::rsfast::Message for Envelope {
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Envelope", "note")
                         })?;
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                }
+                26 => {
+                    let payload = r
+                        .read_bytes()
+                        .map_err(|e| {
+                            e.in_field("rsfast.test.options.Envelope", "headers")
+                        })?;
+                    let entry = &mut r
+                        .nested(payload)
+                        .map_err(|e| {
+                            e.in_field("rsfast.test.options.Envelope", "headers")
+                        })?;
+                    let mut key: ::rsfast::BytesString = ::core::default::Default::default();
+                    let mut value: ::rsfast::BytesString = ::core::default::Default::default();
+                    while let ::core::option::Option::Some(entry_tag) = entry
+                        .next_tag(0)
+                        .map_err(|e| {
+                            e.in_field("rsfast.test.options.Envelope", "headers")
+                        })?
+                    {
+                        match entry_tag {
+                            10 => {
+                                key = entry
+                                    .read_shared_string()
+                                    .map_err(|e| {
+                                        e.in_field("rsfast.test.options.Envelope", "headers")
+                                    })?;
+                            }
+                            18 => {
+                                value = entry
+                                    .read_shared_string()
+                                    .map_err(|e| {
+                                        e.in_field("rsfast.test.options.Envelope", "headers")
+                                    })?;
+                            }
+                            _ => {
+                                entry
+                                    .discard_field(entry_tag)
+                                    .map_err(|e| {
+                                        e.in_field("rsfast.test.options.Envelope", "headers")
+                                    })?
+                            }
+                        }
+                    }
+                    self.headers.insert(key, value);
+                    if r.eat_tag(&[26]) {
+                        tag = 26;
+                        continue 'fields;
+                    }
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
+                }
+                34 => {
+                    self.tags
+                        .push(
+                            r
+                                .read_shared_string()
+                                .map_err(|e| {
+                                    e.in_field("rsfast.test.options.Envelope", "tags")
+                                })?,
+                        );
+                    if r.eat_tag(&[34]) {
+                        tag = 34;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
@@ -1207,6 +1328,8 @@ impl ::rsfast::Message for Envelope {
     fn clear(&mut self) {
         self.measurement = ::core::option::Option::None;
         self.note.clear();
+        self.headers.clear();
+        self.tags.clear();
         self.unknown_fields.clear();
     }
 }
@@ -1220,6 +1343,8 @@ impl ::core::fmt::Debug for Envelope {
             s.field("measurement", v);
         }
         s.field("note", &self.note);
+        s.field("headers", &self.headers);
+        s.field("tags", &self.tags);
         if !self.unknown_fields.is_empty() {
             s.field("unknown_fields", &self.unknown_fields);
         }
@@ -1243,6 +1368,26 @@ impl ::rsfast::populate::Populate for Envelope {
                 ::core::option::Option::None
             },
             note: ::rsfast::populate::string(u)?,
+            headers: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut map = <::std::collections::BTreeMap<
+                    ::rsfast::BytesString,
+                    ::rsfast::BytesString,
+                >>::default();
+                for _ in 0..n {
+                    let key = ::rsfast::populate::shared_string(u)?;
+                    map.insert(key, ::rsfast::populate::shared_string(u)?);
+                }
+                map
+            },
+            tags: {
+                let n = ::rsfast::populate::count(u)?;
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(::rsfast::populate::shared_string(u)?);
+                }
+                values
+            },
             unknown_fields: ::core::default::Default::default(),
         })
     }
