@@ -445,8 +445,7 @@ impl ::rsfast::Message for Legacy {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.label.is_empty() {
-            w.put_bytes(self.label.as_bytes());
-            w.put_u8(66);
+            w.put_tagged_bytes(&[66], self.label.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.part {
             w.put_tagged_message(&[58], v);
@@ -920,17 +919,13 @@ impl ::rsfast::Message for Envelope {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.tags.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(34);
+            w.put_tagged_bytes(&[34], v.as_bytes());
         }
         for (k, v) in self.headers.iter().rev() {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(26);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[26], (end - w.remaining()) as u64);
         }
         if !self.note.is_empty() {
             w.put_tagged_bytes(&[18], self.note.as_bytes());

@@ -156,8 +156,7 @@ impl ::rsfast::Message for Options {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(106);
+            w.put_tagged_bytes(&[106], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.grpc {
             ::rsfast::scalar::Bool::write_tagged(w, &[96], v);
