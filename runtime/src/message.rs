@@ -73,8 +73,15 @@ pub trait Message: Default {
 
     /// Encodes into a new vector of exactly the right size.
     fn encode_to_vec(&self) -> Vec<u8> {
-        let mut buf = Vec::new();
-        self.encode_into_vec(&mut buf);
+        let len = self.encoded_len();
+        // One exact allocation up front (`reserve` on an empty vector takes the growth
+        // path, which is not inlined).
+        let mut buf = Vec::with_capacity(len);
+        let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..len]);
+        self.write_to(&mut writer);
+        assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+        // SAFETY: as in `encode_into_vec`: all `len` bytes were written.
+        unsafe { buf.set_len(len) };
         buf
     }
 

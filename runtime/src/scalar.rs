@@ -19,6 +19,13 @@ pub trait ScalarWrite {
     fn write(writer: &mut Writer<'_>, value: Self::Value);
     fn len(value: Self::Value) -> usize;
 
+    /// Writes one record: `value`, then (in front) the tag bytes `tag`.
+    #[inline]
+    fn write_tagged(writer: &mut Writer<'_>, tag: &[u8], value: Self::Value) {
+        Self::write(writer, value);
+        writer.put_slice(tag);
+    }
+
     /// The size of the packed payload (without tag and length prefix).
     #[inline]
     fn packed_len(values: &[Self::Value]) -> usize {
@@ -41,24 +48,21 @@ pub trait ScalarWrite {
     #[inline]
     fn write_packed(writer: &mut Writer<'_>, tag: &[u8], values: &[Self::Value]) {
         if let Some(bytes) = Self::packed_bytes(values) {
-            writer.put_bytes(bytes);
-            writer.put_slice(tag);
+            writer.put_tagged_bytes(tag, bytes);
             return;
         }
         let end = writer.remaining();
         for v in values.iter().rev() {
             Self::write(writer, *v);
         }
-        writer.put_varint((end - writer.remaining()) as u64);
-        writer.put_slice(tag);
+        writer.put_tagged_varint(tag, (end - writer.remaining()) as u64);
     }
 
     /// Writes `values` as one record each with tag bytes `tag` (back to front).
     #[inline]
     fn write_unpacked(writer: &mut Writer<'_>, tag: &[u8], values: &[Self::Value]) {
         for v in values.iter().rev() {
-            Self::write(writer, *v);
-            writer.put_slice(tag);
+            Self::write_tagged(writer, tag, *v);
         }
     }
 }
@@ -261,6 +265,11 @@ macro_rules! varint_scalar {
                 writer.put_varint($write);
             }
             #[inline]
+            fn write_tagged(writer: &mut Writer<'_>, tag: &[u8], value: $ty) {
+                let $w = value;
+                writer.put_tagged_varint(tag, $write);
+            }
+            #[inline]
             fn len(value: $ty) -> usize {
                 let $w = value;
                 wire::varint_len($write)
@@ -332,6 +341,11 @@ macro_rules! fixed_scalar {
             fn write(writer: &mut Writer<'_>, value: $ty) {
                 let bits: $bits = ($to)(value);
                 writer.$put(bits);
+            }
+            #[inline]
+            fn write_tagged(writer: &mut Writer<'_>, tag: &[u8], value: $ty) {
+                let bits: $bits = ($to)(value);
+                writer.put_tagged_slice(tag, &bits.to_le_bytes());
             }
             #[inline]
             fn len(_: $ty) -> usize {
@@ -430,6 +444,10 @@ impl<E: EnumTrait> ScalarWrite for Enum<E> {
         Int32::write(writer, value.value());
     }
     #[inline]
+    fn write_tagged(writer: &mut Writer<'_>, tag: &[u8], value: OpenEnum<E>) {
+        Int32::write_tagged(writer, tag, value.value());
+    }
+    #[inline]
     fn len(value: OpenEnum<E>) -> usize {
         Int32::len(value.value())
     }
@@ -451,6 +469,10 @@ impl<E: EnumTrait> ScalarWrite for ClosedEnum<E> {
     #[inline]
     fn write(writer: &mut Writer<'_>, value: E) {
         Int32::write(writer, value.to_i32());
+    }
+    #[inline]
+    fn write_tagged(writer: &mut Writer<'_>, tag: &[u8], value: E) {
+        Int32::write_tagged(writer, tag, value.to_i32());
     }
     #[inline]
     fn len(value: E) -> usize {

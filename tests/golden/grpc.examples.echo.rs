@@ -23,8 +23,7 @@ impl ::rsfast::Message for EchoRequest {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.message.is_empty() {
-            w.put_bytes(self.message.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.message.as_bytes());
         }
     }
     fn merge_from(
@@ -92,8 +91,7 @@ impl ::rsfast::Message for EchoResponse {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.message.is_empty() {
-            w.put_bytes(self.message.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.message.as_bytes());
         }
     }
     fn merge_from(

@@ -88,59 +88,45 @@ impl ::rsfast::Message for Blob {
         self.unknown_fields.write_to(w);
         match &self.choice {
             ::core::option::Option::Some(blob::Choice::Raw(v)) => {
-                w.put_bytes(&v[..]);
-                w.put_u8(74);
+                w.put_tagged_bytes(&[74], &v[..]);
             }
             ::core::option::Option::Some(blob::Choice::Ratio(v)) => {
-                ::rsfast::scalar::Float::write(w, *v);
-                w.put_u8(85);
+                ::rsfast::scalar::Float::write_tagged(w, &[85], *v);
             }
             ::core::option::Option::Some(blob::Choice::Name(v)) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(90);
+                w.put_tagged_bytes(&[90], v.as_bytes());
             }
             _ => {}
         }
         for (k, v) in self.scores.iter().rev() {
             let end = w.remaining();
-            ::rsfast::scalar::Double::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(66);
+            ::rsfast::scalar::Double::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[66], (end - w.remaining()) as u64);
         }
         if self.shade.value() != 0 {
-            <::rsfast::scalar::Enum<Shade>>::write(w, self.shade);
-            w.put_u8(56);
+            <::rsfast::scalar::Enum<Shade>>::write_tagged(w, &[56], self.shade);
         }
         if !self.samples.is_empty() {
             ::rsfast::scalar::Float::write_packed(w, &[50], &self.samples);
         }
         if self.weight.to_bits() != 0 {
-            ::rsfast::scalar::Double::write(w, self.weight);
-            w.put_u8(41);
+            ::rsfast::scalar::Double::write_tagged(w, &[41], self.weight);
         }
         if let ::core::option::Option::Some(v) = &self.tag {
-            w.put_bytes(&v[..]);
-            w.put_u8(34);
+            w.put_tagged_bytes(&[34], &v[..]);
         }
         for v in self.chunks.iter().rev() {
-            w.put_bytes(&v[..]);
-            w.put_u8(26);
+            w.put_tagged_bytes(&[26], &v[..]);
         }
         for (k, v) in self.parts.iter().rev() {
             let end = w.remaining();
-            w.put_bytes(&v[..]);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], &v[..]);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[18], (end - w.remaining()) as u64);
         }
         if !self.data.is_empty() {
-            w.put_bytes(&self.data[..]);
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], &self.data[..]);
         }
     }
     fn merge_from(
@@ -459,46 +445,34 @@ impl ::rsfast::Message for Legacy {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.label.is_empty() {
-            w.put_bytes(self.label.as_bytes());
-            w.put_u8(66);
+            w.put_tagged_bytes(&[66], self.label.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.part {
-            w.put_message(v);
-            w.put_u8(58);
+            w.put_tagged_message(&[58], v);
         }
         for v in self.children.iter().rev() {
-            w.put_message(v);
-            w.put_u8(50);
+            w.put_tagged_message(&[50], v);
         }
         if let ::core::option::Option::Some(v) = &self.blob {
-            w.put_message(v);
-            w.put_u8(42);
+            w.put_tagged_message(&[42], v);
         }
         for (k, v) in self.ordered.iter().rev() {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(34);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[34], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.index {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(26);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[26], (end - w.remaining()) as u64);
         }
         if !self.shared.is_empty() {
-            w.put_bytes(&self.shared[..]);
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], &self.shared[..]);
         }
         if !self.copied.is_empty() {
-            w.put_bytes(&self.copied[..]);
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], &self.copied[..]);
         }
     }
     fn merge_from(
@@ -757,8 +731,7 @@ pub mod legacy {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if !self.body.is_empty() {
-                w.put_bytes(&self.body[..]);
-                w.put_u8(10);
+                w.put_tagged_bytes(&[10], &self.body[..]);
             }
         }
         fn merge_from(
@@ -843,12 +816,10 @@ impl ::rsfast::Message for Measurement {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.shade.value() != 0 {
-            <::rsfast::scalar::Enum<Shade>>::write(w, self.shade);
-            w.put_u8(16);
+            <::rsfast::scalar::Enum<Shade>>::write_tagged(w, &[16], self.shade);
         }
         if self.value.to_bits() != 0 {
-            ::rsfast::scalar::Float::write(w, self.value);
-            w.put_u8(13);
+            ::rsfast::scalar::Float::write_tagged(w, &[13], self.value);
         }
     }
     fn merge_from(
@@ -948,25 +919,19 @@ impl ::rsfast::Message for Envelope {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.tags.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(34);
+            w.put_tagged_bytes(&[34], v.as_bytes());
         }
         for (k, v) in self.headers.iter().rev() {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(26);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[26], (end - w.remaining()) as u64);
         }
         if !self.note.is_empty() {
-            w.put_bytes(self.note.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], self.note.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.measurement {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(

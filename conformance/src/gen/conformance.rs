@@ -35,16 +35,13 @@ impl ::rsfast::Message for TestStatus {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.matched_name.is_empty() {
-            w.put_bytes(self.matched_name.as_bytes());
-            w.put_u8(26);
+            w.put_tagged_bytes(&[26], self.matched_name.as_bytes());
         }
         if !self.failure_message.is_empty() {
-            w.put_bytes(self.failure_message.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], self.failure_message.as_bytes());
         }
         if !self.name.is_empty() {
-            w.put_bytes(self.name.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.name.as_bytes());
         }
     }
     fn merge_from(
@@ -311,8 +308,7 @@ impl ::rsfast::Message for FailureSet {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.test.iter().rev() {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
     }
     fn merge_from(
@@ -548,52 +544,47 @@ impl ::rsfast::Message for ConformanceRequest {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.print_unknown_fields {
-            ::rsfast::scalar::Bool::write(w, self.print_unknown_fields);
-            w.put_u8(72);
+            ::rsfast::scalar::Bool::write_tagged(w, &[72], self.print_unknown_fields);
         }
         match &self.payload {
             ::core::option::Option::Some(
                 conformance_request::Payload::JspbPayload(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(58);
+                w.put_tagged_bytes(&[58], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_request::Payload::TextPayload(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(66);
+                w.put_tagged_bytes(&[66], v.as_bytes());
             }
             _ => {}
         }
         if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
-            w.put_message(v);
-            w.put_u8(50);
+            w.put_tagged_message(&[50], v);
         }
         if self.test_category.value() != 0 {
-            <::rsfast::scalar::Enum<TestCategory>>::write(w, self.test_category);
-            w.put_u8(40);
+            <::rsfast::scalar::Enum<
+                TestCategory,
+            >>::write_tagged(w, &[40], self.test_category);
         }
         if !self.message_type.is_empty() {
-            w.put_bytes(self.message_type.as_bytes());
-            w.put_u8(34);
+            w.put_tagged_bytes(&[34], self.message_type.as_bytes());
         }
         if self.requested_output_format.value() != 0 {
-            <::rsfast::scalar::Enum<WireFormat>>::write(w, self.requested_output_format);
-            w.put_u8(24);
+            <::rsfast::scalar::Enum<
+                WireFormat,
+            >>::write_tagged(w, &[24], self.requested_output_format);
         }
         match &self.payload {
             ::core::option::Option::Some(
                 conformance_request::Payload::ProtobufPayload(v),
             ) => {
-                w.put_bytes(&v[..]);
-                w.put_u8(10);
+                w.put_tagged_bytes(&[10], &v[..]);
             }
             ::core::option::Option::Some(
                 conformance_request::Payload::JsonPayload(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], v.as_bytes());
             }
             _ => {}
         }
@@ -1353,54 +1344,45 @@ impl ::rsfast::Message for ConformanceResponse {
             ::core::option::Option::Some(
                 conformance_response::Result::ParseError(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(10);
+                w.put_tagged_bytes(&[10], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_response::Result::RuntimeError(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_response::Result::ProtobufPayload(v),
             ) => {
-                w.put_bytes(&v[..]);
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], &v[..]);
             }
             ::core::option::Option::Some(
                 conformance_response::Result::JsonPayload(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(34);
+                w.put_tagged_bytes(&[34], v.as_bytes());
             }
             ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(42);
+                w.put_tagged_bytes(&[42], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_response::Result::SerializeError(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(50);
+                w.put_tagged_bytes(&[50], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_response::Result::JspbPayload(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(58);
+                w.put_tagged_bytes(&[58], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_response::Result::TextPayload(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(66);
+                w.put_tagged_bytes(&[66], v.as_bytes());
             }
             ::core::option::Option::Some(
                 conformance_response::Result::TimeoutError(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(74);
+                w.put_tagged_bytes(&[74], v.as_bytes());
             }
             _ => {}
         }
@@ -2208,8 +2190,11 @@ impl ::rsfast::Message for JspbEncodingConfig {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.use_jspb_array_any_format {
-            ::rsfast::scalar::Bool::write(w, self.use_jspb_array_any_format);
-            w.put_u8(8);
+            ::rsfast::scalar::Bool::write_tagged(
+                w,
+                &[8],
+                self.use_jspb_array_any_format,
+            );
         }
     }
     #[inline]

@@ -1040,140 +1040,106 @@ impl ::rsfast::Message for TestAllTypesProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.message_set_correct {
-            w.put_message(v);
-            w.put_slice(&[162, 31]);
+            w.put_tagged_message(&[162, 31], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name18 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[144, 26]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[144, 26], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name17 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[136, 26]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[136, 26], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name16 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[128, 26]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[128, 26], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name15 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[248, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[248, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name14 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[240, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[240, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name13 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[232, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[232, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name12 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[224, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[224, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name11 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[216, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[216, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name10 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[208, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[208, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name9 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[200, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[200, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name8 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[192, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[192, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name7 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[184, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[184, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_0_name6 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[176, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[176, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field0name5 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[168, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[168, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name4 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[160, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[160, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name3 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[152, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[152, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.field_name2 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[144, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[144, 25], v);
         }
         if let ::core::option::Option::Some(v) = self.fieldname1 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[136, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[136, 25], v);
         }
         if let ::core::option::Option::Some(v) = &self.default_bytes {
-            w.put_bytes(&v[..]);
-            w.put_slice(&[250, 15]);
+            w.put_tagged_bytes(&[250, 15], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.default_string {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[242, 15]);
+            w.put_tagged_bytes(&[242, 15], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.default_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[232, 15]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[232, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_slice(&[225, 15]);
+            ::rsfast::scalar::Double::write_tagged(w, &[225, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_slice(&[221, 15]);
+            ::rsfast::scalar::Float::write_tagged(w, &[221, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_slice(&[209, 15]);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[209, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_slice(&[205, 15]);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[205, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_slice(&[193, 15]);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[193, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_slice(&[189, 15]);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[189, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_slice(&[176, 15]);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[176, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_slice(&[168, 15]);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[168, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_slice(&[160, 15]);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[160, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_slice(&[152, 15]);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[152, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_slice(&[144, 15]);
+            ::rsfast::scalar::Int64::write_tagged(w, &[144, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[136, 15]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[136, 15], v);
         }
         if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
             w.put_group(v, 204);
@@ -1185,78 +1151,63 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofUint32(v),
             ) => {
-                ::rsfast::scalar::Uint32::write(w, *v);
-                w.put_slice(&[248, 6]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[248, 6], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofNestedMessage(v),
             ) => {
-                w.put_message(&**v);
-                w.put_slice(&[130, 7]);
+                w.put_tagged_message(&[130, 7], &**v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofString(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_slice(&[138, 7]);
+                w.put_tagged_bytes(&[138, 7], v.as_bytes());
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofBytes(v),
             ) => {
-                w.put_bytes(&v[..]);
-                w.put_slice(&[146, 7]);
+                w.put_tagged_bytes(&[146, 7], &v[..]);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofBool(v),
             ) => {
-                ::rsfast::scalar::Bool::write(w, *v);
-                w.put_slice(&[152, 7]);
+                ::rsfast::scalar::Bool::write_tagged(w, &[152, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofUint64(v),
             ) => {
-                ::rsfast::scalar::Uint64::write(w, *v);
-                w.put_slice(&[160, 7]);
+                ::rsfast::scalar::Uint64::write_tagged(w, &[160, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofFloat(v),
             ) => {
-                ::rsfast::scalar::Float::write(w, *v);
-                w.put_slice(&[173, 7]);
+                ::rsfast::scalar::Float::write_tagged(w, &[173, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofDouble(v),
             ) => {
-                ::rsfast::scalar::Double::write(w, *v);
-                w.put_slice(&[177, 7]);
+                ::rsfast::scalar::Double::write_tagged(w, &[177, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofEnum(v),
             ) => {
                 <::rsfast::scalar::ClosedEnum<
                     test_all_types_proto2::NestedEnum,
-                >>::write(w, *v);
-                w.put_slice(&[184, 7]);
+                >>::write_tagged(w, &[184, 7], *v);
             }
             _ => {}
         }
         for (k, v) in &self.map_int32_bool {
             let end = w.remaining();
-            ::rsfast::scalar::Bool::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 6]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[194, 6], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_nested_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[186, 6]);
+            w.put_tagged_message(&[18], v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[186, 6], (end - w.remaining()) as u64);
         }
         <::rsfast::scalar::ClosedEnum<
             test_all_types_proto2::NestedEnum,
@@ -1336,184 +1287,127 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         }
         for (k, v) in &self.map_string_foreign_enum {
             let end = w.remaining();
-            <::rsfast::scalar::ClosedEnum<ForeignEnumProto2>>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[210, 4]);
+            <::rsfast::scalar::ClosedEnum<
+                ForeignEnumProto2,
+            >>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[210, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_nested_enum {
             let end = w.remaining();
             <::rsfast::scalar::ClosedEnum<
                 test_all_types_proto2::NestedEnum,
-            >>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[202, 4]);
+            >>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[202, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_foreign_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 4]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[194, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_nested_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[186, 4]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[186, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_bytes {
             let end = w.remaining();
-            w.put_bytes(&v[..]);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[178, 4]);
+            w.put_tagged_bytes(&[18], &v[..]);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[178, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_string {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[170, 4]);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[170, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_bool_bool {
             let end = w.remaining();
-            ::rsfast::scalar::Bool::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Bool::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[162, 4]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[162, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_double {
             let end = w.remaining();
-            ::rsfast::scalar::Double::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[154, 4]);
+            ::rsfast::scalar::Double::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[154, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_float {
             let end = w.remaining();
-            ::rsfast::scalar::Float::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[146, 4]);
+            ::rsfast::scalar::Float::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[146, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sfixed64_sfixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Sfixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[138, 4]);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[138, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sfixed32_sfixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Sfixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[130, 4]);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[130, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_fixed64_fixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Fixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[250, 3]);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[250, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_fixed32_fixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Fixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[242, 3]);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[242, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sint64_sint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[234, 3]);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[234, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sint32_sint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[226, 3]);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[226, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_uint64_uint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[218, 3]);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[218, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_uint32_uint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[210, 3]);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[210, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int64_int64 {
             let end = w.remaining();
-            ::rsfast::scalar::Int64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[202, 3]);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[202, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_int32 {
             let end = w.remaining();
-            ::rsfast::scalar::Int32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 3]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[194, 3], (end - w.remaining()) as u64);
         }
         for v in self.repeated_cord.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[186, 3]);
+            w.put_tagged_bytes(&[186, 3], v.as_bytes());
         }
         for v in self.repeated_string_piece.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[178, 3]);
+            w.put_tagged_bytes(&[178, 3], v.as_bytes());
         }
         <::rsfast::scalar::ClosedEnum<
             ForeignEnumProto2,
@@ -1522,20 +1416,16 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             test_all_types_proto2::NestedEnum,
         >>::write_unpacked(w, &[152, 3], &self.repeated_nested_enum);
         for v in self.repeated_foreign_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[138, 3]);
+            w.put_tagged_message(&[138, 3], v);
         }
         for v in self.repeated_nested_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[130, 3]);
+            w.put_tagged_message(&[130, 3], v);
         }
         for v in self.repeated_bytes.iter().rev() {
-            w.put_bytes(&v[..]);
-            w.put_slice(&[234, 2]);
+            w.put_tagged_bytes(&[234, 2], &v[..]);
         }
         for v in self.repeated_string.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[226, 2]);
+            w.put_tagged_bytes(&[226, 2], v.as_bytes());
         }
         ::rsfast::scalar::Bool::write_unpacked(w, &[216, 2], &self.repeated_bool);
         ::rsfast::scalar::Double::write_unpacked(w, &[209, 2], &self.repeated_double);
@@ -1559,94 +1449,74 @@ impl ::rsfast::Message for TestAllTypesProto2 {
         ::rsfast::scalar::Int64::write_unpacked(w, &[128, 2], &self.repeated_int64);
         ::rsfast::scalar::Int32::write_unpacked(w, &[248, 1], &self.repeated_int32);
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.put_message(&**v);
-            w.put_slice(&[218, 1]);
+            w.put_tagged_message(&[218, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_cord {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[202, 1]);
+            w.put_tagged_bytes(&[202, 1], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.optional_string_piece {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[194, 1]);
+            w.put_tagged_bytes(&[194, 1], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.optional_foreign_enum {
-            <::rsfast::scalar::ClosedEnum<ForeignEnumProto2>>::write(w, v);
-            w.put_slice(&[176, 1]);
+            <::rsfast::scalar::ClosedEnum<
+                ForeignEnumProto2,
+            >>::write_tagged(w, &[176, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_nested_enum {
             <::rsfast::scalar::ClosedEnum<
                 test_all_types_proto2::NestedEnum,
-            >>::write(w, v);
-            w.put_slice(&[168, 1]);
+            >>::write_tagged(w, &[168, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            w.put_message(v);
-            w.put_slice(&[154, 1]);
+            w.put_tagged_message(&[154, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            w.put_message(&**v);
-            w.put_slice(&[146, 1]);
+            w.put_tagged_message(&[146, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_bytes {
-            w.put_bytes(&v[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.optional_string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.optional_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -11015,12 +10885,10 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.put_message(&**v);
-                w.put_u8(18);
+                w.put_tagged_message(&[18], &**v);
             }
             if let ::core::option::Option::Some(v) = self.a {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         fn merge_from(
@@ -11263,12 +11131,10 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.group_uint32 {
-                ::rsfast::scalar::Uint32::write(w, v);
-                w.put_slice(&[216, 12]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[216, 12], v);
             }
             if let ::core::option::Option::Some(v) = self.group_int32 {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_slice(&[208, 12]);
+                ::rsfast::scalar::Int32::write_tagged(w, &[208, 12], v);
             }
         }
         #[inline]
@@ -11503,12 +11369,10 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.group_uint32 {
-                ::rsfast::scalar::Uint32::write(w, v);
-                w.put_slice(&[240, 12]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[240, 12], v);
             }
             if let ::core::option::Option::Some(v) = self.group_int32 {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_slice(&[232, 12]);
+                ::rsfast::scalar::Int32::write_tagged(w, &[232, 12], v);
             }
         }
         #[inline]
@@ -11851,8 +11715,7 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.str {
-                w.put_bytes(v.as_bytes());
-                w.put_slice(&[202, 1]);
+                w.put_tagged_bytes(&[202, 1], v.as_bytes());
             }
         }
         fn merge_from(
@@ -12026,8 +11889,7 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.i {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(72);
+                ::rsfast::scalar::Int32::write_tagged(w, &[72], v);
             }
         }
         #[inline]
@@ -12202,12 +12064,10 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.write_to(w);
             match &self.oneof_field {
                 ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
-                    ::rsfast::scalar::Int32::write(w, *v);
-                    w.put_u8(8);
+                    ::rsfast::scalar::Int32::write_tagged(w, &[8], *v);
                 }
                 ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
-                    ::rsfast::scalar::Int32::write(w, *v);
-                    w.put_u8(16);
+                    ::rsfast::scalar::Int32::write_tagged(w, &[16], *v);
                 }
                 _ => {}
             }
@@ -12573,8 +12433,7 @@ impl ::rsfast::Message for ForeignMessageProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.c {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]
@@ -12756,12 +12615,10 @@ impl ::rsfast::Message for GroupField {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.group_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_slice(&[216, 7]);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[216, 7], v);
         }
         if let ::core::option::Option::Some(v) = self.group_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[208, 7]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[208, 7], v);
         }
     }
     #[inline]
@@ -13016,23 +12873,19 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
         self.unknown_fields.write_to(w);
         ::rsfast::scalar::Int32::write_unpacked(w, &[152, 63], &self.repeated_int32);
         if let ::core::option::Option::Some(v) = self.optional_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[240, 62]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[240, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.optionalgroup {
             w.put_group(v, 1004);
         }
         if let ::core::option::Option::Some(v) = &self.nested_message {
-            w.put_message(v);
-            w.put_slice(&[218, 62]);
+            w.put_tagged_message(&[218, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_string {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[210, 62]);
+            w.put_tagged_bytes(&[210, 62], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.optional_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[200, 62]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[200, 62], v);
         }
     }
     fn merge_from(
@@ -13492,8 +13345,7 @@ pub mod unknown_to_test_all_types {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.a {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         #[inline]
@@ -13911,8 +13763,7 @@ impl ::rsfast::Message for OneStringProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.data {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -14097,16 +13948,13 @@ impl ::rsfast::Message for ProtoWithKeywords {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.requires.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(26);
+            w.put_tagged_bytes(&[26], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.concept {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.inline {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -14714,161 +14562,125 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.default_bytes {
-            w.put_bytes(&v[..]);
-            w.put_slice(&[250, 15]);
+            w.put_tagged_bytes(&[250, 15], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.default_string {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[242, 15]);
+            w.put_tagged_bytes(&[242, 15], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.default_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[232, 15]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[232, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_slice(&[225, 15]);
+            ::rsfast::scalar::Double::write_tagged(w, &[225, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_slice(&[221, 15]);
+            ::rsfast::scalar::Float::write_tagged(w, &[221, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_slice(&[209, 15]);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[209, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_slice(&[205, 15]);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[205, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_slice(&[193, 15]);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[193, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_slice(&[189, 15]);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[189, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_slice(&[176, 15]);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[176, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_slice(&[168, 15]);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[168, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_slice(&[160, 15]);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[160, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_slice(&[152, 15]);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[152, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_slice(&[144, 15]);
+            ::rsfast::scalar::Int64::write_tagged(w, &[144, 15], v);
         }
         if let ::core::option::Option::Some(v) = self.default_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[136, 15]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[136, 15], v);
         }
         if let ::core::option::Option::Some(v) = &self.data {
             w.put_group(v, 201);
         }
         if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
-            w.put_message(&**v);
-            w.put_slice(&[226, 1]);
+            w.put_tagged_message(&[226, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.put_message(&**v);
-            w.put_slice(&[218, 1]);
+            w.put_tagged_message(&[218, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.required_cord {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[202, 1]);
+            w.put_tagged_bytes(&[202, 1], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.required_string_piece {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[194, 1]);
+            w.put_tagged_bytes(&[194, 1], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.required_foreign_enum {
-            <::rsfast::scalar::ClosedEnum<ForeignEnumProto2>>::write(w, v);
-            w.put_slice(&[176, 1]);
+            <::rsfast::scalar::ClosedEnum<
+                ForeignEnumProto2,
+            >>::write_tagged(w, &[176, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.required_nested_enum {
             <::rsfast::scalar::ClosedEnum<
                 test_all_required_types_proto2::NestedEnum,
-            >>::write(w, v);
-            w.put_slice(&[168, 1]);
+            >>::write_tagged(w, &[168, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.required_foreign_message {
-            w.put_message(v);
-            w.put_slice(&[154, 1]);
+            w.put_tagged_message(&[154, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.required_nested_message {
-            w.put_message(&**v);
-            w.put_slice(&[146, 1]);
+            w.put_tagged_message(&[146, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.required_bytes {
-            w.put_bytes(&v[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.required_string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.required_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], v);
         }
         if let ::core::option::Option::Some(v) = self.required_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], v);
         }
         if let ::core::option::Option::Some(v) = self.required_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], v);
         }
         if let ::core::option::Option::Some(v) = self.required_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], v);
         }
         if let ::core::option::Option::Some(v) = self.required_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], v);
         }
         if let ::core::option::Option::Some(v) = self.required_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], v);
         }
         if let ::core::option::Option::Some(v) = self.required_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], v);
         }
         if let ::core::option::Option::Some(v) = self.required_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.required_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.required_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.required_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.required_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.required_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -17532,16 +17344,13 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.optional_corecursive {
-                w.put_message(&**v);
-                w.put_u8(26);
+                w.put_tagged_message(&[26], &**v);
             }
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.put_message(&**v);
-                w.put_u8(18);
+                w.put_tagged_message(&[18], &**v);
             }
             if let ::core::option::Option::Some(v) = self.a {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         fn merge_from(
@@ -17901,12 +17710,10 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.group_uint32 {
-                ::rsfast::scalar::Uint32::write(w, v);
-                w.put_slice(&[216, 12]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[216, 12], v);
             }
             if let ::core::option::Option::Some(v) = self.group_int32 {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_slice(&[208, 12]);
+                ::rsfast::scalar::Int32::write_tagged(w, &[208, 12], v);
             }
         }
         #[inline]
@@ -18276,8 +18083,7 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.str {
-                w.put_bytes(v.as_bytes());
-                w.put_slice(&[202, 1]);
+                w.put_tagged_bytes(&[202, 1], v.as_bytes());
             }
         }
         fn merge_from(
@@ -18467,8 +18273,7 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.i {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(72);
+                ::rsfast::scalar::Int32::write_tagged(w, &[72], v);
             }
         }
         #[inline]
@@ -18740,24 +18545,19 @@ impl ::rsfast::Message for TestLargeOneof {
         self.unknown_fields.write_to(w);
         match &self.large_oneof {
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
-                w.put_message(v);
-                w.put_u8(10);
+                w.put_tagged_message(&[10], v);
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
-                w.put_message(v);
-                w.put_u8(18);
+                w.put_tagged_message(&[18], v);
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
-                w.put_message(v);
-                w.put_u8(26);
+                w.put_tagged_message(&[26], v);
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
-                w.put_message(v);
-                w.put_u8(34);
+                w.put_tagged_message(&[34], v);
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
-                w.put_message(v);
-                w.put_u8(42);
+                w.put_tagged_message(&[42], v);
             }
             _ => {}
         }

@@ -29,8 +29,7 @@ impl ::rsfast::Message for ComplexMessage {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.d {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]
@@ -967,58 +966,49 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofUint32(v),
             ) => {
-                ::rsfast::scalar::Uint32::write(w, *v);
-                w.put_slice(&[248, 6]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[248, 6], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofNestedMessage(v),
             ) => {
-                w.put_message(&**v);
-                w.put_slice(&[130, 7]);
+                w.put_tagged_message(&[130, 7], &**v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofString(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_slice(&[138, 7]);
+                w.put_tagged_bytes(&[138, 7], v.as_bytes());
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofBytes(v),
             ) => {
-                w.put_bytes(&v[..]);
-                w.put_slice(&[146, 7]);
+                w.put_tagged_bytes(&[146, 7], &v[..]);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofBool(v),
             ) => {
-                ::rsfast::scalar::Bool::write(w, *v);
-                w.put_slice(&[152, 7]);
+                ::rsfast::scalar::Bool::write_tagged(w, &[152, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofUint64(v),
             ) => {
-                ::rsfast::scalar::Uint64::write(w, *v);
-                w.put_slice(&[160, 7]);
+                ::rsfast::scalar::Uint64::write_tagged(w, &[160, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofFloat(v),
             ) => {
-                ::rsfast::scalar::Float::write(w, *v);
-                w.put_slice(&[173, 7]);
+                ::rsfast::scalar::Float::write_tagged(w, &[173, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofDouble(v),
             ) => {
-                ::rsfast::scalar::Double::write(w, *v);
-                w.put_slice(&[177, 7]);
+                ::rsfast::scalar::Double::write_tagged(w, &[177, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofEnum(v),
             ) => {
                 <::rsfast::scalar::Enum<
                     test_all_types_edition2023::NestedEnum,
-                >>::write(w, *v);
-                w.put_slice(&[184, 7]);
+                >>::write_tagged(w, &[184, 7], *v);
             }
             _ => {}
         }
@@ -1100,184 +1090,125 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
         }
         for (k, v) in &self.map_string_foreign_enum {
             let end = w.remaining();
-            <::rsfast::scalar::Enum<ForeignEnumEdition2023>>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[210, 4]);
+            <::rsfast::scalar::Enum<ForeignEnumEdition2023>>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[210, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_nested_enum {
             let end = w.remaining();
             <::rsfast::scalar::Enum<
                 test_all_types_edition2023::NestedEnum,
-            >>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[202, 4]);
+            >>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[202, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_foreign_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 4]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[194, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_nested_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[186, 4]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[186, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_bytes {
             let end = w.remaining();
-            w.put_bytes(&v[..]);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[178, 4]);
+            w.put_tagged_bytes(&[18], &v[..]);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[178, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_string {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[170, 4]);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[170, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_bool_bool {
             let end = w.remaining();
-            ::rsfast::scalar::Bool::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Bool::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[162, 4]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[162, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_double {
             let end = w.remaining();
-            ::rsfast::scalar::Double::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[154, 4]);
+            ::rsfast::scalar::Double::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[154, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_float {
             let end = w.remaining();
-            ::rsfast::scalar::Float::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[146, 4]);
+            ::rsfast::scalar::Float::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[146, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sfixed64_sfixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Sfixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[138, 4]);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[138, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sfixed32_sfixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Sfixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[130, 4]);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[130, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_fixed64_fixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Fixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[250, 3]);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[250, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_fixed32_fixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Fixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[242, 3]);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[242, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sint64_sint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[234, 3]);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[234, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sint32_sint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[226, 3]);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[226, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_uint64_uint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[218, 3]);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[218, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_uint32_uint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[210, 3]);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[210, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int64_int64 {
             let end = w.remaining();
-            ::rsfast::scalar::Int64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[202, 3]);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[202, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_int32 {
             let end = w.remaining();
-            ::rsfast::scalar::Int32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 3]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[194, 3], (end - w.remaining()) as u64);
         }
         for v in self.repeated_cord.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[186, 3]);
+            w.put_tagged_bytes(&[186, 3], v.as_bytes());
         }
         for v in self.repeated_string_piece.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[178, 3]);
+            w.put_tagged_bytes(&[178, 3], v.as_bytes());
         }
         if !self.repeated_foreign_enum.is_empty() {
             <::rsfast::scalar::Enum<
@@ -1290,20 +1221,16 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             >>::write_packed(w, &[154, 3], &self.repeated_nested_enum);
         }
         for v in self.repeated_foreign_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[138, 3]);
+            w.put_tagged_message(&[138, 3], v);
         }
         for v in self.repeated_nested_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[130, 3]);
+            w.put_tagged_message(&[130, 3], v);
         }
         for v in self.repeated_bytes.iter().rev() {
-            w.put_bytes(&v[..]);
-            w.put_slice(&[234, 2]);
+            w.put_tagged_bytes(&[234, 2], &v[..]);
         }
         for v in self.repeated_string.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[226, 2]);
+            w.put_tagged_bytes(&[226, 2], v.as_bytes());
         }
         if !self.repeated_bool.is_empty() {
             ::rsfast::scalar::Bool::write_packed(w, &[218, 2], &self.repeated_bool);
@@ -1361,94 +1288,74 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             ::rsfast::scalar::Int32::write_packed(w, &[250, 1], &self.repeated_int32);
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.put_message(&**v);
-            w.put_slice(&[218, 1]);
+            w.put_tagged_message(&[218, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_cord {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[202, 1]);
+            w.put_tagged_bytes(&[202, 1], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.optional_string_piece {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[194, 1]);
+            w.put_tagged_bytes(&[194, 1], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.optional_foreign_enum {
-            <::rsfast::scalar::Enum<ForeignEnumEdition2023>>::write(w, v);
-            w.put_slice(&[176, 1]);
+            <::rsfast::scalar::Enum<
+                ForeignEnumEdition2023,
+            >>::write_tagged(w, &[176, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_nested_enum {
             <::rsfast::scalar::Enum<
                 test_all_types_edition2023::NestedEnum,
-            >>::write(w, v);
-            w.put_slice(&[168, 1]);
+            >>::write_tagged(w, &[168, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            w.put_message(v);
-            w.put_slice(&[154, 1]);
+            w.put_tagged_message(&[154, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            w.put_message(&**v);
-            w.put_slice(&[146, 1]);
+            w.put_tagged_message(&[146, 1], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_bytes {
-            w.put_bytes(&v[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.optional_string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.optional_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.optional_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -8836,12 +8743,10 @@ pub mod test_all_types_edition2023 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.put_message(&**v);
-                w.put_u8(18);
+                w.put_tagged_message(&[18], &**v);
             }
             if let ::core::option::Option::Some(v) = self.a {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         fn merge_from(
@@ -9086,12 +8991,10 @@ pub mod test_all_types_edition2023 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.group_uint32 {
-                ::rsfast::scalar::Uint32::write(w, v);
-                w.put_slice(&[216, 12]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[216, 12], v);
             }
             if let ::core::option::Option::Some(v) = self.group_int32 {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_slice(&[208, 12]);
+                ::rsfast::scalar::Int32::write_tagged(w, &[208, 12], v);
             }
         }
         #[inline]
@@ -9402,8 +9305,7 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.c {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]
@@ -9576,8 +9478,7 @@ impl ::rsfast::Message for GroupLikeType {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.c {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]

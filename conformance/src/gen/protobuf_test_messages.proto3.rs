@@ -901,269 +901,211 @@ impl ::rsfast::Message for TestAllTypesProto3 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.field_name18 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name18);
-            w.put_slice(&[144, 26]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[144, 26], self.field_name18);
         }
         if self.field_name17 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name17);
-            w.put_slice(&[136, 26]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[136, 26], self.field_name17);
         }
         if self.field_name16 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name16);
-            w.put_slice(&[128, 26]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[128, 26], self.field_name16);
         }
         if self.field_name15 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name15);
-            w.put_slice(&[248, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[248, 25], self.field_name15);
         }
         if self.field_name14 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name14);
-            w.put_slice(&[240, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[240, 25], self.field_name14);
         }
         if self.field_name13 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name13);
-            w.put_slice(&[232, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[232, 25], self.field_name13);
         }
         if self.field_name12 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name12);
-            w.put_slice(&[224, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[224, 25], self.field_name12);
         }
         if self.field_name11 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name11);
-            w.put_slice(&[216, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[216, 25], self.field_name11);
         }
         if self.field_name10 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name10);
-            w.put_slice(&[208, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[208, 25], self.field_name10);
         }
         if self.field_name9 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name9);
-            w.put_slice(&[200, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[200, 25], self.field_name9);
         }
         if self.field_name8 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name8);
-            w.put_slice(&[192, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[192, 25], self.field_name8);
         }
         if self.field_name7 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name7);
-            w.put_slice(&[184, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[184, 25], self.field_name7);
         }
         if self.field_0_name6 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_0_name6);
-            w.put_slice(&[176, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[176, 25], self.field_0_name6);
         }
         if self.field0name5 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field0name5);
-            w.put_slice(&[168, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[168, 25], self.field0name5);
         }
         if self.field_name4 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name4);
-            w.put_slice(&[160, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[160, 25], self.field_name4);
         }
         if self.field_name3 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name3);
-            w.put_slice(&[152, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[152, 25], self.field_name3);
         }
         if self.field_name2 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.field_name2);
-            w.put_slice(&[144, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[144, 25], self.field_name2);
         }
         if self.fieldname1 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.fieldname1);
-            w.put_slice(&[136, 25]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[136, 25], self.fieldname1);
         }
         for v in self.repeated_struct.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[162, 20]);
+            w.put_tagged_message(&[162, 20], v);
         }
         for v in self.repeated_list_value.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[234, 19]);
+            w.put_tagged_message(&[234, 19], v);
         }
         for v in self.repeated_value.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[226, 19]);
+            w.put_tagged_message(&[226, 19], v);
         }
         for v in self.repeated_any.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[218, 19]);
+            w.put_tagged_message(&[218, 19], v);
         }
         for v in self.repeated_fieldmask.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[202, 19]);
+            w.put_tagged_message(&[202, 19], v);
         }
         for v in self.repeated_timestamp.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[194, 19]);
+            w.put_tagged_message(&[194, 19], v);
         }
         for v in self.repeated_duration.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 19]);
+            w.put_tagged_message(&[186, 19], v);
         }
         if self.optional_null_value.value() != 0 {
             <::rsfast::scalar::Enum<
                 ::rsfast::wkt::NullValue,
-            >>::write(w, self.optional_null_value);
-            w.put_slice(&[152, 19]);
+            >>::write_tagged(w, &[152, 19], self.optional_null_value);
         }
         if let ::core::option::Option::Some(v) = &self.optional_value {
-            w.put_message(v);
-            w.put_slice(&[146, 19]);
+            w.put_tagged_message(&[146, 19], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_any {
-            w.put_message(v);
-            w.put_slice(&[138, 19]);
+            w.put_tagged_message(&[138, 19], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_struct {
-            w.put_message(v);
-            w.put_slice(&[130, 19]);
+            w.put_tagged_message(&[130, 19], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_field_mask {
-            w.put_message(v);
-            w.put_slice(&[250, 18]);
+            w.put_tagged_message(&[250, 18], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_timestamp {
-            w.put_message(v);
-            w.put_slice(&[242, 18]);
+            w.put_tagged_message(&[242, 18], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_duration {
-            w.put_message(v);
-            w.put_slice(&[234, 18]);
+            w.put_tagged_message(&[234, 18], v);
         }
         for v in self.repeated_bytes_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[218, 13]);
+            w.put_tagged_message(&[218, 13], v);
         }
         for v in self.repeated_string_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[210, 13]);
+            w.put_tagged_message(&[210, 13], v);
         }
         for v in self.repeated_double_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[202, 13]);
+            w.put_tagged_message(&[202, 13], v);
         }
         for v in self.repeated_float_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[194, 13]);
+            w.put_tagged_message(&[194, 13], v);
         }
         for v in self.repeated_uint64_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 13]);
+            w.put_tagged_message(&[186, 13], v);
         }
         for v in self.repeated_uint32_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[178, 13]);
+            w.put_tagged_message(&[178, 13], v);
         }
         for v in self.repeated_int64_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[170, 13]);
+            w.put_tagged_message(&[170, 13], v);
         }
         for v in self.repeated_int32_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[162, 13]);
+            w.put_tagged_message(&[162, 13], v);
         }
         for v in self.repeated_bool_wrapper.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[154, 13]);
+            w.put_tagged_message(&[154, 13], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
-            w.put_message(v);
-            w.put_slice(&[138, 13]);
+            w.put_tagged_message(&[138, 13], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
-            w.put_message(v);
-            w.put_slice(&[130, 13]);
+            w.put_tagged_message(&[130, 13], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
-            w.put_message(v);
-            w.put_slice(&[250, 12]);
+            w.put_tagged_message(&[250, 12], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
-            w.put_message(v);
-            w.put_slice(&[242, 12]);
+            w.put_tagged_message(&[242, 12], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
-            w.put_message(v);
-            w.put_slice(&[234, 12]);
+            w.put_tagged_message(&[234, 12], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
-            w.put_message(v);
-            w.put_slice(&[226, 12]);
+            w.put_tagged_message(&[226, 12], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
-            w.put_message(v);
-            w.put_slice(&[218, 12]);
+            w.put_tagged_message(&[218, 12], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
-            w.put_message(v);
-            w.put_slice(&[210, 12]);
+            w.put_tagged_message(&[210, 12], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
-            w.put_message(v);
-            w.put_slice(&[202, 12]);
+            w.put_tagged_message(&[202, 12], v);
         }
         match &self.oneof_field {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofUint32(v),
             ) => {
-                ::rsfast::scalar::Uint32::write(w, *v);
-                w.put_slice(&[248, 6]);
+                ::rsfast::scalar::Uint32::write_tagged(w, &[248, 6], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNestedMessage(v),
             ) => {
-                w.put_message(&**v);
-                w.put_slice(&[130, 7]);
+                w.put_tagged_message(&[130, 7], &**v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofString(v),
             ) => {
-                w.put_bytes(v.as_bytes());
-                w.put_slice(&[138, 7]);
+                w.put_tagged_bytes(&[138, 7], v.as_bytes());
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofBytes(v),
             ) => {
-                w.put_bytes(&v[..]);
-                w.put_slice(&[146, 7]);
+                w.put_tagged_bytes(&[146, 7], &v[..]);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofBool(v),
             ) => {
-                ::rsfast::scalar::Bool::write(w, *v);
-                w.put_slice(&[152, 7]);
+                ::rsfast::scalar::Bool::write_tagged(w, &[152, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofUint64(v),
             ) => {
-                ::rsfast::scalar::Uint64::write(w, *v);
-                w.put_slice(&[160, 7]);
+                ::rsfast::scalar::Uint64::write_tagged(w, &[160, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofFloat(v),
             ) => {
-                ::rsfast::scalar::Float::write(w, *v);
-                w.put_slice(&[173, 7]);
+                ::rsfast::scalar::Float::write_tagged(w, &[173, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofDouble(v),
             ) => {
-                ::rsfast::scalar::Double::write(w, *v);
-                w.put_slice(&[177, 7]);
+                ::rsfast::scalar::Double::write_tagged(w, &[177, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofEnum(v),
             ) => {
                 <::rsfast::scalar::Enum<
                     test_all_types_proto3::NestedEnum,
-                >>::write(w, *v);
-                w.put_slice(&[184, 7]);
+                >>::write_tagged(w, &[184, 7], *v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNullValue(v),
             ) => {
-                <::rsfast::scalar::Enum<::rsfast::wkt::NullValue>>::write(w, *v);
-                w.put_slice(&[192, 7]);
+                <::rsfast::scalar::Enum<
+                    ::rsfast::wkt::NullValue,
+                >>::write_tagged(w, &[192, 7], *v);
             }
             _ => {}
         }
@@ -1245,182 +1187,125 @@ impl ::rsfast::Message for TestAllTypesProto3 {
         }
         for (k, v) in &self.map_string_foreign_enum {
             let end = w.remaining();
-            <::rsfast::scalar::Enum<ForeignEnum>>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[210, 4]);
+            <::rsfast::scalar::Enum<ForeignEnum>>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[210, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_nested_enum {
             let end = w.remaining();
-            <::rsfast::scalar::Enum<test_all_types_proto3::NestedEnum>>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[202, 4]);
+            <::rsfast::scalar::Enum<
+                test_all_types_proto3::NestedEnum,
+            >>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[202, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_foreign_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 4]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[194, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_nested_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[186, 4]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[186, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_bytes {
             let end = w.remaining();
-            w.put_bytes(&v[..]);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[178, 4]);
+            w.put_tagged_bytes(&[18], &v[..]);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[178, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_string_string {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[170, 4]);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[170, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_bool_bool {
             let end = w.remaining();
-            ::rsfast::scalar::Bool::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Bool::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[162, 4]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[162, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_double {
             let end = w.remaining();
-            ::rsfast::scalar::Double::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[154, 4]);
+            ::rsfast::scalar::Double::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[154, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_float {
             let end = w.remaining();
-            ::rsfast::scalar::Float::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[146, 4]);
+            ::rsfast::scalar::Float::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[146, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sfixed64_sfixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Sfixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[138, 4]);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[138, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sfixed32_sfixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Sfixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[130, 4]);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[130, 4], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_fixed64_fixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Fixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[250, 3]);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[250, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_fixed32_fixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Fixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[242, 3]);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[242, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sint64_sint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[234, 3]);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[234, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_sint32_sint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[226, 3]);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[226, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_uint64_uint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[218, 3]);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[218, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_uint32_uint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[210, 3]);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[210, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int64_int64 {
             let end = w.remaining();
-            ::rsfast::scalar::Int64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[202, 3]);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[202, 3], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.map_int32_int32 {
             let end = w.remaining();
-            ::rsfast::scalar::Int32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[194, 3]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[194, 3], (end - w.remaining()) as u64);
         }
         for v in self.repeated_cord.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[186, 3]);
+            w.put_tagged_bytes(&[186, 3], v.as_bytes());
         }
         for v in self.repeated_string_piece.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[178, 3]);
+            w.put_tagged_bytes(&[178, 3], v.as_bytes());
         }
         if !self.repeated_foreign_enum.is_empty() {
             <::rsfast::scalar::Enum<
@@ -1433,20 +1318,16 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             >>::write_packed(w, &[154, 3], &self.repeated_nested_enum);
         }
         for v in self.repeated_foreign_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[138, 3]);
+            w.put_tagged_message(&[138, 3], v);
         }
         for v in self.repeated_nested_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[130, 3]);
+            w.put_tagged_message(&[130, 3], v);
         }
         for v in self.repeated_bytes.iter().rev() {
-            w.put_bytes(&v[..]);
-            w.put_slice(&[234, 2]);
+            w.put_tagged_bytes(&[234, 2], &v[..]);
         }
         for v in self.repeated_string.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[226, 2]);
+            w.put_tagged_bytes(&[226, 2], v.as_bytes());
         }
         if !self.repeated_bool.is_empty() {
             ::rsfast::scalar::Bool::write_packed(w, &[218, 2], &self.repeated_bool);
@@ -1504,100 +1385,79 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::rsfast::scalar::Int32::write_packed(w, &[250, 1], &self.repeated_int32);
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.put_message(&**v);
-            w.put_slice(&[218, 1]);
+            w.put_tagged_message(&[218, 1], &**v);
         }
         if !self.optional_cord.is_empty() {
-            w.put_bytes(self.optional_cord.as_bytes());
-            w.put_slice(&[202, 1]);
+            w.put_tagged_bytes(&[202, 1], self.optional_cord.as_bytes());
         }
         if !self.optional_string_piece.is_empty() {
-            w.put_bytes(self.optional_string_piece.as_bytes());
-            w.put_slice(&[194, 1]);
+            w.put_tagged_bytes(&[194, 1], self.optional_string_piece.as_bytes());
         }
         if self.optional_aliased_enum.value() != 0 {
             <::rsfast::scalar::Enum<
                 test_all_types_proto3::AliasedEnum,
-            >>::write(w, self.optional_aliased_enum);
-            w.put_slice(&[184, 1]);
+            >>::write_tagged(w, &[184, 1], self.optional_aliased_enum);
         }
         if self.optional_foreign_enum.value() != 0 {
-            <::rsfast::scalar::Enum<ForeignEnum>>::write(w, self.optional_foreign_enum);
-            w.put_slice(&[176, 1]);
+            <::rsfast::scalar::Enum<
+                ForeignEnum,
+            >>::write_tagged(w, &[176, 1], self.optional_foreign_enum);
         }
         if self.optional_nested_enum.value() != 0 {
             <::rsfast::scalar::Enum<
                 test_all_types_proto3::NestedEnum,
-            >>::write(w, self.optional_nested_enum);
-            w.put_slice(&[168, 1]);
+            >>::write_tagged(w, &[168, 1], self.optional_nested_enum);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            w.put_message(v);
-            w.put_slice(&[154, 1]);
+            w.put_tagged_message(&[154, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            w.put_message(&**v);
-            w.put_slice(&[146, 1]);
+            w.put_tagged_message(&[146, 1], &**v);
         }
         if !self.optional_bytes.is_empty() {
-            w.put_bytes(&self.optional_bytes[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &self.optional_bytes[..]);
         }
         if !self.optional_string.is_empty() {
-            w.put_bytes(self.optional_string.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], self.optional_string.as_bytes());
         }
         if self.optional_bool {
-            ::rsfast::scalar::Bool::write(w, self.optional_bool);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], self.optional_bool);
         }
         if self.optional_double.to_bits() != 0 {
-            ::rsfast::scalar::Double::write(w, self.optional_double);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], self.optional_double);
         }
         if self.optional_float.to_bits() != 0 {
-            ::rsfast::scalar::Float::write(w, self.optional_float);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], self.optional_float);
         }
         if self.optional_sfixed64 != 0 {
-            ::rsfast::scalar::Sfixed64::write(w, self.optional_sfixed64);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], self.optional_sfixed64);
         }
         if self.optional_sfixed32 != 0 {
-            ::rsfast::scalar::Sfixed32::write(w, self.optional_sfixed32);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], self.optional_sfixed32);
         }
         if self.optional_fixed64 != 0 {
-            ::rsfast::scalar::Fixed64::write(w, self.optional_fixed64);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], self.optional_fixed64);
         }
         if self.optional_fixed32 != 0 {
-            ::rsfast::scalar::Fixed32::write(w, self.optional_fixed32);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], self.optional_fixed32);
         }
         if self.optional_sint64 != 0 {
-            ::rsfast::scalar::Sint64::write(w, self.optional_sint64);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], self.optional_sint64);
         }
         if self.optional_sint32 != 0 {
-            ::rsfast::scalar::Sint32::write(w, self.optional_sint32);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], self.optional_sint32);
         }
         if self.optional_uint64 != 0 {
-            ::rsfast::scalar::Uint64::write(w, self.optional_uint64);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], self.optional_uint64);
         }
         if self.optional_uint32 != 0 {
-            ::rsfast::scalar::Uint32::write(w, self.optional_uint32);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], self.optional_uint32);
         }
         if self.optional_int64 != 0 {
-            ::rsfast::scalar::Int64::write(w, self.optional_int64);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], self.optional_int64);
         }
         if self.optional_int32 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.optional_int32);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.optional_int32);
         }
     }
     fn merge_from(
@@ -12019,12 +11879,10 @@ pub mod test_all_types_proto3 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.put_message(&**v);
-                w.put_u8(18);
+                w.put_tagged_message(&[18], &**v);
             }
             if self.a != 0 {
-                ::rsfast::scalar::Int32::write(w, self.a);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], self.a);
             }
         }
         fn merge_from(
@@ -12408,8 +12266,7 @@ impl ::rsfast::Message for ForeignMessage {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.c != 0 {
-            ::rsfast::scalar::Int32::write(w, self.c);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.c);
         }
     }
     #[inline]

@@ -59,20 +59,16 @@ impl ::rsfast::Message for Version {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.suffix {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(34);
+            w.put_tagged_bytes(&[34], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.patch {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Int32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.minor {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.major {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -231,24 +227,19 @@ impl ::rsfast::Message for CodeGeneratorRequest {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.source_file_descriptors.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[138, 1]);
+            w.put_tagged_message(&[138, 1], v);
         }
         for v in self.proto_file.iter().rev() {
-            w.put_message(v);
-            w.put_u8(122);
+            w.put_tagged_message(&[122], v);
         }
         if let ::core::option::Option::Some(v) = &self.compiler_version {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         if let ::core::option::Option::Some(v) = &self.parameter {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], v.as_bytes());
         }
         for v in self.file_to_generate.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -489,24 +480,19 @@ impl ::rsfast::Message for CodeGeneratorResponse {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.file.iter().rev() {
-            w.put_message(v);
-            w.put_u8(122);
+            w.put_tagged_message(&[122], v);
         }
         if let ::core::option::Option::Some(v) = self.maximum_edition {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Int32::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.minimum_edition {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Int32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.supported_features {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = &self.error {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -738,20 +724,16 @@ pub mod code_generator_response {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.generated_code_info {
-                w.put_message(v);
-                w.put_slice(&[130, 1]);
+                w.put_tagged_message(&[130, 1], v);
             }
             if let ::core::option::Option::Some(v) = &self.content {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(122);
+                w.put_tagged_bytes(&[122], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = &self.insertion_point {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = &self.name {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(10);
+                w.put_tagged_bytes(&[10], v.as_bytes());
             }
         }
         fn merge_from(

@@ -24,8 +24,7 @@ impl ::rsfast::Message for FileDescriptorSet {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.file.iter().rev() {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -212,54 +211,42 @@ impl ::rsfast::Message for FileDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.option_dependency.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.edition {
-            <::rsfast::scalar::ClosedEnum<Edition>>::write(w, v);
-            w.put_u8(112);
+            <::rsfast::scalar::ClosedEnum<Edition>>::write_tagged(w, &[112], v);
         }
         if let ::core::option::Option::Some(v) = &self.syntax {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(98);
+            w.put_tagged_bytes(&[98], v.as_bytes());
         }
         ::rsfast::scalar::Int32::write_unpacked(w, &[88], &self.weak_dependency);
         ::rsfast::scalar::Int32::write_unpacked(w, &[80], &self.public_dependency);
         if let ::core::option::Option::Some(v) = &self.source_code_info {
-            w.put_message(v);
-            w.put_u8(74);
+            w.put_tagged_message(&[74], v);
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(66);
+            w.put_tagged_message(&[66], v);
         }
         for v in self.extension.iter().rev() {
-            w.put_message(v);
-            w.put_u8(58);
+            w.put_tagged_message(&[58], v);
         }
         for v in self.service.iter().rev() {
-            w.put_message(v);
-            w.put_u8(50);
+            w.put_tagged_message(&[50], v);
         }
         for v in self.enum_type.iter().rev() {
-            w.put_message(v);
-            w.put_u8(42);
+            w.put_tagged_message(&[42], v);
         }
         for v in self.message_type.iter().rev() {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         for v in self.dependency.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(26);
+            w.put_tagged_bytes(&[26], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.package {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -672,48 +659,37 @@ impl ::rsfast::Message for DescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.visibility {
-            <::rsfast::scalar::ClosedEnum<SymbolVisibility>>::write(w, v);
-            w.put_u8(88);
+            <::rsfast::scalar::ClosedEnum<SymbolVisibility>>::write_tagged(w, &[88], v);
         }
         for v in self.reserved_name.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(82);
+            w.put_tagged_bytes(&[82], v.as_bytes());
         }
         for v in self.reserved_range.iter().rev() {
-            w.put_message(v);
-            w.put_u8(74);
+            w.put_tagged_message(&[74], v);
         }
         for v in self.oneof_decl.iter().rev() {
-            w.put_message(v);
-            w.put_u8(66);
+            w.put_tagged_message(&[66], v);
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(58);
+            w.put_tagged_message(&[58], v);
         }
         for v in self.extension.iter().rev() {
-            w.put_message(v);
-            w.put_u8(50);
+            w.put_tagged_message(&[50], v);
         }
         for v in self.extension_range.iter().rev() {
-            w.put_message(v);
-            w.put_u8(42);
+            w.put_tagged_message(&[42], v);
         }
         for v in self.enum_type.iter().rev() {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         for v in self.nested_type.iter().rev() {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         for v in self.field.iter().rev() {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -1039,16 +1015,13 @@ pub mod descriptor_proto {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.options {
-                w.put_message(v);
-                w.put_u8(26);
+                w.put_tagged_message(&[26], v);
             }
             if let ::core::option::Option::Some(v) = self.end {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(16);
+                ::rsfast::scalar::Int32::write_tagged(w, &[16], v);
             }
             if let ::core::option::Option::Some(v) = self.start {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         fn merge_from(
@@ -1195,12 +1168,10 @@ pub mod descriptor_proto {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.end {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(16);
+                ::rsfast::scalar::Int32::write_tagged(w, &[16], v);
             }
             if let ::core::option::Option::Some(v) = self.start {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         #[inline]
@@ -1326,22 +1297,18 @@ impl ::rsfast::Message for ExtensionRangeOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_slice(&[146, 3]);
+            w.put_tagged_message(&[146, 3], v);
         }
         if let ::core::option::Option::Some(v) = self.verification {
             <::rsfast::scalar::ClosedEnum<
                 extension_range_options::VerificationState,
-            >>::write(w, v);
-            w.put_u8(24);
+            >>::write_tagged(w, &[24], v);
         }
         for v in self.declaration.iter().rev() {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
     }
     fn merge_from(
@@ -1568,24 +1535,19 @@ pub mod extension_range_options {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.repeated {
-                ::rsfast::scalar::Bool::write(w, v);
-                w.put_u8(48);
+                ::rsfast::scalar::Bool::write_tagged(w, &[48], v);
             }
             if let ::core::option::Option::Some(v) = self.reserved {
-                ::rsfast::scalar::Bool::write(w, v);
-                w.put_u8(40);
+                ::rsfast::scalar::Bool::write_tagged(w, &[40], v);
             }
             if let ::core::option::Option::Some(v) = &self.r#type {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = &self.full_name {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = self.number {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         fn merge_from(
@@ -1923,48 +1885,41 @@ impl ::rsfast::Message for FieldDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.proto3_optional {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[136, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[136, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.json_name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(82);
+            w.put_tagged_bytes(&[82], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.oneof_index {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(72);
+            ::rsfast::scalar::Int32::write_tagged(w, &[72], v);
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(66);
+            w.put_tagged_message(&[66], v);
         }
         if let ::core::option::Option::Some(v) = &self.default_value {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(58);
+            w.put_tagged_bytes(&[58], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.type_name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(50);
+            w.put_tagged_bytes(&[50], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.r#type {
-            <::rsfast::scalar::ClosedEnum<field_descriptor_proto::Type>>::write(w, v);
-            w.put_u8(40);
+            <::rsfast::scalar::ClosedEnum<
+                field_descriptor_proto::Type,
+            >>::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.label {
-            <::rsfast::scalar::ClosedEnum<field_descriptor_proto::Label>>::write(w, v);
-            w.put_u8(32);
+            <::rsfast::scalar::ClosedEnum<
+                field_descriptor_proto::Label,
+            >>::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.number {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Int32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = &self.extendee {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -2415,12 +2370,10 @@ impl ::rsfast::Message for OneofDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -2552,28 +2505,22 @@ impl ::rsfast::Message for EnumDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.visibility {
-            <::rsfast::scalar::ClosedEnum<SymbolVisibility>>::write(w, v);
-            w.put_u8(48);
+            <::rsfast::scalar::ClosedEnum<SymbolVisibility>>::write_tagged(w, &[48], v);
         }
         for v in self.reserved_name.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(42);
+            w.put_tagged_bytes(&[42], v.as_bytes());
         }
         for v in self.reserved_range.iter().rev() {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         for v in self.value.iter().rev() {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -2790,12 +2737,10 @@ pub mod enum_descriptor_proto {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.end {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(16);
+                ::rsfast::scalar::Int32::write_tagged(w, &[16], v);
             }
             if let ::core::option::Option::Some(v) = self.start {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         #[inline]
@@ -2910,16 +2855,13 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         if let ::core::option::Option::Some(v) = self.number {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -3053,16 +2995,13 @@ impl ::rsfast::Message for ServiceDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         for v in self.method.iter().rev() {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -3238,28 +3177,22 @@ impl ::rsfast::Message for MethodDescriptorProto {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.server_streaming {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Bool::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.client_streaming {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Bool::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         if let ::core::option::Option::Some(v) = &self.output_type {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(26);
+            w.put_tagged_bytes(&[26], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.input_type {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -3678,88 +3611,69 @@ impl ::rsfast::Message for FileOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_slice(&[146, 3]);
+            w.put_tagged_message(&[146, 3], v);
         }
         if let ::core::option::Option::Some(v) = &self.ruby_package {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[234, 2]);
+            w.put_tagged_bytes(&[234, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.php_metadata_namespace {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[226, 2]);
+            w.put_tagged_bytes(&[226, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.php_namespace {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[202, 2]);
+            w.put_tagged_bytes(&[202, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.php_class_prefix {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[194, 2]);
+            w.put_tagged_bytes(&[194, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.swift_prefix {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[186, 2]);
+            w.put_tagged_bytes(&[186, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.csharp_namespace {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[170, 2]);
+            w.put_tagged_bytes(&[170, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.objc_class_prefix {
-            w.put_bytes(v.as_bytes());
-            w.put_slice(&[162, 2]);
+            w.put_tagged_bytes(&[162, 2], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.cc_enable_arenas {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[248, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[248, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.java_string_check_utf8 {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[216, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[216, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[184, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[184, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.java_generate_equals_and_hash {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[160, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[160, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.py_generic_services {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[144, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[144, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.java_generic_services {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[136, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[136, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.cc_generic_services {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[128, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[128, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.go_package {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(90);
+            w.put_tagged_bytes(&[90], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.java_multiple_files {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(80);
+            ::rsfast::scalar::Bool::write_tagged(w, &[80], v);
         }
         if let ::core::option::Option::Some(v) = self.optimize_for {
-            <::rsfast::scalar::ClosedEnum<file_options::OptimizeMode>>::write(w, v);
-            w.put_u8(72);
+            <::rsfast::scalar::ClosedEnum<
+                file_options::OptimizeMode,
+            >>::write_tagged(w, &[72], v);
         }
         if let ::core::option::Option::Some(v) = &self.java_outer_classname {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(66);
+            w.put_tagged_bytes(&[66], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.java_package {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -4361,34 +4275,27 @@ impl ::rsfast::Message for MessageOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_u8(98);
+            w.put_tagged_message(&[98], v);
         }
         if let ::core::option::Option::Some(v) = self
             .deprecated_legacy_json_field_conflicts
         {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(88);
+            ::rsfast::scalar::Bool::write_tagged(w, &[88], v);
         }
         if let ::core::option::Option::Some(v) = self.map_entry {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(56);
+            ::rsfast::scalar::Bool::write_tagged(w, &[56], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Bool::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.no_standard_descriptor_accessor {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.message_set_wire_format {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -4742,59 +4649,52 @@ impl ::rsfast::Message for FieldOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.feature_support {
-            w.put_message(v);
-            w.put_slice(&[178, 1]);
+            w.put_tagged_message(&[178, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_slice(&[170, 1]);
+            w.put_tagged_message(&[170, 1], v);
         }
         for v in self.edition_defaults.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[162, 1]);
+            w.put_tagged_message(&[162, 1], v);
         }
         <::rsfast::scalar::ClosedEnum<
             field_options::OptionTargetType,
         >>::write_unpacked(w, &[152, 1], &self.targets);
         if let ::core::option::Option::Some(v) = self.retention {
-            <::rsfast::scalar::ClosedEnum<field_options::OptionRetention>>::write(w, v);
-            w.put_slice(&[136, 1]);
+            <::rsfast::scalar::ClosedEnum<
+                field_options::OptionRetention,
+            >>::write_tagged(w, &[136, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.debug_redact {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[128, 1]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[128, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.unverified_lazy {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(120);
+            ::rsfast::scalar::Bool::write_tagged(w, &[120], v);
         }
         if let ::core::option::Option::Some(v) = self.weak {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(80);
+            ::rsfast::scalar::Bool::write_tagged(w, &[80], v);
         }
         if let ::core::option::Option::Some(v) = self.jstype {
-            <::rsfast::scalar::ClosedEnum<field_options::JsType>>::write(w, v);
-            w.put_u8(48);
+            <::rsfast::scalar::ClosedEnum<
+                field_options::JsType,
+            >>::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.lazy {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Bool::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Bool::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.packed {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.ctype {
-            <::rsfast::scalar::ClosedEnum<field_options::CType>>::write(w, v);
-            w.put_u8(8);
+            <::rsfast::scalar::ClosedEnum<
+                field_options::CType,
+            >>::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -5131,12 +5031,12 @@ pub mod field_options {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.edition {
-                <::rsfast::scalar::ClosedEnum<super::Edition>>::write(w, v);
-                w.put_u8(24);
+                <::rsfast::scalar::ClosedEnum<
+                    super::Edition,
+                >>::write_tagged(w, &[24], v);
             }
             if let ::core::option::Option::Some(v) = &self.value {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], v.as_bytes());
             }
         }
         fn merge_from(
@@ -5294,24 +5194,23 @@ pub mod field_options {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.removal_error {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(42);
+                w.put_tagged_bytes(&[42], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = self.edition_removed {
-                <::rsfast::scalar::ClosedEnum<super::Edition>>::write(w, v);
-                w.put_u8(32);
+                <::rsfast::scalar::ClosedEnum<
+                    super::Edition,
+                >>::write_tagged(w, &[32], v);
             }
             if let ::core::option::Option::Some(v) = &self.deprecation_warning {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = self.edition_deprecated {
-                <::rsfast::scalar::ClosedEnum<super::Edition>>::write(w, v);
-                w.put_u8(16);
+                <::rsfast::scalar::ClosedEnum<
+                    super::Edition,
+                >>::write_tagged(w, &[16], v);
             }
             if let ::core::option::Option::Some(v) = self.edition_introduced {
-                <::rsfast::scalar::ClosedEnum<super::Edition>>::write(w, v);
-                w.put_u8(8);
+                <::rsfast::scalar::ClosedEnum<super::Edition>>::write_tagged(w, &[8], v);
             }
         }
         fn merge_from(
@@ -5770,12 +5669,10 @@ impl ::rsfast::Message for OneofOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -5936,26 +5833,21 @@ impl ::rsfast::Message for EnumOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_u8(58);
+            w.put_tagged_message(&[58], v);
         }
         if let ::core::option::Option::Some(v) = self
             .deprecated_legacy_json_field_conflicts
         {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Bool::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Bool::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.allow_alias {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], v);
         }
     }
     fn merge_from(
@@ -6148,24 +6040,19 @@ impl ::rsfast::Message for EnumValueOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.feature_support {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         if let ::core::option::Option::Some(v) = self.debug_redact {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Bool::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -6351,16 +6238,13 @@ impl ::rsfast::Message for ServiceOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_slice(&[146, 2]);
+            w.put_tagged_message(&[146, 2], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[136, 2]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[136, 2], v);
         }
     }
     fn merge_from(
@@ -6520,22 +6404,18 @@ impl ::rsfast::Message for MethodOptions {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.uninterpreted_option.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[186, 62]);
+            w.put_tagged_message(&[186, 62], v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            w.put_message(v);
-            w.put_slice(&[154, 2]);
+            w.put_tagged_message(&[154, 2], v);
         }
         if let ::core::option::Option::Some(v) = self.idempotency_level {
             <::rsfast::scalar::ClosedEnum<
                 method_options::IdempotencyLevel,
-            >>::write(w, v);
-            w.put_slice(&[144, 2]);
+            >>::write_tagged(w, &[144, 2], v);
         }
         if let ::core::option::Option::Some(v) = self.deprecated {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_slice(&[136, 2]);
+            ::rsfast::scalar::Bool::write_tagged(w, &[136, 2], v);
         }
     }
     fn merge_from(
@@ -6814,32 +6694,25 @@ impl ::rsfast::Message for UninterpretedOption {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.aggregate_value {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(66);
+            w.put_tagged_bytes(&[66], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.string_value {
-            w.put_bytes(&v[..]);
-            w.put_u8(58);
+            w.put_tagged_bytes(&[58], &v[..]);
         }
         if let ::core::option::Option::Some(v) = self.double_value {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_u8(49);
+            ::rsfast::scalar::Double::write_tagged(w, &[49], v);
         }
         if let ::core::option::Option::Some(v) = self.negative_int_value {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Int64::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.positive_int_value {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = &self.identifier_value {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(26);
+            w.put_tagged_bytes(&[26], v.as_bytes());
         }
         for v in self.name.iter().rev() {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
     }
     fn merge_from(
@@ -7051,12 +6924,10 @@ pub mod uninterpreted_option {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.is_extension {
-                ::rsfast::scalar::Bool::write(w, v);
-                w.put_u8(16);
+                ::rsfast::scalar::Bool::write_tagged(w, &[16], v);
             }
             if let ::core::option::Option::Some(v) = &self.name_part {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(10);
+                w.put_tagged_bytes(&[10], v.as_bytes());
             }
         }
         fn merge_from(
@@ -7301,44 +7172,47 @@ impl ::rsfast::Message for FeatureSet {
         if let ::core::option::Option::Some(v) = self.enforce_proto_limits {
             <::rsfast::scalar::ClosedEnum<
                 feature_set::proto_limits_feature::EnforceProtoLimits,
-            >>::write(w, v);
-            w.put_u8(72);
+            >>::write_tagged(w, &[72], v);
         }
         if let ::core::option::Option::Some(v) = self.default_symbol_visibility {
             <::rsfast::scalar::ClosedEnum<
                 feature_set::visibility_feature::DefaultSymbolVisibility,
-            >>::write(w, v);
-            w.put_u8(64);
+            >>::write_tagged(w, &[64], v);
         }
         if let ::core::option::Option::Some(v) = self.enforce_naming_style {
-            <::rsfast::scalar::ClosedEnum<feature_set::EnforceNamingStyle>>::write(w, v);
-            w.put_u8(56);
+            <::rsfast::scalar::ClosedEnum<
+                feature_set::EnforceNamingStyle,
+            >>::write_tagged(w, &[56], v);
         }
         if let ::core::option::Option::Some(v) = self.json_format {
-            <::rsfast::scalar::ClosedEnum<feature_set::JsonFormat>>::write(w, v);
-            w.put_u8(48);
+            <::rsfast::scalar::ClosedEnum<
+                feature_set::JsonFormat,
+            >>::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.message_encoding {
-            <::rsfast::scalar::ClosedEnum<feature_set::MessageEncoding>>::write(w, v);
-            w.put_u8(40);
+            <::rsfast::scalar::ClosedEnum<
+                feature_set::MessageEncoding,
+            >>::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.utf8_validation {
-            <::rsfast::scalar::ClosedEnum<feature_set::Utf8Validation>>::write(w, v);
-            w.put_u8(32);
+            <::rsfast::scalar::ClosedEnum<
+                feature_set::Utf8Validation,
+            >>::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.repeated_field_encoding {
             <::rsfast::scalar::ClosedEnum<
                 feature_set::RepeatedFieldEncoding,
-            >>::write(w, v);
-            w.put_u8(24);
+            >>::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.enum_type {
-            <::rsfast::scalar::ClosedEnum<feature_set::EnumType>>::write(w, v);
-            w.put_u8(16);
+            <::rsfast::scalar::ClosedEnum<
+                feature_set::EnumType,
+            >>::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.field_presence {
-            <::rsfast::scalar::ClosedEnum<feature_set::FieldPresence>>::write(w, v);
-            w.put_u8(8);
+            <::rsfast::scalar::ClosedEnum<
+                feature_set::FieldPresence,
+            >>::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -8280,16 +8154,13 @@ impl ::rsfast::Message for FeatureSetDefaults {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.maximum_edition {
-            <::rsfast::scalar::ClosedEnum<Edition>>::write(w, v);
-            w.put_u8(40);
+            <::rsfast::scalar::ClosedEnum<Edition>>::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.minimum_edition {
-            <::rsfast::scalar::ClosedEnum<Edition>>::write(w, v);
-            w.put_u8(32);
+            <::rsfast::scalar::ClosedEnum<Edition>>::write_tagged(w, &[32], v);
         }
         for v in self.defaults.iter().rev() {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -8443,16 +8314,15 @@ pub mod feature_set_defaults {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.fixed_features {
-                w.put_message(v);
-                w.put_u8(42);
+                w.put_tagged_message(&[42], v);
             }
             if let ::core::option::Option::Some(v) = &self.overridable_features {
-                w.put_message(v);
-                w.put_u8(34);
+                w.put_tagged_message(&[34], v);
             }
             if let ::core::option::Option::Some(v) = self.edition {
-                <::rsfast::scalar::ClosedEnum<super::Edition>>::write(w, v);
-                w.put_u8(24);
+                <::rsfast::scalar::ClosedEnum<
+                    super::Edition,
+                >>::write_tagged(w, &[24], v);
             }
         }
         fn merge_from(
@@ -8623,8 +8493,7 @@ impl ::rsfast::Message for SourceCodeInfo {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.location.iter().rev() {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -8842,16 +8711,13 @@ pub mod source_code_info {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             for v in self.leading_detached_comments.iter().rev() {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(50);
+                w.put_tagged_bytes(&[50], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = &self.trailing_comments {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(34);
+                w.put_tagged_bytes(&[34], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = &self.leading_comments {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], v.as_bytes());
             }
             if !self.span.is_empty() {
                 ::rsfast::scalar::Int32::write_packed(w, &[18], &self.span);
@@ -9014,8 +8880,7 @@ impl ::rsfast::Message for GeneratedCodeInfo {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.annotation.iter().rev() {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -9143,20 +9008,18 @@ pub mod generated_code_info {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.semantic {
-                <::rsfast::scalar::ClosedEnum<annotation::Semantic>>::write(w, v);
-                w.put_u8(40);
+                <::rsfast::scalar::ClosedEnum<
+                    annotation::Semantic,
+                >>::write_tagged(w, &[40], v);
             }
             if let ::core::option::Option::Some(v) = self.end {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(32);
+                ::rsfast::scalar::Int32::write_tagged(w, &[32], v);
             }
             if let ::core::option::Option::Some(v) = self.begin {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(24);
+                ::rsfast::scalar::Int32::write_tagged(w, &[24], v);
             }
             if let ::core::option::Option::Some(v) = &self.source_file {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], v.as_bytes());
             }
             if !self.path.is_empty() {
                 ::rsfast::scalar::Int32::write_packed(w, &[10], &self.path);

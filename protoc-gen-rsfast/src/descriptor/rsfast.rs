@@ -156,56 +156,43 @@ impl ::rsfast::Message for Options {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = &self.string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(106);
+            w.put_tagged_bytes(&[106], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.grpc {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(96);
+            ::rsfast::scalar::Bool::write_tagged(w, &[96], v);
         }
         if let ::core::option::Option::Some(v) = self.benches {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(88);
+            ::rsfast::scalar::Bool::write_tagged(w, &[88], v);
         }
         if let ::core::option::Option::Some(v) = self.tests {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(80);
+            ::rsfast::scalar::Bool::write_tagged(w, &[80], v);
         }
         if let ::core::option::Option::Some(v) = self.populate {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(72);
+            ::rsfast::scalar::Bool::write_tagged(w, &[72], v);
         }
         for v in self.attribute.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(66);
+            w.put_tagged_bytes(&[66], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.map {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(58);
+            w.put_tagged_bytes(&[58], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.bytes {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(50);
+            w.put_tagged_bytes(&[50], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.debug {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Bool::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = &self.float_eq {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(34);
+            w.put_tagged_bytes(&[34], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.eq {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Bool::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.unknown_fields_ {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = &self.preset {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(

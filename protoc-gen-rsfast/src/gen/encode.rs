@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{codec, ident, implicit_is_set, is_copy, slots, tag_bytes, tag_slice, wire_type, Slot};
+use super::{codec, ident, implicit_is_set, is_copy, slots, tag_slice, wire_type, Slot};
 use crate::model::{Cardinality, Field, Kind, Message, Presence};
 use crate::options::MapType;
 
@@ -79,7 +79,7 @@ fn write_field(field: &Field, from: &[String]) -> TokenStream {
             };
             let write_value = write_record(value, 2, &v, from);
             let write_key = write_record(key, 1, &k, from);
-            let tag = put_tag(field.number, 2);
+            let tag = tag_slice(field.number, 2);
             // Written back to front: a BTreeMap in reverse lands in key order.
             let entries = match field.map {
                 MapType::HashMap => quote!(&self.#name),
@@ -90,36 +90,25 @@ fn write_field(field: &Field, from: &[String]) -> TokenStream {
                     let end = w.remaining();
                     #write_value
                     #write_key
-                    w.put_varint((end - w.remaining()) as u64);
-                    #tag
+                    w.put_tagged_varint(#tag, (end - w.remaining()) as u64);
                 }
             }
         }
     }
 }
 
-fn put_tag(number: u32, wire_type: u32) -> TokenStream {
-    let bytes = tag_bytes(number, wire_type);
-    if let [byte] = bytes[..] {
-        let byte = proc_macro2::Literal::u8_unsuffixed(byte);
-        quote!(w.put_u8(#byte);)
-    } else {
-        let tag = tag_slice(number, wire_type);
-        quote!(w.put_slice(#tag);)
-    }
-}
-
 /// Writes one record (value, then tag in front of it); `v` is the value (by value for
 /// scalars and enums, by reference otherwise).
 fn write_record(kind: &Kind, number: u32, v: &TokenStream, from: &[String]) -> TokenStream {
-    let tag = put_tag(number, wire_type(kind));
+    let tag = tag_slice(number, wire_type(kind));
     match kind {
+        // Value and tag go in together: one bounds check per record.
         Kind::Scalar(_) | Kind::Enum(_) => {
             let codec = codec(kind, from);
-            quote!(#codec::write(w, #v); #tag)
+            quote!(#codec::write_tagged(w, #tag, #v);)
         }
-        Kind::String => quote!(w.put_bytes(#v.as_bytes()); #tag),
-        Kind::Bytes => quote!(w.put_bytes(&#v[..]); #tag),
+        Kind::String => quote!(w.put_tagged_bytes(#tag, #v.as_bytes());),
+        Kind::Bytes => quote!(w.put_tagged_bytes(#tag, &#v[..]);),
         Kind::Message(m) if m.delimited => {
             let number = proc_macro2::Literal::u32_unsuffixed(number);
             let v = if m.boxed { quote!(&**#v) } else { quote!(#v) };
@@ -127,7 +116,7 @@ fn write_record(kind: &Kind, number: u32, v: &TokenStream, from: &[String]) -> T
         }
         Kind::Message(m) => {
             let v = if m.boxed { quote!(&**#v) } else { quote!(#v) };
-            quote!(w.put_message(#v); #tag)
+            quote!(w.put_tagged_message(#tag, #v);)
         }
     }
 }

@@ -88,70 +88,53 @@ impl ::rsfast::Message for Event {
         self.unknown_fields.write_to(w);
         for (k, v) in &self.values {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(122);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[122], (end - w.remaining()) as u64);
         }
         for v in self.history.iter().rev() {
-            w.put_message(v);
-            w.put_u8(114);
+            w.put_tagged_message(&[114], v);
         }
         if self.null_value.value() != 0 {
             <::rsfast::scalar::Enum<
                 ::rsfast::wkt::NullValue,
-            >>::write(w, self.null_value);
-            w.put_u8(104);
+            >>::write_tagged(w, &[104], self.null_value);
         }
         if let ::core::option::Option::Some(v) = &self.flag {
-            w.put_message(v);
-            w.put_u8(98);
+            w.put_tagged_message(&[98], v);
         }
         if let ::core::option::Option::Some(v) = &self.label {
-            w.put_message(v);
-            w.put_u8(90);
+            w.put_tagged_message(&[90], v);
         }
         if let ::core::option::Option::Some(v) = &self.count {
-            w.put_message(v);
-            w.put_u8(82);
+            w.put_tagged_message(&[82], v);
         }
         if let ::core::option::Option::Some(v) = &self.nothing {
-            w.put_message(v);
-            w.put_u8(74);
+            w.put_tagged_message(&[74], v);
         }
         if let ::core::option::Option::Some(v) = &self.detail {
-            w.put_message(v);
-            w.put_u8(66);
+            w.put_tagged_message(&[66], v);
         }
         if let ::core::option::Option::Some(v) = &self.list {
-            w.put_message(v);
-            w.put_u8(58);
+            w.put_tagged_message(&[58], v);
         }
         if let ::core::option::Option::Some(v) = &self.value {
-            w.put_message(v);
-            w.put_u8(50);
+            w.put_tagged_message(&[50], v);
         }
         if let ::core::option::Option::Some(v) = &self.attributes {
-            w.put_message(v);
-            w.put_u8(42);
+            w.put_tagged_message(&[42], v);
         }
         if let ::core::option::Option::Some(v) = &self.mask {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         if let ::core::option::Option::Some(v) = &self.took {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         if let ::core::option::Option::Some(v) = &self.at {
-            w.put_message(v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
         }
         if !self.name.is_empty() {
-            w.put_bytes(self.name.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.name.as_bytes());
         }
     }
     fn merge_from(

@@ -209,88 +209,67 @@ impl ::rsfast::Message for Defaults {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.enum_no_default {
-            <::rsfast::scalar::ClosedEnum<Kind>>::write(w, v);
-            w.put_slice(&[168, 1]);
+            <::rsfast::scalar::ClosedEnum<Kind>>::write_tagged(w, &[168, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.no_default {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_slice(&[160, 1]);
+            ::rsfast::scalar::Int32::write_tagged(w, &[160, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.d_nan {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_slice(&[153, 1]);
+            ::rsfast::scalar::Double::write_tagged(w, &[153, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.d_neg_inf {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_slice(&[145, 1]);
+            ::rsfast::scalar::Double::write_tagged(w, &[145, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.d_inf {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_slice(&[141, 1]);
+            ::rsfast::scalar::Float::write_tagged(w, &[141, 1], v);
         }
         if let ::core::option::Option::Some(v) = self.d_enum {
-            <::rsfast::scalar::ClosedEnum<Kind>>::write(w, v);
-            w.put_slice(&[128, 1]);
+            <::rsfast::scalar::ClosedEnum<Kind>>::write_tagged(w, &[128, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.d_bytes {
-            w.put_bytes(&v[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.d_string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.d_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], v);
         }
         if let ::core::option::Option::Some(v) = self.d_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], v);
         }
         if let ::core::option::Option::Some(v) = self.d_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], v);
         }
         if let ::core::option::Option::Some(v) = self.d_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], v);
         }
         if let ::core::option::Option::Some(v) = self.d_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], v);
         }
         if let ::core::option::Option::Some(v) = self.d_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], v);
         }
         if let ::core::option::Option::Some(v) = self.d_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], v);
         }
         if let ::core::option::Option::Some(v) = self.d_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.d_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.d_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.d_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.d_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.d_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -1203,20 +1182,16 @@ impl ::rsfast::Message for Required {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.children.iter().rev() {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         if let ::core::option::Option::Some(v) = &self.child {
-            w.put_message(&**v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.name {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.id {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -1524,27 +1499,21 @@ impl ::rsfast::Message for HasRequired {
         self.unknown_fields.write_to(w);
         match &self.pick {
             ::core::option::Option::Some(has_required::Pick::Picked(v)) => {
-                w.put_message(v);
-                w.put_u8(26);
+                w.put_tagged_message(&[26], v);
             }
             ::core::option::Option::Some(has_required::Pick::Other(v)) => {
-                ::rsfast::scalar::Int32::write(w, *v);
-                w.put_u8(32);
+                ::rsfast::scalar::Int32::write_tagged(w, &[32], *v);
             }
             _ => {}
         }
         for (k, v) in &self.by_name {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[18], (end - w.remaining()) as u64);
         }
         if let ::core::option::Option::Some(v) = &self.single {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -1929,8 +1898,7 @@ impl ::rsfast::Message for Groups {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.after {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(56);
+            ::rsfast::scalar::Int32::write_tagged(w, &[56], v);
         }
         for v in self.item.iter().rev() {
             w.put_group(v, 4);
@@ -2184,12 +2152,10 @@ pub mod groups {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.b {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], v.as_bytes());
             }
             if let ::core::option::Option::Some(v) = self.a {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(16);
+                ::rsfast::scalar::Int32::write_tagged(w, &[16], v);
             }
         }
         fn merge_from(
@@ -2376,12 +2342,10 @@ pub mod groups {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = &self.nested {
-                w.put_message(v);
-                w.put_u8(50);
+                w.put_tagged_message(&[50], v);
             }
             if let ::core::option::Option::Some(v) = self.x {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(40);
+                ::rsfast::scalar::Int32::write_tagged(w, &[40], v);
             }
         }
         fn merge_from(
@@ -2609,23 +2573,18 @@ impl ::rsfast::Message for Closed {
         self.unknown_fields.write_to(w);
         match &self.choice {
             ::core::option::Option::Some(closed::Choice::OneKind(v)) => {
-                <::rsfast::scalar::ClosedEnum<Kind>>::write(w, *v);
-                w.put_u8(40);
+                <::rsfast::scalar::ClosedEnum<Kind>>::write_tagged(w, &[40], *v);
             }
             ::core::option::Option::Some(closed::Choice::OneName(v)) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(50);
+                w.put_tagged_bytes(&[50], v.as_bytes());
             }
             _ => {}
         }
         for (k, v) in &self.by_id {
             let end = w.remaining();
-            <::rsfast::scalar::ClosedEnum<Level>>::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(34);
+            <::rsfast::scalar::ClosedEnum<Level>>::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[34], (end - w.remaining()) as u64);
         }
         if !self.packed_list.is_empty() {
             <::rsfast::scalar::ClosedEnum<
@@ -2634,8 +2593,7 @@ impl ::rsfast::Message for Closed {
         }
         <::rsfast::scalar::ClosedEnum<Kind>>::write_unpacked(w, &[16], &self.list);
         if let ::core::option::Option::Some(v) = self.single {
-            <::rsfast::scalar::ClosedEnum<Kind>>::write(w, v);
-            w.put_u8(8);
+            <::rsfast::scalar::ClosedEnum<Kind>>::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -3400,8 +3358,7 @@ impl ::rsfast::Message for Extendable {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.a {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]
@@ -3563,8 +3520,7 @@ impl ::rsfast::Message for ExtGroup {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.g {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]
@@ -3711,8 +3667,7 @@ impl ::rsfast::Message for ExtensionHolder {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if let ::core::option::Option::Some(v) = self.x {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     #[inline]

@@ -45,8 +45,7 @@ impl ::rsfast::Message for Node {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if !self.name.is_empty() {
-            w.put_bytes(self.name.as_bytes());
-            w.put_u8(42);
+            w.put_tagged_bytes(&[42], self.name.as_bytes());
         }
         if let ::core::option::Option::Some(v) = &self.child {
             w.put_group(&**v, 4);
@@ -56,8 +55,7 @@ impl ::rsfast::Message for Node {
             ::rsfast::scalar::Sint32::write_packed(w, &[18], &self.packed);
         }
         if let ::core::option::Option::Some(v) = self.value {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(

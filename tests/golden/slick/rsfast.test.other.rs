@@ -22,12 +22,10 @@ impl ::rsfast::Message for Point {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if self.y != 0 {
-            ::rsfast::scalar::Sint32::write(w, self.y);
-            w.put_u8(16);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[16], self.y);
         }
         if self.x != 0 {
-            ::rsfast::scalar::Sint32::write(w, self.x);
-            w.put_u8(8);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[8], self.x);
         }
     }
     #[inline]

@@ -79,68 +79,52 @@ impl ::rsfast::Message for Scalars {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if self.f_enum.value() != 0 {
-            <::rsfast::scalar::Enum<Color>>::write(w, self.f_enum);
-            w.put_slice(&[128, 1]);
+            <::rsfast::scalar::Enum<Color>>::write_tagged(w, &[128, 1], self.f_enum);
         }
         if !self.f_bytes.is_empty() {
-            w.put_bytes(&self.f_bytes[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &self.f_bytes[..]);
         }
         if !self.f_string.is_empty() {
-            w.put_bytes(self.f_string.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], self.f_string.as_bytes());
         }
         if self.f_bool {
-            ::rsfast::scalar::Bool::write(w, self.f_bool);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], self.f_bool);
         }
         if self.f_double.to_bits() != 0 {
-            ::rsfast::scalar::Double::write(w, self.f_double);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], self.f_double);
         }
         if self.f_float.to_bits() != 0 {
-            ::rsfast::scalar::Float::write(w, self.f_float);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], self.f_float);
         }
         if self.f_sfixed64 != 0 {
-            ::rsfast::scalar::Sfixed64::write(w, self.f_sfixed64);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], self.f_sfixed64);
         }
         if self.f_sfixed32 != 0 {
-            ::rsfast::scalar::Sfixed32::write(w, self.f_sfixed32);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], self.f_sfixed32);
         }
         if self.f_fixed64 != 0 {
-            ::rsfast::scalar::Fixed64::write(w, self.f_fixed64);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], self.f_fixed64);
         }
         if self.f_fixed32 != 0 {
-            ::rsfast::scalar::Fixed32::write(w, self.f_fixed32);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], self.f_fixed32);
         }
         if self.f_sint64 != 0 {
-            ::rsfast::scalar::Sint64::write(w, self.f_sint64);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], self.f_sint64);
         }
         if self.f_sint32 != 0 {
-            ::rsfast::scalar::Sint32::write(w, self.f_sint32);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], self.f_sint32);
         }
         if self.f_uint64 != 0 {
-            ::rsfast::scalar::Uint64::write(w, self.f_uint64);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], self.f_uint64);
         }
         if self.f_uint32 != 0 {
-            ::rsfast::scalar::Uint32::write(w, self.f_uint32);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], self.f_uint32);
         }
         if self.f_int64 != 0 {
-            ::rsfast::scalar::Int64::write(w, self.f_int64);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], self.f_int64);
         }
         if self.f_int32 != 0 {
-            ::rsfast::scalar::Int32::write(w, self.f_int32);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.f_int32);
         }
     }
     fn merge_from(
@@ -535,68 +519,52 @@ impl ::rsfast::Message for Optionals {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if let ::core::option::Option::Some(v) = self.o_enum {
-            <::rsfast::scalar::Enum<Color>>::write(w, v);
-            w.put_slice(&[128, 1]);
+            <::rsfast::scalar::Enum<Color>>::write_tagged(w, &[128, 1], v);
         }
         if let ::core::option::Option::Some(v) = &self.o_bytes {
-            w.put_bytes(&v[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &v[..]);
         }
         if let ::core::option::Option::Some(v) = &self.o_string {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.o_bool {
-            ::rsfast::scalar::Bool::write(w, v);
-            w.put_u8(104);
+            ::rsfast::scalar::Bool::write_tagged(w, &[104], v);
         }
         if let ::core::option::Option::Some(v) = self.o_double {
-            ::rsfast::scalar::Double::write(w, v);
-            w.put_u8(97);
+            ::rsfast::scalar::Double::write_tagged(w, &[97], v);
         }
         if let ::core::option::Option::Some(v) = self.o_float {
-            ::rsfast::scalar::Float::write(w, v);
-            w.put_u8(93);
+            ::rsfast::scalar::Float::write_tagged(w, &[93], v);
         }
         if let ::core::option::Option::Some(v) = self.o_sfixed64 {
-            ::rsfast::scalar::Sfixed64::write(w, v);
-            w.put_u8(81);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[81], v);
         }
         if let ::core::option::Option::Some(v) = self.o_sfixed32 {
-            ::rsfast::scalar::Sfixed32::write(w, v);
-            w.put_u8(77);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[77], v);
         }
         if let ::core::option::Option::Some(v) = self.o_fixed64 {
-            ::rsfast::scalar::Fixed64::write(w, v);
-            w.put_u8(65);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[65], v);
         }
         if let ::core::option::Option::Some(v) = self.o_fixed32 {
-            ::rsfast::scalar::Fixed32::write(w, v);
-            w.put_u8(61);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[61], v);
         }
         if let ::core::option::Option::Some(v) = self.o_sint64 {
-            ::rsfast::scalar::Sint64::write(w, v);
-            w.put_u8(48);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[48], v);
         }
         if let ::core::option::Option::Some(v) = self.o_sint32 {
-            ::rsfast::scalar::Sint32::write(w, v);
-            w.put_u8(40);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[40], v);
         }
         if let ::core::option::Option::Some(v) = self.o_uint64 {
-            ::rsfast::scalar::Uint64::write(w, v);
-            w.put_u8(32);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[32], v);
         }
         if let ::core::option::Option::Some(v) = self.o_uint32 {
-            ::rsfast::scalar::Uint32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[24], v);
         }
         if let ::core::option::Option::Some(v) = self.o_int64 {
-            ::rsfast::scalar::Int64::write(w, v);
-            w.put_u8(16);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], v);
         }
         if let ::core::option::Option::Some(v) = self.o_int32 {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -1135,19 +1103,16 @@ impl ::rsfast::Message for Repeated {
         ::rsfast::scalar::Double::write_unpacked(w, &[153, 1], &self.unpacked_double);
         ::rsfast::scalar::Int32::write_unpacked(w, &[144, 1], &self.unpacked_int32);
         for v in self.r_message.iter().rev() {
-            w.put_message(v);
-            w.put_slice(&[138, 1]);
+            w.put_tagged_message(&[138, 1], v);
         }
         if !self.r_enum.is_empty() {
             <::rsfast::scalar::Enum<Color>>::write_packed(w, &[130, 1], &self.r_enum);
         }
         for v in self.r_bytes.iter().rev() {
-            w.put_bytes(&v[..]);
-            w.put_u8(122);
+            w.put_tagged_bytes(&[122], &v[..]);
         }
         for v in self.r_string.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(114);
+            w.put_tagged_bytes(&[114], v.as_bytes());
         }
         if !self.r_bool.is_empty() {
             ::rsfast::scalar::Bool::write_packed(w, &[106], &self.r_bool);
@@ -1792,12 +1757,10 @@ pub mod repeated {
         }
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             if !self.b.is_empty() {
-                w.put_bytes(self.b.as_bytes());
-                w.put_u8(18);
+                w.put_tagged_bytes(&[18], self.b.as_bytes());
             }
             if self.a != 0 {
-                ::rsfast::scalar::Int32::write(w, self.a);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], self.a);
             }
         }
         fn merge_from(
@@ -2049,165 +2012,111 @@ impl ::rsfast::Message for Maps {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         for (k, v) in &self.uint64_foreign {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            ::rsfast::scalar::Uint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[146, 1]);
+            w.put_tagged_message(&[18], v);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[146, 1], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.string_message {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[138, 1]);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[138, 1], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.string_enum {
             let end = w.remaining();
-            <::rsfast::scalar::Enum<Color>>::write(w, *v);
-            w.put_u8(16);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_slice(&[130, 1]);
+            <::rsfast::scalar::Enum<Color>>::write_tagged(w, &[16], *v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[130, 1], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.int32_double {
             let end = w.remaining();
-            ::rsfast::scalar::Double::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(122);
+            ::rsfast::scalar::Double::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[122], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.int32_float {
             let end = w.remaining();
-            ::rsfast::scalar::Float::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(114);
+            ::rsfast::scalar::Float::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[114], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.string_bytes {
             let end = w.remaining();
-            w.put_bytes(&v[..]);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(106);
+            w.put_tagged_bytes(&[18], &v[..]);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[106], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.string_string {
             let end = w.remaining();
-            w.put_bytes(v.as_bytes());
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(98);
+            w.put_tagged_bytes(&[18], v.as_bytes());
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[98], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.bool_bool {
             let end = w.remaining();
-            ::rsfast::scalar::Bool::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Bool::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(90);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[90], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.sfixed64_sfixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Sfixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(82);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Sfixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[82], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.sfixed32_sfixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sfixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Sfixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(74);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Sfixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[74], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.fixed64_fixed64 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed64::write(w, *v);
-            w.put_u8(17);
-            ::rsfast::scalar::Fixed64::write(w, *k);
-            w.put_u8(9);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(66);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[17], *v);
+            ::rsfast::scalar::Fixed64::write_tagged(w, &[9], *k);
+            w.put_tagged_varint(&[66], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.fixed32_fixed32 {
             let end = w.remaining();
-            ::rsfast::scalar::Fixed32::write(w, *v);
-            w.put_u8(21);
-            ::rsfast::scalar::Fixed32::write(w, *k);
-            w.put_u8(13);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(58);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[21], *v);
+            ::rsfast::scalar::Fixed32::write_tagged(w, &[13], *k);
+            w.put_tagged_varint(&[58], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.sint64_sint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(50);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[50], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.sint32_sint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Sint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Sint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(42);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[42], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.uint64_uint64 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(34);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[34], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.uint32_uint32 {
             let end = w.remaining();
-            ::rsfast::scalar::Uint32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Uint32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(26);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[26], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.int64_int64 {
             let end = w.remaining();
-            ::rsfast::scalar::Int64::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int64::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(18);
+            ::rsfast::scalar::Int64::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[18], (end - w.remaining()) as u64);
         }
         for (k, v) in &self.int32_int32 {
             let end = w.remaining();
-            ::rsfast::scalar::Int32::write(w, *v);
-            w.put_u8(16);
-            ::rsfast::scalar::Int32::write(w, *k);
-            w.put_u8(8);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(10);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], *v);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], *k);
+            w.put_tagged_varint(&[10], (end - w.remaining()) as u64);
         }
     }
     fn merge_from(
@@ -3354,51 +3263,40 @@ impl ::rsfast::Message for Oneofs {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if let ::core::option::Option::Some(oneofs::Second::SSint32(v)) = &self.second {
-            ::rsfast::scalar::Sint32::write(w, *v);
-            w.put_u8(96);
+            ::rsfast::scalar::Sint32::write_tagged(w, &[96], *v);
         }
         if self.between != 0 {
-            ::rsfast::scalar::Int32::write(w, self.between);
-            w.put_u8(88);
+            ::rsfast::scalar::Int32::write_tagged(w, &[88], self.between);
         }
         if let ::core::option::Option::Some(oneofs::Second::SUint64(v)) = &self.second {
-            ::rsfast::scalar::Uint64::write(w, *v);
-            w.put_u8(80);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[80], *v);
         }
         match &self.choice {
             ::core::option::Option::Some(oneofs::Choice::CInt32(v)) => {
-                ::rsfast::scalar::Int32::write(w, *v);
-                w.put_u8(16);
+                ::rsfast::scalar::Int32::write_tagged(w, &[16], *v);
             }
             ::core::option::Option::Some(oneofs::Choice::CString(v)) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], v.as_bytes());
             }
             ::core::option::Option::Some(oneofs::Choice::CBytes(v)) => {
-                w.put_bytes(&v[..]);
-                w.put_u8(34);
+                w.put_tagged_bytes(&[34], &v[..]);
             }
             ::core::option::Option::Some(oneofs::Choice::CMessage(v)) => {
-                w.put_message(v);
-                w.put_u8(42);
+                w.put_tagged_message(&[42], v);
             }
             ::core::option::Option::Some(oneofs::Choice::CEnum(v)) => {
-                <::rsfast::scalar::Enum<Color>>::write(w, *v);
-                w.put_u8(48);
+                <::rsfast::scalar::Enum<Color>>::write_tagged(w, &[48], *v);
             }
             ::core::option::Option::Some(oneofs::Choice::CSelf(v)) => {
-                w.put_message(&**v);
-                w.put_u8(58);
+                w.put_tagged_message(&[58], &**v);
             }
             ::core::option::Option::Some(oneofs::Choice::CDouble(v)) => {
-                ::rsfast::scalar::Double::write(w, *v);
-                w.put_u8(65);
+                ::rsfast::scalar::Double::write_tagged(w, &[65], *v);
             }
             _ => {}
         }
         if !self.name.is_empty() {
-            w.put_bytes(self.name.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.name.as_bytes());
         }
     }
     fn merge_from(
@@ -3767,28 +3665,21 @@ impl ::rsfast::Message for Tree {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         for (k, v) in &self.named {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(42);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[42], (end - w.remaining()) as u64);
         }
         for v in self.children.iter().rev() {
-            w.put_message(v);
-            w.put_u8(34);
+            w.put_tagged_message(&[34], v);
         }
         if let ::core::option::Option::Some(v) = &self.right {
-            w.put_message(&**v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], &**v);
         }
         if let ::core::option::Option::Some(v) = &self.left {
-            w.put_message(&**v);
-            w.put_u8(18);
+            w.put_tagged_message(&[18], &**v);
         }
         if self.value != 0 {
-            ::rsfast::scalar::Int32::write(w, self.value);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.value);
         }
     }
     fn merge_from(
@@ -4018,12 +3909,10 @@ impl ::rsfast::Message for Ping {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if self.depth != 0 {
-            ::rsfast::scalar::Int32::write(w, self.depth);
-            w.put_u8(16);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], self.depth);
         }
         if let ::core::option::Option::Some(v) = &self.pong {
-            w.put_message(&**v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], &**v);
         }
     }
     fn merge_from(
@@ -4135,8 +4024,7 @@ impl ::rsfast::Message for Pong {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if let ::core::option::Option::Some(v) = &self.ping {
-            w.put_message(&**v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], &**v);
         }
     }
     fn merge_from(
@@ -4258,28 +4146,22 @@ impl ::rsfast::Message for Keywords {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if self.r#async != 0 {
-            ::rsfast::scalar::Int32::write(w, self.r#async);
-            w.put_u8(72);
+            ::rsfast::scalar::Int32::write_tagged(w, &[72], self.r#async);
         }
         if !self.unknown_fields_.is_empty() {
-            w.put_bytes(self.unknown_fields_.as_bytes());
-            w.put_u8(42);
+            w.put_tagged_bytes(&[42], self.unknown_fields_.as_bytes());
         }
         if self.crate_ != 0 {
-            ::rsfast::scalar::Int64::write(w, self.crate_);
-            w.put_u8(32);
+            ::rsfast::scalar::Int64::write_tagged(w, &[32], self.crate_);
         }
         if self.r#type != 0 {
-            ::rsfast::scalar::Int32::write(w, self.r#type);
-            w.put_u8(24);
+            ::rsfast::scalar::Int32::write_tagged(w, &[24], self.r#type);
         }
         if self.r#match {
-            ::rsfast::scalar::Bool::write(w, self.r#match);
-            w.put_u8(16);
+            ::rsfast::scalar::Bool::write_tagged(w, &[16], self.r#match);
         }
         if !self.self_.is_empty() {
-            w.put_bytes(self.self_.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.self_.as_bytes());
         }
     }
     fn merge_from(
@@ -4440,20 +4322,18 @@ impl ::rsfast::Message for Outer {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if self.shape.value() != 0 {
-            <::rsfast::scalar::Enum<other::Shape>>::write(w, self.shape);
-            w.put_u8(32);
+            <::rsfast::scalar::Enum<other::Shape>>::write_tagged(w, &[32], self.shape);
         }
         if let ::core::option::Option::Some(v) = &self.point {
-            w.put_message(v);
-            w.put_u8(26);
+            w.put_tagged_message(&[26], v);
         }
         if self.level.value() != 0 {
-            <::rsfast::scalar::Enum<outer::middle::inner::Level>>::write(w, self.level);
-            w.put_u8(16);
+            <::rsfast::scalar::Enum<
+                outer::middle::inner::Level,
+            >>::write_tagged(w, &[16], self.level);
         }
         if let ::core::option::Option::Some(v) = &self.middle {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -4614,12 +4494,10 @@ pub mod outer {
         }
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             for v in self.inners.iter().rev() {
-                w.put_message(v);
-                w.put_u8(18);
+                w.put_tagged_message(&[18], v);
             }
             if let ::core::option::Option::Some(v) = &self.inner {
-                w.put_message(v);
-                w.put_u8(10);
+                w.put_tagged_message(&[10], v);
             }
         }
         fn merge_from(
@@ -4766,12 +4644,12 @@ pub mod outer {
             }
             fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
                 if !self.note.is_empty() {
-                    w.put_bytes(self.note.as_bytes());
-                    w.put_u8(18);
+                    w.put_tagged_bytes(&[18], self.note.as_bytes());
                 }
                 if self.level.value() != 0 {
-                    <::rsfast::scalar::Enum<inner::Level>>::write(w, self.level);
-                    w.put_u8(8);
+                    <::rsfast::scalar::Enum<
+                        inner::Level,
+                    >>::write_tagged(w, &[8], self.level);
                 }
             }
             fn merge_from(
@@ -4939,8 +4817,7 @@ impl ::rsfast::Message for Documented {
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         if self.a != 0 {
-            ::rsfast::scalar::Int32::write(w, self.a);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.a);
         }
     }
     #[inline]

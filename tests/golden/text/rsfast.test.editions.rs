@@ -108,8 +108,7 @@ impl ::rsfast::Message for Editions {
                 w.put_group(v, 12);
             }
             ::core::option::Option::Some(editions::Choice::Number(v)) => {
-                ::rsfast::scalar::Int64::write(w, *v);
-                w.put_u8(104);
+                ::rsfast::scalar::Int64::write_tagged(w, &[104], *v);
             }
             _ => {}
         }
@@ -117,20 +116,16 @@ impl ::rsfast::Message for Editions {
             w.put_group(v, 11);
         }
         if let ::core::option::Option::Some(v) = &self.with_default {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(82);
+            w.put_tagged_bytes(&[82], v.as_bytes());
         }
         if let ::core::option::Option::Some(v) = self.open {
-            <::rsfast::scalar::Enum<Open>>::write(w, v);
-            w.put_u8(72);
+            <::rsfast::scalar::Enum<Open>>::write_tagged(w, &[72], v);
         }
         if let ::core::option::Option::Some(v) = self.closed {
-            <::rsfast::scalar::ClosedEnum<Closed>>::write(w, v);
-            w.put_u8(64);
+            <::rsfast::scalar::ClosedEnum<Closed>>::write_tagged(w, &[64], v);
         }
         if let ::core::option::Option::Some(v) = &self.prefixed {
-            w.put_message(v);
-            w.put_u8(58);
+            w.put_tagged_message(&[58], v);
         }
         if let ::core::option::Option::Some(v) = &self.delimited {
             w.put_group(v, 6);
@@ -140,16 +135,13 @@ impl ::rsfast::Message for Editions {
             ::rsfast::scalar::Int32::write_packed(w, &[34], &self.packed);
         }
         if let ::core::option::Option::Some(v) = self.required {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(24);
+            ::rsfast::scalar::Int32::write_tagged(w, &[24], v);
         }
         if self.implicit != 0 {
-            ::rsfast::scalar::Int32::write(w, self.implicit);
-            w.put_u8(16);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], self.implicit);
         }
         if let ::core::option::Option::Some(v) = self.explicit {
-            ::rsfast::scalar::Int32::write(w, v);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
     fn merge_from(
@@ -563,8 +555,7 @@ pub mod editions {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
             if let ::core::option::Option::Some(v) = self.a {
-                ::rsfast::scalar::Int32::write(w, v);
-                w.put_u8(8);
+                ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
         #[inline]
@@ -672,16 +663,13 @@ impl ::rsfast::Message for Implicit {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.c.value() != 0 {
-            <::rsfast::scalar::Enum<Open>>::write(w, self.c);
-            w.put_u8(24);
+            <::rsfast::scalar::Enum<Open>>::write_tagged(w, &[24], self.c);
         }
         if !self.b.is_empty() {
-            w.put_bytes(self.b.as_bytes());
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], self.b.as_bytes());
         }
         if self.a != 0 {
-            ::rsfast::scalar::Int32::write(w, self.a);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.a);
         }
     }
     fn merge_from(

@@ -86,12 +86,10 @@ impl ::rsfast::Message for Any {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.value.is_empty() {
-            w.put_bytes(&self.value[..]);
-            w.put_u8(18);
+            w.put_tagged_bytes(&[18], &self.value[..]);
         }
         if !self.type_url.is_empty() {
-            w.put_bytes(self.type_url.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.type_url.as_bytes());
         }
     }
     fn merge_from(
@@ -275,12 +273,10 @@ impl ::rsfast::Message for Duration {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.nanos != 0 {
-            ::rsfast::scalar::Int32::write(w, self.nanos);
-            w.put_u8(16);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], self.nanos);
         }
         if self.seconds != 0 {
-            ::rsfast::scalar::Int64::write(w, self.seconds);
-            w.put_u8(8);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], self.seconds);
         }
     }
     #[inline]
@@ -660,8 +656,7 @@ impl ::rsfast::Message for FieldMask {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.paths.iter().rev() {
-            w.put_bytes(v.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], v.as_bytes());
         }
     }
     fn merge_from(
@@ -775,12 +770,9 @@ impl ::rsfast::Message for Struct {
         self.unknown_fields.write_to(w);
         for (k, v) in &self.fields {
             let end = w.remaining();
-            w.put_message(v);
-            w.put_u8(18);
-            w.put_bytes(k.as_bytes());
-            w.put_u8(10);
-            w.put_varint((end - w.remaining()) as u64);
-            w.put_u8(10);
+            w.put_tagged_message(&[18], v);
+            w.put_tagged_bytes(&[10], k.as_bytes());
+            w.put_tagged_varint(&[10], (end - w.remaining()) as u64);
         }
     }
     fn merge_from(
@@ -937,28 +929,22 @@ impl ::rsfast::Message for Value {
         self.unknown_fields.write_to(w);
         match &self.kind {
             ::core::option::Option::Some(value::Kind::NullValue(v)) => {
-                <::rsfast::scalar::Enum<NullValue>>::write(w, *v);
-                w.put_u8(8);
+                <::rsfast::scalar::Enum<NullValue>>::write_tagged(w, &[8], *v);
             }
             ::core::option::Option::Some(value::Kind::NumberValue(v)) => {
-                ::rsfast::scalar::Double::write(w, *v);
-                w.put_u8(17);
+                ::rsfast::scalar::Double::write_tagged(w, &[17], *v);
             }
             ::core::option::Option::Some(value::Kind::StringValue(v)) => {
-                w.put_bytes(v.as_bytes());
-                w.put_u8(26);
+                w.put_tagged_bytes(&[26], v.as_bytes());
             }
             ::core::option::Option::Some(value::Kind::BoolValue(v)) => {
-                ::rsfast::scalar::Bool::write(w, *v);
-                w.put_u8(32);
+                ::rsfast::scalar::Bool::write_tagged(w, &[32], *v);
             }
             ::core::option::Option::Some(value::Kind::StructValue(v)) => {
-                w.put_message(v);
-                w.put_u8(42);
+                w.put_tagged_message(&[42], v);
             }
             ::core::option::Option::Some(value::Kind::ListValue(v)) => {
-                w.put_message(v);
-                w.put_u8(50);
+                w.put_tagged_message(&[50], v);
             }
             _ => {}
         }
@@ -1220,8 +1206,7 @@ impl ::rsfast::Message for ListValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         for v in self.values.iter().rev() {
-            w.put_message(v);
-            w.put_u8(10);
+            w.put_tagged_message(&[10], v);
         }
     }
     fn merge_from(
@@ -1424,12 +1409,10 @@ impl ::rsfast::Message for Timestamp {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.nanos != 0 {
-            ::rsfast::scalar::Int32::write(w, self.nanos);
-            w.put_u8(16);
+            ::rsfast::scalar::Int32::write_tagged(w, &[16], self.nanos);
         }
         if self.seconds != 0 {
-            ::rsfast::scalar::Int64::write(w, self.seconds);
-            w.put_u8(8);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], self.seconds);
         }
     }
     #[inline]
@@ -1540,8 +1523,7 @@ impl ::rsfast::Message for DoubleValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value.to_bits() != 0 {
-            ::rsfast::scalar::Double::write(w, self.value);
-            w.put_u8(9);
+            ::rsfast::scalar::Double::write_tagged(w, &[9], self.value);
         }
     }
     #[inline]
@@ -1637,8 +1619,7 @@ impl ::rsfast::Message for FloatValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value.to_bits() != 0 {
-            ::rsfast::scalar::Float::write(w, self.value);
-            w.put_u8(13);
+            ::rsfast::scalar::Float::write_tagged(w, &[13], self.value);
         }
     }
     #[inline]
@@ -1732,8 +1713,7 @@ impl ::rsfast::Message for Int64Value {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value != 0 {
-            ::rsfast::scalar::Int64::write(w, self.value);
-            w.put_u8(8);
+            ::rsfast::scalar::Int64::write_tagged(w, &[8], self.value);
         }
     }
     #[inline]
@@ -1827,8 +1807,7 @@ impl ::rsfast::Message for UInt64Value {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value != 0 {
-            ::rsfast::scalar::Uint64::write(w, self.value);
-            w.put_u8(8);
+            ::rsfast::scalar::Uint64::write_tagged(w, &[8], self.value);
         }
     }
     #[inline]
@@ -1924,8 +1903,7 @@ impl ::rsfast::Message for Int32Value {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value != 0 {
-            ::rsfast::scalar::Int32::write(w, self.value);
-            w.put_u8(8);
+            ::rsfast::scalar::Int32::write_tagged(w, &[8], self.value);
         }
     }
     #[inline]
@@ -2019,8 +1997,7 @@ impl ::rsfast::Message for UInt32Value {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value != 0 {
-            ::rsfast::scalar::Uint32::write(w, self.value);
-            w.put_u8(8);
+            ::rsfast::scalar::Uint32::write_tagged(w, &[8], self.value);
         }
     }
     #[inline]
@@ -2116,8 +2093,7 @@ impl ::rsfast::Message for BoolValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if self.value {
-            ::rsfast::scalar::Bool::write(w, self.value);
-            w.put_u8(8);
+            ::rsfast::scalar::Bool::write_tagged(w, &[8], self.value);
         }
     }
     #[inline]
@@ -2211,8 +2187,7 @@ impl ::rsfast::Message for StringValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.value.is_empty() {
-            w.put_bytes(self.value.as_bytes());
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], self.value.as_bytes());
         }
     }
     fn merge_from(
@@ -2307,8 +2282,7 @@ impl ::rsfast::Message for BytesValue {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
         if !self.value.is_empty() {
-            w.put_bytes(&self.value[..]);
-            w.put_u8(10);
+            w.put_tagged_bytes(&[10], &self.value[..]);
         }
     }
     fn merge_from(
