@@ -447,7 +447,7 @@ pub mod editions {
                 w.put_u8(8);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

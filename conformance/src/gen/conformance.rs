@@ -2212,7 +2212,7 @@ impl ::rsfast::Message for JspbEncodingConfig {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

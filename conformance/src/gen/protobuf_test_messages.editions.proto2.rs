@@ -11271,7 +11271,7 @@ pub mod test_all_types_proto2 {
                 w.put_slice(&[208, 12]);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -11511,7 +11511,7 @@ pub mod test_all_types_proto2 {
                 w.put_slice(&[232, 12]);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -11724,7 +11724,7 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -12030,7 +12030,7 @@ pub mod test_all_types_proto2 {
                 w.put_u8(72);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -12577,7 +12577,7 @@ impl ::rsfast::Message for ForeignMessageProto2 {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -12764,7 +12764,7 @@ impl ::rsfast::Message for GroupField {
             w.put_slice(&[208, 7]);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -13496,7 +13496,7 @@ pub mod unknown_to_test_all_types {
                 w.put_u8(8);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -13658,7 +13658,7 @@ impl ::rsfast::Message for NullHypothesisProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -13747,7 +13747,7 @@ impl ::rsfast::Message for EnumOnlyProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -17909,7 +17909,7 @@ pub mod test_all_required_types_proto2 {
                 w.put_slice(&[208, 12]);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -18149,7 +18149,7 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -18471,7 +18471,7 @@ pub mod test_all_required_types_proto2 {
                 w.put_u8(72);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19328,7 +19328,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19417,7 +19417,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19506,7 +19506,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19595,7 +19595,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19684,7 +19684,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

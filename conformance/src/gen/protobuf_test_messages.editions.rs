@@ -33,7 +33,7 @@ impl ::rsfast::Message for ComplexMessage {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -9094,7 +9094,7 @@ pub mod test_all_types_edition2023 {
                 w.put_slice(&[208, 12]);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -9406,7 +9406,7 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -9580,7 +9580,7 @@ impl ::rsfast::Message for GroupLikeType {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -1203,7 +1203,7 @@ pub mod descriptor_proto {
                 w.put_u8(8);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -2798,7 +2798,7 @@ pub mod enum_descriptor_proto {
                 w.put_u8(8);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -7638,7 +7638,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -7756,7 +7756,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

@@ -4962,7 +4962,7 @@ impl ::rsfast::Message for Documented {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -5036,7 +5036,7 @@ impl ::rsfast::Message for Empty {
         0
     }
     fn write_to(&self, _w: &mut ::rsfast::Writer<'_>) {}
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -2253,7 +2253,7 @@ impl ::rsfast::Message for Extendable {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2360,7 +2360,7 @@ impl ::rsfast::Message for ExtGroup {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2457,7 +2457,7 @@ impl ::rsfast::Message for ExtensionHolder {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -9776,7 +9776,7 @@ impl ::rsfast::Message for Documented {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -9951,7 +9951,7 @@ impl ::rsfast::Message for Empty {
         0
     }
     fn write_to(&self, _w: &mut ::rsfast::Writer<'_>) {}
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

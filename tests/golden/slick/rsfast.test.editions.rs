@@ -579,7 +579,7 @@ pub mod editions {
                 w.put_u8(8);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

@@ -2366,7 +2366,7 @@ impl ::rsfast::Message for Extendable {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2483,7 +2483,7 @@ impl ::rsfast::Message for ExtGroup {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2587,7 +2587,7 @@ impl ::rsfast::Message for ExtensionHolder {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -283,7 +283,7 @@ impl ::rsfast::Message for Duration {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -387,7 +387,7 @@ impl ::rsfast::Message for Empty {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1432,7 +1432,7 @@ impl ::rsfast::Message for Timestamp {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1544,7 +1544,7 @@ impl ::rsfast::Message for DoubleValue {
             w.put_u8(9);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1641,7 +1641,7 @@ impl ::rsfast::Message for FloatValue {
             w.put_u8(13);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1736,7 +1736,7 @@ impl ::rsfast::Message for Int64Value {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1831,7 +1831,7 @@ impl ::rsfast::Message for UInt64Value {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1928,7 +1928,7 @@ impl ::rsfast::Message for Int32Value {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2023,7 +2023,7 @@ impl ::rsfast::Message for UInt32Value {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2120,7 +2120,7 @@ impl ::rsfast::Message for BoolValue {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
