@@ -98,6 +98,20 @@ fn is_ascii(bytes: &[u8]) -> bool {
     }
 }
 
+/// Appends `T::default()` to `values` and returns it, to be merged into in place (no
+/// copy of a finished element). Room is made first, so the default is written straight
+/// into the vector: `push` builds it on the stack and copies it across its growth
+/// check, a copy whose wide loads stall on the narrow stores just made.
+#[inline(always)]
+fn push_default<T: Default>(values: &mut Vec<T>) -> &mut T {
+    values.reserve(1);
+    let len = values.len();
+    values.spare_capacity_mut()[0].write(T::default());
+    // SAFETY: slot `len` was reserved and has just been initialized.
+    unsafe { values.set_len(len + 1) };
+    &mut values[len]
+}
+
 impl<'a> Reader<'a> {
     #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
@@ -407,6 +421,26 @@ impl<'a> Reader<'a> {
         let result = message.merge_from(&mut sub, 0);
         self.depth += 1;
         result
+    }
+
+    /// Merges a length-delimited sub-message into a new last element of `values` (a
+    /// repeated message field).
+    #[inline]
+    pub fn merge_repeated_message<M: Message>(
+        &mut self,
+        values: &mut Vec<M>,
+    ) -> Result<(), DecodeError> {
+        self.merge_message(push_default(values))
+    }
+
+    /// Merges a group of field `field_number` into a new last element of `values`.
+    #[inline]
+    pub fn merge_repeated_group<M: Message>(
+        &mut self,
+        values: &mut Vec<M>,
+        field_number: u32,
+    ) -> Result<(), DecodeError> {
+        self.merge_group(push_default(values), field_number)
     }
 
     /// Merges a group (delimited encoding) of field `field_number` into `message`; the

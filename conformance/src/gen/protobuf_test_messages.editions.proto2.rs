@@ -2382,13 +2382,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     }
                 }
                 386 => {
-                    self.repeated_nested_message
-                        .push(test_all_types_proto2::NestedMessage::default());
-                    let v = self
-                        .repeated_nested_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_nested_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2406,12 +2400,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     }
                 }
                 394 => {
-                    self.repeated_foreign_message.push(ForeignMessageProto2::default());
-                    let v = self
-                        .repeated_foreign_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_foreign_message)
                         .map_err(|e| {
                             e
                                 .in_field(

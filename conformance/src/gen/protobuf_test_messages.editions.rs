@@ -2164,13 +2164,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                     }
                 }
                 386 => {
-                    self.repeated_nested_message
-                        .push(test_all_types_edition2023::NestedMessage::default());
-                    let v = self
-                        .repeated_nested_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_nested_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2188,13 +2182,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                     }
                 }
                 394 => {
-                    self.repeated_foreign_message
-                        .push(ForeignMessageEdition2023::default());
-                    let v = self
-                        .repeated_foreign_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_foreign_message)
                         .map_err(|e| {
                             e
                                 .in_field(

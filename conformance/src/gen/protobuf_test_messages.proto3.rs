@@ -2287,13 +2287,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 386 => {
-                    self.repeated_nested_message
-                        .push(test_all_types_proto3::NestedMessage::default());
-                    let v = self
-                        .repeated_nested_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_nested_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2311,12 +2305,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 394 => {
-                    self.repeated_foreign_message.push(ForeignMessage::default());
-                    let v = self
-                        .repeated_foreign_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_foreign_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4829,9 +4818,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1690 => {
-                    self.repeated_bool_wrapper.push(::rsfast::wkt::BoolValue::default());
-                    let v = self.repeated_bool_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_bool_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4849,10 +4836,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1698 => {
-                    self.repeated_int32_wrapper
-                        .push(::rsfast::wkt::Int32Value::default());
-                    let v = self.repeated_int32_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_int32_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4870,10 +4854,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1706 => {
-                    self.repeated_int64_wrapper
-                        .push(::rsfast::wkt::Int64Value::default());
-                    let v = self.repeated_int64_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_int64_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4891,13 +4872,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1714 => {
-                    self.repeated_uint32_wrapper
-                        .push(::rsfast::wkt::UInt32Value::default());
-                    let v = self
-                        .repeated_uint32_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_uint32_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4915,13 +4890,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1722 => {
-                    self.repeated_uint64_wrapper
-                        .push(::rsfast::wkt::UInt64Value::default());
-                    let v = self
-                        .repeated_uint64_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_uint64_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4939,10 +4908,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1730 => {
-                    self.repeated_float_wrapper
-                        .push(::rsfast::wkt::FloatValue::default());
-                    let v = self.repeated_float_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_float_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4960,13 +4926,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1738 => {
-                    self.repeated_double_wrapper
-                        .push(::rsfast::wkt::DoubleValue::default());
-                    let v = self
-                        .repeated_double_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_double_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4984,13 +4944,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1746 => {
-                    self.repeated_string_wrapper
-                        .push(::rsfast::wkt::StringValue::default());
-                    let v = self
-                        .repeated_string_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_string_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5008,10 +4962,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1754 => {
-                    self.repeated_bytes_wrapper
-                        .push(::rsfast::wkt::BytesValue::default());
-                    let v = self.repeated_bytes_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_bytes_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5153,9 +5104,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2490 => {
-                    self.repeated_duration.push(::rsfast::wkt::Duration::default());
-                    let v = self.repeated_duration.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_duration)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5173,9 +5122,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2498 => {
-                    self.repeated_timestamp.push(::rsfast::wkt::Timestamp::default());
-                    let v = self.repeated_timestamp.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_timestamp)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5193,9 +5140,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2506 => {
-                    self.repeated_fieldmask.push(::rsfast::wkt::FieldMask::default());
-                    let v = self.repeated_fieldmask.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_fieldmask)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5213,9 +5158,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2522 => {
-                    self.repeated_any.push(::rsfast::wkt::Any::default());
-                    let v = self.repeated_any.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_any)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5233,9 +5176,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2530 => {
-                    self.repeated_value.push(::rsfast::wkt::Value::default());
-                    let v = self.repeated_value.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_value)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5253,9 +5194,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2538 => {
-                    self.repeated_list_value.push(::rsfast::wkt::ListValue::default());
-                    let v = self.repeated_list_value.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_list_value)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5273,9 +5212,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2594 => {
-                    self.repeated_struct.push(::rsfast::wkt::Struct::default());
-                    let v = self.repeated_struct.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_struct)
                         .map_err(|e| {
                             e
                                 .in_field(

@@ -45,9 +45,7 @@ impl ::rsfast::Message for FileDescriptorSet {
         'fields: loop {
             match tag {
                 10 => {
-                    self.file.push(FileDescriptorProto::default());
-                    let v = self.file.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.file)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorSet", "file")
                         })?;
@@ -325,9 +323,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 34 => {
-                    self.message_type.push(DescriptorProto::default());
-                    let v = self.message_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.message_type)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -345,9 +341,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 42 => {
-                    self.enum_type.push(EnumDescriptorProto::default());
-                    let v = self.enum_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.enum_type)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -365,9 +359,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 50 => {
-                    self.service.push(ServiceDescriptorProto::default());
-                    let v = self.service.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.service)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "service")
                         })?;
@@ -381,9 +373,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 58 => {
-                    self.extension.push(FieldDescriptorProto::default());
-                    let v = self.extension.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.extension)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -745,9 +735,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 18 => {
-                    self.field.push(FieldDescriptorProto::default());
-                    let v = self.field.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.field)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "field")
                         })?;
@@ -761,9 +749,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 26 => {
-                    self.nested_type.push(DescriptorProto::default());
-                    let v = self.nested_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.nested_type)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "nested_type")
                         })?;
@@ -777,9 +763,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 34 => {
-                    self.enum_type.push(EnumDescriptorProto::default());
-                    let v = self.enum_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.enum_type)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "enum_type")
                         })?;
@@ -793,10 +777,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 42 => {
-                    self.extension_range
-                        .push(descriptor_proto::ExtensionRange::default());
-                    let v = self.extension_range.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.extension_range)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -814,9 +795,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 50 => {
-                    self.extension.push(FieldDescriptorProto::default());
-                    let v = self.extension.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.extension)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "extension")
                         })?;
@@ -844,9 +823,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 66 => {
-                    self.oneof_decl.push(OneofDescriptorProto::default());
-                    let v = self.oneof_decl.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.oneof_decl)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
                         })?;
@@ -860,9 +837,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 74 => {
-                    self.reserved_range.push(descriptor_proto::ReservedRange::default());
-                    let v = self.reserved_range.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.reserved_range)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1361,10 +1336,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         'fields: loop {
             match tag {
                 18 => {
-                    self.declaration
-                        .push(extension_range_options::Declaration::default());
-                    let v = self.declaration.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.declaration)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1428,9 +1400,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2605,9 +2575,7 @@ impl ::rsfast::Message for EnumDescriptorProto {
                     }
                 }
                 18 => {
-                    self.value.push(EnumValueDescriptorProto::default());
-                    let v = self.value.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.value)
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "value")
                         })?;
@@ -2635,10 +2603,7 @@ impl ::rsfast::Message for EnumDescriptorProto {
                     }
                 }
                 34 => {
-                    self.reserved_range
-                        .push(enum_descriptor_proto::EnumReservedRange::default());
-                    let v = self.reserved_range.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.reserved_range)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -3094,9 +3059,7 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                     }
                 }
                 18 => {
-                    self.method.push(MethodDescriptorProto::default());
-                    let v = self.method.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.method)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4088,9 +4051,7 @@ impl ::rsfast::Message for FileOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4494,9 +4455,7 @@ impl ::rsfast::Message for MessageOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4974,9 +4933,7 @@ impl ::rsfast::Message for FieldOptions {
                     }
                 }
                 162 => {
-                    self.edition_defaults.push(field_options::EditionDefault::default());
-                    let v = self.edition_defaults.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.edition_defaults)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5022,9 +4979,7 @@ impl ::rsfast::Message for FieldOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5809,9 +5764,7 @@ impl ::rsfast::Message for OneofOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6029,9 +5982,7 @@ impl ::rsfast::Message for EnumOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6245,9 +6196,7 @@ impl ::rsfast::Message for EnumValueOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6406,9 +6355,7 @@ impl ::rsfast::Message for ServiceOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6609,9 +6556,7 @@ impl ::rsfast::Message for MethodOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6859,9 +6804,7 @@ impl ::rsfast::Message for UninterpretedOption {
         'fields: loop {
             match tag {
                 18 => {
-                    self.name.push(uninterpreted_option::NamePart::default());
-                    let v = self.name.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.name)
                         .map_err(|e| {
                             e.in_field("google.protobuf.UninterpretedOption", "name")
                         })?;
@@ -8309,10 +8252,7 @@ impl ::rsfast::Message for FeatureSetDefaults {
         'fields: loop {
             match tag {
                 10 => {
-                    self.defaults
-                        .push(feature_set_defaults::FeatureSetEditionDefault::default());
-                    let v = self.defaults.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.defaults)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FeatureSetDefaults", "defaults")
                         })?;
@@ -8644,9 +8584,7 @@ impl ::rsfast::Message for SourceCodeInfo {
         'fields: loop {
             match tag {
                 10 => {
-                    self.location.push(source_code_info::Location::default());
-                    let v = self.location.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.location)
                         .map_err(|e| {
                             e.in_field("google.protobuf.SourceCodeInfo", "location")
                         })?;
@@ -9035,9 +8973,7 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         'fields: loop {
             match tag {
                 10 => {
-                    self.annotation.push(generated_code_info::Annotation::default());
-                    let v = self.annotation.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.annotation)
                         .map_err(|e| {
                             e.in_field("google.protobuf.GeneratedCodeInfo", "annotation")
                         })?;

@@ -1428,9 +1428,7 @@ impl ::rsfast::Message for Repeated {
                     }
                 }
                 138 => {
-                    self.r_message.push(repeated::Nested::default());
-                    let v = self.r_message.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.r_message)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_message"))?;
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -3923,9 +3921,7 @@ impl ::rsfast::Message for Tree {
                     }
                 }
                 34 => {
-                    self.children.push(Tree::default());
-                    let v = self.children.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.children)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "children"))?;
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -4688,9 +4684,7 @@ pub mod outer {
                         }
                     }
                     18 => {
-                        self.inners.push(middle::Inner::default());
-                        let v = self.inners.last_mut().expect("just pushed");
-                        r.merge_message(v)
+                        r.merge_repeated_message(&mut self.inners)
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Outer.Middle", "inners")
                             })?;

@@ -888,9 +888,7 @@ impl ::rsfast::Message for Required {
                     }
                 }
                 34 => {
-                    self.children.push(Required::default());
-                    let v = self.children.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.children)
                         .map_err(|e| e.in_field("rsfast.test2.Required", "children"))?;
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -1381,9 +1379,7 @@ impl ::rsfast::Message for Groups {
                     }
                 }
                 35 => {
-                    self.item.push(groups::Item::default());
-                    let v = self.item.last_mut().expect("just pushed");
-                    r.merge_group(v, 4)
+                    r.merge_repeated_group(&mut self.item, 4)
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "item"))?;
                     if r.eat_tag(&[35]) {
                         tag = 35;

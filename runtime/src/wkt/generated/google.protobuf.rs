@@ -1241,9 +1241,7 @@ impl ::rsfast::Message for ListValue {
         'fields: loop {
             match tag {
                 10 => {
-                    self.values.push(Value::default());
-                    let v = self.values.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.values)
                         .map_err(|e| e.in_field("google.protobuf.ListValue", "values"))?;
                     if r.eat_tag(&[10]) {
                         tag = 10;
