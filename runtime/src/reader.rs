@@ -619,6 +619,30 @@ mod tests {
         assert_eq!(r.remaining(), [0x08]);
     }
 
+    /// Repeated messages and groups: each record becomes a new last element, after
+    /// the ones already there, whatever the vector's capacity.
+    #[test]
+    fn repeated_messages_append_new_elements() {
+        use crate::wkt::Duration;
+        // Two messages (seconds = 1, then seconds = 2 and nanos = 3).
+        let mut r = Reader::new(&[0x02, 0x08, 0x01, 0x04, 0x08, 0x02, 0x10, 0x03]);
+        let mut values = vec![Duration {
+            seconds: 9,
+            ..Default::default()
+        }];
+        values.shrink_to_fit();
+        r.merge_repeated_message(&mut values).unwrap();
+        r.merge_repeated_message(&mut values).unwrap();
+        assert!(r.is_empty());
+        let got: Vec<(i64, i32)> = values.iter().map(|d| (d.seconds, d.nanos)).collect();
+        assert_eq!(got, [(9, 0), (1, 0), (2, 3)]);
+        // A group of field 1: seconds = 4, then its end-group tag.
+        let mut r = Reader::new(&[0x08, 0x04, 0x0c]);
+        r.merge_repeated_group(&mut values, 1).unwrap();
+        assert_eq!(values.last().map(|d| d.seconds), Some(4));
+        assert_eq!(values.len(), 4);
+    }
+
     #[test]
     fn tags_are_validated() {
         assert_eq!(
