@@ -1636,9 +1636,7 @@ impl ::rsfast::Message for Required {
                     }
                 }
                 34 => {
-                    self.children.push(Required::default());
-                    let v = self.children.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.children)
                         .map_err(|e| e.in_field("rsfast.test2.Required", "children"))?;
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -2574,9 +2572,7 @@ impl ::rsfast::Message for Groups {
                     }
                 }
                 35 => {
-                    self.item.push(groups::Item::default());
-                    let v = self.item.last_mut().expect("just pushed");
-                    r.merge_group(v, 4)
+                    r.merge_repeated_group(&mut self.item, 4)
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "item"))?;
                     if r.eat_tag(&[35]) {
                         tag = 35;
@@ -4500,7 +4496,7 @@ impl ::rsfast::Message for Extendable {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -4729,7 +4725,7 @@ impl ::rsfast::Message for ExtGroup {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -4926,7 +4922,7 @@ impl ::rsfast::Message for ExtensionHolder {
             w.put_u8(8);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
