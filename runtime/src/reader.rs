@@ -98,6 +98,20 @@ fn is_ascii(bytes: &[u8]) -> bool {
     }
 }
 
+/// Appends `T::default()` to `values` and returns it, to be merged into in place (no
+/// copy of a finished element). Room is made first, so the default is written straight
+/// into the vector: `push` builds it on the stack and copies it across its growth
+/// check, a copy whose wide loads stall on the narrow stores just made.
+#[inline(always)]
+fn push_default<T: Default>(values: &mut Vec<T>) -> &mut T {
+    values.reserve(1);
+    let len = values.len();
+    values.spare_capacity_mut()[0].write(T::default());
+    // SAFETY: slot `len` was reserved and has just been initialized.
+    unsafe { values.set_len(len + 1) };
+    &mut values[len]
+}
+
 impl<'a> Reader<'a> {
     #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
@@ -409,6 +423,26 @@ impl<'a> Reader<'a> {
         result
     }
 
+    /// Merges a length-delimited sub-message into a new last element of `values` (a
+    /// repeated message field).
+    #[inline]
+    pub fn merge_repeated_message<M: Message>(
+        &mut self,
+        values: &mut Vec<M>,
+    ) -> Result<(), DecodeError> {
+        self.merge_message(push_default(values))
+    }
+
+    /// Merges a group of field `field_number` into a new last element of `values`.
+    #[inline]
+    pub fn merge_repeated_group<M: Message>(
+        &mut self,
+        values: &mut Vec<M>,
+        field_number: u32,
+    ) -> Result<(), DecodeError> {
+        self.merge_group(push_default(values), field_number)
+    }
+
     /// Merges a group (delimited encoding) of field `field_number` into `message`; the
     /// start tag has been read, the end tag is consumed here.
     #[inline]
@@ -583,6 +617,30 @@ mod tests {
         assert!(!r.eat_tag(&[0x0a]));
         assert!(r.eat_tag(&[0x12]));
         assert_eq!(r.remaining(), [0x08]);
+    }
+
+    /// Repeated messages and groups: each record becomes a new last element, after
+    /// the ones already there, whatever the vector's capacity.
+    #[test]
+    fn repeated_messages_append_new_elements() {
+        use crate::wkt::Duration;
+        // Two messages (seconds = 1, then seconds = 2 and nanos = 3).
+        let mut r = Reader::new(&[0x02, 0x08, 0x01, 0x04, 0x08, 0x02, 0x10, 0x03]);
+        let mut values = vec![Duration {
+            seconds: 9,
+            ..Default::default()
+        }];
+        values.shrink_to_fit();
+        r.merge_repeated_message(&mut values).unwrap();
+        r.merge_repeated_message(&mut values).unwrap();
+        assert!(r.is_empty());
+        let got: Vec<(i64, i32)> = values.iter().map(|d| (d.seconds, d.nanos)).collect();
+        assert_eq!(got, [(9, 0), (1, 0), (2, 3)]);
+        // A group of field 1: seconds = 4, then its end-group tag.
+        let mut r = Reader::new(&[0x08, 0x04, 0x0c]);
+        r.merge_repeated_group(&mut values, 1).unwrap();
+        assert_eq!(values.last().map(|d| d.seconds), Some(4));
+        assert_eq!(values.len(), 4);
     }
 
     #[test]

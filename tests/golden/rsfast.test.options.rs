@@ -623,9 +623,7 @@ impl ::rsfast::Message for Legacy {
                     }
                 }
                 50 => {
-                    self.children.push(Legacy::default());
-                    let v = self.children.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.children)
                         .map_err(|e| {
                             e.in_field("rsfast.test.options.Legacy", "children")
                         })?;

@@ -683,9 +683,7 @@ impl ::rsfast::Message for Required {
                     }
                 }
                 34 => {
-                    self.children.push(Required::default());
-                    let v = self.children.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.children)
                         .map_err(|e| e.in_field("rsfast.test2.Required", "children"))?;
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -1033,9 +1031,7 @@ impl ::rsfast::Message for Groups {
                     }
                 }
                 35 => {
-                    self.item.push(groups::Item::default());
-                    let v = self.item.last_mut().expect("just pushed");
-                    r.merge_group(v, 4)
+                    r.merge_repeated_group(&mut self.item, 4)
                         .map_err(|e| e.in_field("rsfast.test2.Groups", "item"))?;
                     if r.eat_tag(&[35]) {
                         tag = 35;
@@ -1719,7 +1715,7 @@ impl ::rsfast::Message for Extendable {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1802,7 +1798,7 @@ impl ::rsfast::Message for ExtGroup {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1877,7 +1873,7 @@ impl ::rsfast::Message for ExtensionHolder {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

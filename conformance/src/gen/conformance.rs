@@ -328,9 +328,7 @@ impl ::rsfast::Message for FailureSet {
         'fields: loop {
             match tag {
                 18 => {
-                    self.test.push(TestStatus::default());
-                    let v = self.test.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.test)
                         .map_err(|e| e.in_field("conformance.FailureSet", "test"))?;
                     if r.eat_tag(&[18]) {
                         tag = 18;
@@ -2197,7 +2195,7 @@ impl ::rsfast::Message for JspbEncodingConfig {
             );
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

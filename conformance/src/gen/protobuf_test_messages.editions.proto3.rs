@@ -2147,13 +2147,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 386 => {
-                    self.repeated_nested_message
-                        .push(test_all_types_proto3::NestedMessage::default());
-                    let v = self
-                        .repeated_nested_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_nested_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2171,12 +2165,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 394 => {
-                    self.repeated_foreign_message.push(ForeignMessage::default());
-                    let v = self
-                        .repeated_foreign_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_foreign_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4689,9 +4678,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1690 => {
-                    self.repeated_bool_wrapper.push(::rsfast::wkt::BoolValue::default());
-                    let v = self.repeated_bool_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_bool_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4709,10 +4696,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1698 => {
-                    self.repeated_int32_wrapper
-                        .push(::rsfast::wkt::Int32Value::default());
-                    let v = self.repeated_int32_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_int32_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4730,10 +4714,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1706 => {
-                    self.repeated_int64_wrapper
-                        .push(::rsfast::wkt::Int64Value::default());
-                    let v = self.repeated_int64_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_int64_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4751,13 +4732,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1714 => {
-                    self.repeated_uint32_wrapper
-                        .push(::rsfast::wkt::UInt32Value::default());
-                    let v = self
-                        .repeated_uint32_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_uint32_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4775,13 +4750,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1722 => {
-                    self.repeated_uint64_wrapper
-                        .push(::rsfast::wkt::UInt64Value::default());
-                    let v = self
-                        .repeated_uint64_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_uint64_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4799,10 +4768,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1730 => {
-                    self.repeated_float_wrapper
-                        .push(::rsfast::wkt::FloatValue::default());
-                    let v = self.repeated_float_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_float_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4820,13 +4786,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1738 => {
-                    self.repeated_double_wrapper
-                        .push(::rsfast::wkt::DoubleValue::default());
-                    let v = self
-                        .repeated_double_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_double_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4844,13 +4804,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1746 => {
-                    self.repeated_string_wrapper
-                        .push(::rsfast::wkt::StringValue::default());
-                    let v = self
-                        .repeated_string_wrapper
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_string_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4868,10 +4822,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 1754 => {
-                    self.repeated_bytes_wrapper
-                        .push(::rsfast::wkt::BytesValue::default());
-                    let v = self.repeated_bytes_wrapper.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_bytes_wrapper)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5013,9 +4964,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2490 => {
-                    self.repeated_duration.push(::rsfast::wkt::Duration::default());
-                    let v = self.repeated_duration.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_duration)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5033,9 +4982,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2498 => {
-                    self.repeated_timestamp.push(::rsfast::wkt::Timestamp::default());
-                    let v = self.repeated_timestamp.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_timestamp)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5053,9 +5000,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2506 => {
-                    self.repeated_fieldmask.push(::rsfast::wkt::FieldMask::default());
-                    let v = self.repeated_fieldmask.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_fieldmask)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5073,9 +5018,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2522 => {
-                    self.repeated_any.push(::rsfast::wkt::Any::default());
-                    let v = self.repeated_any.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_any)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5093,9 +5036,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2530 => {
-                    self.repeated_value.push(::rsfast::wkt::Value::default());
-                    let v = self.repeated_value.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_value)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5113,9 +5054,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2538 => {
-                    self.repeated_list_value.push(::rsfast::wkt::ListValue::default());
-                    let v = self.repeated_list_value.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_list_value)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5133,9 +5072,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     }
                 }
                 2594 => {
-                    self.repeated_struct.push(::rsfast::wkt::Struct::default());
-                    let v = self.repeated_struct.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_struct)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -12269,7 +12206,7 @@ impl ::rsfast::Message for ForeignMessage {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], self.c);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -12429,7 +12366,7 @@ impl ::rsfast::Message for NullHypothesisProto3 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -12518,7 +12455,7 @@ impl ::rsfast::Message for EnumOnlyProto3 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

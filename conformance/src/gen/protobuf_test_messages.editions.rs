@@ -32,7 +32,7 @@ impl ::rsfast::Message for ComplexMessage {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2071,13 +2071,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                     }
                 }
                 386 => {
-                    self.repeated_nested_message
-                        .push(test_all_types_edition2023::NestedMessage::default());
-                    let v = self
-                        .repeated_nested_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_nested_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2095,13 +2089,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                     }
                 }
                 394 => {
-                    self.repeated_foreign_message
-                        .push(ForeignMessageEdition2023::default());
-                    let v = self
-                        .repeated_foreign_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_foreign_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -8997,7 +8985,7 @@ pub mod test_all_types_edition2023 {
                 ::rsfast::scalar::Int32::write_tagged(w, &[208, 12], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -9308,7 +9296,7 @@ impl ::rsfast::Message for ForeignMessageEdition2023 {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -9481,7 +9469,7 @@ impl ::rsfast::Message for GroupLikeType {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

@@ -2252,13 +2252,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     }
                 }
                 386 => {
-                    self.repeated_nested_message
-                        .push(test_all_types_proto2::NestedMessage::default());
-                    let v = self
-                        .repeated_nested_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_nested_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2276,12 +2270,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                     }
                 }
                 394 => {
-                    self.repeated_foreign_message.push(ForeignMessageProto2::default());
-                    let v = self
-                        .repeated_foreign_message
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.repeated_foreign_message)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -11137,7 +11126,7 @@ pub mod test_all_types_proto2 {
                 ::rsfast::scalar::Int32::write_tagged(w, &[208, 12], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -11375,7 +11364,7 @@ pub mod test_all_types_proto2 {
                 ::rsfast::scalar::Int32::write_tagged(w, &[232, 12], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -11588,7 +11577,7 @@ pub mod test_all_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -11892,7 +11881,7 @@ pub mod test_all_types_proto2 {
                 ::rsfast::scalar::Int32::write_tagged(w, &[72], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -12436,7 +12425,7 @@ impl ::rsfast::Message for ForeignMessageProto2 {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -12621,7 +12610,7 @@ impl ::rsfast::Message for GroupField {
             ::rsfast::scalar::Int32::write_tagged(w, &[208, 7], v);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -13348,7 +13337,7 @@ pub mod unknown_to_test_all_types {
                 ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -13510,7 +13499,7 @@ impl ::rsfast::Message for NullHypothesisProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -13599,7 +13588,7 @@ impl ::rsfast::Message for EnumOnlyProto2 {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -17716,7 +17705,7 @@ pub mod test_all_required_types_proto2 {
                 ::rsfast::scalar::Int32::write_tagged(w, &[208, 12], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -17956,7 +17945,7 @@ pub mod test_all_required_types_proto2 {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -18276,7 +18265,7 @@ pub mod test_all_required_types_proto2 {
                 ::rsfast::scalar::Int32::write_tagged(w, &[72], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19128,7 +19117,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19217,7 +19206,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19306,7 +19295,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19395,7 +19384,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -19484,7 +19473,7 @@ pub mod test_large_oneof {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

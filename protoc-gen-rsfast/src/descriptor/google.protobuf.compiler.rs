@@ -315,9 +315,7 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                     }
                 }
                 122 => {
-                    self.proto_file.push(super::FileDescriptorProto::default());
-                    let v = self.proto_file.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.proto_file)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -335,13 +333,7 @@ impl ::rsfast::Message for CodeGeneratorRequest {
                     }
                 }
                 138 => {
-                    self.source_file_descriptors
-                        .push(super::FileDescriptorProto::default());
-                    let v = self
-                        .source_file_descriptors
-                        .last_mut()
-                        .expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.source_file_descriptors)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -576,9 +568,7 @@ impl ::rsfast::Message for CodeGeneratorResponse {
                     }
                 }
                 122 => {
-                    self.file.push(code_generator_response::File::default());
-                    let v = self.file.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.file)
                         .map_err(|e| {
                             e
                                 .in_field(

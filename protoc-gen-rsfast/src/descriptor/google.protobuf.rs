@@ -44,9 +44,7 @@ impl ::rsfast::Message for FileDescriptorSet {
         'fields: loop {
             match tag {
                 10 => {
-                    self.file.push(FileDescriptorProto::default());
-                    let v = self.file.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.file)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorSet", "file")
                         })?;
@@ -312,9 +310,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 34 => {
-                    self.message_type.push(DescriptorProto::default());
-                    let v = self.message_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.message_type)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -332,9 +328,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 42 => {
-                    self.enum_type.push(EnumDescriptorProto::default());
-                    let v = self.enum_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.enum_type)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -352,9 +346,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 50 => {
-                    self.service.push(ServiceDescriptorProto::default());
-                    let v = self.service.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.service)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FileDescriptorProto", "service")
                         })?;
@@ -368,9 +360,7 @@ impl ::rsfast::Message for FileDescriptorProto {
                     }
                 }
                 58 => {
-                    self.extension.push(FieldDescriptorProto::default());
-                    let v = self.extension.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.extension)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -721,9 +711,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 18 => {
-                    self.field.push(FieldDescriptorProto::default());
-                    let v = self.field.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.field)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "field")
                         })?;
@@ -737,9 +725,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 26 => {
-                    self.nested_type.push(DescriptorProto::default());
-                    let v = self.nested_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.nested_type)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "nested_type")
                         })?;
@@ -753,9 +739,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 34 => {
-                    self.enum_type.push(EnumDescriptorProto::default());
-                    let v = self.enum_type.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.enum_type)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "enum_type")
                         })?;
@@ -769,10 +753,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 42 => {
-                    self.extension_range
-                        .push(descriptor_proto::ExtensionRange::default());
-                    let v = self.extension_range.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.extension_range)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -790,9 +771,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 50 => {
-                    self.extension.push(FieldDescriptorProto::default());
-                    let v = self.extension.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.extension)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "extension")
                         })?;
@@ -820,9 +799,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 66 => {
-                    self.oneof_decl.push(OneofDescriptorProto::default());
-                    let v = self.oneof_decl.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.oneof_decl)
                         .map_err(|e| {
                             e.in_field("google.protobuf.DescriptorProto", "oneof_decl")
                         })?;
@@ -836,9 +813,7 @@ impl ::rsfast::Message for DescriptorProto {
                     }
                 }
                 74 => {
-                    self.reserved_range.push(descriptor_proto::ReservedRange::default());
-                    let v = self.reserved_range.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.reserved_range)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1174,7 +1149,7 @@ pub mod descriptor_proto {
                 ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -1328,10 +1303,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
         'fields: loop {
             match tag {
                 18 => {
-                    self.declaration
-                        .push(extension_range_options::Declaration::default());
-                    let v = self.declaration.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.declaration)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -1395,9 +1367,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2552,9 +2522,7 @@ impl ::rsfast::Message for EnumDescriptorProto {
                     }
                 }
                 18 => {
-                    self.value.push(EnumValueDescriptorProto::default());
-                    let v = self.value.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.value)
                         .map_err(|e| {
                             e.in_field("google.protobuf.EnumDescriptorProto", "value")
                         })?;
@@ -2582,10 +2550,7 @@ impl ::rsfast::Message for EnumDescriptorProto {
                     }
                 }
                 34 => {
-                    self.reserved_range
-                        .push(enum_descriptor_proto::EnumReservedRange::default());
-                    let v = self.reserved_range.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.reserved_range)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -2743,7 +2708,7 @@ pub mod enum_descriptor_proto {
                 ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -3033,9 +2998,7 @@ impl ::rsfast::Message for ServiceDescriptorProto {
                     }
                 }
                 18 => {
-                    self.method.push(MethodDescriptorProto::default());
-                    let v = self.method.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.method)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4002,9 +3965,7 @@ impl ::rsfast::Message for FileOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4401,9 +4362,7 @@ impl ::rsfast::Message for MessageOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4874,9 +4833,7 @@ impl ::rsfast::Message for FieldOptions {
                     }
                 }
                 162 => {
-                    self.edition_defaults.push(field_options::EditionDefault::default());
-                    let v = self.edition_defaults.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.edition_defaults)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -4922,9 +4879,7 @@ impl ::rsfast::Message for FieldOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5706,9 +5661,7 @@ impl ::rsfast::Message for OneofOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -5921,9 +5874,7 @@ impl ::rsfast::Message for EnumOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6132,9 +6083,7 @@ impl ::rsfast::Message for EnumValueOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6290,9 +6239,7 @@ impl ::rsfast::Message for ServiceOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6489,9 +6436,7 @@ impl ::rsfast::Message for MethodOptions {
                     }
                 }
                 7994 => {
-                    self.uninterpreted_option.push(UninterpretedOption::default());
-                    let v = self.uninterpreted_option.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.uninterpreted_option)
                         .map_err(|e| {
                             e
                                 .in_field(
@@ -6732,9 +6677,7 @@ impl ::rsfast::Message for UninterpretedOption {
         'fields: loop {
             match tag {
                 18 => {
-                    self.name.push(uninterpreted_option::NamePart::default());
-                    let v = self.name.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.name)
                         .map_err(|e| {
                             e.in_field("google.protobuf.UninterpretedOption", "name")
                         })?;
@@ -7512,7 +7455,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -7630,7 +7573,7 @@ pub mod feature_set {
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
             self.unknown_fields.write_to(w);
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,
@@ -8180,10 +8123,7 @@ impl ::rsfast::Message for FeatureSetDefaults {
         'fields: loop {
             match tag {
                 10 => {
-                    self.defaults
-                        .push(feature_set_defaults::FeatureSetEditionDefault::default());
-                    let v = self.defaults.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.defaults)
                         .map_err(|e| {
                             e.in_field("google.protobuf.FeatureSetDefaults", "defaults")
                         })?;
@@ -8513,9 +8453,7 @@ impl ::rsfast::Message for SourceCodeInfo {
         'fields: loop {
             match tag {
                 10 => {
-                    self.location.push(source_code_info::Location::default());
-                    let v = self.location.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.location)
                         .map_err(|e| {
                             e.in_field("google.protobuf.SourceCodeInfo", "location")
                         })?;
@@ -8900,9 +8838,7 @@ impl ::rsfast::Message for GeneratedCodeInfo {
         'fields: loop {
             match tag {
                 10 => {
-                    self.annotation.push(generated_code_info::Annotation::default());
-                    let v = self.annotation.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.annotation)
                         .map_err(|e| {
                             e.in_field("google.protobuf.GeneratedCodeInfo", "annotation")
                         })?;

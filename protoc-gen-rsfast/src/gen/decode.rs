@@ -249,12 +249,11 @@ fn field_arm(a: &Arm<'_>, next: &TokenStream) -> TokenStream {
         (Cardinality::Repeated { .. }, Kind::Message(m)) => {
             // Merged in place at the end of the vector: no copy of a finished element
             // (large for wide messages); the vector only grows as pushes would.
-            let ty = type_path(&m.path, a.from());
-            let merge = merge_message(m.delimited, f.number, quote!(v), at);
-            quote! {
-                self.#name.push(#ty::default());
-                let v = self.#name.last_mut().expect("just pushed");
-                #merge
+            if m.delimited {
+                let number = Literal::u32_unsuffixed(f.number);
+                quote!(r.merge_repeated_group(&mut self.#name, #number)#at;)
+            } else {
+                quote!(r.merge_repeated_message(&mut self.#name)#at;)
             }
         }
         (Cardinality::Map { key, value }, _) => map_entry(a, key, value),

@@ -170,13 +170,15 @@ fn message_impl(message: &Message) -> TokenStream {
     let check_initialized = decode::check_initialized(message);
     // A small leaf message (a point, a pair) decodes in a few instructions: inlined
     // into its parent, its reader stays in registers instead of a call per value.
+    // `always`: a parent with several such fields (a face of four vertices) is past
+    // the compiler's own inlining threshold.
     let leaf = message.oneofs.is_empty()
         && message.fields.len() <= 4
         && message.fields.iter().all(|f| {
             matches!(f.cardinality, crate::model::Cardinality::Singular(_))
                 && matches!(f.kind, Kind::Scalar(_))
         });
-    let inline_merge = leaf.then(|| quote!(#[inline]));
+    let inline_merge = leaf.then(|| quote!(#[inline(always)]));
     quote! {
         impl ::rsfast::Message for #name {
             #[inline]

@@ -28,7 +28,7 @@ impl ::rsfast::Message for Point {
             ::rsfast::scalar::Sint32::write_tagged(w, &[8], self.x);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

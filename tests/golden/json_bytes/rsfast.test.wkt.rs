@@ -299,9 +299,7 @@ impl ::rsfast::Message for Event {
                     }
                 }
                 114 => {
-                    self.history.push(::rsfast::wkt::Timestamp::default());
-                    let v = self.history.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.history)
                         .map_err(|e| e.in_field("rsfast.test.wkt.Event", "history"))?;
                     if r.eat_tag(&[114]) {
                         tag = 114;

@@ -300,9 +300,7 @@ impl ::rsfast::Message for Editions {
                     }
                 }
                 91 => {
-                    self.delimited_list.push(editions::Child::default());
-                    let v = self.delimited_list.last_mut().expect("just pushed");
-                    r.merge_group(v, 11)
+                    r.merge_repeated_group(&mut self.delimited_list, 11)
                         .map_err(|e| {
                             e.in_field("rsfast.test.editions.Editions", "delimited_list")
                         })?;
@@ -558,7 +556,7 @@ pub mod editions {
                 ::rsfast::scalar::Int32::write_tagged(w, &[8], v);
             }
         }
-        #[inline]
+        #[inline(always)]
         fn merge_from(
             &mut self,
             r: &mut ::rsfast::Reader<'_>,

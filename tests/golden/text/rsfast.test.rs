@@ -1445,9 +1445,7 @@ impl ::rsfast::Message for Repeated {
                     }
                 }
                 138 => {
-                    self.r_message.push(repeated::Nested::default());
-                    let v = self.r_message.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.r_message)
                         .map_err(|e| e.in_field("rsfast.test.Repeated", "r_message"))?;
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -3683,9 +3681,7 @@ impl ::rsfast::Message for Tree {
                     }
                 }
                 34 => {
-                    self.children.push(Tree::default());
-                    let v = self.children.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.children)
                         .map_err(|e| e.in_field("rsfast.test.Tree", "children"))?;
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -4467,9 +4463,7 @@ pub mod outer {
                         }
                     }
                     18 => {
-                        self.inners.push(middle::Inner::default());
-                        let v = self.inners.last_mut().expect("just pushed");
-                        r.merge_message(v)
+                        r.merge_repeated_message(&mut self.inners)
                             .map_err(|e| {
                                 e.in_field("rsfast.test.Outer.Middle", "inners")
                             })?;
@@ -4747,7 +4741,7 @@ impl ::rsfast::Message for Documented {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], self.a);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -4827,7 +4821,7 @@ impl ::rsfast::Message for Empty {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,

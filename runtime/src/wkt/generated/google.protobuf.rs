@@ -279,7 +279,7 @@ impl ::rsfast::Message for Duration {
             ::rsfast::scalar::Int64::write_tagged(w, &[8], self.seconds);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -383,7 +383,7 @@ impl ::rsfast::Message for Empty {
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1226,9 +1226,7 @@ impl ::rsfast::Message for ListValue {
         'fields: loop {
             match tag {
                 10 => {
-                    self.values.push(Value::default());
-                    let v = self.values.last_mut().expect("just pushed");
-                    r.merge_message(v)
+                    r.merge_repeated_message(&mut self.values)
                         .map_err(|e| e.in_field("google.protobuf.ListValue", "values"))?;
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -1415,7 +1413,7 @@ impl ::rsfast::Message for Timestamp {
             ::rsfast::scalar::Int64::write_tagged(w, &[8], self.seconds);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1526,7 +1524,7 @@ impl ::rsfast::Message for DoubleValue {
             ::rsfast::scalar::Double::write_tagged(w, &[9], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1622,7 +1620,7 @@ impl ::rsfast::Message for FloatValue {
             ::rsfast::scalar::Float::write_tagged(w, &[13], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1716,7 +1714,7 @@ impl ::rsfast::Message for Int64Value {
             ::rsfast::scalar::Int64::write_tagged(w, &[8], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1810,7 +1808,7 @@ impl ::rsfast::Message for UInt64Value {
             ::rsfast::scalar::Uint64::write_tagged(w, &[8], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -1906,7 +1904,7 @@ impl ::rsfast::Message for Int32Value {
             ::rsfast::scalar::Int32::write_tagged(w, &[8], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2000,7 +1998,7 @@ impl ::rsfast::Message for UInt32Value {
             ::rsfast::scalar::Uint32::write_tagged(w, &[8], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
@@ -2096,7 +2094,7 @@ impl ::rsfast::Message for BoolValue {
             ::rsfast::scalar::Bool::write_tagged(w, &[8], self.value);
         }
     }
-    #[inline]
+    #[inline(always)]
     fn merge_from(
         &mut self,
         r: &mut ::rsfast::Reader<'_>,
