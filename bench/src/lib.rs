@@ -154,7 +154,7 @@ pub const OPERATIONS: [(&str, &str); 5] = [
 
 /// One library's generated message type, behind the operations the benchmarks measure.
 /// Panics on a decode error: the datasets are valid.
-pub trait Codec: Default + PartialEq {
+pub trait Codec: Default + PartialEq + 'static {
     /// Decodes `buf` into a fresh message.
     fn decode_new(buf: &[u8]) -> Self;
     /// Merges `buf` into `self`.

@@ -168,15 +168,20 @@ fn main() {
         &bench_command.join(" "),
         skip_bench,
     );
-    // The JSON section is json-bench's: carry it over.
+    // The interleaved ratios and the JSON section are other binaries': carry them over.
     let previous = std::fs::read_to_string(&out).unwrap_or_default();
-    let (begin, end) = ("<!-- json-bench: begin -->", "<!-- json-bench: end -->");
-    let report = match (previous.find(begin), previous.find(end)) {
-        (Some(b), Some(e)) if b < e => {
-            format!("{}\n\n{}\n", report.trim_end(), &previous[b..e + end.len()])
+    let mut report = report;
+    for name in ["interleaved", "json-bench"] {
+        let (begin, end) = (
+            format!("<!-- {name}: begin -->"),
+            format!("<!-- {name}: end -->"),
+        );
+        if let (Some(b), Some(e)) = (previous.find(&begin), previous.find(&end)) {
+            if b < e {
+                report = format!("{}\n\n{}\n", report.trim_end(), &previous[b..e + end.len()]);
+            }
         }
-        _ => report,
-    };
+    }
     std::fs::write(&out, report).expect("write BENCHMARKS.md");
     eprintln!("bench-summary: wrote {}", out.display());
 }
