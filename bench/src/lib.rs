@@ -251,54 +251,14 @@ pub const UPB_NO_MERGE: &str = "upb's public API has no merge from bytes: \
     into one message grows its arena without bound: upb's way to reuse is a fresh message \
     per parse, which is `decode`";
 
-/// Implements [`Codec`] for rsfast messages.
+/// Implements [`Codec`] for rsfast messages; `codec_rsfast!(shared: ...)` for those
+/// generated in the zero-copy mode, whose measured decode and merge read the payload's
+/// `Bytes` with `Message::decode_bytes` / `merge_bytes` and share it (from a slice,
+/// `bytes` and `string` fields are copies).
 #[macro_export]
 macro_rules! codec_rsfast {
-    ($($t:ty),* $(,)?) => {$(
-        impl $crate::Codec for $t {
-            #[inline]
-            fn decode_new(buf: &[u8]) -> Self {
-                <$t as ::rsfast::Message>::decode(buf).expect("rsfast decode")
-            }
-            #[inline]
-            fn merge_in(&mut self, buf: &[u8]) {
-                ::rsfast::Message::merge(self, buf).expect("rsfast merge")
-            }
-            #[inline]
-            fn clear_all(&mut self) {
-                ::rsfast::Message::clear(self)
-            }
-            #[inline]
-            fn to_vec(&self) -> Vec<u8> {
-                ::rsfast::Message::encode_to_vec(self)
-            }
-            #[inline]
-            fn append_to(&self, buf: &mut Vec<u8>) {
-                ::rsfast::Message::encode_into_vec(self, buf)
-            }
-            #[inline]
-            fn size(&self) -> usize {
-                ::rsfast::Message::encoded_len(self)
-            }
-        }
-    )*};
-}
-
-/// Implements [`Codec`] for rsfast messages generated in the zero-copy mode: decoding from
-/// a `Bytes` (the measured decode and merge) shares it, `Message::decode_bytes` and
-/// `Message::merge_bytes`; from a slice, `bytes` and `string` fields are copies.
-#[macro_export]
-macro_rules! codec_rsfast_bytes {
-    ($($t:ty),* $(,)?) => {$(
-        impl $crate::Codec for $t {
-            #[inline]
-            fn decode_new(buf: &[u8]) -> Self {
-                <$t as ::rsfast::Message>::decode(buf).expect("rsfast decode")
-            }
-            #[inline]
-            fn merge_in(&mut self, buf: &[u8]) {
-                ::rsfast::Message::merge(self, buf).expect("rsfast merge")
-            }
+    (shared: $($t:ty),* $(,)?) => {$(
+        $crate::codec_rsfast!(@impl $t {
             #[inline]
             fn decode_shared(buf: &::rsfast::bytes::Bytes) -> Self {
                 <$t as ::rsfast::Message>::decode_bytes(buf).expect("rsfast decode_bytes")
@@ -307,6 +267,19 @@ macro_rules! codec_rsfast_bytes {
             fn merge_shared(&mut self, buf: &::rsfast::bytes::Bytes) {
                 ::rsfast::Message::merge_bytes(self, buf).expect("rsfast merge_bytes")
             }
+        });
+    )*};
+    (@impl $t:ty { $($shared:tt)* }) => {
+        impl $crate::Codec for $t {
+            #[inline]
+            fn decode_new(buf: &[u8]) -> Self {
+                <$t as ::rsfast::Message>::decode(buf).expect("rsfast decode")
+            }
+            #[inline]
+            fn merge_in(&mut self, buf: &[u8]) {
+                ::rsfast::Message::merge(self, buf).expect("rsfast merge")
+            }
+            $($shared)*
             #[inline]
             fn clear_all(&mut self) {
                 ::rsfast::Message::clear(self)
@@ -324,6 +297,9 @@ macro_rules! codec_rsfast_bytes {
                 ::rsfast::Message::encoded_len(self)
             }
         }
+    };
+    ($($t:ty),* $(,)?) => {$(
+        $crate::codec_rsfast!(@impl $t {});
     )*};
 }
 
@@ -534,7 +510,8 @@ codec_rsfast!(
     rsfast_gen::bench::PackedSigned,
     rsfast_gen::depth::Node,
 );
-codec_rsfast_bytes!(
+codec_rsfast!(
+    shared:
     rsfast_bytes_gen::benchmarks::proto2::GoogleMessage1,
     rsfast_bytes_gen::benchmarks::proto3::GoogleMessage1,
     rsfast_bytes_gen::benchmarks::proto2::GoogleMessage2,

@@ -207,8 +207,18 @@ fn retries_a_server_stream_only_before_its_first_response() {
     let (mut server, addr) = serve_with(1, "UNAVAILABLE", &["--after-first-response"]);
     let (ok, out) = call(&addr, &config, &["--rpc", "server-streaming"]);
     assert!(!ok, "{out:?}");
-    assert_eq!(out[0], r#"ServerStreamingEcho -> "hello" (attempts: 1)"#);
-    assert!(out[1].contains("call 1 fails on purpose"), "{out:?}");
+    // stdout and stderr are read by two threads: their lines interleave in any order.
+    let (errors, responses): (Vec<&String>, Vec<&String>) =
+        out.iter().partition(|l| l.starts_with("stderr: "));
+    assert_eq!(
+        responses,
+        [r#"ServerStreamingEcho -> "hello" (attempts: 1)"#],
+        "{out:?}"
+    );
+    assert!(
+        errors.iter().any(|l| l.contains("call 1 fails on purpose")),
+        "{out:?}"
+    );
     assert_eq!(
         server_calls(&mut server),
         ["call 1: ServerStreamingEcho (previous attempts: 0): failing with UNAVAILABLE after one response"]
