@@ -169,19 +169,10 @@ impl<'a> Writer<'a> {
         self.put_slice(&value.to_le_bytes());
     }
 
-    /// A length-delimited payload: the bytes, then (in front) their length.
-    #[inline]
-    pub fn put_bytes(&mut self, bytes: &[u8]) {
-        self.put_slice(bytes);
-        self.put_varint(bytes.len() as u64);
-    }
-
     /// A length-delimited sub-message: its fields, then (in front) their length.
     #[inline]
     pub fn put_message<M: Message>(&mut self, message: &M) {
-        let end = self.pos;
-        message.write_to(self);
-        self.put_varint((end - self.pos) as u64);
+        self.put_tagged_message(&[], message);
     }
 
     /// A record of tag bytes `tag` and a varint value, back to front. A one-byte value
