@@ -80,7 +80,12 @@ fn main() {
     // buffa, from the same descriptors (written as a FileDescriptorSet file).
     let buffa_out = fresh_dir(&out.join("buffa"));
     let fds_path = out.join("benchmarks.fds.bin");
-    std::fs::write(&fds_path, prost::Message::encode_to_vec(&fds)).expect("write descriptor set");
+    // Written only when it changes: buffa-build asks cargo to rerun this script when the
+    // file changes, and rewriting it on every run would make every build dirty.
+    let fds_bytes = prost::Message::encode_to_vec(&fds);
+    if std::fs::read(&fds_path).ok().as_deref() != Some(&fds_bytes[..]) {
+        std::fs::write(&fds_path, fds_bytes).expect("write descriptor set");
+    }
     buffa_build::Config::new()
         .descriptor_set(&fds_path)
         .files(PROTOS)

@@ -7,7 +7,8 @@
 //!
 //! `cargo run --release -p rsfast-bench --features upb --bin interleaved [-- --write]`:
 //! prints markdown tables; `--write` also puts them in BENCHMARKS.md between the
-//! `interleaved` markers (bench-summary carries that section over).
+//! `interleaved` markers (bench-summary carries that section over). `-- --only
+//! TriMesh,depth` measures only those workloads (`depth`: the nesting chain).
 #![deny(warnings)]
 
 use std::fmt::Write as _;
@@ -15,7 +16,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rsfast_bench::{for_each_workload, Codec, Visit, Workload, LIBRARIES, OPERATIONS};
+use rsfast_bench::{
+    chains, for_each_workload, Codec, Visit, Workload, DEPTHS, LIBRARIES, OPERATIONS,
+};
 
 /// Each sample runs about this long.
 const SAMPLE_TIME: Duration = Duration::from_millis(20);
@@ -73,6 +76,50 @@ fn pass<M: Codec + 'static>(op: &'static str, payloads: &[Bytes]) -> Option<Pass
     }))
 }
 
+/// One `op` on one message (the depth chain); `op` is `encode_to_vec` or `encoded_len`.
+fn depth_pass<M: Codec>(op: &'static str, message: M) -> Option<Pass> {
+    Some(Box::new(move || match op {
+        "encode_to_vec" => {
+            black_box(black_box(&message).to_vec());
+        }
+        "encoded_len" => {
+            black_box(black_box(&message).size());
+        }
+        _ => unreachable!("depth operations"),
+    }))
+}
+
+/// The depth chain's ratios: rows per operation, then per depth.
+fn depth_tables() -> Vec<(&'static str, Vec<(usize, [Option<f64>; PAIRS.len()])>)> {
+    ["encode_to_vec", "encoded_len"]
+        .into_iter()
+        .map(|op| {
+            let rows = DEPTHS
+                .iter()
+                .map(|&depth| {
+                    #[cfg(feature = "upb")]
+                    let upb = depth_pass(op, chains::upb(depth));
+                    #[cfg(not(feature = "upb"))]
+                    let upb = None;
+                    // In `LIBRARIES` order; rsfast Bytes has no chain of its own (the
+                    // chain has no `bytes` field: its code is rsfast's).
+                    let passes = vec![
+                        depth_pass(op, chains::rsfast(depth)),
+                        depth_pass(op, chains::prost(depth)),
+                        depth_pass(op, chains::buffa(depth)),
+                        depth_pass(op, chains::protobuf(depth)),
+                        upb,
+                        None,
+                    ];
+                    eprintln!("interleaved: depth {op}/{depth}");
+                    (depth, measure(passes))
+                })
+                .collect();
+            (op, rows)
+        })
+        .collect()
+}
+
 /// Passes per sample so that one sample takes about [`SAMPLE_TIME`].
 fn calibrate(pass: &mut Pass) -> u32 {
     pass(); // warm up
@@ -127,6 +174,14 @@ type Table = Vec<(&'static str, [Option<f64>; PAIRS.len()])>;
 
 struct Interleaved {
     tables: Vec<Table>,
+    /// `--only A,B`: the workloads (or `depth`) to measure; all when empty.
+    only: Vec<String>,
+}
+
+impl Interleaved {
+    fn wants(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == name)
+    }
 }
 
 impl Visit for Interleaved {
@@ -134,6 +189,9 @@ impl Visit for Interleaved {
         &mut self,
         workload: &Workload,
     ) {
+        if !self.wants(workload.name) {
+            return;
+        }
         let data = workload.load();
         for (i, (op, _)) in OPERATIONS.iter().enumerate() {
             // In `LIBRARIES` order.
@@ -156,10 +214,28 @@ fn cell(r: Option<f64>) -> String {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let write = args.iter().any(|a| a == "--write");
+    let only: Vec<String> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| list.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    assert!(
+        !(write && !only.is_empty()),
+        "--write needs every workload: drop --only"
+    );
     let mut run = Interleaved {
         tables: vec![Vec::new(); OPERATIONS.len()],
+        only,
     };
     for_each_workload(&mut run);
+    let depth = if run.wants("depth") {
+        depth_tables()
+    } else {
+        Vec::new()
+    };
 
     let mut md = String::new();
     let header: Vec<String> = PAIRS
@@ -176,8 +252,23 @@ fn main() {
         }
         let _ = writeln!(md);
     }
+    // The depth chain: the rsfast Bytes columns would repeat rsfast's code.
+    let depth_pairs = PAIRS.iter().take_while(|&&(a, _)| a == 0).count();
+    for (op, rows) in &depth {
+        let _ = writeln!(
+            md,
+            "### depth chain, {op}: one `depth.Node` chain per sample\n"
+        );
+        let _ = writeln!(md, "| depth | {} |", header[..depth_pairs].join(" | "));
+        let _ = writeln!(md, "|---:|{}", "---:|".repeat(depth_pairs));
+        for (depth, ratios) in rows {
+            let cells: Vec<String> = ratios[..depth_pairs].iter().map(|&r| cell(r)).collect();
+            let _ = writeln!(md, "| {depth} | {} |", cells.join(" | "));
+        }
+        let _ = writeln!(md);
+    }
     print!("{md}");
-    if std::env::args().any(|a| a == "--write") {
+    if write {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
         let old = std::fs::read_to_string(&path).unwrap_or_default();
         let upb = if cfg!(feature = "upb") {

@@ -6,7 +6,9 @@
 //! `valgrind --tool=callgrind target/release/profile TriMesh decode rsfast 20`
 //! (workload, operation as in `OPERATIONS`, library as in `LIBRARIES`, iterations; an
 //! iteration goes over every payload of the dataset, as in the throughput bench). rsfast's
-//! zero-copy mode: library `"rsfast Bytes"` (quoted: one argument).
+//! zero-copy mode: library `"rsfast Bytes"` (quoted: one argument). `PROFILE_TIME=1`
+//! prints the median and best time per iteration; `PROFILE_PAYLOADS=N` keeps only the
+//! first N payloads (to tell a cache-bound loop from a compute-bound one).
 #![deny(warnings)]
 
 use std::hint::black_box;
@@ -30,6 +32,12 @@ struct Profile {
 }
 
 fn run<M: Codec>(op: &str, payloads: &[Bytes], iterations: usize) {
+    // `PROFILE_PAYLOADS=N`: only the first N payloads (a working set that stays in cache).
+    let first = std::env::var("PROFILE_PAYLOADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(payloads.len());
+    let payloads = &payloads[..first.min(payloads.len())];
     // Set-up (not the measured operation): the decoded messages for the encode side.
     let messages: Vec<M> = payloads.iter().map(|p| M::decode_shared(p)).collect();
     let mut reused = M::default();
