@@ -89,8 +89,11 @@ fn depth_pass<M: Codec>(op: &'static str, message: M) -> Option<Pass> {
     }))
 }
 
-/// The depth chain's ratios: rows per operation, then per depth.
-fn depth_tables() -> Vec<(&'static str, Vec<(usize, [Option<f64>; PAIRS.len()])>)> {
+/// Ratios per depth, for one operation.
+type DepthTable = (&'static str, Vec<(usize, [Option<f64>; PAIRS.len()])>);
+
+/// The depth chain's ratios, per operation.
+fn depth_tables() -> Vec<DepthTable> {
     ["encode_to_vec", "encoded_len"]
         .into_iter()
         .map(|op| {
@@ -223,7 +226,7 @@ fn main() {
         .map(|list| list.split(',').map(str::to_string).collect())
         .unwrap_or_default();
     assert!(
-        !(write && !only.is_empty()),
+        !write || only.is_empty(),
         "--write needs every workload: drop --only"
     );
     let mut run = Interleaved {
