@@ -313,6 +313,26 @@ impl<'a> Reader<'a> {
         self.advance(len)
     }
 
+    /// How many length-delimited records with tag bytes `tag` come in a row from
+    /// here: at most 13, and not past anything malformed (which decoding itself then
+    /// reports). A map that got its first entry reserves room for these at once,
+    /// rather than rehashing every key as it grows (3, 7, 14 entries); 13 and the
+    /// first fill a 16-bucket table, which keeps the reservation small when a run of
+    /// duplicate keys ends as one entry.
+    pub fn count_run(&self, tag: &[u8]) -> usize {
+        const LIMIT: usize = 13;
+        let mut probe = Reader {
+            buf: self.buf,
+            depth: self.depth,
+            shared: None,
+        };
+        let mut n = 0;
+        while n < LIMIT && probe.eat_tag(tag) && probe.read_bytes().is_ok() {
+            n += 1;
+        }
+        n
+    }
+
     /// A length-delimited UTF-8 string, borrowed from the input.
     #[inline]
     pub fn read_str(&mut self) -> Result<&'a str, DecodeError> {
@@ -617,6 +637,28 @@ mod tests {
         assert!(!r.eat_tag(&[0x0a]));
         assert!(r.eat_tag(&[0x12]));
         assert_eq!(r.remaining(), [0x08]);
+    }
+
+    /// `count_run` counts the records of one field in a row from here, stops at
+    /// another tag or at a malformed record, caps at 13, and does not move the reader.
+    #[test]
+    fn count_run_counts_a_run_of_records() {
+        // Field 6 (tag 0x32) three times, then field 7.
+        let input = [
+            0x32, 0x02, b'a', b'b', 0x32, 0x00, 0x32, 0x01, b'c', 0x3a, 0x00,
+        ];
+        let r = Reader::new(&input);
+        assert_eq!(r.count_run(&[0x32]), 3);
+        assert_eq!(r.remaining().len(), input.len());
+        assert_eq!(r.count_run(&[0x3a]), 0);
+        // A length past the end: that record is not counted.
+        let short = [0x32, 0x01, b'a', 0x32, 0x05, b'x'];
+        assert_eq!(Reader::new(&short).count_run(&[0x32]), 1);
+        // Many empty records: the count stops at the cap.
+        assert_eq!(
+            Reader::new(&[0x32, 0x00].repeat(100)).count_run(&[0x32]),
+            13
+        );
     }
 
     /// Repeated messages and groups: each record becomes a new last element, after

@@ -1729,6 +1729,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_int32.capacity() == 0 {
+                        self.int32_int32.reserve(1 + r.count_run(&[10]));
+                    }
                     self.int32_int32.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -1769,6 +1772,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int64_int64"))?
                             }
                         }
+                    }
+                    if self.int64_int64.capacity() == 0 {
+                        self.int64_int64.reserve(1 + r.count_run(&[18]));
                     }
                     self.int64_int64.insert(key, value);
                     if r.eat_tag(&[18]) {
@@ -1815,6 +1821,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.uint32_uint32.capacity() == 0 {
+                        self.uint32_uint32.reserve(1 + r.count_run(&[26]));
+                    }
                     self.uint32_uint32.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;
@@ -1859,6 +1868,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_uint64.capacity() == 0 {
+                        self.uint64_uint64.reserve(1 + r.count_run(&[34]));
                     }
                     self.uint64_uint64.insert(key, value);
                     if r.eat_tag(&[34]) {
@@ -1905,6 +1917,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sint32_sint32.capacity() == 0 {
+                        self.sint32_sint32.reserve(1 + r.count_run(&[42]));
+                    }
                     self.sint32_sint32.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;
@@ -1949,6 +1964,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.sint64_sint64.capacity() == 0 {
+                        self.sint64_sint64.reserve(1 + r.count_run(&[50]));
                     }
                     self.sint64_sint64.insert(key, value);
                     if r.eat_tag(&[50]) {
@@ -1995,6 +2013,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.fixed32_fixed32.capacity() == 0 {
+                        self.fixed32_fixed32.reserve(1 + r.count_run(&[58]));
+                    }
                     self.fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[58]) {
                         tag = 58;
@@ -2039,6 +2060,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.fixed64_fixed64.capacity() == 0 {
+                        self.fixed64_fixed64.reserve(1 + r.count_run(&[66]));
                     }
                     self.fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[66]) {
@@ -2091,6 +2115,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed32_sfixed32.capacity() == 0 {
+                        self.sfixed32_sfixed32.reserve(1 + r.count_run(&[74]));
+                    }
                     self.sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[74]) {
                         tag = 74;
@@ -2142,6 +2169,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed64_sfixed64.capacity() == 0 {
+                        self.sfixed64_sfixed64.reserve(1 + r.count_run(&[82]));
+                    }
                     self.sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[82]) {
                         tag = 82;
@@ -2180,6 +2210,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "bool_bool"))?
                             }
                         }
+                    }
+                    if self.bool_bool.capacity() == 0 {
+                        self.bool_bool.reserve(1 + r.count_run(&[90]));
                     }
                     self.bool_bool.insert(key, value);
                     if r.eat_tag(&[90]) {
@@ -2228,6 +2261,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_string.capacity() == 0 {
+                        self.string_string.reserve(1 + r.count_run(&[98]));
+                    }
                     self.string_string.insert(key, value);
                     if r.eat_tag(&[98]) {
                         tag = 98;
@@ -2275,6 +2311,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_bytes.capacity() == 0 {
+                        self.string_bytes.reserve(1 + r.count_run(&[106]));
+                    }
                     self.string_bytes.insert(key, value);
                     if r.eat_tag(&[106]) {
                         tag = 106;
@@ -2315,6 +2354,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int32_float"))?
                             }
                         }
+                    }
+                    if self.int32_float.capacity() == 0 {
+                        self.int32_float.reserve(1 + r.count_run(&[114]));
                     }
                     self.int32_float.insert(key, value);
                     if r.eat_tag(&[114]) {
@@ -2361,6 +2403,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_double.capacity() == 0 {
+                        self.int32_double.reserve(1 + r.count_run(&[122]));
+                    }
                     self.int32_double.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -2402,6 +2447,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "string_enum"))?
                             }
                         }
+                    }
+                    if self.string_enum.capacity() == 0 {
+                        self.string_enum.reserve(1 + r.count_run(&[130, 1]));
                     }
                     self.string_enum.insert(key, value);
                     if r.eat_tag(&[130, 1]) {
@@ -2450,6 +2498,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_message.capacity() == 0 {
+                        self.string_message.reserve(1 + r.count_run(&[138, 1]));
+                    }
                     self.string_message.insert(key, value);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -2495,6 +2546,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_foreign.capacity() == 0 {
+                        self.uint64_foreign.reserve(1 + r.count_run(&[146, 1]));
                     }
                     self.uint64_foreign.insert(key, value);
                     if r.eat_tag(&[146, 1]) {
@@ -2990,6 +3044,9 @@ impl ::rsfast::Message for Tree {
                                     .map_err(|e| e.in_field("rsfast.test.Tree", "named"))?
                             }
                         }
+                    }
+                    if self.named.capacity() == 0 {
+                        self.named.reserve(1 + r.count_run(&[42]));
                     }
                     self.named.insert(key, value);
                     if r.eat_tag(&[42]) {

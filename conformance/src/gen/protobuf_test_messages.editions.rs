@@ -2255,6 +2255,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_int32_int32.capacity() == 0 {
+                        self.map_int32_int32.reserve(1 + r.count_run(&[194, 3]));
+                    }
                     self.map_int32_int32.insert(key, value);
                     if r.eat_tag(&[194, 3]) {
                         tag = 450;
@@ -2329,6 +2332,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_int64_int64.capacity() == 0 {
+                        self.map_int64_int64.reserve(1 + r.count_run(&[202, 3]));
                     }
                     self.map_int64_int64.insert(key, value);
                     if r.eat_tag(&[202, 3]) {
@@ -2405,6 +2411,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_uint32_uint32.capacity() == 0 {
+                        self.map_uint32_uint32.reserve(1 + r.count_run(&[210, 3]));
+                    }
                     self.map_uint32_uint32.insert(key, value);
                     if r.eat_tag(&[210, 3]) {
                         tag = 466;
@@ -2479,6 +2488,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_uint64_uint64.capacity() == 0 {
+                        self.map_uint64_uint64.reserve(1 + r.count_run(&[218, 3]));
                     }
                     self.map_uint64_uint64.insert(key, value);
                     if r.eat_tag(&[218, 3]) {
@@ -2555,6 +2567,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_sint32_sint32.capacity() == 0 {
+                        self.map_sint32_sint32.reserve(1 + r.count_run(&[226, 3]));
+                    }
                     self.map_sint32_sint32.insert(key, value);
                     if r.eat_tag(&[226, 3]) {
                         tag = 482;
@@ -2629,6 +2644,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_sint64_sint64.capacity() == 0 {
+                        self.map_sint64_sint64.reserve(1 + r.count_run(&[234, 3]));
                     }
                     self.map_sint64_sint64.insert(key, value);
                     if r.eat_tag(&[234, 3]) {
@@ -2705,6 +2723,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_fixed32_fixed32.capacity() == 0 {
+                        self.map_fixed32_fixed32.reserve(1 + r.count_run(&[242, 3]));
+                    }
                     self.map_fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[242, 3]) {
                         tag = 498;
@@ -2779,6 +2800,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_fixed64_fixed64.capacity() == 0 {
+                        self.map_fixed64_fixed64.reserve(1 + r.count_run(&[250, 3]));
                     }
                     self.map_fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[250, 3]) {
@@ -2855,6 +2879,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_sfixed32_sfixed32.capacity() == 0 {
+                        self.map_sfixed32_sfixed32.reserve(1 + r.count_run(&[130, 4]));
+                    }
                     self.map_sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[130, 4]) {
                         tag = 514;
@@ -2929,6 +2956,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_sfixed64_sfixed64.capacity() == 0 {
+                        self.map_sfixed64_sfixed64.reserve(1 + r.count_run(&[138, 4]));
                     }
                     self.map_sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[138, 4]) {
@@ -3005,6 +3035,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_int32_float.capacity() == 0 {
+                        self.map_int32_float.reserve(1 + r.count_run(&[146, 4]));
+                    }
                     self.map_int32_float.insert(key, value);
                     if r.eat_tag(&[146, 4]) {
                         tag = 530;
@@ -3080,6 +3113,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_int32_double.capacity() == 0 {
+                        self.map_int32_double.reserve(1 + r.count_run(&[154, 4]));
+                    }
                     self.map_int32_double.insert(key, value);
                     if r.eat_tag(&[154, 4]) {
                         tag = 538;
@@ -3154,6 +3190,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_bool_bool.capacity() == 0 {
+                        self.map_bool_bool.reserve(1 + r.count_run(&[162, 4]));
                     }
                     self.map_bool_bool.insert(key, value);
                     if r.eat_tag(&[162, 4]) {
@@ -3232,6 +3271,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_string_string.capacity() == 0 {
+                        self.map_string_string.reserve(1 + r.count_run(&[170, 4]));
+                    }
                     self.map_string_string.insert(key, value);
                     if r.eat_tag(&[170, 4]) {
                         tag = 554;
@@ -3308,6 +3350,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_bytes.capacity() == 0 {
+                        self.map_string_bytes.reserve(1 + r.count_run(&[178, 4]));
                     }
                     self.map_string_bytes.insert(key, value);
                     if r.eat_tag(&[178, 4]) {
@@ -3386,6 +3431,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_string_nested_message.capacity() == 0 {
+                        self.map_string_nested_message
+                            .reserve(1 + r.count_run(&[186, 4]));
+                    }
                     self.map_string_nested_message.insert(key, value);
                     if r.eat_tag(&[186, 4]) {
                         tag = 570;
@@ -3462,6 +3511,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_foreign_message.capacity() == 0 {
+                        self.map_string_foreign_message
+                            .reserve(1 + r.count_run(&[194, 4]));
                     }
                     self.map_string_foreign_message.insert(key, value);
                     if r.eat_tag(&[194, 4]) {
@@ -3543,6 +3596,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
+                    if self.map_string_nested_enum.capacity() == 0 {
+                        self.map_string_nested_enum.reserve(1 + r.count_run(&[202, 4]));
+                    }
                     self.map_string_nested_enum.insert(key, value);
                     if r.eat_tag(&[202, 4]) {
                         tag = 586;
@@ -3620,6 +3676,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_foreign_enum.capacity() == 0 {
+                        self.map_string_foreign_enum.reserve(1 + r.count_run(&[210, 4]));
                     }
                     self.map_string_foreign_enum.insert(key, value);
                     if r.eat_tag(&[210, 4]) {

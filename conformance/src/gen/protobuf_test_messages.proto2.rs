@@ -2442,6 +2442,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_int32_int32.capacity() == 0 {
+                        self.map_int32_int32.reserve(1 + r.count_run(&[194, 3]));
+                    }
                     self.map_int32_int32.insert(key, value);
                     if r.eat_tag(&[194, 3]) {
                         tag = 450;
@@ -2516,6 +2519,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_int64_int64.capacity() == 0 {
+                        self.map_int64_int64.reserve(1 + r.count_run(&[202, 3]));
                     }
                     self.map_int64_int64.insert(key, value);
                     if r.eat_tag(&[202, 3]) {
@@ -2592,6 +2598,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_uint32_uint32.capacity() == 0 {
+                        self.map_uint32_uint32.reserve(1 + r.count_run(&[210, 3]));
+                    }
                     self.map_uint32_uint32.insert(key, value);
                     if r.eat_tag(&[210, 3]) {
                         tag = 466;
@@ -2666,6 +2675,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_uint64_uint64.capacity() == 0 {
+                        self.map_uint64_uint64.reserve(1 + r.count_run(&[218, 3]));
                     }
                     self.map_uint64_uint64.insert(key, value);
                     if r.eat_tag(&[218, 3]) {
@@ -2742,6 +2754,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_sint32_sint32.capacity() == 0 {
+                        self.map_sint32_sint32.reserve(1 + r.count_run(&[226, 3]));
+                    }
                     self.map_sint32_sint32.insert(key, value);
                     if r.eat_tag(&[226, 3]) {
                         tag = 482;
@@ -2816,6 +2831,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_sint64_sint64.capacity() == 0 {
+                        self.map_sint64_sint64.reserve(1 + r.count_run(&[234, 3]));
                     }
                     self.map_sint64_sint64.insert(key, value);
                     if r.eat_tag(&[234, 3]) {
@@ -2892,6 +2910,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_fixed32_fixed32.capacity() == 0 {
+                        self.map_fixed32_fixed32.reserve(1 + r.count_run(&[242, 3]));
+                    }
                     self.map_fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[242, 3]) {
                         tag = 498;
@@ -2966,6 +2987,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_fixed64_fixed64.capacity() == 0 {
+                        self.map_fixed64_fixed64.reserve(1 + r.count_run(&[250, 3]));
                     }
                     self.map_fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[250, 3]) {
@@ -3042,6 +3066,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_sfixed32_sfixed32.capacity() == 0 {
+                        self.map_sfixed32_sfixed32.reserve(1 + r.count_run(&[130, 4]));
+                    }
                     self.map_sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[130, 4]) {
                         tag = 514;
@@ -3116,6 +3143,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_sfixed64_sfixed64.capacity() == 0 {
+                        self.map_sfixed64_sfixed64.reserve(1 + r.count_run(&[138, 4]));
                     }
                     self.map_sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[138, 4]) {
@@ -3192,6 +3222,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_int32_float.capacity() == 0 {
+                        self.map_int32_float.reserve(1 + r.count_run(&[146, 4]));
+                    }
                     self.map_int32_float.insert(key, value);
                     if r.eat_tag(&[146, 4]) {
                         tag = 530;
@@ -3267,6 +3300,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_int32_double.capacity() == 0 {
+                        self.map_int32_double.reserve(1 + r.count_run(&[154, 4]));
+                    }
                     self.map_int32_double.insert(key, value);
                     if r.eat_tag(&[154, 4]) {
                         tag = 538;
@@ -3341,6 +3377,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_bool_bool.capacity() == 0 {
+                        self.map_bool_bool.reserve(1 + r.count_run(&[162, 4]));
                     }
                     self.map_bool_bool.insert(key, value);
                     if r.eat_tag(&[162, 4]) {
@@ -3419,6 +3458,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_string_string.capacity() == 0 {
+                        self.map_string_string.reserve(1 + r.count_run(&[170, 4]));
+                    }
                     self.map_string_string.insert(key, value);
                     if r.eat_tag(&[170, 4]) {
                         tag = 554;
@@ -3495,6 +3537,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_bytes.capacity() == 0 {
+                        self.map_string_bytes.reserve(1 + r.count_run(&[178, 4]));
                     }
                     self.map_string_bytes.insert(key, value);
                     if r.eat_tag(&[178, 4]) {
@@ -3573,6 +3618,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_string_nested_message.capacity() == 0 {
+                        self.map_string_nested_message
+                            .reserve(1 + r.count_run(&[186, 4]));
+                    }
                     self.map_string_nested_message.insert(key, value);
                     if r.eat_tag(&[186, 4]) {
                         tag = 570;
@@ -3649,6 +3698,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_foreign_message.capacity() == 0 {
+                        self.map_string_foreign_message
+                            .reserve(1 + r.count_run(&[194, 4]));
                     }
                     self.map_string_foreign_message.insert(key, value);
                     if r.eat_tag(&[194, 4]) {
@@ -3732,6 +3785,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_nested_enum.capacity() == 0 {
+                        self.map_string_nested_enum.reserve(1 + r.count_run(&[202, 4]));
                     }
                     if undeclared {
                         self.unknown_fields.push_len_delimited(73, payload);
@@ -3819,6 +3875,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_string_foreign_enum.capacity() == 0 {
+                        self.map_string_foreign_enum.reserve(1 + r.count_run(&[210, 4]));
                     }
                     if undeclared {
                         self.unknown_fields.push_len_delimited(74, payload);
@@ -4514,6 +4573,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
+                    if self.map_int32_nested_message.capacity() == 0 {
+                        self.map_int32_nested_message
+                            .reserve(1 + r.count_run(&[186, 6]));
+                    }
                     self.map_int32_nested_message.insert(key, value);
                     if r.eat_tag(&[186, 6]) {
                         tag = 826;
@@ -4588,6 +4651,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                                     })?
                             }
                         }
+                    }
+                    if self.map_int32_bool.capacity() == 0 {
+                        self.map_int32_bool.reserve(1 + r.count_run(&[194, 6]));
                     }
                     self.map_int32_bool.insert(key, value);
                     if r.eat_tag(&[194, 6]) {

@@ -5,9 +5,11 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{codec, ident, tag_bytes, tag_value, type_path, types::value_type, wire_type};
+use super::{
+    codec, ident, tag_bytes, tag_slice, tag_value, type_path, types::value_type, wire_type,
+};
 use crate::model::{Cardinality, Field, Kind, Message, Oneof, Presence, ValueTypes};
-use crate::options::{BytesType, StringType};
+use crate::options::{BytesType, MapType, StringType};
 
 /// Per-field facts every arm needs.
 struct Arm<'a> {
@@ -347,6 +349,20 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
             },
         ),
         None => (quote!(), quote!(self.#name.insert(key, value);)),
+    };
+    // A fresh hash map, at its first entry, counts the entries that follow in a row
+    // and reserves room for all of them: growing one entry at a time rehashes every
+    // key at each doubling. (A reused map keeps its capacity, and skips the count.)
+    let insert = if a.field.map == MapType::HashMap {
+        let tag = tag_slice(a.field.number, 2);
+        quote! {
+            if self.#name.capacity() == 0 {
+                self.#name.reserve(1 + r.count_run(#tag));
+            }
+            #insert
+        }
+    } else {
+        insert
     };
     quote! {
         let payload = r.read_bytes()#at;

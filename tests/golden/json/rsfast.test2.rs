@@ -1579,6 +1579,9 @@ impl ::rsfast::Message for HasRequired {
                             }
                         }
                     }
+                    if self.by_name.capacity() == 0 {
+                        self.by_name.reserve(1 + r.count_run(&[18]));
+                    }
                     self.by_name.insert(key, value);
                     if r.eat_tag(&[18]) {
                         tag = 18;
@@ -2695,6 +2698,9 @@ impl ::rsfast::Message for Closed {
                                     .map_err(|e| e.in_field("rsfast.test2.Closed", "by_id"))?
                             }
                         }
+                    }
+                    if self.by_id.capacity() == 0 {
+                        self.by_id.reserve(1 + r.count_run(&[34]));
                     }
                     if undeclared {
                         self.unknown_fields.push_len_delimited(4, payload);

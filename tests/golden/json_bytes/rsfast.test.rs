@@ -4331,6 +4331,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_int32.capacity() == 0 {
+                        self.int32_int32.reserve(1 + r.count_run(&[10]));
+                    }
                     self.int32_int32.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -4371,6 +4374,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int64_int64"))?
                             }
                         }
+                    }
+                    if self.int64_int64.capacity() == 0 {
+                        self.int64_int64.reserve(1 + r.count_run(&[18]));
                     }
                     self.int64_int64.insert(key, value);
                     if r.eat_tag(&[18]) {
@@ -4417,6 +4423,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.uint32_uint32.capacity() == 0 {
+                        self.uint32_uint32.reserve(1 + r.count_run(&[26]));
+                    }
                     self.uint32_uint32.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;
@@ -4461,6 +4470,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_uint64.capacity() == 0 {
+                        self.uint64_uint64.reserve(1 + r.count_run(&[34]));
                     }
                     self.uint64_uint64.insert(key, value);
                     if r.eat_tag(&[34]) {
@@ -4507,6 +4519,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sint32_sint32.capacity() == 0 {
+                        self.sint32_sint32.reserve(1 + r.count_run(&[42]));
+                    }
                     self.sint32_sint32.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;
@@ -4551,6 +4566,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.sint64_sint64.capacity() == 0 {
+                        self.sint64_sint64.reserve(1 + r.count_run(&[50]));
                     }
                     self.sint64_sint64.insert(key, value);
                     if r.eat_tag(&[50]) {
@@ -4597,6 +4615,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.fixed32_fixed32.capacity() == 0 {
+                        self.fixed32_fixed32.reserve(1 + r.count_run(&[58]));
+                    }
                     self.fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[58]) {
                         tag = 58;
@@ -4641,6 +4662,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.fixed64_fixed64.capacity() == 0 {
+                        self.fixed64_fixed64.reserve(1 + r.count_run(&[66]));
                     }
                     self.fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[66]) {
@@ -4693,6 +4717,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed32_sfixed32.capacity() == 0 {
+                        self.sfixed32_sfixed32.reserve(1 + r.count_run(&[74]));
+                    }
                     self.sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[74]) {
                         tag = 74;
@@ -4744,6 +4771,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed64_sfixed64.capacity() == 0 {
+                        self.sfixed64_sfixed64.reserve(1 + r.count_run(&[82]));
+                    }
                     self.sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[82]) {
                         tag = 82;
@@ -4782,6 +4812,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "bool_bool"))?
                             }
                         }
+                    }
+                    if self.bool_bool.capacity() == 0 {
+                        self.bool_bool.reserve(1 + r.count_run(&[90]));
                     }
                     self.bool_bool.insert(key, value);
                     if r.eat_tag(&[90]) {
@@ -4830,6 +4863,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_string.capacity() == 0 {
+                        self.string_string.reserve(1 + r.count_run(&[98]));
+                    }
                     self.string_string.insert(key, value);
                     if r.eat_tag(&[98]) {
                         tag = 98;
@@ -4877,6 +4913,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_bytes.capacity() == 0 {
+                        self.string_bytes.reserve(1 + r.count_run(&[106]));
+                    }
                     self.string_bytes.insert(key, value);
                     if r.eat_tag(&[106]) {
                         tag = 106;
@@ -4917,6 +4956,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int32_float"))?
                             }
                         }
+                    }
+                    if self.int32_float.capacity() == 0 {
+                        self.int32_float.reserve(1 + r.count_run(&[114]));
                     }
                     self.int32_float.insert(key, value);
                     if r.eat_tag(&[114]) {
@@ -4963,6 +5005,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_double.capacity() == 0 {
+                        self.int32_double.reserve(1 + r.count_run(&[122]));
+                    }
                     self.int32_double.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -5004,6 +5049,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "string_enum"))?
                             }
                         }
+                    }
+                    if self.string_enum.capacity() == 0 {
+                        self.string_enum.reserve(1 + r.count_run(&[130, 1]));
                     }
                     self.string_enum.insert(key, value);
                     if r.eat_tag(&[130, 1]) {
@@ -5052,6 +5100,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_message.capacity() == 0 {
+                        self.string_message.reserve(1 + r.count_run(&[138, 1]));
+                    }
                     self.string_message.insert(key, value);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -5097,6 +5148,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_foreign.capacity() == 0 {
+                        self.uint64_foreign.reserve(1 + r.count_run(&[146, 1]));
                     }
                     self.uint64_foreign.insert(key, value);
                     if r.eat_tag(&[146, 1]) {
@@ -7327,6 +7381,9 @@ impl ::rsfast::Message for Tree {
                                     .map_err(|e| e.in_field("rsfast.test.Tree", "named"))?
                             }
                         }
+                    }
+                    if self.named.capacity() == 0 {
+                        self.named.reserve(1 + r.count_run(&[42]));
                     }
                     self.named.insert(key, value);
                     if r.eat_tag(&[42]) {

@@ -2164,6 +2164,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_int32.capacity() == 0 {
+                        self.int32_int32.reserve(1 + r.count_run(&[10]));
+                    }
                     self.int32_int32.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -2204,6 +2207,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int64_int64"))?
                             }
                         }
+                    }
+                    if self.int64_int64.capacity() == 0 {
+                        self.int64_int64.reserve(1 + r.count_run(&[18]));
                     }
                     self.int64_int64.insert(key, value);
                     if r.eat_tag(&[18]) {
@@ -2250,6 +2256,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.uint32_uint32.capacity() == 0 {
+                        self.uint32_uint32.reserve(1 + r.count_run(&[26]));
+                    }
                     self.uint32_uint32.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;
@@ -2294,6 +2303,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_uint64.capacity() == 0 {
+                        self.uint64_uint64.reserve(1 + r.count_run(&[34]));
                     }
                     self.uint64_uint64.insert(key, value);
                     if r.eat_tag(&[34]) {
@@ -2340,6 +2352,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sint32_sint32.capacity() == 0 {
+                        self.sint32_sint32.reserve(1 + r.count_run(&[42]));
+                    }
                     self.sint32_sint32.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;
@@ -2384,6 +2399,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.sint64_sint64.capacity() == 0 {
+                        self.sint64_sint64.reserve(1 + r.count_run(&[50]));
                     }
                     self.sint64_sint64.insert(key, value);
                     if r.eat_tag(&[50]) {
@@ -2430,6 +2448,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.fixed32_fixed32.capacity() == 0 {
+                        self.fixed32_fixed32.reserve(1 + r.count_run(&[58]));
+                    }
                     self.fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[58]) {
                         tag = 58;
@@ -2474,6 +2495,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.fixed64_fixed64.capacity() == 0 {
+                        self.fixed64_fixed64.reserve(1 + r.count_run(&[66]));
                     }
                     self.fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[66]) {
@@ -2526,6 +2550,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed32_sfixed32.capacity() == 0 {
+                        self.sfixed32_sfixed32.reserve(1 + r.count_run(&[74]));
+                    }
                     self.sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[74]) {
                         tag = 74;
@@ -2577,6 +2604,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed64_sfixed64.capacity() == 0 {
+                        self.sfixed64_sfixed64.reserve(1 + r.count_run(&[82]));
+                    }
                     self.sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[82]) {
                         tag = 82;
@@ -2615,6 +2645,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "bool_bool"))?
                             }
                         }
+                    }
+                    if self.bool_bool.capacity() == 0 {
+                        self.bool_bool.reserve(1 + r.count_run(&[90]));
                     }
                     self.bool_bool.insert(key, value);
                     if r.eat_tag(&[90]) {
@@ -2663,6 +2696,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_string.capacity() == 0 {
+                        self.string_string.reserve(1 + r.count_run(&[98]));
+                    }
                     self.string_string.insert(key, value);
                     if r.eat_tag(&[98]) {
                         tag = 98;
@@ -2710,6 +2746,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_bytes.capacity() == 0 {
+                        self.string_bytes.reserve(1 + r.count_run(&[106]));
+                    }
                     self.string_bytes.insert(key, value);
                     if r.eat_tag(&[106]) {
                         tag = 106;
@@ -2750,6 +2789,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int32_float"))?
                             }
                         }
+                    }
+                    if self.int32_float.capacity() == 0 {
+                        self.int32_float.reserve(1 + r.count_run(&[114]));
                     }
                     self.int32_float.insert(key, value);
                     if r.eat_tag(&[114]) {
@@ -2796,6 +2838,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_double.capacity() == 0 {
+                        self.int32_double.reserve(1 + r.count_run(&[122]));
+                    }
                     self.int32_double.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -2837,6 +2882,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "string_enum"))?
                             }
                         }
+                    }
+                    if self.string_enum.capacity() == 0 {
+                        self.string_enum.reserve(1 + r.count_run(&[130, 1]));
                     }
                     self.string_enum.insert(key, value);
                     if r.eat_tag(&[130, 1]) {
@@ -2885,6 +2933,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_message.capacity() == 0 {
+                        self.string_message.reserve(1 + r.count_run(&[138, 1]));
+                    }
                     self.string_message.insert(key, value);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -2930,6 +2981,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_foreign.capacity() == 0 {
+                        self.uint64_foreign.reserve(1 + r.count_run(&[146, 1]));
                     }
                     self.uint64_foreign.insert(key, value);
                     if r.eat_tag(&[146, 1]) {
@@ -3770,6 +3824,9 @@ impl ::rsfast::Message for Tree {
                                     .map_err(|e| e.in_field("rsfast.test.Tree", "named"))?
                             }
                         }
+                    }
+                    if self.named.capacity() == 0 {
+                        self.named.reserve(1 + r.count_run(&[42]));
                     }
                     self.named.insert(key, value);
                     if r.eat_tag(&[42]) {

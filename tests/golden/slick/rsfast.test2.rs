@@ -1102,6 +1102,9 @@ impl ::rsfast::Message for HasRequired {
                             }
                         }
                     }
+                    if self.by_name.capacity() == 0 {
+                        self.by_name.reserve(1 + r.count_run(&[18]));
+                    }
                     self.by_name.insert(key, value);
                     if r.eat_tag(&[18]) {
                         tag = 18;
@@ -1907,6 +1910,9 @@ impl ::rsfast::Message for Closed {
                                     .map_err(|e| e.in_field("rsfast.test2.Closed", "by_id"))?
                             }
                         }
+                    }
+                    if self.by_id.capacity() == 0 {
+                        self.by_id.reserve(1 + r.count_run(&[34]));
                     }
                     if undeclared {} else {
                         self.by_id.insert(key, value);

@@ -2121,6 +2121,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_int32.capacity() == 0 {
+                        self.int32_int32.reserve(1 + r.count_run(&[10]));
+                    }
                     self.int32_int32.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -2161,6 +2164,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int64_int64"))?
                             }
                         }
+                    }
+                    if self.int64_int64.capacity() == 0 {
+                        self.int64_int64.reserve(1 + r.count_run(&[18]));
                     }
                     self.int64_int64.insert(key, value);
                     if r.eat_tag(&[18]) {
@@ -2207,6 +2213,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.uint32_uint32.capacity() == 0 {
+                        self.uint32_uint32.reserve(1 + r.count_run(&[26]));
+                    }
                     self.uint32_uint32.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;
@@ -2251,6 +2260,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_uint64.capacity() == 0 {
+                        self.uint64_uint64.reserve(1 + r.count_run(&[34]));
                     }
                     self.uint64_uint64.insert(key, value);
                     if r.eat_tag(&[34]) {
@@ -2297,6 +2309,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sint32_sint32.capacity() == 0 {
+                        self.sint32_sint32.reserve(1 + r.count_run(&[42]));
+                    }
                     self.sint32_sint32.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;
@@ -2341,6 +2356,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.sint64_sint64.capacity() == 0 {
+                        self.sint64_sint64.reserve(1 + r.count_run(&[50]));
                     }
                     self.sint64_sint64.insert(key, value);
                     if r.eat_tag(&[50]) {
@@ -2387,6 +2405,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.fixed32_fixed32.capacity() == 0 {
+                        self.fixed32_fixed32.reserve(1 + r.count_run(&[58]));
+                    }
                     self.fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[58]) {
                         tag = 58;
@@ -2431,6 +2452,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.fixed64_fixed64.capacity() == 0 {
+                        self.fixed64_fixed64.reserve(1 + r.count_run(&[66]));
                     }
                     self.fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[66]) {
@@ -2483,6 +2507,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed32_sfixed32.capacity() == 0 {
+                        self.sfixed32_sfixed32.reserve(1 + r.count_run(&[74]));
+                    }
                     self.sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[74]) {
                         tag = 74;
@@ -2534,6 +2561,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.sfixed64_sfixed64.capacity() == 0 {
+                        self.sfixed64_sfixed64.reserve(1 + r.count_run(&[82]));
+                    }
                     self.sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[82]) {
                         tag = 82;
@@ -2572,6 +2602,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "bool_bool"))?
                             }
                         }
+                    }
+                    if self.bool_bool.capacity() == 0 {
+                        self.bool_bool.reserve(1 + r.count_run(&[90]));
                     }
                     self.bool_bool.insert(key, value);
                     if r.eat_tag(&[90]) {
@@ -2620,6 +2653,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_string.capacity() == 0 {
+                        self.string_string.reserve(1 + r.count_run(&[98]));
+                    }
                     self.string_string.insert(key, value);
                     if r.eat_tag(&[98]) {
                         tag = 98;
@@ -2667,6 +2703,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_bytes.capacity() == 0 {
+                        self.string_bytes.reserve(1 + r.count_run(&[106]));
+                    }
                     self.string_bytes.insert(key, value);
                     if r.eat_tag(&[106]) {
                         tag = 106;
@@ -2707,6 +2746,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "int32_float"))?
                             }
                         }
+                    }
+                    if self.int32_float.capacity() == 0 {
+                        self.int32_float.reserve(1 + r.count_run(&[114]));
                     }
                     self.int32_float.insert(key, value);
                     if r.eat_tag(&[114]) {
@@ -2753,6 +2795,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.int32_double.capacity() == 0 {
+                        self.int32_double.reserve(1 + r.count_run(&[122]));
+                    }
                     self.int32_double.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -2794,6 +2839,9 @@ impl ::rsfast::Message for Maps {
                                     .map_err(|e| e.in_field("rsfast.test.Maps", "string_enum"))?
                             }
                         }
+                    }
+                    if self.string_enum.capacity() == 0 {
+                        self.string_enum.reserve(1 + r.count_run(&[130, 1]));
                     }
                     self.string_enum.insert(key, value);
                     if r.eat_tag(&[130, 1]) {
@@ -2842,6 +2890,9 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
+                    if self.string_message.capacity() == 0 {
+                        self.string_message.reserve(1 + r.count_run(&[138, 1]));
+                    }
                     self.string_message.insert(key, value);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -2887,6 +2938,9 @@ impl ::rsfast::Message for Maps {
                                     })?
                             }
                         }
+                    }
+                    if self.uint64_foreign.capacity() == 0 {
+                        self.uint64_foreign.reserve(1 + r.count_run(&[146, 1]));
                     }
                     self.uint64_foreign.insert(key, value);
                     if r.eat_tag(&[146, 1]) {
@@ -3722,6 +3776,9 @@ impl ::rsfast::Message for Tree {
                                     .map_err(|e| e.in_field("rsfast.test.Tree", "named"))?
                             }
                         }
+                    }
+                    if self.named.capacity() == 0 {
+                        self.named.reserve(1 + r.count_run(&[42]));
                     }
                     self.named.insert(key, value);
                     if r.eat_tag(&[42]) {
