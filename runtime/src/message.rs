@@ -121,10 +121,7 @@ pub trait Message: Default {
         if buf.remaining_mut() < len {
             return Err(EncodeError::new(len, buf.remaining_mut()));
         }
-        let mut tmp = Vec::with_capacity(len);
-        self.encode_into_vec(&mut tmp);
-        buf.put_slice(&tmp);
-        Ok(())
+        encode_sized(self, len, buf)
     }
 
     /// Encodes with a length prefix into `buf`; fails without writing if it has too little room.
@@ -139,4 +136,38 @@ pub trait Message: Default {
         buf.put_slice(&self.encode_length_delimited_to_vec());
         Ok(())
     }
+}
+
+/// [`Message::encode`] once the size is known and checked: `len` is
+/// `message.encoded_len()`, and `buf` has at least `len` bytes of room. Straight into
+/// the buffer's spare room when it is contiguous (a `BytesMut` or `Vec` with capacity),
+/// else encoded aside and copied.
+pub(crate) fn encode_sized<M: Message>(
+    message: &M,
+    len: usize,
+    buf: &mut impl BufMut,
+) -> Result<(), EncodeError> {
+    let chunk = buf.chunk_mut();
+    if chunk.len() < len {
+        // The room is not contiguous (a chain of buffers): encode aside, then copy.
+        let mut tmp = Vec::with_capacity(len);
+        message.encode_into_vec(&mut tmp);
+        buf.put_slice(&tmp);
+        return Ok(());
+    }
+    // SAFETY: `chunk` has at least `len` bytes we may write, possibly uninitialized
+    // (which `MaybeUninit` allows), borrowed exclusively through `buf`.
+    let out = unsafe {
+        core::slice::from_raw_parts_mut(
+            chunk.as_mut_ptr().cast::<core::mem::MaybeUninit<u8>>(),
+            len,
+        )
+    };
+    let mut writer = Writer::new_uninit(out);
+    message.write_to(&mut writer);
+    assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end
+    // and reached the start), so they are initialized.
+    unsafe { buf.advance_mut(len) };
+    Ok(())
 }

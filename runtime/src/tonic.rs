@@ -16,9 +16,9 @@ use std::marker::PhantomData;
 
 use ::tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use ::tonic::Status;
-use bytes::{Buf, BufMut};
+use bytes::Buf;
 
-use crate::{DecodeError, Message, Writer};
+use crate::{DecodeError, Message};
 
 /// A [`Codec`] for rsfast messages: `E` is the message this side sends, `D` the one it
 /// receives. Generated code creates it with `RsfastCodec::default()` and lets inference
@@ -90,9 +90,10 @@ impl<M: Message> Encoder for RsfastEncoder<M> {
     type Error = Status;
 
     fn encode(&mut self, item: M, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        // Reserved first, so that the message is written straight into tonic's buffer.
         let len = item.encoded_len();
         dst.reserve(len);
-        put_message(&item, len, dst).map_err(|e| Status::internal(e.to_string()))
+        crate::message::encode_sized(&item, len, dst).map_err(|e| Status::internal(e.to_string()))
     }
 }
 
@@ -122,34 +123,6 @@ fn from_decode_error(error: DecodeError) -> Status {
     Status::internal(error.to_string())
 }
 
-/// Writes `message`, whose encoding is `len` bytes, into `buf`: straight into its spare
-/// capacity when that holds `len` contiguous bytes (as it does after a `reserve(len)`),
-/// through [`Message::encode`] otherwise.
-fn put_message<M: Message>(
-    message: &M,
-    len: usize,
-    buf: &mut impl BufMut,
-) -> Result<(), crate::EncodeError> {
-    let chunk = buf.chunk_mut();
-    if chunk.len() < len {
-        return message.encode(buf);
-    }
-    let spare = &mut chunk[..len];
-    let ptr = spare.as_mut_ptr();
-    // SAFETY: `spare` is `len` bytes of memory we may write (possibly uninitialized,
-    // which `MaybeUninit` allows); the slice borrows from `spare` (through `buf`)
-    // exclusively for as long as it lives.
-    let out =
-        unsafe { std::slice::from_raw_parts_mut(ptr.cast::<std::mem::MaybeUninit<u8>>(), len) };
-    let mut writer = Writer::new_uninit(out);
-    message.write_to(&mut writer);
-    assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end and
-    // reached the start), so they are initialized.
-    unsafe { buf.advance_mut(len) };
-    Ok(())
-}
-
 /// Decodes one message from all the remaining bytes of `buf` and consumes them: from the
 /// buffer itself when they are contiguous, else after copying them once.
 fn take_message<M: Message>(buf: &mut impl Buf) -> Result<M, DecodeError> {
@@ -168,7 +141,8 @@ fn take_message<M: Message>(buf: &mut impl Buf) -> Result<M, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Reader, UnknownFields};
+    use crate::{Reader, UnknownFields, Writer};
+    use bytes::BufMut;
 
     /// A message made of unknown fields only: it round-trips any valid encoding.
     #[derive(Default, Debug, PartialEq)]
@@ -197,26 +171,33 @@ mod tests {
     // field 1 = 150, field 2 = "hi"
     const ENCODED: &[u8] = &[0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i'];
 
+    /// `Message::encode` (which the encoder uses) writes after what the buffer holds,
+    /// in place when the room is contiguous.
     #[test]
     fn writes_in_place_after_what_is_there() {
         let message = Raw::decode(ENCODED).unwrap();
         let mut buf = bytes::BytesMut::from(&b"head"[..]);
         buf.reserve(ENCODED.len());
-        put_message(&message, ENCODED.len(), &mut buf).unwrap();
+        let room = buf.spare_capacity_mut().as_ptr();
+        message.encode(&mut buf).unwrap();
         assert_eq!(&buf[..], [&b"head"[..], ENCODED].concat());
+        assert_eq!(buf[4..].as_ptr(), room.cast(), "written in place");
+        let mut vec = b"v".to_vec();
+        message.encode(&mut vec).unwrap();
+        assert_eq!(vec, [&b"v"[..], ENCODED].concat());
     }
 
     #[test]
     fn writes_through_encode_without_contiguous_room() {
         let message = Raw::decode(ENCODED).unwrap();
         let (mut a, mut b) = ([0u8; 3], [0u8; 8]);
-        // Room enough, but in two chunks: written through `Message::encode`.
+        // Room enough, but in two chunks: encoded aside, then copied.
         let mut split = (&mut a[..]).chain_mut(&mut b[..]);
-        put_message(&message, ENCODED.len(), &mut split).unwrap();
+        message.encode(&mut split).unwrap();
         assert_eq!([&a[..], &b[..ENCODED.len() - 3]].concat(), ENCODED);
         // Too little room: an error, nothing written.
         let mut small = [0u8; 4];
-        assert!(put_message(&message, ENCODED.len(), &mut &mut small[..]).is_err());
+        assert!(message.encode(&mut &mut small[..]).is_err());
         assert_eq!(small, [0; 4]);
     }
 
