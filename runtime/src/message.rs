@@ -121,7 +121,8 @@ pub trait Message: Default {
         if buf.remaining_mut() < len {
             return Err(EncodeError::new(len, buf.remaining_mut()));
         }
-        encode_sized(self, len, buf)
+        write_into(buf, len, |w| self.write_to(w));
+        Ok(())
     }
 
     /// Encodes with a length prefix into `buf`; fails without writing if it has too little room.
@@ -133,27 +134,23 @@ pub trait Message: Default {
         if buf.remaining_mut() < len {
             return Err(EncodeError::new(len, buf.remaining_mut()));
         }
-        buf.put_slice(&self.encode_length_delimited_to_vec());
+        write_into(buf, len, |w| w.put_message(self));
         Ok(())
     }
 }
 
-/// [`Message::encode`] once the size is known and checked: `len` is
-/// `message.encoded_len()`, and `buf` has at least `len` bytes of room. Straight into
-/// the buffer's spare room when it is contiguous (a `BytesMut` or `Vec` with capacity),
-/// else encoded aside and copied.
-pub(crate) fn encode_sized<M: Message>(
-    message: &M,
-    len: usize,
-    buf: &mut impl BufMut,
-) -> Result<(), EncodeError> {
+/// Writes `len` bytes into `buf`'s spare room with `write`, which writes exactly that
+/// many, back to front: in place when the room is contiguous (a `BytesMut` or `Vec`
+/// with capacity), else into a temporary vector that is then copied. The caller has
+/// checked that `buf` has `len` bytes of room.
+pub(crate) fn write_into(buf: &mut impl BufMut, len: usize, write: impl FnOnce(&mut Writer<'_>)) {
     let chunk = buf.chunk_mut();
     if chunk.len() < len {
-        // The room is not contiguous (a chain of buffers): encode aside, then copy.
+        // A chain of buffers: a vector with capacity is contiguous.
         let mut tmp = Vec::with_capacity(len);
-        message.encode_into_vec(&mut tmp);
+        write_into(&mut tmp, len, write);
         buf.put_slice(&tmp);
-        return Ok(());
+        return;
     }
     // SAFETY: `chunk` has at least `len` bytes we may write, possibly uninitialized
     // (which `MaybeUninit` allows), borrowed exclusively through `buf`.
@@ -164,10 +161,9 @@ pub(crate) fn encode_sized<M: Message>(
         )
     };
     let mut writer = Writer::new_uninit(out);
-    message.write_to(&mut writer);
+    write(&mut writer);
     assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end
-    // and reached the start), so they are initialized.
+    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end and
+    // reached the start), so they are initialized.
     unsafe { buf.advance_mut(len) };
-    Ok(())
 }

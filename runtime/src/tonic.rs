@@ -93,7 +93,8 @@ impl<M: Message> Encoder for RsfastEncoder<M> {
         // Reserved first, so that the message is written straight into tonic's buffer.
         let len = item.encoded_len();
         dst.reserve(len);
-        crate::message::encode_sized(&item, len, dst).map_err(|e| Status::internal(e.to_string()))
+        crate::message::write_into(dst, len, |w| item.write_to(w));
+        Ok(())
     }
 }
 
@@ -195,6 +196,16 @@ mod tests {
         let mut split = (&mut a[..]).chain_mut(&mut b[..]);
         message.encode(&mut split).unwrap();
         assert_eq!([&a[..], &b[..ENCODED.len() - 3]].concat(), ENCODED);
+        // With a length prefix, in place and across chunks.
+        let delimited = [&[ENCODED.len() as u8][..], ENCODED].concat();
+        let mut buf = bytes::BytesMut::new();
+        message.encode_length_delimited(&mut buf).unwrap();
+        assert_eq!(&buf[..], delimited);
+        let (mut a, mut b) = ([0u8; 5], [0u8; 3]);
+        message
+            .encode_length_delimited(&mut (&mut a[..]).chain_mut(&mut b[..]))
+            .unwrap();
+        assert_eq!([&a[..], &b[..]].concat(), delimited);
         // Too little room: an error, nothing written.
         let mut small = [0u8; 4];
         assert!(message.encode(&mut &mut small[..]).is_err());
