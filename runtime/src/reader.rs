@@ -127,6 +127,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Runs `slow` on a copy of this reader and stores the copy back. Out-of-line slow
+    /// paths then take the address of the copy, not of this reader, so that the
+    /// compiler can keep this reader's position in registers on the fast paths around
+    /// them (a reader whose address is passed to a call lives in memory, and every
+    /// field read stores and reloads it).
+    #[inline(always)]
+    fn cold_path<T>(&mut self, slow: impl FnOnce(&mut Reader<'a>) -> T) -> T {
+        let mut copy = Reader {
+            buf: self.buf,
+            depth: self.depth,
+            shared: self.shared,
+        };
+        let out = slow(&mut copy);
+        *self = copy;
+        out
+    }
+
     /// A reader over `buf` whose `bytes::Bytes` fields share `buf`'s memory
     /// ([`Reader::read_shared_bytes`]).
     #[inline]
@@ -244,7 +261,7 @@ impl<'a> Reader<'a> {
                 return Ok(Some(u32::from(b0 & 0x7f) | (u32::from(b1) << 7)));
             }
         }
-        self.next_tag_slow(end_group)
+        self.cold_path(|r| r.next_tag_slow(end_group))
     }
 
     /// The next tag if it is one byte long (field numbers 1 to 15) with a valid wire
@@ -429,18 +446,15 @@ impl<'a> Reader<'a> {
     }
 
     /// Merges a length-delimited sub-message into `message`.
-    #[inline]
+    ///
+    /// Always inlined: the sub-message gets a reader of its own, so this reader's
+    /// address never reaches the (possibly out-of-line) `merge_from`, and the caller's
+    /// loop keeps its position in registers.
+    #[inline(always)]
     pub fn merge_message<M: Message>(&mut self, message: &mut M) -> Result<(), DecodeError> {
         let payload = self.read_bytes()?;
-        self.descend()?;
-        let mut sub = Reader {
-            buf: payload,
-            depth: self.depth,
-            shared: self.shared,
-        };
-        let result = message.merge_from(&mut sub, 0);
-        self.depth += 1;
-        result
+        let mut sub = self.nested(payload)?;
+        message.merge_from(&mut sub, 0)
     }
 
     /// Merges a length-delimited sub-message into a new last element of `values` (a
@@ -518,17 +532,26 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips a field this message does not know and keeps it in `unknown`.
-    #[inline]
+    #[inline(always)]
     pub fn skip_field(&mut self, tag: u32, unknown: &mut UnknownFields) -> Result<(), DecodeError> {
+        self.cold_path(|r| r.skip_field_slow(tag, unknown))
+    }
+
+    #[inline(never)]
+    fn skip_field_slow(
+        &mut self,
+        tag: u32,
+        unknown: &mut UnknownFields,
+    ) -> Result<(), DecodeError> {
         let value = self.skip_value(tag)?;
         unknown.push_raw(tag, value);
         Ok(())
     }
 
     /// Skips a field this message does not know, dropping it.
-    #[inline]
+    #[inline(always)]
     pub fn discard_field(&mut self, tag: u32) -> Result<(), DecodeError> {
-        self.skip_value(tag).map(|_| ())
+        self.cold_path(|r| r.skip_value(tag).map(|_| ()))
     }
 }
 
