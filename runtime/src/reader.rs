@@ -188,18 +188,23 @@ impl<'a> Reader<'a> {
                 self.buf = rest;
                 Ok(u64::from(b0 & 0x7f) | (u64::from(b1) << 7))
             }
-            _ => self.read_varint64_slow(),
+            _ => {
+                let (value, rest) = Reader::read_varint64_slow(self.buf)?;
+                self.buf = rest;
+                Ok(value)
+            }
         }
     }
 
+    /// A varint of three or more bytes (or a truncated one). Takes and returns the
+    /// input, not the reader, whose position then stays in registers (see
+    /// [`Reader::cold_path`]).
     #[inline(never)]
-    fn read_varint64_slow(&mut self) -> Result<u64, DecodeError> {
-        let buf = self.buf;
+    fn read_varint64_slow(buf: &'a [u8]) -> Result<(u64, &'a [u8]), DecodeError> {
         if let Some(head) = buf.first_chunk::<10>() {
             // Enough bytes for any varint: decode without a branch per byte.
             let (value, len) = decode_varint_unbounded(head)?;
-            self.buf = &buf[len..];
-            return Ok(value);
+            return Ok((value, &buf[len..]));
         }
         let mut value = 0u64;
         for (i, &b) in buf.iter().enumerate() {
@@ -208,8 +213,7 @@ impl<'a> Reader<'a> {
                 if i == 9 && b > 1 {
                     return Err(err(Kind::VarintOverflow));
                 }
-                self.buf = &buf[i + 1..];
-                return Ok(value);
+                return Ok((value, &buf[i + 1..]));
             }
         }
         Err(err(Kind::Truncated))
