@@ -77,11 +77,7 @@ pub trait Message: Default {
         // One exact allocation up front (`reserve` on an empty vector takes the growth
         // path, which is not inlined).
         let mut buf = Vec::with_capacity(len);
-        let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..len]);
-        self.write_to(&mut writer);
-        assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-        // SAFETY: as in `encode_into_vec`: all `len` bytes were written.
-        unsafe { buf.set_len(len) };
+        append_written(&mut buf, len, |w| self.write_to(w));
         buf
     }
 
@@ -89,26 +85,14 @@ pub trait Message: Default {
     fn encode_into_vec(&self, buf: &mut Vec<u8>) {
         let len = self.encoded_len();
         buf.reserve(len);
-        let start = buf.len();
-        // Written straight into the spare capacity: no zero-filling first.
-        let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..len]);
-        self.write_to(&mut writer);
-        assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-        // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end
-        // and reached the start), so they are initialized.
-        unsafe { buf.set_len(start + len) };
+        append_written(buf, len, |w| self.write_to(w));
     }
 
     /// Encodes with a length prefix into a new vector.
     fn encode_length_delimited_to_vec(&self) -> Vec<u8> {
-        let len = self.encoded_len();
-        let total = wire::len_delimited_len(len);
+        let total = wire::len_delimited_len(self.encoded_len());
         let mut buf = Vec::with_capacity(total);
-        let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..total]);
-        writer.put_message(self);
-        assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-        // SAFETY: as in `encode_into_vec`: all `total` bytes were written.
-        unsafe { buf.set_len(total) };
+        append_written(&mut buf, total, |w| w.put_message(self));
         buf
     }
 
@@ -139,16 +123,29 @@ pub trait Message: Default {
     }
 }
 
-/// Writes `len` bytes into `buf`'s spare room with `write`, which writes exactly that
-/// many, back to front: in place when the room is contiguous (a `BytesMut` or `Vec`
-/// with capacity), else into a temporary vector that is then copied. The caller has
-/// checked that `buf` has `len` bytes of room.
+/// Appends the `len` bytes that `write` writes (exactly that many, back to front) to
+/// `buf`, which has room for them: straight into its spare capacity, no zero-filling
+/// first.
+#[inline]
+fn append_written(buf: &mut Vec<u8>, len: usize, write: impl FnOnce(&mut Writer<'_>)) {
+    let start = buf.len();
+    let mut writer = Writer::new_uninit(&mut buf.spare_capacity_mut()[..len]);
+    write(&mut writer);
+    assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
+    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end and
+    // reached the start), so they are initialized.
+    unsafe { buf.set_len(start + len) };
+}
+
+/// Writes the `len` bytes that `write` writes into `buf`, which has room for them: in
+/// place when the room is contiguous (a `BytesMut` or `Vec` with capacity), else into
+/// a temporary vector that is then copied.
 pub(crate) fn write_into(buf: &mut impl BufMut, len: usize, write: impl FnOnce(&mut Writer<'_>)) {
     let chunk = buf.chunk_mut();
     if chunk.len() < len {
-        // A chain of buffers: a vector with capacity is contiguous.
+        // A chain of buffers.
         let mut tmp = Vec::with_capacity(len);
-        write_into(&mut tmp, len, write);
+        append_written(&mut tmp, len, write);
         buf.put_slice(&tmp);
         return;
     }
@@ -163,7 +160,6 @@ pub(crate) fn write_into(buf: &mut impl BufMut, len: usize, write: impl FnOnce(&
     let mut writer = Writer::new_uninit(out);
     write(&mut writer);
     assert_eq!(writer.remaining(), 0, "encoded_len disagrees with write_to");
-    // SAFETY: the writer filled all `len` bytes (it writes contiguously from the end and
-    // reached the start), so they are initialized.
+    // SAFETY: as in `append_written`: all `len` bytes were written.
     unsafe { buf.advance_mut(len) };
 }

@@ -1,5 +1,8 @@
 //! The slice reader: decodes from one contiguous buffer, checking bounds once per value.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+
 use crate::error::{DecodeError, DecodeErrorKind as Kind};
 use crate::wire::{self, WireType};
 use crate::{Message, UnknownFields};
@@ -134,11 +137,7 @@ impl<'a> Reader<'a> {
     /// field read stores and reloads it).
     #[inline(always)]
     fn cold_path<T>(&mut self, slow: impl FnOnce(&mut Reader<'a>) -> T) -> T {
-        let mut copy = Reader {
-            buf: self.buf,
-            depth: self.depth,
-            shared: self.shared,
-        };
+        let mut copy = self.clone();
         let out = slow(&mut copy);
         *self = copy;
         out
@@ -334,19 +333,29 @@ impl<'a> Reader<'a> {
         self.advance(len)
     }
 
+    /// Called with a hash map field's first decoded entry (`tag`: the field's tag
+    /// bytes; the reader is past the entry): a map without capacity reserves room for
+    /// this entry and the ones of the same field that follow in a row, rather than
+    /// growing 3 → 7 → 14 and rehashing every key at each step. A reused map keeps its
+    /// capacity and skips the count.
+    #[inline]
+    pub fn reserve_map_run<K: Eq + Hash, V, S: BuildHasher>(
+        &self,
+        map: &mut HashMap<K, V, S>,
+        tag: &[u8],
+    ) {
+        if map.capacity() == 0 {
+            map.reserve(1 + self.count_run(tag));
+        }
+    }
+
     /// How many length-delimited records with tag bytes `tag` come in a row from
     /// here: at most 13, and not past anything malformed (which decoding itself then
-    /// reports). A map that got its first entry reserves room for these at once,
-    /// rather than rehashing every key as it grows (3, 7, 14 entries); 13 and the
-    /// first fill a 16-bucket table, which keeps the reservation small when a run of
-    /// duplicate keys ends as one entry.
-    pub fn count_run(&self, tag: &[u8]) -> usize {
+    /// reports). 13 and the entry before them fill a 16-bucket table, which keeps the
+    /// reservation small when a run of duplicate keys ends as one entry.
+    fn count_run(&self, tag: &[u8]) -> usize {
         const LIMIT: usize = 13;
-        let mut probe = Reader {
-            buf: self.buf,
-            depth: self.depth,
-            shared: None,
-        };
+        let mut probe = self.clone();
         let mut n = 0;
         while n < LIMIT && probe.eat_tag(tag) && probe.read_bytes().is_ok() {
             n += 1;

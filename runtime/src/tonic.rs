@@ -172,7 +172,7 @@ mod tests {
     // field 1 = 150, field 2 = "hi"
     const ENCODED: &[u8] = &[0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i'];
 
-    /// `Message::encode` (which the encoder uses) writes after what the buffer holds,
+    /// `Message::encode` (whose `write_into` the encoder shares) writes after what the buffer holds,
     /// in place when the room is contiguous.
     #[test]
     fn writes_in_place_after_what_is_there() {

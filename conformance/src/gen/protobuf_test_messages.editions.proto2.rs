@@ -2442,9 +2442,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_int32_int32.capacity() == 0 {
-                        self.map_int32_int32.reserve(1 + r.count_run(&[194, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_int32, &[194, 3]);
                     self.map_int32_int32.insert(key, value);
                     if r.eat_tag(&[194, 3]) {
                         tag = 450;
@@ -2520,9 +2518,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_int64_int64.capacity() == 0 {
-                        self.map_int64_int64.reserve(1 + r.count_run(&[202, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_int64_int64, &[202, 3]);
                     self.map_int64_int64.insert(key, value);
                     if r.eat_tag(&[202, 3]) {
                         tag = 458;
@@ -2598,9 +2594,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_uint32_uint32.capacity() == 0 {
-                        self.map_uint32_uint32.reserve(1 + r.count_run(&[210, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_uint32_uint32, &[210, 3]);
                     self.map_uint32_uint32.insert(key, value);
                     if r.eat_tag(&[210, 3]) {
                         tag = 466;
@@ -2676,9 +2670,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_uint64_uint64.capacity() == 0 {
-                        self.map_uint64_uint64.reserve(1 + r.count_run(&[218, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_uint64_uint64, &[218, 3]);
                     self.map_uint64_uint64.insert(key, value);
                     if r.eat_tag(&[218, 3]) {
                         tag = 474;
@@ -2754,9 +2746,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_sint32_sint32.capacity() == 0 {
-                        self.map_sint32_sint32.reserve(1 + r.count_run(&[226, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_sint32_sint32, &[226, 3]);
                     self.map_sint32_sint32.insert(key, value);
                     if r.eat_tag(&[226, 3]) {
                         tag = 482;
@@ -2832,9 +2822,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_sint64_sint64.capacity() == 0 {
-                        self.map_sint64_sint64.reserve(1 + r.count_run(&[234, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_sint64_sint64, &[234, 3]);
                     self.map_sint64_sint64.insert(key, value);
                     if r.eat_tag(&[234, 3]) {
                         tag = 490;
@@ -2910,9 +2898,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_fixed32_fixed32.capacity() == 0 {
-                        self.map_fixed32_fixed32.reserve(1 + r.count_run(&[242, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_fixed32_fixed32, &[242, 3]);
                     self.map_fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[242, 3]) {
                         tag = 498;
@@ -2988,9 +2974,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_fixed64_fixed64.capacity() == 0 {
-                        self.map_fixed64_fixed64.reserve(1 + r.count_run(&[250, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_fixed64_fixed64, &[250, 3]);
                     self.map_fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[250, 3]) {
                         tag = 506;
@@ -3066,9 +3050,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_sfixed32_sfixed32.capacity() == 0 {
-                        self.map_sfixed32_sfixed32.reserve(1 + r.count_run(&[130, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_sfixed32_sfixed32, &[130, 4]);
                     self.map_sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[130, 4]) {
                         tag = 514;
@@ -3144,9 +3126,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_sfixed64_sfixed64.capacity() == 0 {
-                        self.map_sfixed64_sfixed64.reserve(1 + r.count_run(&[138, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_sfixed64_sfixed64, &[138, 4]);
                     self.map_sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[138, 4]) {
                         tag = 522;
@@ -3222,9 +3202,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_int32_float.capacity() == 0 {
-                        self.map_int32_float.reserve(1 + r.count_run(&[146, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_float, &[146, 4]);
                     self.map_int32_float.insert(key, value);
                     if r.eat_tag(&[146, 4]) {
                         tag = 530;
@@ -3300,9 +3278,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_int32_double.capacity() == 0 {
-                        self.map_int32_double.reserve(1 + r.count_run(&[154, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_double, &[154, 4]);
                     self.map_int32_double.insert(key, value);
                     if r.eat_tag(&[154, 4]) {
                         tag = 538;
@@ -3378,9 +3354,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_bool_bool.capacity() == 0 {
-                        self.map_bool_bool.reserve(1 + r.count_run(&[162, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_bool_bool, &[162, 4]);
                     self.map_bool_bool.insert(key, value);
                     if r.eat_tag(&[162, 4]) {
                         tag = 546;
@@ -3458,9 +3432,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_string_string.capacity() == 0 {
-                        self.map_string_string.reserve(1 + r.count_run(&[170, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_string, &[170, 4]);
                     self.map_string_string.insert(key, value);
                     if r.eat_tag(&[170, 4]) {
                         tag = 554;
@@ -3538,9 +3510,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_string_bytes.capacity() == 0 {
-                        self.map_string_bytes.reserve(1 + r.count_run(&[178, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_bytes, &[178, 4]);
                     self.map_string_bytes.insert(key, value);
                     if r.eat_tag(&[178, 4]) {
                         tag = 562;
@@ -3618,10 +3588,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_string_nested_message.capacity() == 0 {
-                        self.map_string_nested_message
-                            .reserve(1 + r.count_run(&[186, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_nested_message, &[186, 4]);
                     self.map_string_nested_message.insert(key, value);
                     if r.eat_tag(&[186, 4]) {
                         tag = 570;
@@ -3699,10 +3666,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_string_foreign_message.capacity() == 0 {
-                        self.map_string_foreign_message
-                            .reserve(1 + r.count_run(&[194, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_foreign_message, &[194, 4]);
                     self.map_string_foreign_message.insert(key, value);
                     if r.eat_tag(&[194, 4]) {
                         tag = 578;
@@ -3786,9 +3750,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_string_nested_enum.capacity() == 0 {
-                        self.map_string_nested_enum.reserve(1 + r.count_run(&[202, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_nested_enum, &[202, 4]);
                     if undeclared {
                         self.unknown_fields.push_len_delimited(73, payload);
                     } else {
@@ -3876,9 +3838,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_string_foreign_enum.capacity() == 0 {
-                        self.map_string_foreign_enum.reserve(1 + r.count_run(&[210, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_foreign_enum, &[210, 4]);
                     if undeclared {
                         self.unknown_fields.push_len_delimited(74, payload);
                     } else {
@@ -4573,10 +4533,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_int32_nested_message.capacity() == 0 {
-                        self.map_int32_nested_message
-                            .reserve(1 + r.count_run(&[186, 6]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_nested_message, &[186, 6]);
                     self.map_int32_nested_message.insert(key, value);
                     if r.eat_tag(&[186, 6]) {
                         tag = 826;
@@ -4652,9 +4609,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                             }
                         }
                     }
-                    if self.map_int32_bool.capacity() == 0 {
-                        self.map_int32_bool.reserve(1 + r.count_run(&[194, 6]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_bool, &[194, 6]);
                     self.map_int32_bool.insert(key, value);
                     if r.eat_tag(&[194, 6]) {
                         tag = 834;

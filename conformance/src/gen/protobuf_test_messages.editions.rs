@@ -2255,9 +2255,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_int32_int32.capacity() == 0 {
-                        self.map_int32_int32.reserve(1 + r.count_run(&[194, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_int32, &[194, 3]);
                     self.map_int32_int32.insert(key, value);
                     if r.eat_tag(&[194, 3]) {
                         tag = 450;
@@ -2333,9 +2331,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_int64_int64.capacity() == 0 {
-                        self.map_int64_int64.reserve(1 + r.count_run(&[202, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_int64_int64, &[202, 3]);
                     self.map_int64_int64.insert(key, value);
                     if r.eat_tag(&[202, 3]) {
                         tag = 458;
@@ -2411,9 +2407,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_uint32_uint32.capacity() == 0 {
-                        self.map_uint32_uint32.reserve(1 + r.count_run(&[210, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_uint32_uint32, &[210, 3]);
                     self.map_uint32_uint32.insert(key, value);
                     if r.eat_tag(&[210, 3]) {
                         tag = 466;
@@ -2489,9 +2483,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_uint64_uint64.capacity() == 0 {
-                        self.map_uint64_uint64.reserve(1 + r.count_run(&[218, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_uint64_uint64, &[218, 3]);
                     self.map_uint64_uint64.insert(key, value);
                     if r.eat_tag(&[218, 3]) {
                         tag = 474;
@@ -2567,9 +2559,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_sint32_sint32.capacity() == 0 {
-                        self.map_sint32_sint32.reserve(1 + r.count_run(&[226, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_sint32_sint32, &[226, 3]);
                     self.map_sint32_sint32.insert(key, value);
                     if r.eat_tag(&[226, 3]) {
                         tag = 482;
@@ -2645,9 +2635,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_sint64_sint64.capacity() == 0 {
-                        self.map_sint64_sint64.reserve(1 + r.count_run(&[234, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_sint64_sint64, &[234, 3]);
                     self.map_sint64_sint64.insert(key, value);
                     if r.eat_tag(&[234, 3]) {
                         tag = 490;
@@ -2723,9 +2711,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_fixed32_fixed32.capacity() == 0 {
-                        self.map_fixed32_fixed32.reserve(1 + r.count_run(&[242, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_fixed32_fixed32, &[242, 3]);
                     self.map_fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[242, 3]) {
                         tag = 498;
@@ -2801,9 +2787,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_fixed64_fixed64.capacity() == 0 {
-                        self.map_fixed64_fixed64.reserve(1 + r.count_run(&[250, 3]));
-                    }
+                    r.reserve_map_run(&mut self.map_fixed64_fixed64, &[250, 3]);
                     self.map_fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[250, 3]) {
                         tag = 506;
@@ -2879,9 +2863,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_sfixed32_sfixed32.capacity() == 0 {
-                        self.map_sfixed32_sfixed32.reserve(1 + r.count_run(&[130, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_sfixed32_sfixed32, &[130, 4]);
                     self.map_sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[130, 4]) {
                         tag = 514;
@@ -2957,9 +2939,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_sfixed64_sfixed64.capacity() == 0 {
-                        self.map_sfixed64_sfixed64.reserve(1 + r.count_run(&[138, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_sfixed64_sfixed64, &[138, 4]);
                     self.map_sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[138, 4]) {
                         tag = 522;
@@ -3035,9 +3015,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_int32_float.capacity() == 0 {
-                        self.map_int32_float.reserve(1 + r.count_run(&[146, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_float, &[146, 4]);
                     self.map_int32_float.insert(key, value);
                     if r.eat_tag(&[146, 4]) {
                         tag = 530;
@@ -3113,9 +3091,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_int32_double.capacity() == 0 {
-                        self.map_int32_double.reserve(1 + r.count_run(&[154, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_int32_double, &[154, 4]);
                     self.map_int32_double.insert(key, value);
                     if r.eat_tag(&[154, 4]) {
                         tag = 538;
@@ -3191,9 +3167,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_bool_bool.capacity() == 0 {
-                        self.map_bool_bool.reserve(1 + r.count_run(&[162, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_bool_bool, &[162, 4]);
                     self.map_bool_bool.insert(key, value);
                     if r.eat_tag(&[162, 4]) {
                         tag = 546;
@@ -3271,9 +3245,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_string_string.capacity() == 0 {
-                        self.map_string_string.reserve(1 + r.count_run(&[170, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_string, &[170, 4]);
                     self.map_string_string.insert(key, value);
                     if r.eat_tag(&[170, 4]) {
                         tag = 554;
@@ -3351,9 +3323,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_string_bytes.capacity() == 0 {
-                        self.map_string_bytes.reserve(1 + r.count_run(&[178, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_bytes, &[178, 4]);
                     self.map_string_bytes.insert(key, value);
                     if r.eat_tag(&[178, 4]) {
                         tag = 562;
@@ -3431,10 +3401,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_string_nested_message.capacity() == 0 {
-                        self.map_string_nested_message
-                            .reserve(1 + r.count_run(&[186, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_nested_message, &[186, 4]);
                     self.map_string_nested_message.insert(key, value);
                     if r.eat_tag(&[186, 4]) {
                         tag = 570;
@@ -3512,10 +3479,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_string_foreign_message.capacity() == 0 {
-                        self.map_string_foreign_message
-                            .reserve(1 + r.count_run(&[194, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_foreign_message, &[194, 4]);
                     self.map_string_foreign_message.insert(key, value);
                     if r.eat_tag(&[194, 4]) {
                         tag = 578;
@@ -3596,9 +3560,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_string_nested_enum.capacity() == 0 {
-                        self.map_string_nested_enum.reserve(1 + r.count_run(&[202, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_nested_enum, &[202, 4]);
                     self.map_string_nested_enum.insert(key, value);
                     if r.eat_tag(&[202, 4]) {
                         tag = 586;
@@ -3677,9 +3639,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                             }
                         }
                     }
-                    if self.map_string_foreign_enum.capacity() == 0 {
-                        self.map_string_foreign_enum.reserve(1 + r.count_run(&[210, 4]));
-                    }
+                    r.reserve_map_run(&mut self.map_string_foreign_enum, &[210, 4]);
                     self.map_string_foreign_enum.insert(key, value);
                     if r.eat_tag(&[210, 4]) {
                         tag = 594;

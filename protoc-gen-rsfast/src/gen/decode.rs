@@ -350,15 +350,11 @@ fn map_entry(a: &Arm<'_>, key: &Kind, value: &Kind) -> TokenStream {
         ),
         None => (quote!(), quote!(self.#name.insert(key, value);)),
     };
-    // A fresh hash map, at its first entry, counts the entries that follow in a row
-    // and reserves room for all of them: growing one entry at a time rehashes every
-    // key at each doubling. (A reused map keeps its capacity, and skips the count.)
+    // A fresh hash map reserves for its run of entries (`Reader::reserve_map_run`).
     let insert = if a.field.map == MapType::HashMap {
         let tag = tag_slice(a.field.number, 2);
         quote! {
-            if self.#name.capacity() == 0 {
-                self.#name.reserve(1 + r.count_run(#tag));
-            }
+            r.reserve_map_run(&mut self.#name, #tag);
             #insert
         }
     } else {

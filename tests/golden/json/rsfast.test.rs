@@ -3473,9 +3473,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int32_int32.capacity() == 0 {
-                        self.int32_int32.reserve(1 + r.count_run(&[10]));
-                    }
+                    r.reserve_map_run(&mut self.int32_int32, &[10]);
                     self.int32_int32.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -3517,9 +3515,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int64_int64.capacity() == 0 {
-                        self.int64_int64.reserve(1 + r.count_run(&[18]));
-                    }
+                    r.reserve_map_run(&mut self.int64_int64, &[18]);
                     self.int64_int64.insert(key, value);
                     if r.eat_tag(&[18]) {
                         tag = 18;
@@ -3565,9 +3561,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.uint32_uint32.capacity() == 0 {
-                        self.uint32_uint32.reserve(1 + r.count_run(&[26]));
-                    }
+                    r.reserve_map_run(&mut self.uint32_uint32, &[26]);
                     self.uint32_uint32.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;
@@ -3613,9 +3607,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.uint64_uint64.capacity() == 0 {
-                        self.uint64_uint64.reserve(1 + r.count_run(&[34]));
-                    }
+                    r.reserve_map_run(&mut self.uint64_uint64, &[34]);
                     self.uint64_uint64.insert(key, value);
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -3661,9 +3653,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sint32_sint32.capacity() == 0 {
-                        self.sint32_sint32.reserve(1 + r.count_run(&[42]));
-                    }
+                    r.reserve_map_run(&mut self.sint32_sint32, &[42]);
                     self.sint32_sint32.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;
@@ -3709,9 +3699,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sint64_sint64.capacity() == 0 {
-                        self.sint64_sint64.reserve(1 + r.count_run(&[50]));
-                    }
+                    r.reserve_map_run(&mut self.sint64_sint64, &[50]);
                     self.sint64_sint64.insert(key, value);
                     if r.eat_tag(&[50]) {
                         tag = 50;
@@ -3757,9 +3745,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.fixed32_fixed32.capacity() == 0 {
-                        self.fixed32_fixed32.reserve(1 + r.count_run(&[58]));
-                    }
+                    r.reserve_map_run(&mut self.fixed32_fixed32, &[58]);
                     self.fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[58]) {
                         tag = 58;
@@ -3805,9 +3791,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.fixed64_fixed64.capacity() == 0 {
-                        self.fixed64_fixed64.reserve(1 + r.count_run(&[66]));
-                    }
+                    r.reserve_map_run(&mut self.fixed64_fixed64, &[66]);
                     self.fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[66]) {
                         tag = 66;
@@ -3859,9 +3843,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sfixed32_sfixed32.capacity() == 0 {
-                        self.sfixed32_sfixed32.reserve(1 + r.count_run(&[74]));
-                    }
+                    r.reserve_map_run(&mut self.sfixed32_sfixed32, &[74]);
                     self.sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[74]) {
                         tag = 74;
@@ -3913,9 +3895,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sfixed64_sfixed64.capacity() == 0 {
-                        self.sfixed64_sfixed64.reserve(1 + r.count_run(&[82]));
-                    }
+                    r.reserve_map_run(&mut self.sfixed64_sfixed64, &[82]);
                     self.sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[82]) {
                         tag = 82;
@@ -3955,9 +3935,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.bool_bool.capacity() == 0 {
-                        self.bool_bool.reserve(1 + r.count_run(&[90]));
-                    }
+                    r.reserve_map_run(&mut self.bool_bool, &[90]);
                     self.bool_bool.insert(key, value);
                     if r.eat_tag(&[90]) {
                         tag = 90;
@@ -4005,9 +3983,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_string.capacity() == 0 {
-                        self.string_string.reserve(1 + r.count_run(&[98]));
-                    }
+                    r.reserve_map_run(&mut self.string_string, &[98]);
                     self.string_string.insert(key, value);
                     if r.eat_tag(&[98]) {
                         tag = 98;
@@ -4055,9 +4031,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_bytes.capacity() == 0 {
-                        self.string_bytes.reserve(1 + r.count_run(&[106]));
-                    }
+                    r.reserve_map_run(&mut self.string_bytes, &[106]);
                     self.string_bytes.insert(key, value);
                     if r.eat_tag(&[106]) {
                         tag = 106;
@@ -4099,9 +4073,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int32_float.capacity() == 0 {
-                        self.int32_float.reserve(1 + r.count_run(&[114]));
-                    }
+                    r.reserve_map_run(&mut self.int32_float, &[114]);
                     self.int32_float.insert(key, value);
                     if r.eat_tag(&[114]) {
                         tag = 114;
@@ -4147,9 +4119,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int32_double.capacity() == 0 {
-                        self.int32_double.reserve(1 + r.count_run(&[122]));
-                    }
+                    r.reserve_map_run(&mut self.int32_double, &[122]);
                     self.int32_double.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -4192,9 +4162,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_enum.capacity() == 0 {
-                        self.string_enum.reserve(1 + r.count_run(&[130, 1]));
-                    }
+                    r.reserve_map_run(&mut self.string_enum, &[130, 1]);
                     self.string_enum.insert(key, value);
                     if r.eat_tag(&[130, 1]) {
                         tag = 130;
@@ -4242,9 +4210,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_message.capacity() == 0 {
-                        self.string_message.reserve(1 + r.count_run(&[138, 1]));
-                    }
+                    r.reserve_map_run(&mut self.string_message, &[138, 1]);
                     self.string_message.insert(key, value);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -4291,9 +4257,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.uint64_foreign.capacity() == 0 {
-                        self.uint64_foreign.reserve(1 + r.count_run(&[146, 1]));
-                    }
+                    r.reserve_map_run(&mut self.uint64_foreign, &[146, 1]);
                     self.uint64_foreign.insert(key, value);
                     if r.eat_tag(&[146, 1]) {
                         tag = 146;
@@ -5819,9 +5783,7 @@ impl ::rsfast::Message for Tree {
                             }
                         }
                     }
-                    if self.named.capacity() == 0 {
-                        self.named.reserve(1 + r.count_run(&[42]));
-                    }
+                    r.reserve_map_run(&mut self.named, &[42]);
                     self.named.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;

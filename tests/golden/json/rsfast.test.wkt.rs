@@ -346,9 +346,7 @@ impl ::rsfast::Message for Event {
                             }
                         }
                     }
-                    if self.values.capacity() == 0 {
-                        self.values.reserve(1 + r.count_run(&[122]));
-                    }
+                    r.reserve_map_run(&mut self.values, &[122]);
                     self.values.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;

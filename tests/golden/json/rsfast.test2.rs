@@ -1579,9 +1579,7 @@ impl ::rsfast::Message for HasRequired {
                             }
                         }
                     }
-                    if self.by_name.capacity() == 0 {
-                        self.by_name.reserve(1 + r.count_run(&[18]));
-                    }
+                    r.reserve_map_run(&mut self.by_name, &[18]);
                     self.by_name.insert(key, value);
                     if r.eat_tag(&[18]) {
                         tag = 18;
@@ -2699,9 +2697,7 @@ impl ::rsfast::Message for Closed {
                             }
                         }
                     }
-                    if self.by_id.capacity() == 0 {
-                        self.by_id.reserve(1 + r.count_run(&[34]));
-                    }
+                    r.reserve_map_run(&mut self.by_id, &[34]);
                     if undeclared {
                         self.unknown_fields.push_len_delimited(4, payload);
                     } else {

@@ -703,9 +703,7 @@ impl ::rsfast::Message for Legacy {
                             }
                         }
                     }
-                    if self.index.capacity() == 0 {
-                        self.index.reserve(1 + r.count_run(&[26]));
-                    }
+                    r.reserve_map_run(&mut self.index, &[26]);
                     self.index.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;

@@ -2121,9 +2121,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int32_int32.capacity() == 0 {
-                        self.int32_int32.reserve(1 + r.count_run(&[10]));
-                    }
+                    r.reserve_map_run(&mut self.int32_int32, &[10]);
                     self.int32_int32.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
@@ -2165,9 +2163,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int64_int64.capacity() == 0 {
-                        self.int64_int64.reserve(1 + r.count_run(&[18]));
-                    }
+                    r.reserve_map_run(&mut self.int64_int64, &[18]);
                     self.int64_int64.insert(key, value);
                     if r.eat_tag(&[18]) {
                         tag = 18;
@@ -2213,9 +2209,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.uint32_uint32.capacity() == 0 {
-                        self.uint32_uint32.reserve(1 + r.count_run(&[26]));
-                    }
+                    r.reserve_map_run(&mut self.uint32_uint32, &[26]);
                     self.uint32_uint32.insert(key, value);
                     if r.eat_tag(&[26]) {
                         tag = 26;
@@ -2261,9 +2255,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.uint64_uint64.capacity() == 0 {
-                        self.uint64_uint64.reserve(1 + r.count_run(&[34]));
-                    }
+                    r.reserve_map_run(&mut self.uint64_uint64, &[34]);
                     self.uint64_uint64.insert(key, value);
                     if r.eat_tag(&[34]) {
                         tag = 34;
@@ -2309,9 +2301,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sint32_sint32.capacity() == 0 {
-                        self.sint32_sint32.reserve(1 + r.count_run(&[42]));
-                    }
+                    r.reserve_map_run(&mut self.sint32_sint32, &[42]);
                     self.sint32_sint32.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;
@@ -2357,9 +2347,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sint64_sint64.capacity() == 0 {
-                        self.sint64_sint64.reserve(1 + r.count_run(&[50]));
-                    }
+                    r.reserve_map_run(&mut self.sint64_sint64, &[50]);
                     self.sint64_sint64.insert(key, value);
                     if r.eat_tag(&[50]) {
                         tag = 50;
@@ -2405,9 +2393,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.fixed32_fixed32.capacity() == 0 {
-                        self.fixed32_fixed32.reserve(1 + r.count_run(&[58]));
-                    }
+                    r.reserve_map_run(&mut self.fixed32_fixed32, &[58]);
                     self.fixed32_fixed32.insert(key, value);
                     if r.eat_tag(&[58]) {
                         tag = 58;
@@ -2453,9 +2439,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.fixed64_fixed64.capacity() == 0 {
-                        self.fixed64_fixed64.reserve(1 + r.count_run(&[66]));
-                    }
+                    r.reserve_map_run(&mut self.fixed64_fixed64, &[66]);
                     self.fixed64_fixed64.insert(key, value);
                     if r.eat_tag(&[66]) {
                         tag = 66;
@@ -2507,9 +2491,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sfixed32_sfixed32.capacity() == 0 {
-                        self.sfixed32_sfixed32.reserve(1 + r.count_run(&[74]));
-                    }
+                    r.reserve_map_run(&mut self.sfixed32_sfixed32, &[74]);
                     self.sfixed32_sfixed32.insert(key, value);
                     if r.eat_tag(&[74]) {
                         tag = 74;
@@ -2561,9 +2543,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.sfixed64_sfixed64.capacity() == 0 {
-                        self.sfixed64_sfixed64.reserve(1 + r.count_run(&[82]));
-                    }
+                    r.reserve_map_run(&mut self.sfixed64_sfixed64, &[82]);
                     self.sfixed64_sfixed64.insert(key, value);
                     if r.eat_tag(&[82]) {
                         tag = 82;
@@ -2603,9 +2583,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.bool_bool.capacity() == 0 {
-                        self.bool_bool.reserve(1 + r.count_run(&[90]));
-                    }
+                    r.reserve_map_run(&mut self.bool_bool, &[90]);
                     self.bool_bool.insert(key, value);
                     if r.eat_tag(&[90]) {
                         tag = 90;
@@ -2653,9 +2631,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_string.capacity() == 0 {
-                        self.string_string.reserve(1 + r.count_run(&[98]));
-                    }
+                    r.reserve_map_run(&mut self.string_string, &[98]);
                     self.string_string.insert(key, value);
                     if r.eat_tag(&[98]) {
                         tag = 98;
@@ -2703,9 +2679,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_bytes.capacity() == 0 {
-                        self.string_bytes.reserve(1 + r.count_run(&[106]));
-                    }
+                    r.reserve_map_run(&mut self.string_bytes, &[106]);
                     self.string_bytes.insert(key, value);
                     if r.eat_tag(&[106]) {
                         tag = 106;
@@ -2747,9 +2721,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int32_float.capacity() == 0 {
-                        self.int32_float.reserve(1 + r.count_run(&[114]));
-                    }
+                    r.reserve_map_run(&mut self.int32_float, &[114]);
                     self.int32_float.insert(key, value);
                     if r.eat_tag(&[114]) {
                         tag = 114;
@@ -2795,9 +2767,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.int32_double.capacity() == 0 {
-                        self.int32_double.reserve(1 + r.count_run(&[122]));
-                    }
+                    r.reserve_map_run(&mut self.int32_double, &[122]);
                     self.int32_double.insert(key, value);
                     if r.eat_tag(&[122]) {
                         tag = 122;
@@ -2840,9 +2810,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_enum.capacity() == 0 {
-                        self.string_enum.reserve(1 + r.count_run(&[130, 1]));
-                    }
+                    r.reserve_map_run(&mut self.string_enum, &[130, 1]);
                     self.string_enum.insert(key, value);
                     if r.eat_tag(&[130, 1]) {
                         tag = 130;
@@ -2890,9 +2858,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.string_message.capacity() == 0 {
-                        self.string_message.reserve(1 + r.count_run(&[138, 1]));
-                    }
+                    r.reserve_map_run(&mut self.string_message, &[138, 1]);
                     self.string_message.insert(key, value);
                     if r.eat_tag(&[138, 1]) {
                         tag = 138;
@@ -2939,9 +2905,7 @@ impl ::rsfast::Message for Maps {
                             }
                         }
                     }
-                    if self.uint64_foreign.capacity() == 0 {
-                        self.uint64_foreign.reserve(1 + r.count_run(&[146, 1]));
-                    }
+                    r.reserve_map_run(&mut self.uint64_foreign, &[146, 1]);
                     self.uint64_foreign.insert(key, value);
                     if r.eat_tag(&[146, 1]) {
                         tag = 146;
@@ -3777,9 +3741,7 @@ impl ::rsfast::Message for Tree {
                             }
                         }
                     }
-                    if self.named.capacity() == 0 {
-                        self.named.reserve(1 + r.count_run(&[42]));
-                    }
+                    r.reserve_map_run(&mut self.named, &[42]);
                     self.named.insert(key, value);
                     if r.eat_tag(&[42]) {
                         tag = 42;

@@ -828,9 +828,7 @@ impl ::rsfast::Message for Struct {
                             }
                         }
                     }
-                    if self.fields.capacity() == 0 {
-                        self.fields.reserve(1 + r.count_run(&[10]));
-                    }
+                    r.reserve_map_run(&mut self.fields, &[10]);
                     self.fields.insert(key, value);
                     if r.eat_tag(&[10]) {
                         tag = 10;
