@@ -144,3 +144,15 @@ mod tests {
         assert_eq!(zigzag_encode64(i64::MIN), u64::MAX);
     }
 }
+
+/// Size of a nested message with its length prefix; `encoded_len` sizes the message.
+///
+/// Generated code sizes nested messages through this (not `len_delimited_len(m.encoded_len())`)
+/// for the closure: a message that nests itself (a tree node) then reaches its own
+/// `encoded_len` through a generic instantiation rather than directly, and LLVM inlines
+/// the top level into the caller; directly recursive, it stayed a call, and sizing a
+/// 12-byte node took 1.25× prost's time (depth chain, depth 1).
+#[inline]
+pub fn nested_len(encoded_len: impl FnOnce() -> usize) -> usize {
+    len_delimited_len(encoded_len())
+}
