@@ -105,6 +105,19 @@ fn count_varints(bytes: &[u8]) -> usize {
     count + chunks.remainder().iter().filter(|&&b| b < 0x80).count()
 }
 
+/// Makes room for `additional` more values. A vector without an allocation (a fresh
+/// message's field) gets exactly that many: `Vec::with_capacity` is a plain allocation,
+/// where `reserve` on it takes the out-of-line amortized growth path (PackedTile, three
+/// packed fields a cell: about 50 instructions a field).
+#[inline]
+fn reserve_for<T>(values: &mut Vec<T>, additional: usize) {
+    if values.capacity() == 0 {
+        *values = Vec::with_capacity(additional);
+    } else {
+        values.reserve(additional);
+    }
+}
+
 /// Decodes every varint of a packed payload, without a bounds check per byte while ten
 /// or more bytes remain.
 #[inline]
@@ -113,7 +126,7 @@ fn read_packed_varints<T>(
     values: &mut Vec<T>,
     convert: impl Fn(u64) -> T,
 ) -> Result<(), DecodeError> {
-    values.reserve(count_varints(payload));
+    reserve_for(values, count_varints(payload));
     let mut rest = payload;
     while let Some(head) = rest.first_chunk::<10>() {
         // One- and two-byte values by branches (short ids and counts are most packed
@@ -171,7 +184,7 @@ fn read_packed_fixed<const N: usize, T: PlainNumber<N>>(
     let count = payload.len() / N;
     if cfg!(target_endian = "little") {
         debug_assert_eq!(core::mem::size_of::<T>(), N);
-        values.reserve(count);
+        reserve_for(values, count);
         let spare = &mut values.spare_capacity_mut()[..count];
         // SAFETY: `spare` holds `count` values of `N` bytes (`PlainNumber`), exactly
         // `payload.len()` bytes, and cannot overlap the borrowed input. On a
