@@ -300,7 +300,7 @@ impl ::rsfast::Message for FailureSet {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.test {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -518,7 +518,7 @@ impl ::rsfast::Message for ConformanceRequest {
             len += 1 + <::rsfast::scalar::Enum<TestCategory>>::len(self.test_category);
         }
         if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         match &self.payload {
             ::core::option::Option::Some(

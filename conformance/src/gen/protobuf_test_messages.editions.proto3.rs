@@ -242,10 +242,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 1 + ::rsfast::wire::len_delimited_len(self.optional_bytes.len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if self.optional_nested_enum.value() != 0 {
             len
@@ -279,7 +279,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::wire::len_delimited_len(self.optional_cord.len());
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if !self.repeated_int32.is_empty() {
             len
@@ -379,10 +379,10 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.repeated_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if !self.repeated_nested_enum.is_empty() {
             len
@@ -511,7 +511,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_string_foreign_message {
@@ -519,7 +519,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_string_nested_enum {
@@ -693,7 +693,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofNestedMessage(v),
             ) => {
-                len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 2 + ::rsfast::wire::recursive_message_len(&**v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto3::OneofField::OneofString(v),
@@ -742,76 +742,76 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             _ => {}
         }
         if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_bool_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_int32_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_int64_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_uint32_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_uint64_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_float_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_double_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_string_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_bytes_wrapper {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_duration {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_timestamp {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_field_mask {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_struct {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_any {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_value {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if self.optional_null_value.value() != 0 {
             len
@@ -821,25 +821,25 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     >>::len(self.optional_null_value);
         }
         for v in &self.repeated_duration {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_timestamp {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_fieldmask {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_any {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_value {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_list_value {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_struct {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if self.fieldname1 != 0 {
             len += 2 + ::rsfast::scalar::Int32::len(self.fieldname1);
@@ -11827,7 +11827,7 @@ pub mod test_all_types_proto3 {
                 len += 1 + ::rsfast::scalar::Int32::len(self.a);
             }
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::recursive_message_len(&**v);
             }
             len += self.unknown_fields.encoded_len();
             len

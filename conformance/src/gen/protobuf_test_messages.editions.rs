@@ -466,10 +466,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.optional_nested_enum {
             len
@@ -488,7 +488,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if !self.repeated_int32.is_empty() {
             len
@@ -588,10 +588,10 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.repeated_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if !self.repeated_nested_enum.is_empty() {
             len
@@ -720,7 +720,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_string_foreign_message {
@@ -728,7 +728,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_string_nested_enum {
@@ -902,7 +902,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofNestedMessage(v),
             ) => {
-                len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 2 + ::rsfast::wire::recursive_message_len(&**v);
             }
             ::core::option::Option::Some(
                 test_all_types_edition2023::OneofField::OneofString(v),
@@ -8742,7 +8742,7 @@ pub mod test_all_types_edition2023 {
                 len += 1 + ::rsfast::scalar::Int32::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::recursive_message_len(&**v);
             }
             len += self.unknown_fields.encoded_len();
             len

@@ -491,10 +491,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.optional_nested_enum {
             len
@@ -513,7 +513,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         len
             += self.repeated_int32.len() * 2
@@ -561,10 +561,10 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.repeated_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len
             += self.repeated_nested_enum.len() * 2
@@ -685,7 +685,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_string_foreign_message {
@@ -693,7 +693,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_string_nested_enum {
@@ -863,7 +863,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::scalar::Int32::len(*k) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.map_int32_bool {
@@ -883,7 +883,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofNestedMessage(v),
             ) => {
-                len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 2 + ::rsfast::wire::recursive_message_len(&**v);
             }
             ::core::option::Option::Some(
                 test_all_types_proto2::OneofField::OneofString(v),
@@ -1032,7 +1032,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 2 + ::rsfast::scalar::Int32::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.message_set_correct {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -10887,7 +10887,7 @@ pub mod test_all_types_proto2 {
                 len += 1 + ::rsfast::scalar::Int32::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::recursive_message_len(&**v);
             }
             len += self.unknown_fields.encoded_len();
             len
@@ -12865,7 +12865,7 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optionalgroup {
             len += 2 + v.encoded_len() + 2;
@@ -14491,10 +14491,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.required_nested_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.required_foreign_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.required_nested_enum {
             len
@@ -14513,10 +14513,10 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.recursive_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.data {
             len += 2 + v.encoded_len() + 2;
@@ -17343,10 +17343,10 @@ pub mod test_all_required_types_proto2 {
                 len += 1 + ::rsfast::scalar::Int32::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.corecursive {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::recursive_message_len(&**v);
             }
             if let ::core::option::Option::Some(v) = &self.optional_corecursive {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::recursive_message_len(&**v);
             }
             len += self.unknown_fields.encoded_len();
             len
@@ -18532,19 +18532,19 @@ impl ::rsfast::Message for TestLargeOneof {
         let mut len = 0usize;
         match &self.large_oneof {
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             _ => {}
         }

@@ -213,13 +213,13 @@ impl ::rsfast::Message for CodeGeneratorRequest {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.compiler_version {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.proto_file {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.source_file_descriptors {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -464,7 +464,7 @@ impl ::rsfast::Message for CodeGeneratorResponse {
             len += 1 + ::rsfast::scalar::Int32::len(v);
         }
         for v in &self.file {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -706,7 +706,7 @@ pub mod code_generator_response {
                 len += 1 + ::rsfast::wire::len_delimited_len(v.len());
             }
             if let ::core::option::Option::Some(v) = &self.generated_code_info {
-                len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             len += self.unknown_fields.encoded_len();
             len

@@ -16,7 +16,7 @@ impl ::rsfast::Message for FileDescriptorSet {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.file {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -171,22 +171,22 @@ impl ::rsfast::Message for FileDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.message_type {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.enum_type {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.service {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.extension {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.source_code_info {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len
             += self.public_dependency.len()
@@ -614,28 +614,28 @@ impl ::rsfast::Message for DescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.field {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.nested_type {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.enum_type {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.extension_range {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.extension {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.oneof_decl {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.reserved_range {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.reserved_name {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
@@ -982,7 +982,7 @@ pub mod descriptor_proto {
                 len += 1 + ::rsfast::scalar::Int32::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.options {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             len += self.unknown_fields.encoded_len();
             len
@@ -1251,7 +1251,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.declaration {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.verification {
             len
@@ -1261,10 +1261,10 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                     >>::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -1838,7 +1838,7 @@ impl ::rsfast::Message for FieldDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.oneof_index {
             len += 1 + ::rsfast::scalar::Int32::len(v);
@@ -2332,7 +2332,7 @@ impl ::rsfast::Message for OneofDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -2455,13 +2455,13 @@ impl ::rsfast::Message for EnumDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.value {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.reserved_range {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.reserved_name {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
@@ -2812,7 +2812,7 @@ impl ::rsfast::Message for EnumValueDescriptorProto {
             len += 1 + ::rsfast::scalar::Int32::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -2949,10 +2949,10 @@ impl ::rsfast::Message for ServiceDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         for v in &self.method {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -3126,7 +3126,7 @@ impl ::rsfast::Message for MethodDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.options {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.client_streaming {
             len += 1 + ::rsfast::scalar::Bool::len(v);
@@ -3563,10 +3563,10 @@ impl ::rsfast::Message for FileOptions {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -4225,10 +4225,10 @@ impl ::rsfast::Message for MessageOptions {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -4591,16 +4591,16 @@ impl ::rsfast::Message for FieldOptions {
                     field_options::OptionTargetType,
                 >>::packed_len(&self.targets);
         for v in &self.edition_defaults {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.feature_support {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -5613,10 +5613,10 @@ impl ::rsfast::Message for OneofOptions {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -5775,10 +5775,10 @@ impl ::rsfast::Message for EnumOptions {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -5974,16 +5974,16 @@ impl ::rsfast::Message for EnumValueOptions {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.debug_redact {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.feature_support {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -6176,10 +6176,10 @@ impl ::rsfast::Message for ServiceOptions {
             len += 2 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -6340,10 +6340,10 @@ impl ::rsfast::Message for MethodOptions {
                     >>::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.uninterpreted_option {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -6613,7 +6613,7 @@ impl ::rsfast::Message for UninterpretedOption {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.name {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.identifier_value {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
@@ -8083,7 +8083,7 @@ impl ::rsfast::Message for FeatureSetDefaults {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.defaults {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.minimum_edition {
             len += 1 + <::rsfast::scalar::ClosedEnum<Edition>>::len(v);
@@ -8243,10 +8243,10 @@ pub mod feature_set_defaults {
                 len += 1 + <::rsfast::scalar::ClosedEnum<super::Edition>>::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.overridable_features {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             if let ::core::option::Option::Some(v) = &self.fixed_features {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             len += self.unknown_fields.encoded_len();
             len
@@ -8425,7 +8425,7 @@ impl ::rsfast::Message for SourceCodeInfo {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.location {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
@@ -8810,7 +8810,7 @@ impl ::rsfast::Message for GeneratedCodeInfo {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.annotation {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len

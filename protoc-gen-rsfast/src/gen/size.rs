@@ -142,7 +142,8 @@ fn record_len(kind: &Kind, number: u32, v: &TokenStream, from: &[String]) -> Tok
         Kind::String | Kind::Bytes => quote!(::rsfast::wire::len_delimited_len(#v.len())),
         // The end-group tag is as long as the start-group tag.
         Kind::Message(m) if m.delimited => quote!(#v.encoded_len() + #tag_len),
-        Kind::Message(_) => quote!(::rsfast::wire::nested_len(|| #v.encoded_len())),
+        Kind::Message(m) if m.boxed => quote!(::rsfast::wire::recursive_message_len(&**#v)),
+        Kind::Message(_) => quote!(::rsfast::wire::len_delimited_len(#v.encoded_len())),
     };
     quote!(#tag_len + #value_len)
 }

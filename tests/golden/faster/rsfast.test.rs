@@ -1081,7 +1081,7 @@ impl ::rsfast::Message for Repeated {
                     );
         }
         for v in &self.r_message {
-            len += 2 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len
             += self.unpacked_int32.len() * 2
@@ -2009,7 +2009,7 @@ impl ::rsfast::Message for Maps {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         for (k, v) in &self.uint64_foreign {
@@ -2017,7 +2017,7 @@ impl ::rsfast::Message for Maps {
                 += 2
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::scalar::Uint64::len(*k) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         len
@@ -3272,13 +3272,13 @@ impl ::rsfast::Message for Oneofs {
                 len += 1 + ::rsfast::wire::len_delimited_len(v.len());
             }
             ::core::option::Option::Some(oneofs::Choice::CMessage(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(oneofs::Choice::CEnum(v)) => {
                 len += 1 + <::rsfast::scalar::Enum<Color>>::len(*v);
             }
             ::core::option::Option::Some(oneofs::Choice::CSelf(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::recursive_message_len(&**v);
             }
             ::core::option::Option::Some(oneofs::Choice::CDouble(_)) => {
                 len += 1 + 8;
@@ -3725,20 +3725,20 @@ impl ::rsfast::Message for Tree {
             len += 1 + ::rsfast::scalar::Int32::len(self.value);
         }
         if let ::core::option::Option::Some(v) = &self.left {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.right {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::recursive_message_len(&**v);
         }
         for v in &self.children {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for (k, v) in &self.named {
             len
                 += 1
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         len
@@ -3966,7 +3966,7 @@ impl ::rsfast::Message for Ping {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         if let ::core::option::Option::Some(v) = &self.pong {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if self.depth != 0 {
             len += 1 + ::rsfast::scalar::Int32::len(self.depth);
@@ -4076,7 +4076,7 @@ impl ::rsfast::Message for Pong {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         if let ::core::option::Option::Some(v) = &self.ping {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::recursive_message_len(&**v);
         }
         len
     }
@@ -4344,7 +4344,7 @@ impl ::rsfast::Message for Outer {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         if let ::core::option::Option::Some(v) = &self.middle {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if self.level.value() != 0 {
             len
@@ -4354,7 +4354,7 @@ impl ::rsfast::Message for Outer {
                     >>::len(self.level);
         }
         if let ::core::option::Option::Some(v) = &self.point {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if self.shape.value() != 0 {
             len += 1 + <::rsfast::scalar::Enum<other::Shape>>::len(self.shape);
@@ -4514,10 +4514,10 @@ pub mod outer {
         fn encoded_len(&self) -> usize {
             let mut len = 0usize;
             if let ::core::option::Option::Some(v) = &self.inner {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             for v in &self.inners {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             len
         }

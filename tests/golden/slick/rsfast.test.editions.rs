@@ -73,7 +73,7 @@ impl ::rsfast::Message for Editions {
             len += 1 + v.encoded_len() + 1;
         }
         if let ::core::option::Option::Some(v) = &self.prefixed {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = self.closed {
             len += 1 + <::rsfast::scalar::ClosedEnum<Closed>>::len(v);

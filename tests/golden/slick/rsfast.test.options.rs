@@ -585,13 +585,13 @@ impl ::rsfast::Message for Legacy {
                     );
         }
         if let ::core::option::Option::Some(v) = &self.blob {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.children {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.part {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if !self.label.is_empty() {
             len += 1 + ::rsfast::wire::len_delimited_len(self.label.len());
@@ -1160,7 +1160,7 @@ impl ::rsfast::Message for Envelope {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         if let ::core::option::Option::Some(v) = &self.measurement {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if !self.note.is_empty() {
             len += 1 + ::rsfast::wire::len_delimited_len(self.note.len());

@@ -793,10 +793,10 @@ impl ::rsfast::Message for Required {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.child {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::recursive_message_len(&**v);
         }
         for v in &self.children {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len
     }
@@ -996,19 +996,19 @@ impl ::rsfast::Message for HasRequired {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         if let ::core::option::Option::Some(v) = &self.single {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for (k, v) in &self.by_name {
             len
                 += 1
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         match &self.pick {
             ::core::option::Option::Some(has_required::Pick::Picked(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(has_required::Pick::Other(v)) => {
                 len += 1 + ::rsfast::scalar::Int32::len(*v);
@@ -1610,7 +1610,7 @@ pub mod groups {
                 len += 1 + ::rsfast::scalar::Int32::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.nested {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             len
         }

@@ -760,7 +760,7 @@ impl ::rsfast::Message for Struct {
                 += 1
                     + ::rsfast::wire::len_delimited_len(
                         1 + ::rsfast::wire::len_delimited_len(k.len()) + 1
-                            + ::rsfast::wire::nested_len(|| v.encoded_len()),
+                            + ::rsfast::wire::len_delimited_len(v.encoded_len()),
                     );
         }
         len += self.unknown_fields.encoded_len();
@@ -916,10 +916,10 @@ impl ::rsfast::Message for Value {
                 len += 1 + ::rsfast::scalar::Bool::len(*v);
             }
             ::core::option::Option::Some(value::Kind::StructValue(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             ::core::option::Option::Some(value::Kind::ListValue(v)) => {
-                len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
             }
             _ => {}
         }
@@ -1199,7 +1199,7 @@ impl ::rsfast::Message for ListValue {
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
         for v in &self.values {
-            len += 1 + ::rsfast::wire::nested_len(|| v.encoded_len());
+            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
         len
