@@ -309,6 +309,9 @@ pub struct MessageRef {
     /// Held in a `Box` because it (transitively) contains the message holding it.
     pub boxed: bool,
     pub needs_init_check: bool,
+    /// Its known fields encode to at most 127 bytes (a point, a timestamp): it takes a
+    /// one-byte length prefix unless unknown fields make it longer.
+    pub small: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -883,6 +886,47 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The most bytes the known fields of message `name` can encode to, or `None` when
+    /// unbounded (a string, a repeated field, a type on `path`, i.e. recursive). Every
+    /// field counts, oneof members included, so it may overestimate.
+    fn max_known_len<'n>(&'n self, name: &'n str, path: &mut Vec<&'n str>) -> Option<usize> {
+        let Some(TypeInfo::Message { descriptor, .. }) = self.types.get(name) else {
+            return None;
+        };
+        if path.contains(&name) {
+            return None;
+        }
+        path.push(name);
+        let mut total = 0usize;
+        for f in &descriptor.field {
+            if f.label() == Label::Repeated {
+                path.pop();
+                return None;
+            }
+            let tag = varint_len(u64::from(f.number() as u32) << 3);
+            let value = match f.r#type() {
+                Type::String | Type::Bytes => None,
+                Type::Bool => Some(1),
+                Type::Fixed32 | Type::Sfixed32 | Type::Float => Some(4),
+                Type::Fixed64 | Type::Sfixed64 | Type::Double => Some(8),
+                Type::Uint32 | Type::Sint32 => Some(5),
+                Type::Int32 | Type::Int64 | Type::Uint64 | Type::Sint64 | Type::Enum => Some(10),
+                // The end-group tag is as long as the start tag.
+                Type::Group => self.max_known_len(f.type_name(), path).map(|n| n + tag),
+                Type::Message => self
+                    .max_known_len(f.type_name(), path)
+                    .map(|n| n + varint_len(n as u64)),
+            };
+            let Some(value) = value else {
+                path.pop();
+                return None;
+            };
+            total += tag + value;
+        }
+        path.pop();
+        Some(total)
+    }
+
     /// Whether `from` reaches `to` through inline (unboxed) message fields.
     fn reaches(&self, from: &str, to: &str) -> bool {
         let mut seen = HashSet::new();
@@ -1326,6 +1370,9 @@ impl<'a> Resolver<'a> {
                             && !descriptor.options.as_ref().is_some_and(|o| o.map_entry())),
                     boxed: f.label() != Label::Repeated && self.reaches(f.type_name(), parent),
                     needs_init_check: self.needs_init_check.contains(f.type_name()),
+                    small: self
+                        .max_known_len(f.type_name(), &mut Vec::new())
+                        .is_some_and(|n| n < 0x80),
                 }),
                 TypeInfo::Enum { .. } => {
                     return Err(Error::in_file(
@@ -1423,6 +1470,11 @@ impl<'a> Resolver<'a> {
             Kind::Message(_) => return Err(bad()),
         })
     }
+}
+
+/// Bytes in the varint encoding of `value`.
+fn varint_len(value: u64) -> usize {
+    (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 fn is_message_type(f: &FieldDescriptorProto) -> bool {

@@ -109,6 +109,21 @@ pub fn encode_varint(mut value: u64, out: &mut [u8; 10]) -> usize {
     i + 1
 }
 
+/// How many bytes the length prefix of a `len`-byte payload takes beyond one.
+#[inline]
+pub const fn prefix_excess(len: usize) -> usize {
+    len_delimited_len(len) - len - 1
+}
+
+/// Runs `f` out of line, as an unlikely path: the code around the call stays
+/// straight-line. Generated code corrects a size with it when a small message's length
+/// prefix, counted as one byte, turns out longer.
+#[cold]
+#[inline(never)]
+pub fn cold<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Size of a nested message whose type contains the message holding it (a tree's
 /// node), with its length prefix.
 ///

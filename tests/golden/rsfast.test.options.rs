@@ -895,8 +895,11 @@ impl ::rsfast::Message for Envelope {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.measurement {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if !self.note.is_empty() {
             len += 1 + ::rsfast::wire::len_delimited_len(self.note.len());
@@ -913,6 +916,16 @@ impl ::rsfast::Message for Envelope {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.measurement {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

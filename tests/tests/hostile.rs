@@ -610,6 +610,14 @@ fn outer_full() -> Outer {
             unknown_fields: UnknownFields::new(),
         }),
         shape: other::Shape::Square.into(),
+        path: vec![
+            other::Point {
+                x: 1,
+                y: 2,
+                unknown_fields: UnknownFields::new(),
+            },
+            other::Point::default(),
+        ],
         unknown_fields: UnknownFields::new(),
     }
 }

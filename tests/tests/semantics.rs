@@ -36,6 +36,50 @@ fn unknown_fields_survive_in_nested_messages() {
     assert_eq!(m.encode_to_vec(), input);
 }
 
+/// A `Point` (field 1 = sint 1, then unknown field 15 holding `extra` bytes) as a
+/// length-delimited record of field `field`.
+fn point_record(field: u8, extra: usize) -> Vec<u8> {
+    let mut point = vec![0x08, 0x02, 0x7a];
+    point.extend(varint(extra as u64));
+    point.extend(std::iter::repeat_n(b'z', extra));
+    let mut record = vec![(field << 3) | 2];
+    record.extend(varint(point.len() as u64));
+    record.extend(point);
+    record
+}
+
+fn varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+    out
+}
+
+#[test]
+fn small_messages_past_127_bytes_get_their_longer_length_prefix() {
+    // `Point`'s known fields fit in a one-byte length prefix, so `encoded_len` counts
+    // one byte for it and checks afterwards; unknown fields can still make it longer.
+    for extra in [0, 1, 120, 121, 122, 200, 20_000] {
+        for input in [
+            point_record(3, extra),
+            [
+                point_record(5, 3),
+                point_record(5, extra),
+                point_record(5, 1),
+            ]
+            .concat(),
+            [point_record(3, extra), point_record(5, extra)].concat(),
+        ] {
+            let m = Outer::decode(&input).unwrap();
+            assert_eq!(m.encoded_len(), input.len(), "{extra} unknown bytes");
+            assert_eq!(m.encode_to_vec(), input, "{extra} unknown bytes");
+        }
+    }
+}
+
 #[test]
 fn known_field_with_another_wire_type_is_kept_as_unknown() {
     // f_int32 (1) sent as fixed32 (wire type 5).

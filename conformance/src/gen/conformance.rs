@@ -491,6 +491,7 @@ impl ::rsfast::Message for ConformanceRequest {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         match &self.payload {
             ::core::option::Option::Some(
                 conformance_request::Payload::ProtobufPayload(v),
@@ -518,7 +519,9 @@ impl ::rsfast::Message for ConformanceRequest {
             len += 1 + <::rsfast::scalar::Enum<TestCategory>>::len(self.test_category);
         }
         if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         match &self.payload {
             ::core::option::Option::Some(
@@ -537,6 +540,17 @@ impl ::rsfast::Message for ConformanceRequest {
             len += 1 + ::rsfast::scalar::Bool::len(self.print_unknown_fields);
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.jspb_encoding_options
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

@@ -420,6 +420,7 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.optional_int32 {
             len += 1 + ::rsfast::scalar::Int32::len(v);
         }
@@ -469,7 +470,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = self.optional_nested_enum {
             len
@@ -591,7 +594,9 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if !self.repeated_nested_enum.is_empty() {
             len
@@ -952,6 +957,21 @@ impl ::rsfast::Message for TestAllTypesEdition2023 {
             len += 2 + v.encoded_len() + 2;
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self
+                        .optional_foreign_message
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_foreign_message {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

@@ -445,6 +445,7 @@ impl ::rsfast::Message for TestAllTypesProto2 {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.optional_int32 {
             len += 1 + ::rsfast::scalar::Int32::len(v);
         }
@@ -494,7 +495,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = self.optional_nested_enum {
             len
@@ -564,7 +567,9 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         len
             += self.repeated_nested_enum.len() * 2
@@ -1032,9 +1037,29 @@ impl ::rsfast::Message for TestAllTypesProto2 {
             len += 2 + ::rsfast::scalar::Int32::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.message_set_correct {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self
+                        .optional_foreign_message
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_foreign_message {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.message_set_correct {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -12858,6 +12883,7 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.optional_int32 {
             len += 2 + ::rsfast::scalar::Int32::len(v);
         }
@@ -12865,7 +12891,9 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.nested_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optionalgroup {
             len += 2 + v.encoded_len() + 2;
@@ -12877,6 +12905,16 @@ impl ::rsfast::Message for UnknownToTestAllTypes {
             += self.repeated_int32.len() * 2
                 + ::rsfast::scalar::Int32::packed_len(&self.repeated_int32);
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.nested_message {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -14445,6 +14483,7 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.required_int32 {
             len += 1 + ::rsfast::scalar::Int32::len(v);
         }
@@ -14494,7 +14533,9 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
             len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.required_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = self.required_nested_enum {
             len
@@ -14567,6 +14608,18 @@ impl ::rsfast::Message for TestAllRequiredTypesProto2 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self
+                        .required_foreign_message
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

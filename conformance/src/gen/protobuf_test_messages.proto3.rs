@@ -196,6 +196,7 @@ impl ::rsfast::Message for TestAllTypesProto3 {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if self.optional_int32 != 0 {
             len += 1 + ::rsfast::scalar::Int32::len(self.optional_int32);
         }
@@ -245,7 +246,9 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::wire::recursive_message_len(&**v);
         }
         if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if self.optional_nested_enum.value() != 0 {
             len
@@ -382,7 +385,9 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_foreign_message {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if !self.repeated_nested_enum.is_empty() {
             len
@@ -742,25 +747,39 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             _ => {}
         }
         if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
@@ -769,25 +788,39 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.repeated_bool_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_int32_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_int64_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_uint32_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_uint64_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_float_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_double_wrapper {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_string_wrapper {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
@@ -796,10 +829,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.optional_duration {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_timestamp {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.optional_field_mask {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
@@ -821,10 +858,14 @@ impl ::rsfast::Message for TestAllTypesProto3 {
                     >>::len(self.optional_null_value);
         }
         for v in &self.repeated_duration {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_timestamp {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.repeated_fieldmask {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
@@ -896,6 +937,85 @@ impl ::rsfast::Message for TestAllTypesProto3 {
             len += 2 + ::rsfast::scalar::Int32::len(self.field_name18);
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self
+                        .optional_foreign_message
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_foreign_message {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self
+                        .optional_uint32_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self
+                        .optional_uint64_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.optional_float_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self
+                        .optional_double_wrapper
+                    {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_bool_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_int32_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_int64_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_uint32_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_uint64_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_float_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_double_wrapper {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.optional_duration {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.optional_timestamp {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_duration {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.repeated_timestamp {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

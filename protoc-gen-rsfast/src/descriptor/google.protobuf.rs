@@ -610,6 +610,7 @@ impl ::rsfast::Message for DescriptorProto {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.name {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
@@ -635,7 +636,9 @@ impl ::rsfast::Message for DescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.reserved_range {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         for v in &self.reserved_name {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
@@ -644,6 +647,16 @@ impl ::rsfast::Message for DescriptorProto {
             len += 1 + <::rsfast::scalar::ClosedEnum<SymbolVisibility>>::len(v);
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    for v in &self.reserved_range {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -1250,6 +1263,7 @@ impl ::rsfast::Message for ExtensionRangeOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         for v in &self.declaration {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
@@ -1261,12 +1275,24 @@ impl ::rsfast::Message for ExtensionRangeOptions {
                     >>::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -2451,6 +2477,7 @@ impl ::rsfast::Message for EnumDescriptorProto {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.name {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
@@ -2461,7 +2488,9 @@ impl ::rsfast::Message for EnumDescriptorProto {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         for v in &self.reserved_range {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         for v in &self.reserved_name {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
@@ -2470,6 +2499,16 @@ impl ::rsfast::Message for EnumDescriptorProto {
             len += 1 + <::rsfast::scalar::ClosedEnum<SymbolVisibility>>::len(v);
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    for v in &self.reserved_range {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -3503,6 +3542,7 @@ impl ::rsfast::Message for FileOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.java_package {
             len += 1 + ::rsfast::wire::len_delimited_len(v.len());
         }
@@ -3563,12 +3603,24 @@ impl ::rsfast::Message for FileOptions {
             len += 2 + ::rsfast::wire::len_delimited_len(v.len());
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -4207,6 +4259,7 @@ impl ::rsfast::Message for MessageOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.message_set_wire_format {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
@@ -4225,12 +4278,24 @@ impl ::rsfast::Message for MessageOptions {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -4554,6 +4619,7 @@ impl ::rsfast::Message for FieldOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.ctype {
             len += 1 + <::rsfast::scalar::ClosedEnum<field_options::CType>>::len(v);
         }
@@ -4594,7 +4660,9 @@ impl ::rsfast::Message for FieldOptions {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.feature_support {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
@@ -4603,6 +4671,16 @@ impl ::rsfast::Message for FieldOptions {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -5612,13 +5690,26 @@ impl ::rsfast::Message for OneofOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -5763,6 +5854,7 @@ impl ::rsfast::Message for EnumOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.allow_alias {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
@@ -5775,12 +5867,24 @@ impl ::rsfast::Message for EnumOptions {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -5970,11 +6074,14 @@ impl ::rsfast::Message for EnumValueOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.deprecated {
             len += 1 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = self.debug_redact {
             len += 1 + ::rsfast::scalar::Bool::len(v);
@@ -5986,6 +6093,16 @@ impl ::rsfast::Message for EnumValueOptions {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -6172,16 +6289,29 @@ impl ::rsfast::Message for ServiceOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.deprecated {
             len += 2 + ::rsfast::scalar::Bool::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -6329,6 +6459,7 @@ impl ::rsfast::Message for MethodOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.deprecated {
             len += 2 + ::rsfast::scalar::Bool::len(v);
         }
@@ -6340,12 +6471,24 @@ impl ::rsfast::Message for MethodOptions {
                     >>::len(v);
         }
         if let ::core::option::Option::Some(v) = &self.features {
-            len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 3 + n;
+            small |= n;
         }
         for v in &self.uninterpreted_option {
             len += 2 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.features {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
@@ -8239,16 +8382,36 @@ pub mod feature_set_defaults {
         #[inline]
         fn encoded_len(&self) -> usize {
             let mut len = 0usize;
+            let mut small = 0usize;
             if let ::core::option::Option::Some(v) = self.edition {
                 len += 1 + <::rsfast::scalar::ClosedEnum<super::Edition>>::len(v);
             }
             if let ::core::option::Option::Some(v) = &self.overridable_features {
-                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+                let n = v.encoded_len();
+                len += 2 + n;
+                small |= n;
             }
             if let ::core::option::Option::Some(v) = &self.fixed_features {
-                len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+                let n = v.encoded_len();
+                len += 2 + n;
+                small |= n;
             }
             len += self.unknown_fields.encoded_len();
+            if small >= 0x80 {
+                len
+                    += ::rsfast::wire::cold(|| {
+                        let mut excess = 0usize;
+                        if let ::core::option::Option::Some(v) = &self
+                            .overridable_features
+                        {
+                            excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                        }
+                        if let ::core::option::Option::Some(v) = &self.fixed_features {
+                            excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                        }
+                        excess
+                    });
+            }
             len
         }
         fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

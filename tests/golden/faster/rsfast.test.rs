@@ -4338,11 +4338,14 @@ pub struct Outer {
     pub level: ::rsfast::OpenEnum<outer::middle::inner::Level>,
     pub point: ::core::option::Option<other::Point>,
     pub shape: ::rsfast::OpenEnum<other::Shape>,
+    /// A repeated small message: sized with one-byte length prefixes, checked after.
+    pub path: ::std::vec::Vec<other::Point>,
 }
 impl ::rsfast::Message for Outer {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.middle {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
@@ -4354,14 +4357,37 @@ impl ::rsfast::Message for Outer {
                     >>::len(self.level);
         }
         if let ::core::option::Option::Some(v) = &self.point {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if self.shape.value() != 0 {
             len += 1 + <::rsfast::scalar::Enum<other::Shape>>::len(self.shape);
         }
+        for v in &self.path {
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
+        }
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.point {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.path {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
+        for v in self.path.iter().rev() {
+            w.put_tagged_message(&[42], v);
+        }
         if self.shape.value() != 0 {
             <::rsfast::scalar::Enum<other::Shape>>::write_tagged(w, &[32], self.shape);
         }
@@ -4430,6 +4456,18 @@ impl ::rsfast::Message for Outer {
                 32 => {
                     self.shape = <::rsfast::scalar::Enum<other::Shape>>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Outer", "shape"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                }
+                42 => {
+                    r.merge_repeated_message(&mut self.path)
+                        .map_err(|e| e.in_field("rsfast.test.Outer", "path"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
@@ -4451,6 +4489,7 @@ impl ::rsfast::Message for Outer {
         self.level = ::core::default::Default::default();
         self.point = ::core::option::Option::None;
         self.shape = ::core::default::Default::default();
+        self.path.clear();
     }
 }
 impl ::rsfast::Name for Outer {
@@ -4485,6 +4524,20 @@ impl ::rsfast::populate::Populate for Outer {
                 ::core::option::Option::None
             },
             shape: ::rsfast::populate::open_enum(u)?,
+            path: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values
+                        .push(
+                            <other::Point as ::rsfast::populate::Populate>::populate(
+                                u,
+                                depth - 1,
+                            )?,
+                        );
+                }
+                values
+            },
         })
     }
 }

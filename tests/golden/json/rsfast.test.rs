@@ -6711,6 +6711,8 @@ pub struct Outer {
     pub level: ::rsfast::OpenEnum<outer::middle::inner::Level>,
     pub point: ::core::option::Option<other::Point>,
     pub shape: ::rsfast::OpenEnum<other::Shape>,
+    /// A repeated small message: sized with one-byte length prefixes, checked after.
+    pub path: ::std::vec::Vec<other::Point>,
     /// Fields not in the schema, kept to be re-emitted on encode.
     pub unknown_fields: ::rsfast::UnknownFields,
 }
@@ -6718,6 +6720,7 @@ impl ::rsfast::Message for Outer {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.middle {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
@@ -6729,16 +6732,39 @@ impl ::rsfast::Message for Outer {
                     >>::len(self.level);
         }
         if let ::core::option::Option::Some(v) = &self.point {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if self.shape.value() != 0 {
             len += 1 + <::rsfast::scalar::Enum<other::Shape>>::len(self.shape);
         }
+        for v in &self.path {
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
+        }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.point {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.path {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
+        for v in self.path.iter().rev() {
+            w.put_tagged_message(&[42], v);
+        }
         if self.shape.value() != 0 {
             <::rsfast::scalar::Enum<other::Shape>>::write_tagged(w, &[32], self.shape);
         }
@@ -6807,6 +6833,18 @@ impl ::rsfast::Message for Outer {
                 32 => {
                     self.shape = <::rsfast::scalar::Enum<other::Shape>>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Outer", "shape"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                }
+                42 => {
+                    r.merge_repeated_message(&mut self.path)
+                        .map_err(|e| e.in_field("rsfast.test.Outer", "path"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
@@ -6828,6 +6866,7 @@ impl ::rsfast::Message for Outer {
         self.level = ::core::default::Default::default();
         self.point = ::core::option::Option::None;
         self.shape = ::core::default::Default::default();
+        self.path.clear();
         self.unknown_fields.clear();
     }
 }
@@ -6876,6 +6915,15 @@ impl ::rsfast::serde::Serialize for Outer {
                 >(&self.shape),
             )?;
         }
+        if !self.path.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "path",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<other::Point>,
+                >(&self.path),
+            )?;
+        }
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
@@ -6909,6 +6957,15 @@ impl ::rsfast::json::JsonWrite for Outer {
                 other::Shape,
             > as ::rsfast::json::Codec>::write(&self.shape, w)?;
         }
+        if !self.path.is_empty() {
+            w.key(b"\"path\":");
+            w.list(
+                &self.path,
+                <::rsfast::json::codec::Msg<
+                    other::Point,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
         w.end_object(object);
         ::core::result::Result::Ok(())
     }
@@ -6925,7 +6982,7 @@ impl ::rsfast::json::JsonMessage for Outer {
         &mut self,
         mut map: A,
     ) -> ::core::result::Result<(), A::Error> {
-        let mut seen = [false; 4];
+        let mut seen = [false; 5];
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
@@ -6995,6 +7052,21 @@ impl ::rsfast::json::JsonMessage for Outer {
                     {
                         self.shape = v;
                     }
+                }
+                "path" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("path"),
+                        );
+                    }
+                    self.path = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<other::Point>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "path"))?
+                        .0;
                 }
                 _ => ::rsfast::json::unknown_field(&mut map, &key, "rsfast.test.Outer")?,
             }

@@ -27,14 +27,19 @@ impl ::rsfast::Message for Event {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if !self.name.is_empty() {
             len += 1 + ::rsfast::wire::len_delimited_len(self.name.len());
         }
         if let ::core::option::Option::Some(v) = &self.at {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.took {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.mask {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
@@ -52,16 +57,22 @@ impl ::rsfast::Message for Event {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.nothing {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.count {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = &self.label {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
         if let ::core::option::Option::Some(v) = &self.flag {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if self.null_value.value() != 0 {
             len
@@ -71,7 +82,9 @@ impl ::rsfast::Message for Event {
                     >>::len(self.null_value);
         }
         for v in &self.history {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         for (k, v) in &self.values {
             len
@@ -82,6 +95,31 @@ impl ::rsfast::Message for Event {
                     );
         }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.at {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.took {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.nothing {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.count {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    if let ::core::option::Option::Some(v) = &self.flag {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.history {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {

@@ -8624,11 +8624,14 @@ pub struct Outer {
     pub level: ::rsfast::OpenEnum<outer::middle::inner::Level>,
     pub point: ::core::option::Option<other::Point>,
     pub shape: ::rsfast::OpenEnum<other::Shape>,
+    /// A repeated small message: sized with one-byte length prefixes, checked after.
+    pub path: ::std::vec::Vec<other::Point>,
 }
 impl ::rsfast::Message for Outer {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.middle {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
@@ -8640,14 +8643,37 @@ impl ::rsfast::Message for Outer {
                     >>::len(self.level);
         }
         if let ::core::option::Option::Some(v) = &self.point {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if self.shape.value() != 0 {
             len += 1 + <::rsfast::scalar::Enum<other::Shape>>::len(self.shape);
         }
+        for v in &self.path {
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
+        }
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.point {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.path {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
+        for v in self.path.iter().rev() {
+            w.put_tagged_message(&[42], v);
+        }
         if self.shape.value() != 0 {
             <::rsfast::scalar::Enum<other::Shape>>::write_tagged(w, &[32], self.shape);
         }
@@ -8716,6 +8742,18 @@ impl ::rsfast::Message for Outer {
                 32 => {
                     self.shape = <::rsfast::scalar::Enum<other::Shape>>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Outer", "shape"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                }
+                42 => {
+                    r.merge_repeated_message(&mut self.path)
+                        .map_err(|e| e.in_field("rsfast.test.Outer", "path"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 _ => r.discard_field(tag)?,
             }
@@ -8737,6 +8775,7 @@ impl ::rsfast::Message for Outer {
         self.level = ::core::default::Default::default();
         self.point = ::core::option::Option::None;
         self.shape = ::core::default::Default::default();
+        self.path.clear();
     }
 }
 impl ::rsfast::Name for Outer {
@@ -8784,6 +8823,15 @@ impl ::rsfast::serde::Serialize for Outer {
                 >(&self.shape),
             )?;
         }
+        if !self.path.is_empty() {
+            ::rsfast::serde::ser::SerializeMap::serialize_entry(
+                &mut map,
+                "path",
+                &::rsfast::json::codec::SerRepeated::<
+                    ::rsfast::json::codec::Msg<other::Point>,
+                >(&self.path),
+            )?;
+        }
         ::rsfast::serde::ser::SerializeMap::end(map)
     }
 }
@@ -8817,6 +8865,15 @@ impl ::rsfast::json::JsonWrite for Outer {
                 other::Shape,
             > as ::rsfast::json::Codec>::write(&self.shape, w)?;
         }
+        if !self.path.is_empty() {
+            w.key(b"\"path\":");
+            w.list(
+                &self.path,
+                <::rsfast::json::codec::Msg<
+                    other::Point,
+                > as ::rsfast::json::Codec>::write,
+            )?;
+        }
         w.end_object(object);
         ::core::result::Result::Ok(())
     }
@@ -8833,7 +8890,7 @@ impl ::rsfast::json::JsonMessage for Outer {
         &mut self,
         mut map: A,
     ) -> ::core::result::Result<(), A::Error> {
-        let mut seen = [false; 4];
+        let mut seen = [false; 5];
         while let ::core::option::Option::Some(key) = map
             .next_key::<::rsfast::json::Key<'de>>()?
         {
@@ -8904,6 +8961,21 @@ impl ::rsfast::json::JsonMessage for Outer {
                         self.shape = v;
                     }
                 }
+                "path" => {
+                    if ::core::mem::replace(&mut seen[4], true) {
+                        return ::core::result::Result::Err(
+                            ::rsfast::json::duplicate_field("path"),
+                        );
+                    }
+                    self.path = map
+                        .next_value::<
+                            ::rsfast::json::codec::Repeated<
+                                ::rsfast::json::codec::Msg<other::Point>,
+                            >,
+                        >()
+                        .map_err(|e| ::rsfast::json::in_path(e, "path"))?
+                        .0;
+                }
                 _ => ::rsfast::json::unknown_field(&mut map, &key, "rsfast.test.Outer")?,
             }
         }
@@ -8926,6 +8998,7 @@ impl ::rsfast::text::TextMessage for Outer {
         if self.shape.value() != 0 {
             p.field::<::rsfast::text::codec::Enum<other::Shape>>("shape", &self.shape);
         }
+        p.repeated::<::rsfast::text::codec::Msg<other::Point>>("path", &self.path);
     }
     fn merge_text_field(
         &mut self,
@@ -8953,6 +9026,9 @@ impl ::rsfast::text::TextMessage for Outer {
                         ::rsfast::text::codec::Enum<other::Shape>,
                     >(&mut self.shape, "shape")
             }
+            ::rsfast::text::FieldName::Ident("path") => {
+                p.add::<::rsfast::text::codec::Msg<other::Point>>(&mut self.path, "path")
+            }
             _ => ::core::result::Result::Ok(false),
         }
     }
@@ -8968,6 +9044,7 @@ impl ::core::fmt::Debug for Outer {
             s.field("point", v);
         }
         s.field("shape", &self.shape);
+        s.field("path", &self.path);
         s.finish()
     }
 }
@@ -9000,6 +9077,20 @@ impl ::rsfast::populate::Populate for Outer {
                 ::core::option::Option::None
             },
             shape: ::rsfast::populate::open_enum(u)?,
+            path: {
+                let n = if depth > 0 { ::rsfast::populate::count(u)? } else { 0 };
+                let mut values = ::std::vec::Vec::with_capacity(n);
+                for _ in 0..n {
+                    values
+                        .push(
+                            <other::Point as ::rsfast::populate::Populate>::populate(
+                                u,
+                                depth - 1,
+                            )?,
+                        );
+                }
+                values
+            },
         })
     }
 }

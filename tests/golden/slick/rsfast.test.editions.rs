@@ -52,6 +52,7 @@ impl ::rsfast::Message for Editions {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = self.explicit {
             len += 1 + ::rsfast::scalar::Int32::len(v);
         }
@@ -73,7 +74,9 @@ impl ::rsfast::Message for Editions {
             len += 1 + v.encoded_len() + 1;
         }
         if let ::core::option::Option::Some(v) = &self.prefixed {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if let ::core::option::Option::Some(v) = self.closed {
             len += 1 + <::rsfast::scalar::ClosedEnum<Closed>>::len(v);
@@ -95,6 +98,16 @@ impl ::rsfast::Message for Editions {
                 len += 1 + ::rsfast::scalar::Int64::len(*v);
             }
             _ => {}
+        }
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.prefixed {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
         }
         len
     }

@@ -4244,6 +4244,8 @@ pub struct Outer {
     pub level: ::rsfast::OpenEnum<outer::middle::inner::Level>,
     pub point: ::core::option::Option<other::Point>,
     pub shape: ::rsfast::OpenEnum<other::Shape>,
+    /// A repeated small message: sized with one-byte length prefixes, checked after.
+    pub path: ::std::vec::Vec<other::Point>,
     /// Fields not in the schema, kept to be re-emitted on encode.
     pub unknown_fields: ::rsfast::UnknownFields,
 }
@@ -4251,6 +4253,7 @@ impl ::rsfast::Message for Outer {
     #[inline]
     fn encoded_len(&self) -> usize {
         let mut len = 0usize;
+        let mut small = 0usize;
         if let ::core::option::Option::Some(v) = &self.middle {
             len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
         }
@@ -4262,16 +4265,39 @@ impl ::rsfast::Message for Outer {
                     >>::len(self.level);
         }
         if let ::core::option::Option::Some(v) = &self.point {
-            len += 1 + ::rsfast::wire::len_delimited_len(v.encoded_len());
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
         }
         if self.shape.value() != 0 {
             len += 1 + <::rsfast::scalar::Enum<other::Shape>>::len(self.shape);
         }
+        for v in &self.path {
+            let n = v.encoded_len();
+            len += 2 + n;
+            small |= n;
+        }
         len += self.unknown_fields.encoded_len();
+        if small >= 0x80 {
+            len
+                += ::rsfast::wire::cold(|| {
+                    let mut excess = 0usize;
+                    if let ::core::option::Option::Some(v) = &self.point {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    for v in &self.path {
+                        excess += ::rsfast::wire::prefix_excess(v.encoded_len());
+                    }
+                    excess
+                });
+        }
         len
     }
     fn write_to(&self, w: &mut ::rsfast::Writer<'_>) {
         self.unknown_fields.write_to(w);
+        for v in self.path.iter().rev() {
+            w.put_tagged_message(&[42], v);
+        }
         if self.shape.value() != 0 {
             <::rsfast::scalar::Enum<other::Shape>>::write_tagged(w, &[32], self.shape);
         }
@@ -4340,6 +4366,18 @@ impl ::rsfast::Message for Outer {
                 32 => {
                     self.shape = <::rsfast::scalar::Enum<other::Shape>>::read(r)
                         .map_err(|e| e.in_field("rsfast.test.Outer", "shape"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
+                }
+                42 => {
+                    r.merge_repeated_message(&mut self.path)
+                        .map_err(|e| e.in_field("rsfast.test.Outer", "path"))?;
+                    if r.eat_tag(&[42]) {
+                        tag = 42;
+                        continue 'fields;
+                    }
                 }
                 _ => r.skip_field(tag, &mut self.unknown_fields)?,
             }
@@ -4361,6 +4399,7 @@ impl ::rsfast::Message for Outer {
         self.level = ::core::default::Default::default();
         self.point = ::core::option::Option::None;
         self.shape = ::core::default::Default::default();
+        self.path.clear();
         self.unknown_fields.clear();
     }
 }
@@ -4383,6 +4422,7 @@ impl ::rsfast::text::TextMessage for Outer {
         if self.shape.value() != 0 {
             p.field::<::rsfast::text::codec::Enum<other::Shape>>("shape", &self.shape);
         }
+        p.repeated::<::rsfast::text::codec::Msg<other::Point>>("path", &self.path);
         p.unknown_fields(&self.unknown_fields);
     }
     fn merge_text_field(
@@ -4410,6 +4450,9 @@ impl ::rsfast::text::TextMessage for Outer {
                 p.set::<
                         ::rsfast::text::codec::Enum<other::Shape>,
                     >(&mut self.shape, "shape")
+            }
+            ::rsfast::text::FieldName::Ident("path") => {
+                p.add::<::rsfast::text::codec::Msg<other::Point>>(&mut self.path, "path")
             }
             _ => ::core::result::Result::Ok(false),
         }
